@@ -1,0 +1,150 @@
+"""A real local AWS endpoint for tests: moto's server app behind a fault injector.
+
+Requests go over HTTP on loopback, through botocore's real serializer, signer, parser and
+retry logic. moto can't produce some AWS errors (invalid MFA code, throttling, 5xx, a hung
+endpoint), so `FaultInjector` answers chosen requests with the XML AWS really sends, and
+records each request's action and parameters so tests can check what was (not) sent.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+
+from werkzeug.serving import make_server
+
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+
+@dataclass
+class Fault:
+    action: str
+    status: int = 400
+    code: str = "AccessDenied"
+    message: str = "Access denied"
+    times: int = 1  # how many matching requests to answer; -1 = all
+    delay: float = 0.0  # seconds to stall before answering (a hung endpoint)
+    passthrough: bool = False  # after the delay, let moto answer
+    sender: bool = True
+
+
+@dataclass
+class Request:
+    action: str
+    params: dict[str, str]
+    access_key_id: str | None
+
+
+@dataclass
+class FaultInjector:
+    app: object
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, action: str, **kwargs) -> Fault:
+        fault = Fault(action, **kwargs)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self.faults.clear()
+            self.requests.clear()
+
+    def calls(self, action: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.action == action]
+
+    def __call__(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        params = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode("utf-8", "replace")).items()}
+        if not params and environ.get("QUERY_STRING"):
+            params = {k: v[0] for k, v in urllib.parse.parse_qs(environ["QUERY_STRING"]).items()}
+        action = params.get("Action", "")
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        key_id = None
+        if "Credential=" in auth:
+            key_id = auth.split("Credential=", 1)[1].split("/", 1)[0]
+        fault = None
+        with self._lock:
+            if action:
+                self.requests.append(Request(action, params, key_id))
+            for candidate in self.faults:
+                if candidate.action in (action, "*") and candidate.times != 0:
+                    fault = candidate
+                    if candidate.times > 0:
+                        candidate.times -= 1
+                    break
+        if fault is None:
+            return self.app(environ, start_response)
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.passthrough:
+            return self.app(environ, start_response)
+        ns = IAM_NS if "iam" in environ.get("HTTP_HOST", "") or action in IAM_ACTIONS else STS_NS
+        xml = (
+            f'<ErrorResponse xmlns="{ns}"><Error><Type>{"Sender" if fault.sender else "Receiver"}'
+            f"</Type><Code>{fault.code}</Code><Message>{fault.message}</Message></Error>"
+            f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        ).encode()
+        reason = {400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error",
+                  503: "Service Unavailable"}.get(fault.status, "Error")
+        start_response(f"{fault.status} {reason}", [
+            ("Content-Type", "text/xml"), ("Content-Length", str(len(xml))),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+        ])
+        return [xml]
+
+
+IAM_ACTIONS = {
+    "ListMFADevices", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
+    "GetAccessKeyLastUsed", "GetUser", "CreateUser", "CreatePolicy",
+}
+
+
+class LocalAws:
+    """moto's WSGI app served by werkzeug on 127.0.0.1, with a fault injector in front."""
+
+    def __init__(self) -> None:
+        from moto.server import DomainDispatcherApplication, create_backend_app
+
+        self.injector = FaultInjector(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server("127.0.0.1", 0, self.injector, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LocalAws:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+    def _post(self, path: str, body: bytes = b"", content_type: str = "text/plain") -> None:
+        request = urllib.request.Request(
+            self.url + path, data=body, method="POST", headers={"Content-Type": content_type}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+    def reset(self) -> None:
+        """Forget every user, key and device, switch signature checks off, drop faults."""
+        self.set_auth(False)
+        self._post("/moto-api/reset")
+        self.injector.clear()
+
+    def set_auth(self, enabled: bool) -> None:
+        """Switch moto's signature and key checking on (`0` = from the first request) or off."""
+        # moto enforces signatures once it has seen this many requests: 0 = now, inf = never.
+        self._post("/moto-api/reset-auth", b"0" if enabled else b"inf")

@@ -1,0 +1,123 @@
+"""Shared fixtures: a real local AWS endpoint, a sandbox HOME, and seeded IAM users.
+
+Every test runs with HOME, XDG_CONFIG_HOME, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE
+and AWS_MFA_TUI_SETTINGS pointing into its own temp folder, and AWS_ENDPOINT_URL at the
+local emulator, so no test can read or write a real ~/.aws or reach real AWS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.aws_emulator import LocalAws
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+_AWS_VARIABLES = (
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_MFA_TOKEN_CODE",
+    "AWS_CA_BUNDLE", "AWS_REGION", "AWS_DEFAULT_REGION", "SSH_ASKPASS", "AWS_MFA_TUI_SETTINGS",
+    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
+
+
+@pytest.fixture(scope="session")
+def local_aws() -> Iterator[LocalAws]:
+    server = LocalAws().start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Sandbox:
+    home: Path
+    aws_dir: Path
+    credentials: Path
+    config: Path
+    settings: Path
+
+
+@pytest.fixture(autouse=True)
+def sandbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    home = tmp_path / "home"
+    aws_dir = home / ".aws"
+    home.mkdir()
+    for name in _AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws_dir / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws_dir / "config"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # Nothing here may reach real AWS: an unset endpoint points at a closed loopback port.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    return Sandbox(
+        home=home,
+        aws_dir=aws_dir,
+        credentials=aws_dir / "credentials",
+        config=aws_dir / "config",
+        settings=home / ".config" / "aws-mfa-tui" / "settings.toml",
+    )
+
+
+@pytest.fixture
+def aws(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAws]:
+    """The emulator, reset for this test, with AWS_ENDPOINT_URL pointing at it."""
+    local_aws.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", local_aws.url)
+    yield local_aws
+    local_aws.injector.clear()
+
+
+@dataclass
+class IamUser:
+    name: str
+    arn: str
+    account: str
+    access_key_id: str
+    secret_access_key: str
+    serial: str | None
+    profile: str
+
+
+@pytest.fixture
+def make_user(aws: LocalAws, sandbox_home: Sandbox):
+    """Create an IAM user with a key (and a virtual MFA device) and an identity profile."""
+    import boto3
+
+    iam = boto3.client(
+        "iam", endpoint_url=aws.url, region_name="us-east-1",
+        aws_access_key_id="AKIAADMINEXAMPLE0000", aws_secret_access_key="admin",
+    )
+
+    def make(name: str = "alice", profile: str | None = None, mfa: bool = True,
+             write_profile: bool = True) -> IamUser:
+        user = iam.create_user(UserName=name)["User"]
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        serial = None
+        if mfa:
+            device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)
+            serial = device["VirtualMFADevice"]["SerialNumber"]
+            iam.enable_mfa_device(UserName=name, SerialNumber=serial,
+                                  AuthenticationCode1="123456", AuthenticationCode2="654321")
+        result = IamUser(
+            name=name, arn=user["Arn"], account=user["Arn"].split(":")[4],
+            access_key_id=key["AccessKeyId"], secret_access_key=key["SecretAccessKey"],
+            serial=serial, profile=profile or name,
+        )
+        if write_profile:
+            sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
+            with open(sandbox_home.credentials, "a") as handle:
+                handle.write(
+                    f"[{result.profile}]\naws_access_key_id = {result.access_key_id}\n"
+                    f"aws_secret_access_key = {result.secret_access_key}\n\n"
+                )
+        return result
+
+    make.iam = iam  # type: ignore[attr-defined]
+    return make

@@ -1,0 +1,287 @@
+"""The one writer of ~/.aws/credentials: locked, atomic, and byte-faithful outside its edit.
+
+Every change is a read-modify-write that
+1. holds an exclusive `flock` on `.credentials.lock` beside the credentials file (the
+   protocol aws-mfa-credentials uses, so both tools can run side by side);
+2. re-reads and re-parses the file inside the lock, refusing a file botocore couldn't read;
+3. edits only the lines of the sections it changes (see `ini_document`);
+4. writes a temp file in the same directory (0600 from creation, then the old file's mode),
+   fsyncs it, `os.replace`s the real file, and fsyncs the directory.
+
+A reader (botocore in another process) therefore always sees one complete version. A
+symlinked credentials file stays a symlink: we replace its target.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from tui.engine.errors import CredentialsFileError, LockTimeoutError
+from tui.engine.ini_document import IniDocument
+from tui.engine.secret import Secret
+
+T = TypeVar("T")
+
+LOCK_FILE_NAME = ".credentials.lock"
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+SESSION_KEYS = (
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+    "expiration",
+)
+
+
+@dataclass(frozen=True)
+class SessionCredentials:
+    """Temporary credentials from STS. The secret parts are `Secret`s."""
+
+    access_key_id: str
+    secret_access_key: Secret
+    session_token: Secret
+    expiration: datetime
+
+    def as_section(self) -> dict[str, str]:
+        token = self.session_token.reveal()
+        return {
+            "aws_access_key_id": self.access_key_id,
+            "aws_secret_access_key": self.secret_access_key.reveal(),
+            "aws_session_token": token,
+            # botocore reads aws_security_token first: a stale one would win, so write both.
+            "aws_security_token": token,
+            "expiration": format_expiration(self.expiration),
+        }
+
+
+def format_expiration(moment: datetime) -> str:
+    """RFC 3339 UTC with a `Z`, the form Starship and other prompts read."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_expiration(value: str | None) -> datetime | None:
+    """Read back what we (or aws-iam-login's `2022-07-25 19:00:00+00:00`) wrote."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+# One filelock instance per lock path per process: filelock 4.x raises "Deadlock" when two
+# instances on one path meet in one thread. thread_local=True gives each thread its own fd,
+# so threads of one process exclude each other as processes do.
+_LOCKS: dict[tuple[str, float], object] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _file_lock(path: Path, timeout: float):  # -> filelock.FileLock
+    import filelock
+
+    key = (str(path), timeout)
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(key)
+        if lock is None:
+            lock = filelock.FileLock(
+                str(path),
+                timeout=timeout,
+                mode=0o600,
+                thread_local=True,
+                fallback_to_soft=False,
+                preserve_lock_file=True,
+            )
+            _LOCKS[key] = lock
+        return lock
+
+
+class CredentialsStore:
+    """Reads and edits one shared credentials file."""
+
+    def __init__(self, path: str | os.PathLike[str], lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        self.path = Path(os.path.expanduser(os.fspath(path)))
+        self.lock_timeout = lock_timeout
+
+    @property
+    def lock_path(self) -> Path:
+        # Beside the path as given (not its symlink target), where other tools look for it.
+        return self.path.parent / LOCK_FILE_NAME
+
+    # ------------------------------------------------------------------ reading
+    def _target(self) -> Path:
+        """The real file to read and replace: the symlink's target when it is one."""
+        path = self.path
+        if path.is_symlink():
+            target = Path(os.path.realpath(path))
+            if not target.exists() and not target.parent.is_dir():
+                raise CredentialsFileError(
+                    f"{path} is a symlink to {target}, whose folder does not exist; "
+                    "fix or remove the link"
+                )
+            return target
+        return path
+
+    def _read_bytes(self, target: Path) -> bytes | None:
+        try:
+            with open(target, "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            if self.path.is_symlink() and not target.exists():
+                raise CredentialsFileError(
+                    f"{self.path} is a symlink to {target}, which does not exist; "
+                    "fix the link or remove it"
+                ) from None
+            return None
+        except IsADirectoryError:
+            raise CredentialsFileError(
+                f"{target} is a directory, not a credentials file; move it away"
+            ) from None
+        except PermissionError:
+            raise CredentialsFileError(
+                f"{target} can't be read (permission denied); check its owner and mode"
+            ) from None
+        except OSError as exc:
+            raise CredentialsFileError(f"{target} can't be read: {exc.strerror}") from None
+
+    def read(self) -> IniDocument:
+        """Parse the file as it is now (no lock: writers replace it atomically)."""
+        target = self._target()
+        data = self._read_bytes(target)
+        return IniDocument.parse_bytes(data or b"", str(self.path))
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    # ------------------------------------------------------------------ writing
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the credentials lock (re-entrant within one thread)."""
+        self._ensure_directory()
+        import filelock
+
+        lock = _file_lock(self.lock_path, self.lock_timeout)
+        try:
+            lock.acquire()  # type: ignore[attr-defined]
+        except filelock.Timeout:
+            raise LockTimeoutError(
+                f"waited {self.lock_timeout:g} s for the lock {self.lock_path}: another program "
+                f"is editing the credentials file; find it with `fuser {self.lock_path}`"
+            ) from None
+        except OSError as exc:
+            raise CredentialsFileError(
+                f"can't lock {self.lock_path}: {exc.strerror or exc}"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()  # type: ignore[attr-defined]
+
+    def edit(self, change: Callable[[IniDocument], T]) -> T:
+        """Run `change` on a fresh parse inside the lock; write only if the text changed."""
+        with self.locked():
+            target = self._target()
+            data = self._read_bytes(target)
+            document = IniDocument.parse_bytes(data or b"", str(self.path))
+            result = change(document)
+            new = document.to_bytes()
+            if data is None and not new:
+                return result
+            if new != data:
+                self._replace(target, new, existed=data is not None)
+            return result
+
+    def set_section(
+        self, name: str, values: Mapping[str, str], remove: tuple[str, ...] = ()
+    ) -> bool:
+        return self.edit(lambda doc: doc.set_values(name, values, remove))
+
+    def write_session(self, name: str, credentials: SessionCredentials) -> None:
+        """Write a session profile: keys, both token keys, and its expiration."""
+        self.set_section(name, credentials.as_section())
+
+    def remove_section(self, name: str) -> bool:
+        return self.edit(lambda doc: doc.remove_section(name))
+
+    def _ensure_directory(self) -> None:
+        directory = self.path.parent
+        if directory.is_dir():
+            return
+        if directory.exists():
+            raise CredentialsFileError(f"{directory} exists and is not a directory")
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CredentialsFileError(f"can't create {directory}: {exc.strerror}") from None
+
+    def _replace(self, target: Path, data: bytes, existed: bool) -> None:
+        directory = target.parent
+        mode = 0o600
+        owner: tuple[int, int] | None = None
+        if existed:
+            try:
+                info = os.stat(target)
+                mode = stat.S_IMODE(info.st_mode)
+                owner = (info.st_uid, info.st_gid)
+            except FileNotFoundError:
+                pass
+        try:
+            fd, temp = tempfile.mkstemp(prefix=".credentials.", suffix=".tmp", dir=directory)
+        except OSError as exc:
+            raise CredentialsFileError(
+                f"can't write a temp file in {directory}: {exc.strerror}; nothing was changed"
+            ) from None
+        try:
+            try:
+                os.fchmod(fd, mode)
+                if owner is not None and os.geteuid() == 0 and owner != (0, 0):
+                    os.fchown(fd, *owner)
+                view = memoryview(data)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temp, target)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            if isinstance(exc, OSError):
+                reason = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
+                raise CredentialsFileError(
+                    f"can't write {target}: {reason}; the file was left unchanged"
+                ) from None
+            raise
+        _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
