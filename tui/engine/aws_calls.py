@@ -1,0 +1,345 @@
+"""Every STS and IAM call aws-mfa-tui makes, with errors turned into one-line fixes.
+
+- botocore is imported lazily, only by code paths that call AWS (status stays cheap).
+- One botocore session and client per call: safe from any worker thread.
+- The standard AWS environment is honoured by botocore itself: AWS_ENDPOINT_URL and
+  AWS_ENDPOINT_URL_STS/_IAM, AWS_REGION/AWS_DEFAULT_REGION, AWS_CA_BUNDLE, HTTPS_PROXY.
+- Connect timeout 5 s, read timeout 10 s, standard retry mode. A call that carries an MFA
+  code is never retried: a retry would send the same one-time code twice.
+- botocore's debug logging stays off: it prints response bodies with secrets in them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tui.engine.credentials_store import SessionCredentials
+from tui.engine.errors import (
+    AwsAuthError,
+    AwsMfaError,
+    AwsUnavailableError,
+    ClockSkewError,
+    CredentialsFileError,
+    MfaCodeError,
+    UsageError,
+)
+from tui.engine.secret import Secret, mask_key_id
+
+DEFAULT_REGION = "us-east-1"
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 10
+
+
+@dataclass(frozen=True)
+class AwsKeys:
+    """Credentials to sign with: long-term keys, or a session (with its token)."""
+
+    access_key_id: str
+    secret_access_key: Secret
+    session_token: Secret | None = None
+    #: The profile these came from, for messages ("the key of profile work ...").
+    profile: str = ""
+
+    @classmethod
+    def from_section(cls, profile: str, values: dict[str, str]) -> AwsKeys:
+        token = values.get("aws_session_token") or values.get("aws_security_token")
+        return cls(
+            access_key_id=values.get("aws_access_key_id", ""),
+            secret_access_key=Secret(values.get("aws_secret_access_key", "")),
+            session_token=Secret(token) if token else None,
+            profile=profile,
+        )
+
+    @classmethod
+    def from_session(cls, profile: str, session: SessionCredentials) -> AwsKeys:
+        return cls(session.access_key_id, session.secret_access_key, session.session_token,
+                   profile)
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    account: str
+    arn: str
+    user_id: str
+
+    @property
+    def user_name(self) -> str | None:
+        """The IAM user name for `arn:aws:iam::123:user/path/name`, else None."""
+        if ":user/" not in self.arn:
+            return None
+        return self.arn.rsplit("/", 1)[-1]
+
+    @property
+    def is_root(self) -> bool:
+        return self.arn.endswith(":root")
+
+
+@dataclass(frozen=True)
+class MfaDevice:
+    serial: str
+    enabled: datetime | None = None
+
+    @property
+    def is_totp(self) -> bool:
+        # Virtual devices are ARNs (`:mfa/`); hardware TOTP tokens are plain serials
+        # (GAHT12345678). FIDO/U2F security keys are ARNs with `:u2f/`, which STS can't use.
+        return ":u2f/" not in self.serial and ":fido" not in self.serial.lower()
+
+
+@dataclass(frozen=True)
+class AccessKeyInfo:
+    access_key_id: str
+    status: str
+    created: datetime | None
+    last_used: datetime | None = None
+    last_used_service: str | None = None
+
+
+def _quiet_botocore() -> None:
+    for name in ("botocore", "boto3", "urllib3"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
+def _client(service: str, keys: AwsKeys, region: str | None, retries: bool = True) -> Any:
+    import botocore.config
+    import botocore.configprovider
+    import botocore.session
+
+    _quiet_botocore()
+    session = botocore.session.Session()
+    # We always pass credentials explicitly. AWS_PROFILE may name the very session profile
+    # we're about to create; it must not make client creation fail with ProfileNotFound.
+    session.get_component("config_store").set_config_provider(
+        "profile", botocore.configprovider.ConstantProvider(None)
+    )
+    config = botocore.config.Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"mode": "standard", "max_attempts": 3 if retries else 1},
+        user_agent_extra="aws-mfa-tui",
+    )
+    try:
+        region = region or session.get_config_variable("region") or DEFAULT_REGION
+        return session.create_client(
+            service,
+            region_name=region,
+            aws_access_key_id=keys.access_key_id,
+            aws_secret_access_key=keys.secret_access_key.reveal(),
+            aws_session_token=keys.session_token.reveal() if keys.session_token else None,
+            config=config,
+        )
+    except Exception as exc:  # botocore raises many types here; all become one line
+        raise translate_error(exc, f"{service} client", keys) from None
+
+
+def _session_credentials(result: dict[str, Any]) -> SessionCredentials:
+    creds = result["Credentials"]
+    expiration = creds["Expiration"]
+    if isinstance(expiration, str):
+        expiration = datetime.fromisoformat(expiration.replace("Z", "+00:00"))
+    if expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=UTC)
+    return SessionCredentials(
+        access_key_id=creds["AccessKeyId"],
+        secret_access_key=Secret(creds["SecretAccessKey"]),
+        session_token=Secret(creds["SessionToken"]),
+        expiration=expiration,
+    )
+
+
+def get_session_token(
+    keys: AwsKeys, duration: int, serial: str | None, code: Secret | None,
+    region: str | None = None,
+) -> SessionCredentials:
+    params: dict[str, Any] = {"DurationSeconds": duration}
+    if serial and code:
+        params["SerialNumber"] = serial
+        params["TokenCode"] = code.reveal()
+    client = _client("sts", keys, region, retries=code is None)
+    try:
+        return _session_credentials(client.get_session_token(**params))
+    except Exception as exc:
+        raise translate_error(exc, "sts:GetSessionToken", keys, serial=serial) from None
+
+
+def assume_role(
+    keys: AwsKeys, role_arn: str, session_name: str, duration: int | None,
+    serial: str | None = None, code: Secret | None = None, region: str | None = None,
+) -> SessionCredentials:
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
+    if duration:
+        params["DurationSeconds"] = duration
+    if serial and code:
+        params["SerialNumber"] = serial
+        params["TokenCode"] = code.reveal()
+    client = _client("sts", keys, region, retries=code is None)
+    try:
+        return _session_credentials(client.assume_role(**params))
+    except Exception as exc:
+        raise translate_error(exc, "sts:AssumeRole", keys, serial=serial, role=role_arn) from None
+
+
+def get_caller_identity(keys: AwsKeys, region: str | None = None) -> CallerIdentity:
+    client = _client("sts", keys, region)
+    try:
+        result = client.get_caller_identity()
+    except Exception as exc:
+        raise translate_error(exc, "sts:GetCallerIdentity", keys) from None
+    return CallerIdentity(account=result["Account"], arn=result["Arn"], user_id=result["UserId"])
+
+
+def list_mfa_devices(keys: AwsKeys, user_name: str | None = None) -> list[MfaDevice]:
+    client = _client("iam", keys, None)
+    params = {"UserName": user_name} if user_name else {}
+    try:
+        devices = client.list_mfa_devices(**params)["MFADevices"]
+    except Exception as exc:
+        raise translate_error(exc, "iam:ListMFADevices", keys) from None
+    return [MfaDevice(d["SerialNumber"], d.get("EnableDate")) for d in devices]
+
+
+def list_access_keys(keys: AwsKeys, user_name: str | None = None,
+                     with_last_used: bool = True) -> list[AccessKeyInfo]:
+    client = _client("iam", keys, None)
+    params = {"UserName": user_name} if user_name else {}
+    try:
+        listed = client.list_access_keys(**params)["AccessKeyMetadata"]
+    except Exception as exc:
+        raise translate_error(exc, "iam:ListAccessKeys", keys) from None
+    result = []
+    for item in listed:
+        last_used = service = None
+        if with_last_used:
+            try:
+                used = client.get_access_key_last_used(AccessKeyId=item["AccessKeyId"])
+                info = used.get("AccessKeyLastUsed", {})
+                last_used = info.get("LastUsedDate")
+                service = info.get("ServiceName")
+                if service == "N/A":
+                    service = None
+            except Exception as exc:
+                raise translate_error(exc, "iam:GetAccessKeyLastUsed", keys) from None
+        result.append(AccessKeyInfo(
+            access_key_id=item["AccessKeyId"], status=item["Status"],
+            created=item.get("CreateDate"), last_used=last_used, last_used_service=service,
+        ))
+    return result
+
+
+def iam_client(keys: AwsKeys) -> Any:
+    """An IAM client for the rotation protocol (create, update, delete access keys)."""
+    return _client("iam", keys, None)
+
+
+# ------------------------------------------------------------------ errors
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def _sanitize(message: str) -> str:
+    """AWS validation messages quote the bad value, which may be a code or a key: drop it."""
+    return _QUOTED.sub("'…'", message or "").strip()
+
+
+def _who(keys: AwsKeys | None) -> str:
+    if keys is None:
+        return "these credentials"
+    key = mask_key_id(keys.access_key_id)
+    return f"profile `{keys.profile}` (key {key})" if keys.profile else f"key {key}"
+
+
+def translate_error(
+    exc: BaseException, action: str, keys: AwsKeys | None = None,
+    serial: str | None = None, role: str | None = None,
+) -> AwsMfaError:
+    """Turn any botocore/network exception into one line that says what to do."""
+    import botocore.exceptions as bx
+
+    if isinstance(exc, AwsMfaError):
+        return exc
+    who = _who(keys)
+    if isinstance(exc, bx.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        message = str(error.get("Message", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        lowered = message.lower()
+        if code == "AccessDenied" and "one time pass code" in lowered:
+            return MfaCodeError(
+                "AWS rejected the MFA code (wrong, or already used): wait for the next "
+                "30-second code and try again"
+            )
+        if code == "AccessDenied" and ("mfa serial" in lowered or "validate mfa" in lowered):
+            return AwsAuthError(
+                f"AWS could not validate the MFA device {serial or ''} for {who}: check that "
+                "mfa_serial is the ARN of a device assigned to this IAM user"
+            )
+        if code in ("InvalidClientTokenId", "UnrecognizedClientException"):
+            return AwsAuthError(
+                f"AWS does not recognise the access key of {who}: it was deleted or mistyped; "
+                "put a valid key in the credentials file"
+            )
+        if code == "SignatureDoesNotMatch":
+            return AwsAuthError(
+                f"the secret key of {who} does not match its access key, or this machine's "
+                "clock is off: check aws_secret_access_key and the system time"
+            )
+        if code in ("RequestExpired", "RequestTimeTooSkewed", "InvalidSignatureException"):
+            return ClockSkewError(
+                "AWS says the request's time is wrong: this machine's clock is more than 5 "
+                "minutes off; sync it (e.g. `timedatectl set-ntp true`) and retry"
+            )
+        if code in ("ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired"):
+            return AwsAuthError(f"the session of {who} has expired: refresh it first")
+        if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded",
+                    "TooManyRequestsException", "SlowDown"):
+            return AwsUnavailableError(
+                f"AWS is throttling {action}: wait a minute and retry"
+            )
+        if code == "AccessDenied":
+            target = f" on {role}" if role else ""
+            return AwsAuthError(
+                f"access denied for {action}{target} with {who}: the IAM policy must allow "
+                f"{action}" + (" (with MFA)" if serial else "")
+            )
+        if code == "LimitExceeded" and "AccessKey" in action:
+            return AwsAuthError(f"{action}: the IAM user already has two access keys")
+        if code in ("ValidationError", "InvalidParameterValue", "InvalidParameterCombination"):
+            return UsageError(f"AWS rejected a parameter of {action}: {_sanitize(message)}")
+        if status >= 500 or code in ("ServiceUnavailable", "InternalFailure", "InternalError"):
+            return AwsUnavailableError(
+                f"AWS answered {action} with a server error ({code or status}): retry shortly"
+            )
+        return AwsMfaError(f"{action} failed: {code}: {_sanitize(message)}")
+    if isinstance(exc, bx.ParamValidationError):
+        # Its message echoes the bad value, which may be a token code or a secret.
+        return UsageError(f"invalid parameters for {action}")
+    if isinstance(exc, bx.SSLError):
+        return AwsUnavailableError(
+            f"TLS error calling {action}: check AWS_CA_BUNDLE and any proxy in between"
+        )
+    if isinstance(exc, (bx.ConnectTimeoutError, bx.ReadTimeoutError)):
+        return AwsUnavailableError(
+            f"AWS did not answer {action} in time: check your network or proxy and retry"
+        )
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectionClosedError,
+                        bx.HTTPClientError, bx.ProxyConnectionError)):
+        url = getattr(exc, "kwargs", {}).get("endpoint_url", "")
+        where = f" at {url}" if url else ""
+        return AwsUnavailableError(
+            f"can't reach AWS{where} for {action}: check your network, VPN or proxy"
+        )
+    if isinstance(exc, (bx.ConfigParseError, bx.ProfileNotFound)):
+        return CredentialsFileError(f"AWS config problem: {exc}")
+    if isinstance(exc, bx.NoRegionError):
+        return UsageError("no AWS region: set AWS_REGION or `region` in ~/.aws/config")
+    if isinstance(exc, bx.BotoCoreError):
+        return AwsMfaError(f"{action} failed: {type(exc).__name__}")
+    if isinstance(exc, OSError):
+        return AwsUnavailableError(f"{action} failed: {exc.strerror or type(exc).__name__}")
+    return AwsMfaError(f"{action} failed unexpectedly: {type(exc).__name__}")

@@ -1,0 +1,235 @@
+"""Where an MFA code comes from, in order, and the rule that a code is sent only once.
+
+1. `--token-code CODE` (`skip` means no MFA, as awsmfa allows)
+2. `AWS_MFA_TOKEN_CODE`
+3. the profile's `mfa_command`, whose stdout is the code (e.g. `ykman oath accounts code
+   --single NAME` for a YubiKey); run without a shell, nothing secret in its arguments
+4. a prompt on the terminal, when there is one
+5. askpass: `$SSH_ASKPASS`, or `ssh-askpass` on PATH, called with the prompt as argument
+
+Codes are checked to be six digits before any call. A TOTP code works once: `UsedCodes`
+remembers (device, code) pairs for a few minutes so the engine never sends one twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tui.engine.errors import MfaCodeError
+from tui.engine.secret import Secret
+
+SKIP = "skip"
+CODE_LENGTH = 6
+TOTP_PERIOD = 30
+COMMAND_TIMEOUT = 60
+
+
+def check_code(code: str | Secret) -> Secret:
+    """Six digits (spaces ignored), else a clear error. The code is never echoed."""
+    text = code.reveal() if isinstance(code, Secret) else code
+    text = "".join(text.split())
+    if len(text) != CODE_LENGTH or not text.isdigit():
+        raise MfaCodeError("an MFA code is 6 digits; the one given was not")
+    return Secret(text)
+
+
+def seconds_left_in_window(now: float | None = None) -> int:
+    """Seconds until the current 30-second TOTP code changes."""
+    now = time.time() if now is None else now
+    return TOTP_PERIOD - int(now) % TOTP_PERIOD
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """What a code source is told: which profile and device the code is for."""
+
+    profile: str
+    serial: str
+    mfa_command: str | None = None
+
+    @property
+    def prompt(self) -> str:
+        return f"MFA code for {self.profile} ({self.serial}): "
+
+
+@dataclass
+class UsedCodes:
+    """Remembers recently sent codes per device (hashed), so none is sent twice."""
+
+    keep_seconds: float = 180.0
+    clock: Callable[[], float] = time.monotonic
+    _seen: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @staticmethod
+    def _key(serial: str, code: Secret) -> str:
+        return hashlib.sha256(f"{serial}\0{code.reveal()}".encode()).hexdigest()
+
+    def claim(self, serial: str, code: Secret) -> None:
+        """Mark a code as sent; refuse it if it was sent for this device already."""
+        now = self.clock()
+        key = self._key(serial, code)
+        with self._lock:
+            for old in [k for k, t in self._seen.items() if now - t > self.keep_seconds]:
+                del self._seen[old]
+            if key in self._seen:
+                raise MfaCodeError(
+                    "that MFA code was already used (a code works once): wait for the next "
+                    "30-second code"
+                )
+            self._seen[key] = now
+
+
+#: One memory per process: the TUI, `watch` and a CLI run each share theirs.
+USED_CODES = UsedCodes()
+
+
+class MfaCodeSource:
+    """Asks for a code. Returns None for "no MFA" (`skip`)."""
+
+    def get_code(self, request: CodeRequest) -> Secret | None:
+        raise NotImplementedError
+
+    @property
+    def interactive(self) -> bool:
+        return False
+
+
+@dataclass
+class FixedCode(MfaCodeSource):
+    """A code given on the command line or in the environment (or `skip`)."""
+
+    code: Secret
+    origin: str = "--token-code"
+
+    def get_code(self, request: CodeRequest) -> Secret | None:
+        if self.code.reveal().strip().lower() == SKIP:
+            return None
+        return check_code(self.code)
+
+
+@dataclass
+class CommandCode(MfaCodeSource):
+    """Runs the configured `mfa_command` and reads the code from its stdout."""
+
+    command: str
+
+    def get_code(self, request: CodeRequest) -> Secret | None:
+        try:
+            argv = shlex.split(self.command)
+        except ValueError:
+            raise MfaCodeError("mfa_command can't be parsed (check its quotes)") from None
+        if not argv:
+            raise MfaCodeError("mfa_command is empty")
+        env = dict(os.environ, AWS_MFA_PROFILE=request.profile, AWS_MFA_SERIAL=request.serial)
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, env=env,
+                stdin=subprocess.DEVNULL, check=False,
+            )
+        except FileNotFoundError:
+            raise MfaCodeError(f"mfa_command: `{argv[0]}` was not found on PATH") from None
+        except subprocess.TimeoutExpired:
+            raise MfaCodeError(
+                f"mfa_command `{argv[0]}` gave no code within {COMMAND_TIMEOUT} s"
+            ) from None
+        except OSError as exc:
+            raise MfaCodeError(f"mfa_command `{argv[0]}` failed: {exc.strerror}") from None
+        if done.returncode != 0:
+            raise MfaCodeError(f"mfa_command `{argv[0]}` exited with status {done.returncode}")
+        lines = done.stdout.strip().splitlines()
+        return check_code(lines[-1] if lines else "")
+
+
+@dataclass
+class TerminalPrompt(MfaCodeSource):
+    """Asks on the controlling terminal without echoing."""
+
+    def get_code(self, request: CodeRequest) -> Secret | None:
+        import getpass
+
+        try:
+            return check_code(getpass.getpass(request.prompt, stream=sys.stderr))
+        except EOFError:
+            raise MfaCodeError("no MFA code was entered") from None
+
+    @property
+    def interactive(self) -> bool:
+        return True
+
+
+@dataclass
+class AskpassPrompt(MfaCodeSource):
+    """`$SSH_ASKPASS` (or `ssh-askpass` on PATH), called with the prompt as its argument."""
+
+    program: str
+
+    def get_code(self, request: CodeRequest) -> Secret | None:
+        try:
+            done = subprocess.run(
+                [self.program, request.prompt], capture_output=True, text=True,
+                timeout=300, stdin=subprocess.DEVNULL, check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            raise MfaCodeError(f"askpass program {self.program} did not give a code") from None
+        if done.returncode != 0:
+            raise MfaCodeError("askpass was cancelled; no MFA code")
+        return check_code(done.stdout.strip())
+
+    @property
+    def interactive(self) -> bool:
+        return True
+
+
+@dataclass
+class NoCodeSource(MfaCodeSource):
+    """Nothing can give a code here (no tty, no askpass, no command)."""
+
+    def get_code(self, request: CodeRequest) -> Secret | None:
+        raise MfaCodeError(
+            f"{request.profile} needs an MFA code and there's no way to ask for one here: "
+            "pass --token-code, set AWS_MFA_TOKEN_CODE, configure mfa_command, or run in a "
+            "terminal"
+        )
+
+
+def find_askpass() -> str | None:
+    explicit = os.environ.get("SSH_ASKPASS")
+    if explicit:
+        return explicit
+    return shutil.which("ssh-askpass")
+
+
+def _has_terminal() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def choose_code_source(
+    token_code: str | None, mfa_command: str | None, interactive: bool = True
+) -> MfaCodeSource:
+    """The first source that applies, in the documented order."""
+    if token_code:
+        return FixedCode(Secret(token_code))
+    env_code = os.environ.get("AWS_MFA_TOKEN_CODE")
+    if env_code:
+        return FixedCode(Secret(env_code), origin="AWS_MFA_TOKEN_CODE")
+    if mfa_command:
+        return CommandCode(mfa_command)
+    if interactive and _has_terminal():
+        return TerminalPrompt()
+    askpass = find_askpass() if interactive else None
+    if askpass:
+        return AskpassPrompt(askpass)
+    return NoCodeSource()

@@ -1,0 +1,253 @@
+"""What the user has: identity profiles, their session profiles, and role profiles.
+
+- An identity profile is a credentials section with long-term keys (no session token).
+- Its session profile is where its MFA session goes: `{profile}-mfa` by default, or the
+  settings' `session_name` template (with `strip_suffix`), or a per-profile `target`.
+- A role profile is a `[profile X]` in ~/.aws/config with `role_arn` and a `source_profile`
+  that is an identity or its session profile, or a `[roles.X]` table in settings. Its
+  session is written to its target section: `{role}-session` for config roles (a section
+  named like the config profile would be shadowed by botocore's own assume-role), the
+  role's name for settings roles.
+
+Everything here is read from files: no AWS call, no boto3 import.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from tui.engine.credentials_store import parse_expiration
+from tui.engine.errors import CredentialsFileError, UsageError
+from tui.engine.ini_document import IniDocument
+from tui.engine.settings import MAX_DURATION, Settings
+
+TOKEN_KEYS = ("aws_session_token", "aws_security_token")
+CHAINED_ROLE_MAX_DURATION = 3600
+
+
+@dataclass(frozen=True)
+class SessionProfile:
+    """A credentials section holding temporary credentials that we keep fresh."""
+
+    name: str
+    access_key_id: str | None = None
+    expiration: datetime | None = None
+    present: bool = False
+    #: Why we must not write here (e.g. it holds long-term keys), if anything.
+    blocked: str | None = None
+
+
+@dataclass(frozen=True)
+class IdentityProfile:
+    name: str
+    access_key_id: str
+    session: SessionProfile
+    mfa_serial: str | None = None  # configured; None means "discover with IAM"
+    mfa_command: str | None = None
+    duration: int = 43200
+    region: str | None = None
+    serial_source: str | None = None  # where mfa_serial came from, for details screens
+
+    @property
+    def session_profile(self) -> str:
+        return self.session.name
+
+
+@dataclass(frozen=True)
+class RoleProfile:
+    name: str
+    role_arn: str
+    source_profile: str
+    identity: str  # the identity whose keys start the chain
+    session: SessionProfile  # where the role's credentials go
+    duration: int | None = None
+    role_session_name: str | None = None
+    mfa_serial: str | None = None
+    region: str | None = None
+    from_config: bool = False
+
+    @property
+    def target(self) -> str:
+        return self.session.name
+
+
+@dataclass(frozen=True)
+class ProfileCatalog:
+    identities: list[IdentityProfile] = field(default_factory=list)
+    roles: list[RoleProfile] = field(default_factory=list)
+    config: dict[str, dict[str, str]] = field(default_factory=dict)
+    credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def identity(self, name: str) -> IdentityProfile:
+        """An identity by its own name or by its session profile's name."""
+        for identity in self.identities:
+            if name in (identity.name, identity.session_profile):
+                return identity
+        known = ", ".join(i.name for i in self.identities) or "none"
+        raise UsageError(
+            f"no identity profile `{name}` with long-term keys in the credentials file "
+            f"(identity profiles: {known})"
+        )
+
+    def role(self, name: str) -> RoleProfile | None:
+        for role in self.roles:
+            if name in (role.name, role.target):
+                return role
+        return None
+
+    def roles_of(self, identity: str) -> list[RoleProfile]:
+        return [r for r in self.roles if r.identity == identity]
+
+    def session_section(self, name: str) -> dict[str, str]:
+        return self.credentials.get(name, {})
+
+
+def is_long_term(values: dict[str, str]) -> bool:
+    return bool(
+        values.get("aws_access_key_id")
+        and values.get("aws_secret_access_key")
+        and not any(values.get(k) for k in TOKEN_KEYS)
+    )
+
+
+def session_name_for(identity: str, settings: Settings) -> str:
+    override = settings.for_profile(identity).target
+    if override:
+        return override
+    base = identity
+    if settings.strip_suffix and base.endswith(settings.strip_suffix):
+        base = base[: -len(settings.strip_suffix)] or base
+    return settings.session_name.format(profile=base)
+
+
+def read_config(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
+    """~/.aws/config as {profile name: values}; `[default]` is "default". Read-only."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except IsADirectoryError:
+        raise CredentialsFileError(f"{path} is a directory, not an AWS config file") from None
+    except OSError as exc:
+        raise CredentialsFileError(f"{path} can't be read: {exc.strerror}") from None
+    document = IniDocument.parse_bytes(data, str(path))
+    profiles: dict[str, dict[str, str]] = {}
+    for section, values in document.as_dict().items():
+        if section == "default":
+            profiles["default"] = values
+        elif section.startswith("profile "):
+            profiles[section[len("profile "):].strip()] = values
+    return profiles
+
+
+def session_profile_from(name: str, credentials: dict[str, dict[str, str]], identity: str
+                     ) -> SessionProfile:
+    values = credentials.get(name)
+    if values is None:
+        return SessionProfile(name=name)
+    blocked = None
+    if name == identity:
+        blocked = f"the session profile of `{identity}` can't be `{identity}` itself"
+    elif is_long_term(values):
+        blocked = (
+            f"`{name}` holds long-term keys; refusing to overwrite it with a session "
+            "(set another target in settings)"
+        )
+    return SessionProfile(
+        name=name,
+        access_key_id=values.get("aws_access_key_id"),
+        expiration=parse_expiration(values.get("expiration")),
+        present=True,
+        blocked=blocked,
+    )
+
+
+def build_catalog(
+    credentials: IniDocument, config: dict[str, dict[str, str]], settings: Settings
+) -> ProfileCatalog:
+    creds = credentials.as_dict()
+    identities: list[IdentityProfile] = []
+    for name, values in creds.items():
+        if not is_long_term(values):
+            continue
+        own = settings.for_profile(name)
+        config_values = config.get(name, {})
+        serial, serial_source = own.mfa_serial, "settings"
+        if not serial and config_values.get("mfa_serial"):
+            serial, serial_source = config_values["mfa_serial"], "config"
+        if not serial:
+            serial = values.get("mfa_serial") or values.get("aws_mfa_device")
+            serial_source = "credentials"
+        target = session_name_for(name, settings)
+        identities.append(IdentityProfile(
+            name=name,
+            access_key_id=values["aws_access_key_id"],
+            session=session_profile_from(target, creds, name),
+            mfa_serial=serial or None,
+            mfa_command=own.mfa_command or settings.mfa_command,
+            duration=own.duration or settings.duration,
+            region=config_values.get("region"),
+            serial_source=serial_source if serial else None,
+        ))
+    roles = _roles(identities, creds, config, settings)
+    return ProfileCatalog(identities=identities, roles=roles, config=config, credentials=creds)
+
+
+def _owner(source: str, identities: list[IdentityProfile]) -> IdentityProfile | None:
+    for identity in identities:
+        if source in (identity.name, identity.session_profile):
+            return identity
+    return None
+
+
+def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
+           config: dict[str, dict[str, str]], settings: Settings) -> list[RoleProfile]:
+    roles: dict[str, RoleProfile] = {}
+    for name, values in config.items():
+        arn, source = values.get("role_arn"), values.get("source_profile")
+        if not arn or not source:
+            continue
+        owner = _owner(source, identities)
+        if owner is None:
+            continue
+        override = settings.roles.get(name)
+        target = (override.target if override and override.target else
+                  settings.role_session_name.format(role=name))
+        roles[name] = RoleProfile(
+            name=name, role_arn=arn, source_profile=source, identity=owner.name,
+            session=session_profile_from(target, creds, owner.name),
+            duration=_int_or_none(values.get("duration_seconds")) or (
+                override.duration if override else None),
+            role_session_name=values.get("role_session_name") or (
+                override.role_session_name if override else None),
+            mfa_serial=values.get("mfa_serial"), region=values.get("region") or owner.region,
+            from_config=True,
+        )
+    for name, role in settings.roles.items():
+        if name in roles:
+            continue
+        owner = _owner(role.source_profile, identities)
+        if owner is None:
+            continue
+        target = role.target or name
+        roles[name] = RoleProfile(
+            name=name, role_arn=role.role_arn, source_profile=role.source_profile,
+            identity=owner.name, session=session_profile_from(target, creds, owner.name),
+            duration=role.duration, role_session_name=role.role_session_name,
+            mfa_serial=role.mfa_serial, region=owner.region,
+        )
+    return list(roles.values())
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        number = int(value) if value else None
+    except ValueError:
+        return None
+    if number is not None and not 900 <= number <= MAX_DURATION:
+        return None
+    return number

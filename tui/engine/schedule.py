@@ -1,0 +1,96 @@
+"""When each session needs attention: a pure function of expiry, lead time and the clock.
+
+`watch` and the TUI both ask the schedule what state a profile is in and when it next
+needs action. The clock is injected, so tests and snapshots are exact, and it is wall-clock
+time (not monotonic), so the answer is right after a laptop wakes from sleep.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class SessionState(enum.Enum):
+    FRESH = "fresh"
+    EXPIRING = "expiring"  # inside the lead time: refresh now
+    EXPIRED = "expired"
+    NONE = "none"  # no session yet
+    ERROR = "error"  # the last attempt failed, or the target can't be written
+
+    @property
+    def needs_refresh(self) -> bool:
+        return self in (SessionState.EXPIRING, SessionState.EXPIRED, SessionState.NONE)
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    profile: str
+    state: SessionState
+    expires_at: datetime | None
+    time_left: timedelta | None
+    #: When this profile next needs action (refresh at expiry - lead time). None: never.
+    next_action_at: datetime | None
+    #: Share of the session's lifetime left, 0.0-1.0 (for countdown bars).
+    fraction_left: float
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RefreshSchedule:
+    lead_time: int = 300
+    clock: Clock = system_clock
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def entry(
+        self,
+        profile: str,
+        expires_at: datetime | None,
+        lifetime: float | None = None,
+        error: str | None = None,
+        now: datetime | None = None,
+    ) -> ScheduleEntry:
+        now = now or self.clock()
+        lead = timedelta(seconds=self.lead_time)
+        if expires_at is None:
+            state = SessionState.ERROR if error else SessionState.NONE
+            return ScheduleEntry(profile, state, None, None, now, 0.0, error)
+        left = expires_at - now
+        if left <= timedelta(0):
+            state = SessionState.EXPIRED
+            fraction = 0.0
+        else:
+            state = SessionState.EXPIRING if left <= lead else SessionState.FRESH
+            total = lifetime or left.total_seconds()
+            fraction = max(0.0, min(1.0, left.total_seconds() / total)) if total > 0 else 0.0
+        if error:
+            state = SessionState.ERROR
+        next_action = max(now, expires_at - lead)
+        return ScheduleEntry(profile, state, expires_at, left, next_action, fraction, error)
+
+    def next_wakeup(self, entries: list[ScheduleEntry], now: datetime | None = None
+                    ) -> datetime | None:
+        """The earliest moment any entry needs action (never before now)."""
+        now = now or self.clock()
+        times = [e.next_action_at for e in entries if e.next_action_at is not None]
+        return max(now, min(times)) if times else None
+
+
+def format_time_left(left: timedelta | None) -> str:
+    """`H:MM:SS`; expired sessions show how long ago as `-H:MM:SS`."""
+    if left is None:
+        return "-:--:--"
+    seconds = int(left.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

@@ -1,0 +1,431 @@
+"""MFA sessions and role sessions: get them, keep them, drop them.
+
+`SessionService` is the one API the command line, `watch` and the TUI share. Each method
+reads the files fresh (another process may have written them), calls AWS through
+`aws_calls`, and writes through the locked `CredentialsStore`. Methods block: the TUI calls
+them from thread workers only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tui.engine import aws_calls
+from tui.engine.aws_calls import AwsKeys
+from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
+from tui.engine.errors import AwsAuthError, MfaCodeError, UsageError
+from tui.engine.mfa_code import USED_CODES, CodeRequest, FixedCode, MfaCodeSource, UsedCodes
+from tui.engine.profiles import (
+    CHAINED_ROLE_MAX_DURATION,
+    IdentityProfile,
+    ProfileCatalog,
+    RoleProfile,
+    SessionProfile,
+    build_catalog,
+    read_config,
+    session_profile_from,
+)
+from tui.engine.schedule import Clock, RefreshSchedule, ScheduleEntry, SessionState, system_clock
+from tui.engine.secret import Secret
+from tui.engine.settings import MAX_DURATION, MIN_DURATION, Settings, load_settings, save_settings
+
+ROOT_MAX_DURATION = 3600
+
+
+@dataclass(frozen=True)
+class Paths:
+    credentials: Path
+    config: Path
+    settings: Path
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    profile: str  # the identity or role asked for
+    target: str  # the credentials section written
+    expiration: datetime | None
+    skipped: bool = False  # still fresh, nothing done
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One line of `status` and one row of the TUI: never holds a secret."""
+
+    kind: str  # "identity" or "role"
+    name: str  # identity or role name
+    identity: str
+    target: str  # session profile it keeps fresh
+    entry: ScheduleEntry
+    mfa_serial: str | None = None
+    #: How a refresh gets its code: "command", "chained" (no code), "code" (ask), "none".
+    code_mode: str = "code"
+    blocked: str | None = None
+    role_arn: str | None = None
+    access_key_id: str | None = None  # the long-term key id (identities), for masking only
+
+    @property
+    def state(self) -> SessionState:
+        return self.entry.state
+
+    @property
+    def refreshes_itself(self) -> bool:
+        return self.code_mode in ("command", "chained")
+
+
+@dataclass
+class SessionService:
+    paths: Paths
+    settings: Settings | None = None
+    clock: Clock = system_clock
+    used_codes: UsedCodes = field(default_factory=lambda: USED_CODES)
+    lock_timeout: float = 30.0
+    _discovered: dict[str, str] = field(default_factory=dict)
+    _user_names: dict[str, str] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.store = CredentialsStore(self.paths.credentials, lock_timeout=self.lock_timeout)
+        if self.settings is None:
+            self.settings = load_settings(self.paths.settings)
+
+    # ------------------------------------------------------------ reading state
+    @property
+    def current_settings(self) -> Settings:
+        assert self.settings is not None
+        return self.settings
+
+    def reload_settings(self) -> Settings:
+        self.settings = load_settings(self.paths.settings)
+        return self.settings
+
+    def save_settings(self, settings: Settings) -> None:
+        save_settings(settings, self.paths.settings)
+        self.settings = settings
+
+    def catalog(self) -> ProfileCatalog:
+        return build_catalog(
+            self.store.read(), read_config(self.paths.config), self.current_settings
+        )
+
+    def schedule(self) -> RefreshSchedule:
+        return RefreshSchedule(lead_time=self.current_settings.lead_time, clock=self.clock)
+
+    def status(self, catalog: ProfileCatalog | None = None,
+               now: datetime | None = None) -> list[StatusRow]:
+        """Every identity with its session, then its roles, in file order."""
+        catalog = catalog or self.catalog()
+        schedule = self.schedule()
+        now = now or self.clock()
+        rows: list[StatusRow] = []
+        for identity in catalog.identities:
+            rows.append(StatusRow(
+                kind="identity", name=identity.name, identity=identity.name,
+                target=identity.session_profile,
+                entry=schedule.entry(identity.session_profile, identity.session.expiration,
+                                     identity.duration, identity.session.blocked, now),
+                mfa_serial=identity.mfa_serial or self._discovered.get(identity.name),
+                code_mode="command" if identity.mfa_command else "code",
+                blocked=identity.session.blocked, access_key_id=identity.access_key_id,
+            ))
+            for role in catalog.roles_of(identity.name):
+                rows.append(self._role_row(role, identity, schedule, now))
+        return rows
+
+    def _role_row(self, role: RoleProfile, identity: IdentityProfile,
+                  schedule: RefreshSchedule, now: datetime) -> StatusRow:
+        chained = self._can_chain(role, identity, now)
+        lifetime = min(role.duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION) \
+            if chained else (role.duration or CHAINED_ROLE_MAX_DURATION)
+        return StatusRow(
+            kind="role", name=role.name, identity=identity.name, target=role.target,
+            entry=schedule.entry(role.target, role.session.expiration, lifetime,
+                                 role.session.blocked, now),
+            mfa_serial=role.mfa_serial or identity.mfa_serial,
+            code_mode="chained" if chained else ("command" if identity.mfa_command else "code"),
+            blocked=role.session.blocked, role_arn=role.role_arn,
+        )
+
+    def _can_chain(self, role: RoleProfile, identity: IdentityProfile, now: datetime) -> bool:
+        """A role can be assumed without a code while the identity's MFA session is valid."""
+        expires = identity.session.expiration
+        return bool(identity.session.present and expires and expires - now > timedelta(seconds=60))
+
+    # ------------------------------------------------------------ MFA device
+    def resolve_serial(
+        self, identity: IdentityProfile, explicit: str | None = None,
+        choose: Callable[[list[str]], str] | None = None,
+    ) -> str:
+        """--serial-number > settings > config > credentials > discovery through IAM."""
+        if explicit:
+            return explicit
+        if identity.mfa_serial:
+            return identity.mfa_serial
+        with self._guard:
+            known = self._discovered.get(identity.name)
+        if known:
+            return known
+        serial = self.discover_serial(identity, choose)
+        with self._guard:
+            self._discovered[identity.name] = serial
+        return serial
+
+    def discover_serial(self, identity: IdentityProfile,
+                        choose: Callable[[list[str]], str] | None = None) -> str:
+        keys = self._long_term_keys(identity)
+        caller = aws_calls.get_caller_identity(keys, identity.region)
+        user = caller.user_name
+        devices = [d for d in aws_calls.list_mfa_devices(keys, user) if d.is_totp]
+        if not devices:
+            raise AwsAuthError(
+                f"no MFA device that STS can use is assigned to {caller.arn} (security keys "
+                "can't be used here): assign a virtual or hardware TOTP device, or pass "
+                "--token-code skip for a session without MFA"
+            )
+        serials = [d.serial for d in devices]
+        if len(serials) == 1:
+            return serials[0]
+        if choose is not None:
+            return choose(serials)
+        raise UsageError(
+            f"{identity.name} has {len(serials)} MFA devices ({', '.join(serials)}): pick one "
+            f"with --serial-number or `aws-mfa-tui init {identity.name}`"
+        )
+
+    def init(self, name: str, serial: str | None = None,
+             choose: Callable[[list[str]], str] | None = None) -> str:
+        """Find (or take) the profile's MFA device and store it in settings."""
+        identity = self.catalog().identity(name)
+        found = serial or self.discover_serial(identity, choose)
+        self.save_settings(self.current_settings.with_profile(identity.name, mfa_serial=found))
+        return found
+
+    def needs_code(self, name: str) -> bool:
+        """Whether refreshing this identity or role now would ask a person for a code."""
+        catalog = self.catalog()
+        role = catalog.role(name)
+        if role is not None:
+            identity = catalog.identity(role.identity)
+            if self._can_chain(role, identity, self.clock()):
+                return False
+            return not identity.mfa_command
+        return not catalog.identity(name).mfa_command
+
+    # ------------------------------------------------------------ refreshing
+    def refresh(
+        self, name: str, code_source: MfaCodeSource, duration: int | None = None,
+        force: bool = False, serial: str | None = None,
+    ) -> RefreshResult:
+        """Trade an identity's long-term keys (and a code) for a new MFA session."""
+        catalog = self.catalog()
+        identity = catalog.identity(name)
+        target = identity.session
+        if target.blocked:
+            raise UsageError(target.blocked)
+        duration = duration or identity.duration
+        check_duration(duration)
+        if not force and self._is_fresh(target):
+            return RefreshResult(identity.name, target.name, target.expiration, skipped=True)
+        keys = self._long_term_keys(identity, catalog)
+        use_mfa, device, code = self._code_for(identity, code_source, serial)
+        credentials = aws_calls.get_session_token(
+            keys, duration, device if use_mfa else None, code, identity.region
+        )
+        self.store.write_session(target.name, credentials)
+        notes = []
+        if not use_mfa:
+            notes.append("no MFA was used: this session won't satisfy MFA-required policies")
+        granted = (credentials.expiration - self.clock()).total_seconds()
+        if duration > ROOT_MAX_DURATION and granted <= ROOT_MAX_DURATION + 60:
+            notes.append(
+                f"AWS granted about {int(granted // 60)} minutes instead of {duration // 3600} "
+                "hours: root credentials get at most 1 hour"
+            )
+        return RefreshResult(identity.name, target.name, credentials.expiration,
+                             notes=tuple(notes))
+
+    def _is_fresh(self, session: SessionProfile) -> bool:
+        entry = self.schedule().entry(session.name, session.expiration)
+        return session.present and entry.state is SessionState.FRESH
+
+    def _code_for(self, identity: IdentityProfile, source: MfaCodeSource,
+                  serial: str | None) -> tuple[bool, str | None, Secret | None]:
+        if isinstance(source, FixedCode) and source.code.reveal().strip().lower() == "skip":
+            return False, None, None
+        device = self.resolve_serial(identity, serial)
+        code = source.get_code(CodeRequest(identity.name, device, identity.mfa_command))
+        if code is None:
+            return False, None, None
+        self.used_codes.claim(device, code)
+        return True, device, code
+
+    def _long_term_keys(self, identity: IdentityProfile,
+                        catalog: ProfileCatalog | None = None) -> AwsKeys:
+        catalog = catalog or self.catalog()
+        return AwsKeys.from_section(identity.name, catalog.session_section(identity.name))
+
+    def assume(
+        self, role_name: str, code_source: MfaCodeSource, identity_name: str | None = None,
+        target: str | None = None, duration: int | None = None,
+        role_session_name: str | None = None, serial: str | None = None,
+        force: bool = True,
+    ) -> RefreshResult:
+        """Assume a role: chained from a valid MFA session without a code, else with one."""
+        catalog = self.catalog()
+        role = self._role_for(catalog, role_name, identity_name, target)
+        if role.session.blocked:
+            raise UsageError(role.session.blocked)
+        if not force and self._is_fresh(role.session):
+            return RefreshResult(role.name, role.target, role.session.expiration, skipped=True)
+        identity = catalog.identity(role.identity)
+        notes: list[str] = []
+        duration = duration or role.duration
+        now = self.clock()
+        if role.source_profile == identity.session_profile and not self._can_chain(
+            role, identity, now
+        ):
+            # The role starts from the MFA session, which needs renewing first.
+            result = self.refresh(identity.name, code_source, force=True, serial=serial)
+            notes.extend(result.notes)
+            notes.append(f"renewed {identity.session_profile} first")
+            catalog = self.catalog()
+            identity = catalog.identity(identity.name)
+            now = self.clock()
+        if self._can_chain(role, identity, now):
+            keys = AwsKeys.from_section(
+                identity.session_profile, catalog.session_section(identity.session_profile)
+            )
+            if duration and duration > CHAINED_ROLE_MAX_DURATION:
+                notes.append(
+                    f"asked for {duration} s, but AWS caps a role chained from a session at "
+                    "1 hour: using 3600 s"
+                )
+            duration = min(duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION)
+            device = code = None
+        else:
+            keys = self._long_term_keys(identity, catalog)
+            use_mfa, device, code = self._code_for(
+                identity, code_source, serial or role.mfa_serial
+            )
+            if not use_mfa:
+                device = code = None
+        session_name = role_session_name or role.role_session_name or self._user_name(
+            identity, keys
+        )
+        credentials = aws_calls.assume_role(
+            keys, role.role_arn, session_name, duration, device, code,
+            role.region,
+        )
+        self.store.write_session(role.target, credentials)
+        return RefreshResult(role.name, role.target, credentials.expiration, notes=tuple(notes))
+
+    def _role_for(self, catalog: ProfileCatalog, name: str, identity_name: str | None,
+                  target: str | None) -> RoleProfile:
+        role = catalog.role(name)
+        if role is None:
+            if not name.startswith("arn:") or ":role/" not in name:
+                known = ", ".join(r.name for r in catalog.roles) or "none"
+                raise UsageError(
+                    f"`{name}` is neither a role profile (known: {known}) nor a role ARN"
+                )
+            if not identity_name:
+                raise UsageError("assuming a role by ARN needs --profile IDENTITY")
+            identity = catalog.identity(identity_name)
+            short = name.rsplit("/", 1)[-1]
+            target_name = target or self.current_settings.role_session_name.format(role=short)
+            return RoleProfile(
+                name=short, role_arn=name, source_profile=identity.name,
+                identity=identity.name,
+                session=session_profile_from(target_name, catalog.credentials, identity.name),
+                region=identity.region,
+            )
+        if identity_name and catalog.identity(identity_name).name != role.identity:
+            raise UsageError(f"role {role.name} starts from {role.identity}, not {identity_name}")
+        if target and target != role.target:
+            session = session_profile_from(target, catalog.credentials, role.identity)
+            role = dataclasses.replace(role, session=session)
+        return role
+
+    def _user_name(self, identity: IdentityProfile, keys: AwsKeys) -> str:
+        with self._guard:
+            known = self._user_names.get(identity.name)
+        if known:
+            return known
+        caller = aws_calls.get_caller_identity(keys, identity.region)
+        name = caller.user_name or "aws-mfa-tui"
+        with self._guard:
+            self._user_names[identity.name] = name
+        return name
+
+    # ------------------------------------------------------------ using sessions
+    def session_for(self, name: str) -> tuple[str, SessionCredentials]:
+        """The stored session of a session profile, a role, or an identity (its session)."""
+        catalog = self.catalog()
+        role = catalog.role(name)
+        if role is not None:
+            section = role.target
+        elif name in catalog.credentials and not _is_identity(catalog, name):
+            section = name
+        else:
+            section = catalog.identity(name).session_profile
+        values = catalog.session_section(section)
+        token = values.get("aws_session_token") or values.get("aws_security_token")
+        if not values or not token:
+            raise UsageError(f"no session in [{section}] yet: run `aws-mfa-tui refresh {name}`")
+        expiration = parse_expiration(values.get("expiration"))
+        if expiration is None:
+            raise UsageError(f"[{section}] has no expiration; refresh it with aws-mfa-tui")
+        keys = AwsKeys.from_section(section, values)
+        return section, SessionCredentials(
+            keys.access_key_id, keys.secret_access_key, keys.session_token,  # type: ignore[arg-type]
+            expiration,
+        )
+
+    def logout(self, names: list[str]) -> list[str]:
+        """Remove session sections (never an identity's long-term keys)."""
+        catalog = self.catalog()
+        removed = []
+        for name in names:
+            role = catalog.role(name)
+            if role is not None:
+                section = role.target
+            elif _is_identity(catalog, name):
+                section = catalog.identity(name).session_profile
+            else:
+                section = name
+            values = catalog.session_section(section)
+            if _is_identity(catalog, section) or (
+                values and not (values.get("aws_session_token")
+                                or values.get("aws_security_token"))
+            ):
+                raise UsageError(f"[{section}] holds long-term keys; logout never removes those")
+            if self.store.remove_section(section):
+                removed.append(section)
+        return removed
+
+
+def _is_identity(catalog: ProfileCatalog, name: str) -> bool:
+    return any(i.name == name for i in catalog.identities)
+
+
+def check_duration(duration: int) -> None:
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        raise UsageError(
+            f"session duration must be {MIN_DURATION}-{MAX_DURATION} seconds "
+            f"(15 minutes to 36 hours); got {duration}"
+        )
+
+
+def no_code_needed() -> MfaCodeSource:
+    """For chained role refreshes: asking for a code here is a bug, so it fails loudly."""
+
+    class _Never(MfaCodeSource):
+        def get_code(self, request: CodeRequest):  # type: ignore[override]
+            raise MfaCodeError(f"{request.profile} needs a new MFA code")
+
+    return _Never()
