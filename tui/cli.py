@@ -19,11 +19,6 @@ from pathlib import Path
 from tui import __version__
 from tui.engine.errors import EXIT_CODES, AwsMfaError
 
-COMMANDS = (
-    "refresh", "assume", "status", "env", "exec", "credential-process", "logout", "init",
-    "rotate", "watch", "policy",
-)
-
 
 def default_credentials_file() -> str:
     return os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or str(
@@ -156,7 +151,10 @@ def resolve_paths(args: argparse.Namespace) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = resolve_paths(parser.parse_args(argv))
+    demo = None
     try:
+        if args.demo:
+            demo = _start_demo(args)
         if args.command is None:
             return _run_app(args)
         return _run_command(args)
@@ -166,13 +164,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aws-mfa-tui: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if demo is not None:
+            demo.stop()
+
+
+def _start_demo(args: argparse.Namespace):  # -> tui.demo.Demo
+    """Point everything at a throwaway home and an in-process AWS emulator."""
+    from tui.demo import start_demo
+
+    demo = start_demo()
+    args.credentials_file = str(demo.paths.credentials)
+    args.config_file = str(demo.paths.config)
+    args.settings = str(demo.paths.settings)
+    return demo
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    print("aws-mfa-tui: the terminal UI is not built yet", file=sys.stderr)
-    return 2
+    from tui.app import run_app
+    from tui.commands.context import service_from
+
+    return run_app(service_from(args), demo=args.demo)
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    print(f"aws-mfa-tui: `{args.command}` is not built yet", file=sys.stderr)
-    return 2
+    import importlib
+
+    module = importlib.import_module(f"tui.commands.{args.command.replace('-', '_')}")
+    return int(module.run(args))

@@ -78,6 +78,18 @@ class StatusRow:
         return self.code_mode in ("command", "chained")
 
 
+@dataclass(frozen=True)
+class IdentityDetails:
+    """What IAM says about an identity: who it is and its access keys (ages, last use)."""
+
+    name: str
+    account: str
+    arn: str
+    user_name: str | None
+    keys: tuple[aws_calls.AccessKeyInfo, ...]
+    signed_with: str  # which profile signed the IAM calls
+
+
 @dataclass
 class SessionService:
     paths: Paths
@@ -361,6 +373,29 @@ class SessionService:
         with self._guard:
             self._user_names[identity.name] = name
         return name
+
+    def signing_keys(self, name: str) -> AwsKeys:
+        """Keys for IAM calls about an identity: its MFA session while valid (MFA-guarded
+        policies deny IAM to bare long-term keys), else the long-term keys."""
+        catalog = self.catalog()
+        identity = catalog.identity(name)
+        session = identity.session
+        if session.present and not session.blocked and session.expiration and (
+            session.expiration - self.clock() > timedelta(seconds=60)
+        ):
+            return AwsKeys.from_section(session.name, catalog.session_section(session.name))
+        return self._long_term_keys(identity, catalog)
+
+    def identity_details(self, name: str) -> IdentityDetails:
+        """Ask IAM who this identity is and about its access keys (for the details view)."""
+        identity = self.catalog().identity(name)
+        keys = self.signing_keys(identity.name)
+        caller = aws_calls.get_caller_identity(keys, identity.region)
+        access_keys = aws_calls.list_access_keys(keys, caller.user_name)
+        return IdentityDetails(
+            name=identity.name, account=caller.account, arn=caller.arn,
+            user_name=caller.user_name, keys=tuple(access_keys), signed_with=keys.profile,
+        )
 
     # ------------------------------------------------------------ using sessions
     def session_for(self, name: str) -> tuple[str, SessionCredentials]:

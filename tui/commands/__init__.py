@@ -1,0 +1,1 @@
+"""One module per command. Each exposes `run(args: argparse.Namespace) -> int`."""

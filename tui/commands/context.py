@@ -1,0 +1,36 @@
+"""What every command needs: the session service built from the global options, and
+one way to print notices (stderr) and data (stdout)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tui.engine.sessions import Paths, SessionService
+
+
+def paths_from(args: argparse.Namespace) -> Paths:
+    return Paths(
+        credentials=Path(args.credentials_file),
+        config=Path(args.config_file),
+        settings=Path(args.settings),
+    )
+
+
+def service_from(args: argparse.Namespace) -> SessionService:
+    service = SessionService(paths_from(args))
+    for warning in service.current_settings.warnings:
+        notice(f"warning: {warning}")
+    return service
+
+
+def notice(message: str) -> None:
+    """A one-line message for the person at the terminal (stderr, never data)."""
+    print(f"aws-mfa-tui: {message}", file=sys.stderr, flush=True)
+
+
+def data(text: str) -> None:
+    """Output meant for a pipe, eval or a status bar (stdout)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
