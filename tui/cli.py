@@ -136,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("watch", help="headless keeper: refresh sessions before they expire")
     p.add_argument("profiles", nargs="*", metavar="PROFILE")
+    p.add_argument("--once", action="store_true",
+                   help="refresh whatever is due, then exit (for cron or a systemd timer)")
 
     sub.add_parser("policy", help="print a starter IAM policy that requires MFA")
     return parser

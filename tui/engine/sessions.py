@@ -18,7 +18,7 @@ from pathlib import Path
 from tui.engine import aws_calls
 from tui.engine.aws_calls import AwsKeys
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
-from tui.engine.errors import AwsAuthError, MfaCodeError, UsageError
+from tui.engine.errors import AwsAuthError, AwsMfaError, MfaCodeError, UsageError
 from tui.engine.mfa_code import USED_CODES, CodeRequest, FixedCode, MfaCodeSource, UsedCodes
 from tui.engine.profiles import (
     CHAINED_ROLE_MAX_DURATION,
@@ -214,8 +214,16 @@ class SessionService:
         """Find (or take) the profile's MFA device and store it in settings."""
         identity = self.catalog().identity(name)
         found = serial or self.discover_serial(identity, choose)
+        self.reload_settings()
         self.save_settings(self.current_settings.with_profile(identity.name, mfa_serial=found))
         return found
+
+    def remember_serial(self, name: str, serial: str) -> None:
+        try:
+            self.reload_settings()
+            self.save_settings(self.current_settings.with_profile(name, mfa_serial=serial))
+        except (OSError, AwsMfaError):
+            pass  # only a cache: the next refresh discovers it again
 
     def needs_code(self, name: str) -> bool:
         """Whether refreshing this identity or role now would ask a person for a code."""
@@ -250,6 +258,10 @@ class SessionService:
         )
         self.store.write_session(target.name, credentials)
         notes = []
+        if use_mfa and device and not identity.mfa_serial and device != serial:
+            # Found through IAM: remember it, so the next refresh needs no discovery calls.
+            self.remember_serial(identity.name, device)
+            notes.append(f"remembered MFA device {device} in {self.paths.settings}")
         if not use_mfa:
             notes.append("no MFA was used: this session won't satisfy MFA-required policies")
         granted = (credentials.expiration - self.clock()).total_seconds()

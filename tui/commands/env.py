@@ -1,0 +1,34 @@
+"""`env PROFILE`: exports for `eval "$(aws-mfa-tui env work)"` (sh, fish, PowerShell, JSON).
+
+This command's job is to emit secrets: they go to stdout only, never to stderr or argv."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+
+from tui.commands.context import data, service_from
+from tui.commands.session_use import environment, usable_session
+
+
+def run(args: argparse.Namespace) -> int:
+    service = service_from(args)
+    variables = environment(usable_session(service, args.profile))
+    data(render(variables, args.format))
+    return 0
+
+
+def render(variables: dict[str, str], shell: str) -> str:
+    if shell == "json":
+        return json.dumps(variables, indent=2)
+    lines = []
+    for name, value in variables.items():
+        if shell == "fish":
+            lines.append(f"set -gx {name} {shlex.quote(value)};")
+        elif shell == "powershell":
+            escaped = value.replace("'", "''")
+            lines.append(f"$Env:{name} = '{escaped}'")
+        else:
+            lines.append(f"export {name}={shlex.quote(value)}")
+    return "\n".join(lines)

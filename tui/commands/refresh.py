@@ -1,0 +1,34 @@
+"""`refresh PROFILE...`: new MFA sessions for identity profiles (all of them by default)."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.commands.context import notice, service_from
+from tui.commands.report import report_result
+from tui.engine.errors import AwsMfaError
+from tui.engine.mfa_code import choose_code_source
+
+
+def run(args: argparse.Namespace) -> int:
+    service = service_from(args)
+    catalog = service.catalog()
+    names = args.profiles or [identity.name for identity in catalog.identities]
+    if not names:
+        notice(f"no identity profiles with long-term keys in {args.credentials_file}")
+        return 2
+    status = 0
+    for name in names:
+        identity = catalog.identity(name)
+        source = choose_code_source(args.token_code, identity.mfa_command)
+        try:
+            result = service.refresh(identity.name, source, duration=args.duration,
+                                     force=args.force, serial=args.serial_number)
+        except AwsMfaError as exc:
+            if len(names) == 1:
+                raise
+            notice(f"{identity.name}: {exc}")
+            status = status or exc.exit_code
+            continue
+        report_result(result, service.clock())
+    return status

@@ -1,0 +1,88 @@
+"""`status`: every identity, session and role profile with state and time left.
+
+`--short` is one line for tmux's status-right or a shell prompt (`work 3:12:05 · prod
+!0:04:12`); it reads only the files and never imports boto3, so it stays cheap when tmux
+runs it every few seconds. `--json` is for scripts. Nothing here prints a secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tui.commands.context import data, service_from
+from tui.engine.credentials_store import format_expiration
+from tui.engine.schedule import SessionState, format_time_left
+from tui.engine.secret import mask_key_id
+from tui.engine.sessions import StatusRow
+
+_MARK = {
+    SessionState.FRESH: "",
+    SessionState.EXPIRING: "!",
+    SessionState.EXPIRED: "!",
+    SessionState.ERROR: "!",
+    SessionState.NONE: "",
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    service = service_from(args)
+    rows = service.status()
+    if args.short:
+        data(short_line(rows))
+    elif args.json:
+        data(json.dumps([as_json(row) for row in rows], indent=2))
+    else:
+        data(table(rows))
+    return 0
+
+
+def short_line(rows: list[StatusRow]) -> str:
+    parts = []
+    for row in rows:
+        entry = row.entry
+        if entry.state is SessionState.NONE:
+            parts.append(f"{row.name} off")
+        elif entry.state is SessionState.EXPIRED:
+            parts.append(f"{row.name} !expired")
+        elif entry.state is SessionState.ERROR and entry.time_left is None:
+            parts.append(f"{row.name} !error")
+        else:
+            parts.append(f"{row.name} {_MARK[entry.state]}{format_time_left(entry.time_left)}")
+    return " · ".join(parts) if parts else "no profiles"
+
+
+def as_json(row: StatusRow) -> dict[str, object]:
+    entry = row.entry
+    return {
+        "kind": row.kind,
+        "profile": row.name,
+        "identity": row.identity,
+        "session_profile": row.target,
+        "state": entry.state.value,
+        "expiration": format_expiration(entry.expires_at) if entry.expires_at else None,
+        "seconds_left": int(entry.time_left.total_seconds()) if entry.time_left else None,
+        "refresh_at": format_expiration(entry.next_action_at) if entry.next_action_at else None,
+        "mfa_serial": row.mfa_serial,
+        "refreshes": row.code_mode,
+        "role_arn": row.role_arn,
+        "access_key_id": mask_key_id(row.access_key_id) if row.access_key_id else None,
+        "problem": row.blocked,
+    }
+
+
+def table(rows: list[StatusRow]) -> str:
+    if not rows:
+        return "no identity profiles with long-term keys found"
+    lines = [f"{'PROFILE':<24} {'SESSION PROFILE':<24} {'STATE':<9} {'LEFT':>9}  EXPIRES (UTC)"]
+    for row in rows:
+        entry = row.entry
+        name = row.name if row.kind == "identity" else f"  {row.name}"
+        expires = format_expiration(entry.expires_at) if entry.expires_at else "-"
+        left = format_time_left(entry.time_left) if entry.time_left is not None else "-"
+        lines.append(
+            f"{name:<24} {row.target:<24} {entry.state.value:<9} {left:>9}  {expires}"
+        )
+        if row.blocked:
+            lines.append(f"{'':<24} ! {row.blocked}")
+    return "\n".join(lines)

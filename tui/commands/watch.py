@@ -1,0 +1,143 @@
+"""`watch [PROFILE...]`: a headless keeper for a terminal or a service.
+
+It sleeps until the schedule says a session enters its lead time, then refreshes it
+through the code sources (mfa_command, a terminal prompt, askpass) or, for a role chained
+from a valid MFA session, with no code at all. Network errors and throttling are retried
+with backoff; no error makes it exit. SIGTERM and Ctrl-C end it cleanly (exit 0).
+
+Sleeps are capped at 30 s and measured on the wall clock, so it is right after a laptop
+wakes up, and notices sessions that another tool refreshed meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from tui.commands.context import notice, service_from
+from tui.commands.report import report_result
+from tui.engine.errors import AwsMfaError
+from tui.engine.mfa_code import choose_code_source
+from tui.engine.sessions import SessionService, StatusRow, no_code_needed
+
+MAX_SLEEP = 30.0
+FIRST_RETRY = 5.0
+MAX_RETRY = 600.0
+
+
+@dataclass
+class Backoff:
+    """Per-profile retry times after failures: 5 s, 10 s, 20 s ... up to 10 minutes."""
+
+    delays: dict[str, float] = field(default_factory=dict)
+    not_before: dict[str, datetime] = field(default_factory=dict)
+
+    def ready(self, name: str, now: datetime) -> bool:
+        return now >= self.not_before.get(name, now)
+
+    def failed(self, name: str, now: datetime, transient: bool) -> float:
+        delay = self.delays.get(name, FIRST_RETRY / 2) * 2
+        if not transient:
+            delay = max(delay, 60.0)  # a rejected code or key: don't hammer AWS or the user
+        delay = min(delay, MAX_RETRY)
+        self.delays[name] = delay
+        self.not_before[name] = now + timedelta(seconds=delay)
+        return delay
+
+    def succeeded(self, name: str) -> None:
+        self.delays.pop(name, None)
+        self.not_before.pop(name, None)
+
+
+def run(args: argparse.Namespace) -> int:
+    service = service_from(args)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        keeper = Keeper(service, args.profiles)
+        notice(f"watching {', '.join(keeper.describe()) or 'no profiles'}; Ctrl-C to stop")
+        while not stop.is_set():
+            keeper.pass_once()
+            if args.once:
+                break
+            stop.wait(keeper.seconds_until_next())
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    notice("stopped")
+    return 0
+
+
+@dataclass
+class Keeper:
+    service: SessionService
+    only: list[str]
+    backoff: Backoff = field(default_factory=Backoff)
+
+    def rows(self) -> list[StatusRow]:
+        rows = self.service.status()
+        if not self.only:
+            return rows
+        wanted = set(self.only)
+        return [r for r in rows if r.name in wanted or r.target in wanted or r.identity in wanted]
+
+    def describe(self) -> list[str]:
+        try:
+            return [row.name for row in self.rows()]
+        except AwsMfaError as exc:
+            notice(str(exc))
+            return []
+
+    def pass_once(self) -> None:
+        try:
+            rows = self.rows()
+        except AwsMfaError as exc:  # e.g. the file is mid-edit by hand and doesn't parse
+            notice(str(exc))
+            return
+        # Identities first, so chained roles can use their fresh session.
+        for row in sorted(rows, key=lambda r: r.kind != "identity"):
+            now = self.service.clock()
+            if row.blocked or not row.state.needs_refresh or not self.backoff.ready(row.name, now):
+                continue
+            self.refresh(row)
+
+    def refresh(self, row: StatusRow) -> None:
+        now = self.service.clock()
+        try:
+            if row.kind == "role":
+                if not self.service.needs_code(row.name):
+                    result = self.service.assume(row.name, no_code_needed(), force=True)
+                else:
+                    identity = self.service.catalog().identity(row.identity)
+                    source = choose_code_source(None, identity.mfa_command)
+                    result = self.service.assume(row.name, source, force=True)
+            else:
+                identity = self.service.catalog().identity(row.name)
+                source = choose_code_source(None, identity.mfa_command)
+                result = self.service.refresh(row.name, source, force=True)
+        except AwsMfaError as exc:
+            delay = self.backoff.failed(row.name, now, exc.transient)
+            notice(f"{row.name}: {exc} (retrying in {int(delay)} s)")
+            return
+        self.backoff.succeeded(row.name)
+        report_result(result, self.service.clock())
+
+    def seconds_until_next(self) -> float:
+        now = self.service.clock()
+        try:
+            entries = [r.entry for r in self.rows() if not r.blocked]
+        except AwsMfaError:
+            return MAX_SLEEP
+        wake = self.service.schedule().next_wakeup(entries, now)
+        times = [wake] if wake else []
+        times += [t for t in self.backoff.not_before.values() if t > now]
+        if not times:
+            return MAX_SLEEP
+        return max(1.0, min(MAX_SLEEP, (min(times) - now).total_seconds()))
