@@ -121,7 +121,8 @@ def _client(service: str, keys: AwsKeys, region: str | None, retries: bool = Tru
     config = botocore.config.Config(
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
-        retries={"mode": "standard", "max_attempts": 3 if retries else 1},
+        # total_max_attempts counts the first try; max_attempts would count retries only.
+        retries={"mode": "standard", "total_max_attempts": 3 if retries else 1},
         user_agent_extra="aws-mfa-tui",
     )
     try:

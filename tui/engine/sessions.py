@@ -339,7 +339,7 @@ class SessionService:
             if not use_mfa:
                 device = code = None
         session_name = role_session_name or role.role_session_name or self._user_name(
-            identity, keys
+            identity, self._long_term_keys(identity, catalog)
         )
         credentials = aws_calls.assume_role(
             keys, role.role_arn, session_name, duration, device, code,
@@ -376,6 +376,7 @@ class SessionService:
         return role
 
     def _user_name(self, identity: IdentityProfile, keys: AwsKeys) -> str:
+        """The IAM user name (GetCallerIdentity is never denied, even without MFA)."""
         with self._guard:
             known = self._user_names.get(identity.name)
         if known:
