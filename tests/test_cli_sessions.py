@@ -282,13 +282,13 @@ def test_status_json_and_short_never_show_secrets(aws, make_user, sandbox_home, 
     user = make_user("alice", profile="work")
     make_user("bob", profile="home", mfa=False)
     assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
-    code, out, _ = run(capsys, "status", "--json")
+    _, out, _ = run(capsys, "status", "--json")
     rows = {r["profile"]: r for r in json.loads(out)}
     assert rows["work"]["state"] == "fresh" and rows["home"]["state"] == "none"
     assert rows["work"]["access_key_id"].startswith("AKIA****")
-    code, short, _ = run(capsys, "status", "--short")
+    _, short, _ = run(capsys, "status", "--short")
     assert re.fullmatch(r"work (11|12):\d\d:\d\d · home off\n", short)
-    code, table, _ = run(capsys, "status")
+    _, table, _ = run(capsys, "status")
     everything = out + short + table
     for secret in read_credentials(sandbox_home)["work-mfa"].values():
         if len(secret) > 30:
@@ -345,7 +345,7 @@ def test_policy_is_valid_iam(aws, make_user, capsys):
     created = make_user.iam.create_policy(PolicyName="aws-mfa-tui-starter",
                                           PolicyDocument=json.dumps(document))
     assert created["Policy"]["Arn"].endswith(":policy/aws-mfa-tui-starter")
-    deny = [s for s in document["Statement"] if s["Effect"] == "Deny"][0]
+    deny = next(s for s in document["Statement"] if s["Effect"] == "Deny")
     assert "sts:GetSessionToken" in deny["NotAction"]
 
 

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
-from tui.engine.errors import AwsMfaError
-from tui.engine.mfa_code import choose_code_source
+from tui.engine.errors import AwsMfaError, MfaCodeError
+from tui.engine.mfa_code import choose_code_source, seconds_left_in_window
 from tui.engine.sessions import SessionService, StatusRow, no_code_needed
 
 MAX_SLEEP = 30.0
@@ -38,10 +38,13 @@ class Backoff:
     def ready(self, name: str, now: datetime) -> bool:
         return now >= self.not_before.get(name, now)
 
-    def failed(self, name: str, now: datetime, transient: bool) -> float:
+    def failed(self, name: str, now: datetime, error: AwsMfaError) -> float:
         delay = self.delays.get(name, FIRST_RETRY / 2) * 2
-        if not transient:
-            delay = max(delay, 60.0)  # a rejected code or key: don't hammer AWS or the user
+        if isinstance(error, MfaCodeError):
+            # A code is good once: the earliest useful retry is the next 30-second code.
+            delay = max(delay, seconds_left_in_window() + 1.0)
+        elif not error.transient:
+            delay = max(delay, 60.0)  # a rejected key or policy: don't hammer AWS
         delay = min(delay, MAX_RETRY)
         self.delays[name] = delay
         self.not_before[name] = now + timedelta(seconds=delay)
@@ -123,7 +126,7 @@ class Keeper:
                 source = choose_code_source(None, identity.mfa_command)
                 result = self.service.refresh(row.name, source, force=True)
         except AwsMfaError as exc:
-            delay = self.backoff.failed(row.name, now, exc.transient)
+            delay = self.backoff.failed(row.name, now, exc)
             notice(f"{row.name}: {exc} (retrying in {int(delay)} s)")
             return
         self.backoff.succeeded(row.name)
