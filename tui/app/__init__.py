@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-import sys
+import asyncio
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.engine.sessions import SessionService
 
 
-def run_app(service, demo: bool = False) -> int:  # replaced when the TUI lands
-    print("aws-mfa-tui: the terminal UI is not built yet", file=sys.stderr)
-    return 2
+def run_app(service: SessionService, demo: bool = False) -> int:
+    """Run the TUI until the user quits; returns the process exit code."""
+    from tui.app.app import AwsMfaApp
+    from tui.app.daemon_threads import DaemonThreadExecutor
+
+    app = AwsMfaApp(service, demo=demo)
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(DaemonThreadExecutor())
+    try:
+        app.run(loop=loop)
+    finally:
+        loop.close()
+    return app.return_code or 0

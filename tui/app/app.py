@@ -1,0 +1,101 @@
+"""The app: one main screen, one 1-second clock, the palette and the keys that work
+everywhere. The session service's clock is the only clock, so tests can fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from tui.app.profile_commands import ProfileCommands
+from tui.app.screens.help import HelpScreen
+from tui.app.screens.main import MainScreen
+from tui.app.widgets.profile_table import ProfileTable
+from tui.engine.sessions import SessionService
+
+#: Palette commands we never offer: Screenshot writes the screen to a file on disk.
+HIDDEN_SYSTEM_COMMANDS = {"Screenshot"}
+
+
+class AwsMfaApp(App[int]):
+    TITLE = "aws-mfa-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ProfileCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit at once"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="List every key"),
+    ]
+
+    def __init__(self, service: SessionService, demo: bool = False) -> None:
+        super().__init__()
+        self.service = service
+        self.demo = demo
+        self._title_shown = ""
+        theme = service.current_settings.theme
+        if theme in self.available_themes:
+            self.theme = theme
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(self.service)
+
+    @property
+    def main_screen(self) -> MainScreen:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        raise LookupError("no main screen")
+
+    def on_mount(self) -> None:
+        self.set_interval(1, self._tick, name="countdown")
+
+    def _tick(self) -> None:
+        """The one timer: every screen that shows time reads the same clock."""
+        now = self.service.clock()
+        for screen in list(self.screen_stack):
+            tick = getattr(screen, "clock_tick", None)
+            if tick is not None:
+                tick(now)
+
+    def set_terminal_title(self, text: str) -> None:
+        """The terminal's (and tmux's) window title, via the OSC 2 escape."""
+        clean = "".join(ch for ch in text if ch.isprintable())[:120]
+        if clean == self._title_shown:
+            return
+        self._title_shown = clean
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(f"\x1b]2;{clean}\x07")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title not in HIDDEN_SYSTEM_COMMANDS:
+                yield command
+
+    def help_sections(self) -> list[tuple[str, list[BindingType]]]:
+        return [
+            ("Profiles", [*ProfileTable.BINDINGS, *MainScreen.BINDINGS,
+                          Binding("up,down", "", "Move between profiles")]),
+            ("Everywhere", [*self.BINDINGS, Binding("ctrl+p", "", "Command palette: "
+                                                     "refresh X, rotate X, details X, theme")]),
+        ]
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_sections()))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that raised (not an AwsMfaError, which jobs turn into messages)."""
+        if event.state is not WorkerState.ERROR:
+            return
+        worker = event.worker
+        error = worker.error
+        line = f"{type(error).__name__}: {' '.join(str(error).split())}"[:200]
+        self.notify(f"unexpected error ({worker.name}): {line}", severity="error", timeout=10)
+        try:
+            self.main_screen.worker_failed(worker)
+        except LookupError:
+            pass

@@ -1,0 +1,49 @@
+"""Per-profile commands for the command palette (ctrl+p): refresh X, rotate X, details X."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from tui.app.screens.main import MainScreen
+
+
+class ProfileCommands(Provider):
+    def _main(self) -> MainScreen | None:
+        from tui.app.screens.main import MainScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        main = self._main()
+        if main is None:
+            return []
+        commands: list[tuple[str, str, Callable[[], object]]] = []
+        for row in main.rows:
+            commands.append((f"Refresh {row.name}", f"get a new session into [{row.target}]",
+                             partial(main.start_refresh, [row.name])))
+            commands.append((f"Details of {row.name}", "device, key, key age, expiry, error",
+                             partial(main.open_details, row.name)))
+            if row.kind == "identity":
+                commands.append((f"Rotate key of {row.name}",
+                                 "replace the access key without losing it",
+                                 partial(main.action_rotate_key, row.name)))
+        return commands
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,134 @@
+"""Details of one profile: what the files say at once, what IAM says when it answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from tui.app import session_jobs
+from tui.engine.schedule import format_time_left
+from tui.engine.secret import mask_key_id
+from tui.engine.sessions import IdentityDetails, SessionService, StatusRow
+
+
+def _exact(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    utc = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    local = moment.astimezone().strftime("%H:%M:%S %Z")
+    return f"{utc} ({local} local)"
+
+
+def _days(now: datetime, then: datetime | None) -> str:
+    if then is None:
+        return "unknown"
+    days = (now - then).days
+    return "today" if days <= 0 else ("1 day" if days == 1 else f"{days} days")
+
+
+class DetailsScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    DetailsScreen { align: center middle; }
+    DetailsScreen > #dialog {
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        padding: 1 2; border: thick $primary; background: $surface;
+    }
+    DetailsScreen #title { text-style: bold; color: $text-primary; margin-bottom: 1; }
+    DetailsScreen #iam { margin-top: 1; }
+    DetailsScreen #hint { color: $text-muted; margin-top: 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="details.close", tooltip="Back to the table"),
+        Binding("enter", "close", "Close", show=False, id="details.close_enter"),
+    ]
+
+    def __init__(self, service: SessionService, row: StatusRow, last_error: str | None,
+                 now: datetime) -> None:
+        super().__init__()
+        self.service = service
+        self.row = row
+        self.last_error = last_error
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(f"{self.row.name}", id="title", markup=False)
+            yield Static(self._from_files(), id="files")
+            yield Static(Text("asking IAM about the access keys…", style="dim"), id="iam")
+            yield Static("Esc closes", id="hint")
+
+    def on_mount(self) -> None:
+        self.load_details()
+
+    @work(thread=True, exclusive=True, group="details", exit_on_error=False)
+    def load_details(self) -> None:
+        if get_current_worker().is_cancelled:
+            return
+        self.post_message(session_jobs.identity_details(self.service, self.row))
+
+    def _grid(self) -> Table:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        return grid
+
+    def _from_files(self) -> Table:
+        row, entry = self.row, self.row.entry
+        grid = self._grid()
+        if row.kind == "role":
+            grid.add_row("Role", row.role_arn or "—")
+            grid.add_row("Starts from", row.identity)
+        grid.add_row("Session profile", row.target)
+        grid.add_row("MFA device", row.mfa_serial or "not configured (found through IAM)")
+        if row.kind == "identity":
+            grid.add_row("Access key", mask_key_id(row.access_key_id))
+        grid.add_row("Refreshes", {
+            "command": "by itself, with mfa_command",
+            "chained": "by itself, chained from the MFA session",
+            "code": "with a code you type",
+        }.get(row.code_mode, row.code_mode))
+        grid.add_row("Expires", _exact(entry.expires_at))
+        if entry.time_left is not None:
+            grid.add_row("Time left", format_time_left(entry.time_left))
+        grid.add_row("State", entry.state.value)
+        problem = self.last_error or row.blocked
+        grid.add_row("Last error", Text(problem, style="bold") if problem else Text("none"))
+        return grid
+
+    @on(session_jobs.DetailsLoaded)
+    def _show_iam(self, message: session_jobs.DetailsLoaded) -> None:
+        target = self.query_one("#iam", Static)
+        if message.details is None:
+            target.update(Text(f"IAM: {message.error}", style="bold"))
+            return
+        target.update(self._from_iam(message.details))
+
+    def _from_iam(self, details: IdentityDetails) -> Table:
+        grid = self._grid()
+        grid.add_row("Account", details.account)
+        grid.add_row("IAM ARN", details.arn)
+        own = self.row.access_key_id if self.row.kind == "identity" else None
+        for key in details.keys:
+            mark = " (this profile)" if own and key.access_key_id == own else ""
+            used = (f", last used {_days(self.now, key.last_used)} ago"
+                    if key.last_used else ", never used")
+            used = used.replace("today ago", "today")
+            grid.add_row(
+                f"Key {mask_key_id(key.access_key_id)}",
+                f"{key.status}, age {_days(self.now, key.created)}{used}{mark}",
+            )
+        grid.add_row("Asked IAM as", details.signed_with)
+        return grid
+
+    def action_close(self) -> None:
+        self.dismiss(None)

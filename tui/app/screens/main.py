@@ -1,0 +1,421 @@
+"""The main screen: the profile table, the line about the highlighted profile, the log.
+
+It owns every state change. Engine calls run in thread workers (`_in_thread`), which post
+the small messages from `session_jobs`; the handlers here update the table. The app's one
+1-second tick calls `clock_tick`, which recomputes countdowns from the injected clock,
+notices outside edits of the files, and reacts when a session enters its lead time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+from textual.worker import Worker, get_current_worker
+
+from tui.app import session_jobs
+from tui.app.screens.confirm_logout import ConfirmLogoutModal
+from tui.app.screens.details import DetailsScreen
+from tui.app.screens.mfa_code_modal import MfaCodeModal
+from tui.app.screens.settings import SettingsScreen
+from tui.app.session_alerts import SessionAlerts
+from tui.app.widgets.log_panel import LogPanel
+from tui.app.widgets.profile_summary import ProfileSummary
+from tui.app.widgets.profile_table import ProfileTable, RowFlags, theme_colours
+from tui.engine.schedule import SessionState, format_time_left
+from tui.engine.secret import Secret
+from tui.engine.sessions import SessionService, StatusRow
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("r", "refresh_selected", "Refresh", id="main.refresh",
+                tooltip="Refresh the highlighted profile, or every marked one"),
+        Binding("a", "refresh_due", "Due", id="main.refresh_due",
+                tooltip="Refresh every session that is expiring or expired"),
+        Binding("K", "rotate_key", "Rotate", id="main.rotate",
+                tooltip="Rotate the access key of the highlighted identity"),
+        Binding("l", "logout", "Logout", id="main.logout",
+                tooltip="Log out the marked (or highlighted) session profiles, after asking"),
+        Binding("s", "settings", "Settings", id="main.settings",
+                tooltip="Session length, lead time, naming, mfa_command, theme"),
+        Binding("g", "toggle_log", "Log", id="main.log",
+                tooltip="Show or hide the event log"),
+    ]
+
+    def __init__(self, service: SessionService) -> None:
+        super().__init__()
+        self.service = service
+        self.rows: list[StatusRow] = []
+        self.loaded = False
+        self.busy: set[str] = set()
+        self.errors: dict[str, str] = {}
+        self.marked: set[str] = set()
+        self.alerts = SessionAlerts()
+        self.code_queue: list[str] = []
+        self.code_modal: MfaCodeModal | None = None
+        self._queue_size = 0
+        self._frame = 0
+        self._loading = 0
+        self._stamp: tuple[float, float, float] | None = None
+        self._now = service.clock()
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◷")
+        yield ProfileTable(id="profiles")
+        yield ProfileSummary(id="summary")
+        yield LogPanel(id="log")
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> ProfileTable:
+        return self.query_one(ProfileTable)
+
+    @property
+    def log_panel(self) -> LogPanel:
+        return self.query_one(LogPanel)
+
+    def on_mount(self) -> None:
+        self.table.colours = theme_colours(self.app.theme_variables)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.reload()
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.table.colours = theme_colours(self.app.theme_variables)
+        self.table.show(self.rows, self.flags(), self._now, self.lead_time, self._frame)
+
+    # ------------------------------------------------------------------ workers
+    def _in_thread(self, name: str, job: Callable[[], Message | None], group: str) -> Worker:
+        def run() -> None:
+            if get_current_worker().is_cancelled:
+                return
+            message = job()
+            if message is not None and not get_current_worker().is_cancelled:
+                self.post_message(message)
+
+        return self.run_worker(run, name=name, group=group, thread=True, exit_on_error=False)
+
+    def reload(self) -> None:
+        """Read the files again (in a worker) and rebuild the table."""
+        self._loading += 1
+
+        def job() -> Message:
+            stamp = session_jobs.files_stamp(self.service)
+            loaded = session_jobs.load_status(self.service)
+            loaded.stamp = stamp
+            return loaded
+
+        self._in_thread("status", job, group="status")
+
+    def worker_failed(self, worker: Worker) -> None:
+        """An unexpected exception in a worker (the app shows it): free its row."""
+        if worker.name.startswith("refresh:"):
+            name = worker.name.split(":", 1)[1]
+            self.busy.discard(name)
+            self.errors[name] = f"unexpected error: {type(worker.error).__name__}"
+            if self.code_modal is not None and self.code_modal.row.name == name:
+                self.code_modal.show_problem(self.errors[name])
+        if worker.name == "status":
+            self._loading = max(0, self._loading - 1)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def lead_time(self) -> int:
+        return self.service.current_settings.lead_time
+
+    def flags(self) -> dict[str, RowFlags]:
+        return {
+            row.name: RowFlags(
+                marked=row.name in self.marked, busy=row.name in self.busy,
+                needs_code=row.name in self.alerts.needs_code, error=self.errors.get(row.name),
+            )
+            for row in self.rows
+        }
+
+    def row_named(self, name: str) -> StatusRow | None:
+        return next((row for row in self.rows if row.name == name), None)
+
+    def note(self, message: str, level: str = "info", toast: bool = False) -> None:
+        self.log_panel.add(self._now, message, level)
+        if toast:
+            severity = {"info": "information"}.get(level, level)
+            self.app.notify(message, severity=severity,  # type: ignore[arg-type]
+                            timeout=8 if level == "error" else 5)
+
+    def repaint(self) -> None:
+        self.table.paint(self._now, self.lead_time, self.flags(), self._frame)
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        row = self.table.highlighted_row()
+        note = None
+        if row is not None and row.name in self.alerts.needs_code:
+            note = "needs a code: press r"
+        self.query_one(ProfileSummary).show_row(
+            row, self.errors.get(row.name) if row else None, note)
+
+    # ------------------------------------------------------------------ the tick
+    def clock_tick(self, now: datetime) -> None:
+        self._now = now
+        self._frame += 1
+        if self.loaded and not self._loading:
+            stamp = session_jobs.files_stamp(self.service)
+            if self._stamp is not None and stamp != self._stamp:
+                if not self.busy:
+                    self.note("the credentials, config or settings file changed: reloaded")
+                self._stamp = stamp
+                self.reload()
+        self._check_lead_times(now)
+        self.repaint()
+        self._update_title(now)
+
+    def _check_lead_times(self, now: datetime) -> None:
+        lead = self.lead_time
+        for row in self.rows:
+            if row.name in self.busy or row.blocked:
+                continue
+            entry = self.table.countdown_at(row, now, lead)
+            action = self.alerts.check(row, entry, first_look=not self.alerts.seen(row.name))
+            if action == "refresh":
+                self.note(f"{row.name} is inside its lead time: refreshing it by itself")
+                self.start_refresh([row.name])
+            elif action == "alert":
+                left = format_time_left(entry.time_left)
+                self.app.bell()
+                self.note(f"{row.name} needs a new MFA code: {left} left (press r)",
+                          level="warning", toast=True)
+
+    def _update_title(self, now: datetime) -> None:
+        soonest = self.alerts.soonest(self.rows, now)
+        if soonest is None:
+            title = "demo: any 6-digit code works" if getattr(self.app, "demo", False) else ""
+            self.app.sub_title = title
+            self.app.set_terminal_title("aws-mfa-tui")  # type: ignore[attr-defined]
+            return
+        name, left = soonest
+        text = (f"{name} needs a code: {format_time_left(left)} left" if left.total_seconds() > 0
+                else f"{name} expired: needs a code")
+        self.app.sub_title = text
+        self.app.set_terminal_title(f"aws-mfa-tui: {text}")  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ results
+    @on(session_jobs.StatusLoaded)
+    def _status_loaded(self, message: session_jobs.StatusLoaded) -> None:
+        self._loading = max(0, self._loading - 1)
+        self._stamp = message.stamp
+        if message.error:
+            self.note(message.error, level="error", toast=True)
+        first = not self.loaded
+        self.loaded = True
+        self.rows = message.rows
+        names = {row.name for row in self.rows}
+        self.marked &= names
+        self.alerts.forget_missing(names)
+        self.table.show(self.rows, self.flags(), self._now, self.lead_time, self._frame)
+        if first:
+            identities = sum(1 for r in self.rows if r.kind == "identity")
+            self.note(f"{identities} identity profiles, {len(self.rows) - identities} roles "
+                      f"from {self.service.paths.credentials}")
+            self.table.focus()
+        self._check_lead_times(self._now)
+        self.repaint()
+        self._next_code()
+
+    @on(session_jobs.RefreshFinished)
+    def _refresh_finished(self, message: session_jobs.RefreshFinished) -> None:
+        self.busy.discard(message.name)
+        modal = self.code_modal if (
+            self.code_modal is not None and self.code_modal.row.name == message.name) else None
+        if message.error:
+            if modal is not None and message.bad_code:
+                self.note(f"{message.name}: {message.error}", level="warning")
+                modal.show_problem(message.error)
+                self.repaint()
+                return
+            self.errors[message.name] = message.error
+            self.note(f"{message.name}: {message.error}", level="error", toast=True)
+            if modal is not None:
+                modal.dismiss(False)
+            self.repaint()
+            return
+        self.errors.pop(message.name, None)
+        self.alerts.refreshed(message.name)
+        result = message.result
+        if result is not None:
+            until = (result.expiration.astimezone().strftime("%H:%M:%S")
+                     if result.expiration else "?")
+            self.note(f"refreshed {message.name} into [{result.target}], valid until {until}",
+                      toast=message.with_code)
+            for extra in result.notes:
+                self.note(f"{message.name}: {extra}", level="warning", toast=True)
+        if modal is not None:
+            modal.dismiss(True)
+        self.reload()
+
+    @on(session_jobs.SerialResolved)
+    def _serial_resolved(self, message: session_jobs.SerialResolved) -> None:
+        if self.code_modal is not None and self.code_modal.row.name == message.name:
+            self.code_modal.set_serial(message.serial, message.error)
+
+    @on(session_jobs.LoggedOut)
+    def _logged_out(self, message: session_jobs.LoggedOut) -> None:
+        if message.error:
+            self.note(message.error, level="error", toast=True)
+        if message.removed:
+            self.note(f"logged out: {', '.join(message.removed)}", toast=True)
+        self.marked.clear()
+        self.reload()
+
+    # ------------------------------------------------------------------ refreshing
+    def start_refresh(self, names: list[str]) -> None:
+        """Refresh these rows: by themselves when they can, else one code modal each."""
+        for name in names:
+            row = self.row_named(name)
+            if row is None or name in self.busy or name in self.code_queue:
+                continue
+            if row.blocked:
+                self.note(f"{name}: {row.blocked}", level="error", toast=True)
+            elif row.code_mode in ("chained", "command"):
+                self._run_refresh(row)
+            else:
+                self.code_queue.append(name)
+                self._queue_size += 1
+        self._next_code()
+
+    def _run_refresh(self, row: StatusRow, code: Secret | None = None) -> None:
+        self.busy.add(row.name)
+        self.errors.pop(row.name, None)
+        self._in_thread(f"refresh:{row.name}",
+                        lambda: session_jobs.refresh(self.service, row, code), group="refresh")
+        self.repaint()
+
+    def _next_code(self) -> None:
+        """Open the next code modal, once the previous one closed and the table is current."""
+        if self.code_modal is not None or self._loading:
+            return
+        while self.code_queue:
+            row = self.row_named(self.code_queue.pop(0))
+            if row is None or row.name in self.busy:
+                continue
+            if row.code_mode != "code":  # e.g. a role that can now chain from a new session
+                self._run_refresh(row)
+                continue
+            position = (self._queue_size - len(self.code_queue), self._queue_size)
+            self.code_modal = MfaCodeModal(row, self._code_entered, self._now, position)
+            self.app.push_screen(self.code_modal, self._code_modal_closed)
+            if not row.mfa_serial:
+                self._resolve_serial(row)
+            return
+        self._queue_size = 0
+
+    def _resolve_serial(self, row: StatusRow) -> None:
+        self._in_thread(f"serial:{row.name}",
+                        lambda: session_jobs.resolve_serial(self.service, row), group="serial")
+
+    def _code_entered(self, row: StatusRow, code: Secret) -> None:
+        self._run_refresh(row, code)
+
+    def _code_modal_closed(self, done: bool | None) -> None:
+        row = self.code_modal.row if self.code_modal else None
+        self.code_modal = None
+        if not done:
+            if row is not None:
+                self.note(f"{row.name}: no code entered")
+            if self.code_queue:
+                self.note(f"skipped {', '.join(self.code_queue)}")
+            self.code_queue.clear()
+            self._queue_size = 0
+        self._next_code()
+
+    # ------------------------------------------------------------------ actions
+    def selected_names(self) -> list[str]:
+        if self.marked:
+            return [row.name for row in self.rows if row.name in self.marked]
+        row = self.table.highlighted_row()
+        return [row.name] if row else []
+
+    def action_refresh_selected(self) -> None:
+        names = self.selected_names()
+        if not names:
+            self.app.notify("No profile to refresh", severity="warning")
+            return
+        self.start_refresh(names)
+
+    def action_refresh_due(self) -> None:
+        due = [row for row in self.rows if not row.blocked and self.table.countdown_at(
+            row, self._now, self.lead_time).state in (SessionState.EXPIRING,
+                                                      SessionState.EXPIRED)]
+        due.sort(key=lambda row: row.kind != "identity")  # identities first: roles chain
+        if not due:
+            self.app.notify("Nothing is expiring", timeout=3)
+            return
+        self.start_refresh([row.name for row in due])
+
+    def action_toggle_log(self) -> None:
+        self.log_panel.toggle()
+
+    def action_settings(self) -> None:
+        def saved(done: bool | None) -> None:
+            if done:
+                self.note("settings saved", toast=True)
+                self.reload()
+
+        self.app.push_screen(SettingsScreen(self.service), saved)
+
+    def action_rotate_key(self, name: str | None = None) -> None:
+        row = self.row_named(name) if name else self.table.highlighted_row()
+        if row is None:
+            return
+        try:
+            from tui.app.screens.rotation import RotationScreen
+        except ImportError:
+            self.app.notify("Key rotation isn't available in this build yet",
+                            severity="warning")
+            return
+        self.app.push_screen(RotationScreen(self.service, row.identity),
+                             lambda _result: self.reload())
+
+    def action_logout(self) -> None:
+        rows = [self.row_named(name) for name in self.selected_names()]
+        sessions = [row for row in rows if row is not None and row.entry.expires_at]
+        if not sessions:
+            self.app.notify("No session to log out here", severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                names = [row.name for row in sessions]
+                self._in_thread("logout", lambda: session_jobs.logout(self.service, names),
+                                group="logout")
+
+        self.app.push_screen(ConfirmLogoutModal([row.target for row in sessions]), confirmed)
+
+    def open_details(self, name: str) -> None:
+        row = self.row_named(name)
+        if row is not None:
+            self.app.push_screen(DetailsScreen(self.service, row, self.errors.get(name),
+                                               self._now))
+
+    @on(ProfileTable.DetailsRequested)
+    def _details_requested(self, message: ProfileTable.DetailsRequested) -> None:
+        self.open_details(message.name)
+
+    @on(ProfileTable.MarkToggled)
+    def _mark_toggled(self, message: ProfileTable.MarkToggled) -> None:
+        self.marked ^= {message.name}
+        self.repaint()
+        self.table.action_cursor_down()
+
+    @on(ProfileTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_summary()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(
+            self.table.relayout, self._now, self.lead_time, self.flags(), self._frame)

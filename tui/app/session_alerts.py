@@ -1,0 +1,63 @@
+"""What to do when a session enters its lead time, decided once per session expiry.
+
+Chained role sessions and sessions with an mfa_command refresh by themselves. Any other
+needs a person: the row is marked "needs code", and (unless it was already expired when
+the app first saw it) the bell rings and a toast says so. The decision is keyed on the
+session's expiry, so a new session starts over and nothing fires twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from tui.engine.schedule import ScheduleEntry, SessionState
+from tui.engine.sessions import StatusRow
+
+DUE = (SessionState.EXPIRING, SessionState.EXPIRED)
+
+
+@dataclass
+class SessionAlerts:
+    needs_code: set[str] = field(default_factory=set)
+    _handled: dict[str, datetime | None] = field(default_factory=dict)
+    _seen: set[str] = field(default_factory=set)
+
+    def seen(self, name: str) -> bool:
+        return name in self._seen
+
+    def check(self, row: StatusRow, entry: ScheduleEntry, first_look: bool) -> str | None:
+        """"refresh" (by itself), "alert" (ring and tell), or None (nothing new)."""
+        self._seen.add(row.name)
+        if entry.state not in DUE or entry.expires_at is None:
+            if entry.state is SessionState.FRESH:
+                self.needs_code.discard(row.name)
+            return None
+        if row.name in self._handled and self._handled[row.name] == entry.expires_at:
+            return None
+        self._handled[row.name] = entry.expires_at
+        if row.refreshes_itself:
+            return "refresh"
+        self.needs_code.add(row.name)
+        if first_look and entry.state is SessionState.EXPIRED:
+            return None
+        return "alert"
+
+    def refreshed(self, name: str) -> None:
+        self.needs_code.discard(name)
+
+    def forget_missing(self, names: set[str]) -> None:
+        self.needs_code &= names
+        self._seen &= names
+        for name in [n for n in self._handled if n not in names]:
+            del self._handled[name]
+
+    def soonest(self, rows: list[StatusRow], now: datetime) -> tuple[str, timedelta] | None:
+        """The row needing a code whose session ends first, and its time left."""
+        waiting = [r for r in rows if r.name in self.needs_code and r.entry.expires_at]
+        if not waiting:
+            return None
+        live = [r for r in waiting if r.entry.expires_at > now]  # type: ignore[operator]
+        row = min(live or waiting, key=lambda r: r.entry.expires_at)  # type: ignore[arg-type,return-value]
+        assert row.entry.expires_at is not None
+        return row.name, row.entry.expires_at - now

@@ -1,0 +1,80 @@
+"""The countdown: a row's state and time left at any moment, and the bar that shows it.
+
+A `StatusRow` is a snapshot taken when the files were read. `SessionCountdown` re-asks the
+engine's pure schedule for the same session at a new moment, so the 1-second tick needs no
+file read and no AWS call. `CountdownBar` draws the share of the session's lifetime left in
+theme colours: success while fresh, warning inside the lead time, error once expired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+
+from tui.engine.schedule import RefreshSchedule, ScheduleEntry, SessionState
+from tui.engine.sessions import StatusRow
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def lifetime_of(entry: ScheduleEntry) -> float | None:
+    """The session's whole lifetime in seconds, as the engine used it for `fraction_left`."""
+    if entry.time_left is None or entry.fraction_left <= 0:
+        return None
+    return entry.time_left.total_seconds() / entry.fraction_left
+
+
+@dataclass(frozen=True)
+class SessionCountdown:
+    row: StatusRow
+    lifetime: float | None
+
+    @classmethod
+    def of(cls, row: StatusRow) -> SessionCountdown:
+        return cls(row, lifetime_of(row.entry))
+
+    def at(self, now: datetime, lead_time: int) -> ScheduleEntry:
+        entry = self.row.entry
+        return RefreshSchedule(lead_time=lead_time).entry(
+            entry.profile, entry.expires_at, self.lifetime, entry.error, now
+        )
+
+
+@dataclass(frozen=True)
+class CountdownBar:
+    """`fraction` of `width` cells filled, in eighths, coloured by session state."""
+
+    fraction: float
+    state: SessionState
+    width: int = 10
+
+    def colour_name(self) -> str:
+        if self.state is SessionState.FRESH:
+            return "success"
+        if self.state is SessionState.EXPIRING:
+            return "warning"
+        if self.state in (SessionState.EXPIRED, SessionState.ERROR):
+            return "error"
+        return "muted"
+
+    def cells(self) -> str:
+        if self.state in (SessionState.NONE,):
+            return "·" * self.width
+        eighths = round(max(0.0, min(1.0, self.fraction)) * self.width * 8)
+        if self.fraction > 0 and eighths == 0:
+            eighths = 1  # a live session never looks empty
+        full, part = divmod(eighths, 8)
+        text = "█" * full + (_EIGHTHS[part] if part else "")
+        return text + "░" * (self.width - len(text))
+
+    def render(self, colours: dict[str, str]) -> Text:
+        colour = colours.get(self.colour_name(), "")
+        text = self.cells()
+        if self.state in (SessionState.NONE,):
+            return Text(text, style="dim")
+        filled = len(text.rstrip("░"))
+        bar = Text(text[:filled], style=colour)
+        bar.append(text[filled:], style=f"{colour} dim" if colour else "dim")
+        return bar

@@ -1,0 +1,238 @@
+"""`--demo`: a throwaway AWS and a throwaway home, so the TUI can be tried without an account.
+
+`start_demo()` starts moto's server in this process on 127.0.0.1 (any 6-digit MFA code
+works there), points the AWS environment at it, removes any AWS credentials from the
+environment, seeds IAM users with keys and virtual MFA devices plus a role, and writes a
+credentials file, a config file and a settings file into a temp folder:
+
+- `work`      a fresh MFA session, and the role `prod-admin` chained from it
+- `staging`   a session inside the lead time (expiring), and the role `staging-readonly`
+- `personal`  an expired session
+- `sandbox`   no session yet
+
+It never reads or writes the real ~/.aws. `Demo.stop()` stops the server, deletes the
+folder and puts the environment back as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import string
+import tempfile
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tui.engine.credentials_store import format_expiration
+from tui.engine.errors import UsageError
+from tui.engine.sessions import Paths
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+DEMO_LEAD_TIME = 300
+
+#: Variables that could point botocore at real credentials or a real endpoint.
+REMOVED_VARIABLES = (
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_MFA_TOKEN_CODE", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_REGION",
+    "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CA_BUNDLE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    profile: str
+    user: str
+    #: Session left relative to now (None: no session). Negative: expired that long ago.
+    session_left: timedelta | None
+    serial_in_config: bool = True
+
+
+DEMO_USERS = (
+    DemoUser("work", "alice", timedelta(hours=8, minutes=12, seconds=5)),
+    DemoUser("staging", "bob", timedelta(minutes=3, seconds=20)),
+    DemoUser("personal", "carol", timedelta(minutes=-25)),
+    DemoUser("sandbox", "dave", None, serial_in_config=False),
+)
+DEMO_ROLES = (
+    # (role profile, source identity, role name, session left)
+    ("prod-admin", "work", "Admin", timedelta(minutes=42, seconds=30)),
+    ("staging-readonly", "staging", "ReadOnly", None),
+)
+
+
+@dataclass
+class Demo:
+    paths: Paths
+    endpoint_url: str
+    folder: Path
+    _server: Any = None
+    _saved_environ: dict[str, str | None] = field(default_factory=dict)
+    _stopped: bool = False
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                self._server.stop()
+        for name, value in self._saved_environ.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_demo(now: datetime | None = None) -> Demo:
+    """Start the emulator and write the demo profiles. Sessions are placed relative to
+    `now` (default: the current time), so a fixed clock gives a fixed picture."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise UsageError(
+            "--demo needs the demo extra: pip install 'aws-mfa-tui[demo]'"
+        ) from None
+    # werkzeug logs each request to stderr, which would scribble over the TUI.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    now = now or datetime.now(UTC)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    folder = Path(tempfile.mkdtemp(prefix="aws-mfa-tui-demo-"))
+    paths = Paths(
+        credentials=folder / ".aws" / "credentials",
+        config=folder / ".aws" / "config",
+        settings=folder / "settings.toml",
+    )
+    demo = Demo(paths=paths, endpoint_url=url, folder=folder, _server=server)
+    try:
+        _point_environment_at(demo)
+        _reset_emulator(url)
+        _write_files(paths, _seed_iam(url), now)
+    except BaseException:
+        demo.stop()
+        raise
+    return demo
+
+
+def _point_environment_at(demo: Demo) -> None:
+    changes: dict[str, str | None] = {name: None for name in REMOVED_VARIABLES}
+    changes.update({
+        "AWS_ENDPOINT_URL": demo.endpoint_url,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_SHARED_CREDENTIALS_FILE": str(demo.paths.credentials),
+        "AWS_CONFIG_FILE": str(demo.paths.config),
+        "AWS_MFA_TUI_SETTINGS": str(demo.paths.settings),
+    })
+    for name, value in changes.items():
+        demo._saved_environ[name] = os.environ.get(name)
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def _reset_emulator(url: str) -> None:
+    # Our own loopback emulator's URL, never a user-given one.
+    request = urllib.request.Request(f"{url}/moto-api/reset", data=b"", method="POST")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        response.read()
+
+
+def _seed_iam(url: str) -> dict[str, dict[str, str]]:
+    """Users with keys and enabled virtual MFA devices, and the demo roles."""
+    import boto3
+
+    iam = boto3.client(
+        "iam", endpoint_url=url, region_name=REGION,
+        aws_access_key_id="AKIADEMOADMIN0000000", aws_secret_access_key="demo",
+    )
+    made: dict[str, dict[str, str]] = {}
+    for user in DEMO_USERS:
+        iam.create_user(UserName=user.user)
+        key = iam.create_access_key(UserName=user.user)["AccessKey"]
+        device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user.user)
+        serial = device["VirtualMFADevice"]["SerialNumber"]
+        iam.enable_mfa_device(UserName=user.user, SerialNumber=serial,
+                              AuthenticationCode1="123456", AuthenticationCode2="654321")
+        made[user.profile] = {
+            "aws_access_key_id": key["AccessKeyId"],
+            "aws_secret_access_key": key["SecretAccessKey"],
+            "serial": serial,
+        }
+    trust = json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                       "Action": "sts:AssumeRole"}],
+    })
+    for _profile, _source, role_name, _left in DEMO_ROLES:
+        iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust,
+                        MaxSessionDuration=43200)
+    return made
+
+
+def _fake_session(now: datetime, left: timedelta) -> list[str]:
+    """A made-up session: the emulator doesn't check signatures, so it works for chaining."""
+    upper = string.ascii_uppercase + string.digits
+    key_id = "ASIA" + "".join(secrets.choice(upper) for _ in range(16))
+    secret = secrets.token_urlsafe(30)
+    token = secrets.token_urlsafe(120)
+    return [
+        f"aws_access_key_id = {key_id}",
+        f"aws_secret_access_key = {secret}",
+        f"aws_session_token = {token}",
+        f"aws_security_token = {token}",
+        f"expiration = {format_expiration(now + left)}",
+    ]
+
+
+def _write_files(paths: Paths, made: dict[str, dict[str, str]], now: datetime) -> None:
+    credentials = ["# aws-mfa-tui demo: throwaway profiles for a local AWS emulator", ""]
+    config = ["# aws-mfa-tui demo", ""]
+    for user in DEMO_USERS:
+        keys = made[user.profile]
+        credentials += [
+            f"[{user.profile}]",
+            f"aws_access_key_id = {keys['aws_access_key_id']}",
+            f"aws_secret_access_key = {keys['aws_secret_access_key']}",
+            "",
+        ]
+        if user.session_left is not None:
+            credentials += [f"[{user.profile}-mfa]", *_fake_session(now, user.session_left), ""]
+        config += [f"[profile {user.profile}]", f"region = {REGION}"]
+        if user.serial_in_config:
+            config.append(f"mfa_serial = {keys['serial']}")
+        config.append("")
+    for profile, source, role_name, left in DEMO_ROLES:
+        config += [
+            f"[profile {profile}]",
+            f"role_arn = arn:aws:iam::{ACCOUNT}:role/{role_name}",
+            f"source_profile = {source}-mfa",
+            "duration_seconds = 3600",
+            "",
+        ]
+        if left is not None:
+            credentials += [f"[{profile}-session]", *_fake_session(now, left), ""]
+    paths.credentials.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _write_private(paths.credentials, "\n".join(credentials))
+    _write_private(paths.config, "\n".join(config))
+    _write_private(paths.settings, f"lead_time = {DEMO_LEAD_TIME}\n")
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
