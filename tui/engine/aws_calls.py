@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tui.engine.credentials_store import SessionCredentials
 from tui.engine.errors import (
@@ -34,8 +33,7 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 10
 
 
-@dataclass(frozen=True)
-class AwsKeys:
+class AwsKeys(NamedTuple):
     """Credentials to sign with: long-term keys, or a session (with its token)."""
 
     access_key_id: str
@@ -60,8 +58,7 @@ class AwsKeys:
                    profile)
 
 
-@dataclass(frozen=True)
-class CallerIdentity:
+class CallerIdentity(NamedTuple):
     account: str
     arn: str
     user_id: str
@@ -78,8 +75,7 @@ class CallerIdentity:
         return self.arn.endswith(":root")
 
 
-@dataclass(frozen=True)
-class MfaDevice:
+class MfaDevice(NamedTuple):
     serial: str
     enabled: datetime | None = None
 
@@ -90,8 +86,7 @@ class MfaDevice:
         return ":u2f/" not in self.serial and ":fido" not in self.serial.lower()
 
 
-@dataclass(frozen=True)
-class AccessKeyInfo:
+class AccessKeyInfo(NamedTuple):
     access_key_id: str
     status: str
     created: datetime | None

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tui.engine.errors import MfaCodeError
 from tui.engine.secret import Secret
@@ -48,8 +48,7 @@ def seconds_left_in_window(now: float | None = None) -> int:
     return TOTP_PERIOD - int(now) % TOTP_PERIOD
 
 
-@dataclass(frozen=True)
-class CodeRequest:
+class CodeRequest(NamedTuple):
     """What a code source is told: which profile and device the code is for."""
 
     profile: str
@@ -61,14 +60,15 @@ class CodeRequest:
         return f"MFA code for {self.profile} ({self.serial}): "
 
 
-@dataclass
 class UsedCodes:
     """Remembers recently sent codes per device (hashed), so none is sent twice."""
 
-    keep_seconds: float = 180.0
-    clock: Callable[[], float] = time.monotonic
-    _seen: dict[str, float] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, keep_seconds: float = 180.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.keep_seconds = keep_seconds
+        self.clock = clock
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
 
     @staticmethod
     def _key(serial: str, code: Secret) -> str:
@@ -104,12 +104,12 @@ class MfaCodeSource:
         return False
 
 
-@dataclass
 class FixedCode(MfaCodeSource):
     """A code given on the command line or in the environment (or `skip`)."""
 
-    code: Secret
-    origin: str = "--token-code"
+    def __init__(self, code: Secret, origin: str = "--token-code") -> None:
+        self.code = code
+        self.origin = origin
 
     def get_code(self, request: CodeRequest) -> Secret | None:
         if self.code.reveal().strip().lower() == SKIP:
@@ -117,11 +117,11 @@ class FixedCode(MfaCodeSource):
         return check_code(self.code)
 
 
-@dataclass
 class CommandCode(MfaCodeSource):
     """Runs the configured `mfa_command` and reads the code from its stdout."""
 
-    command: str
+    def __init__(self, command: str) -> None:
+        self.command = command
 
     def get_code(self, request: CodeRequest) -> Secret | None:
         try:
@@ -150,7 +150,6 @@ class CommandCode(MfaCodeSource):
         return check_code(lines[-1] if lines else "")
 
 
-@dataclass
 class TerminalPrompt(MfaCodeSource):
     """Asks on the controlling terminal without echoing."""
 
@@ -167,11 +166,11 @@ class TerminalPrompt(MfaCodeSource):
         return True
 
 
-@dataclass
 class AskpassPrompt(MfaCodeSource):
     """`$SSH_ASKPASS` (or `ssh-askpass` on PATH), called with the prompt as its argument."""
 
-    program: str
+    def __init__(self, program: str) -> None:
+        self.program = program
 
     def get_code(self, request: CodeRequest) -> Secret | None:
         try:
@@ -190,7 +189,6 @@ class AskpassPrompt(MfaCodeSource):
         return True
 
 
-@dataclass
 class NoCodeSource(MfaCodeSource):
     """Nothing can give a code here (no tty, no askpass, no command)."""
 

@@ -15,9 +15,9 @@ Everything here is read from files: no AWS call, no boto3 import.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from tui.engine.credentials_store import parse_expiration
 from tui.engine.errors import CredentialsFileError, UsageError
@@ -28,8 +28,7 @@ TOKEN_KEYS = ("aws_session_token", "aws_security_token")
 CHAINED_ROLE_MAX_DURATION = 3600
 
 
-@dataclass(frozen=True)
-class SessionProfile:
+class SessionProfile(NamedTuple):
     """A credentials section holding temporary credentials that we keep fresh."""
 
     name: str
@@ -40,8 +39,7 @@ class SessionProfile:
     blocked: str | None = None
 
 
-@dataclass(frozen=True)
-class IdentityProfile:
+class IdentityProfile(NamedTuple):
     name: str
     access_key_id: str
     session: SessionProfile
@@ -56,8 +54,7 @@ class IdentityProfile:
         return self.session.name
 
 
-@dataclass(frozen=True)
-class RoleProfile:
+class RoleProfile(NamedTuple):
     name: str
     role_arn: str
     source_profile: str
@@ -74,12 +71,18 @@ class RoleProfile:
         return self.session.name
 
 
-@dataclass(frozen=True)
 class ProfileCatalog:
-    identities: list[IdentityProfile] = field(default_factory=list)
-    roles: list[RoleProfile] = field(default_factory=list)
-    config: dict[str, dict[str, str]] = field(default_factory=dict)
-    credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+    def __init__(
+        self,
+        identities: list[IdentityProfile] | None = None,
+        roles: list[RoleProfile] | None = None,
+        config: dict[str, dict[str, str]] | None = None,
+        credentials: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        self.identities = identities or []
+        self.roles = roles or []
+        self.config = config or {}
+        self.credentials = credentials or {}
 
     def identity(self, name: str) -> IdentityProfile:
         """An identity by its own name or by its session profile's name."""

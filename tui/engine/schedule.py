@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 Clock = Callable[[], datetime]
 
@@ -31,8 +31,7 @@ class SessionState(enum.Enum):
         return self in (SessionState.EXPIRING, SessionState.EXPIRED, SessionState.NONE)
 
 
-@dataclass(frozen=True)
-class ScheduleEntry:
+class ScheduleEntry(NamedTuple):
     profile: str
     state: SessionState
     expires_at: datetime | None
@@ -44,8 +43,7 @@ class ScheduleEntry:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class RefreshSchedule:
+class RefreshSchedule(NamedTuple):
     lead_time: int = 300
     clock: Clock = system_clock
 

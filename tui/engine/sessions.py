@@ -8,12 +8,12 @@ them from thread workers only.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from tui.engine import aws_calls
 from tui.engine.aws_calls import AwsKeys
@@ -37,15 +37,13 @@ from tui.engine.settings import MAX_DURATION, MIN_DURATION, Settings, load_setti
 ROOT_MAX_DURATION = 3600
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):
     credentials: Path
     config: Path
     settings: Path
 
 
-@dataclass(frozen=True)
-class RefreshResult:
+class RefreshResult(NamedTuple):
     profile: str  # the identity or role asked for
     target: str  # the credentials section written
     expiration: datetime | None
@@ -53,8 +51,7 @@ class RefreshResult:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class StatusRow:
+class StatusRow(NamedTuple):
     """One line of `status` and one row of the TUI: never holds a secret."""
 
     kind: str  # "identity" or "role"
@@ -78,8 +75,7 @@ class StatusRow:
         return self.code_mode in ("command", "chained")
 
 
-@dataclass(frozen=True)
-class IdentityDetails:
+class IdentityDetails(NamedTuple):
     """What IAM says about an identity: who it is and its access keys (ages, last use)."""
 
     name: str
@@ -372,7 +368,7 @@ class SessionService:
             raise UsageError(f"role {role.name} starts from {role.identity}, not {identity_name}")
         if target and target != role.target:
             session = session_profile_from(target, catalog.credentials, role.identity)
-            role = dataclasses.replace(role, session=session)
+            role = role._replace(session=session)
         return role
 
     def _user_name(self, identity: IdentityProfile, keys: AwsKeys) -> str:

@@ -31,7 +31,7 @@ import tempfile
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tui.engine.errors import SettingsError
 
@@ -47,16 +47,14 @@ THEMES = (
 )
 
 
-@dataclass(frozen=True)
-class ProfileSettings:
+class ProfileSettings(NamedTuple):
     target: str | None = None
     mfa_serial: str | None = None
     mfa_command: str | None = None
     duration: int | None = None
 
 
-@dataclass(frozen=True)
-class RoleSettings:
+class RoleSettings(NamedTuple):
     name: str
     role_arn: str
     source_profile: str
@@ -85,7 +83,7 @@ class Settings:
 
     def with_profile(self, name: str, **changes: Any) -> Settings:
         profiles = dict(self.profiles)
-        profiles[name] = replace(self.for_profile(name), **changes)
+        profiles[name] = self.for_profile(name)._replace(**changes)
         return replace(self, profiles=profiles)
 
     def with_values(self, **changes: Any) -> Settings:
@@ -205,14 +203,16 @@ def settings_to_toml(settings: Settings) -> dict[str, Any]:
             data[key] = value
     profiles = {}
     for name, profile in settings.profiles.items():
-        table = {k: v for k, v in vars(profile).items() if v is not None}
+        table = {k: v for k, v in profile._asdict().items() if v is not None}
         if table:
             profiles[name] = table
     if profiles:
         data["profiles"] = profiles
     roles = {}
     for name, role in settings.roles.items():
-        roles[name] = {k: v for k, v in vars(role).items() if v is not None and k != "name"}
+        roles[name] = {
+            k: v for k, v in role._asdict().items() if v is not None and k != "name"
+        }
     if roles:
         data["roles"] = roles
     return data
