@@ -323,7 +323,8 @@ class KeyRotation:
     @property
     def signed_with(self) -> str:
         if self._session is not None:
-            return f"an MFA session made for this rotation ({self._session.access_key_id})"
+            key = mask_key_id(self._session.access_key_id)
+            return f"an MFA session made for this rotation ({key})"
         return "the profile's long-term key"
 
     def _signer(self) -> AwsKeys:

@@ -1,0 +1,131 @@
+"""`aws-mfa-tui rotate` end to end: plan, question, steps, exit codes, nothing secret shown."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from botocore.configloader import raw_config_parse
+
+from tui.cli import main
+from tui.commands import rotate as rotate_command
+from tui.engine.mfa_code import USED_CODES
+from tui.engine.secret import mask_key_id
+
+ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"}]})
+
+
+@pytest.fixture(autouse=True)
+def fresh_code_memory():
+    USED_CODES._seen.clear()
+
+
+def user(make_user, name="carol", **kwargs):
+    created = make_user(name, **kwargs)
+    make_user.iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=ALLOW_ALL)
+    return created
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_rotate_with_yes(aws, make_user, sandbox_home, capsys):
+    carol = user(make_user, mfa=False)
+    aws.set_auth(True)
+    code, out, err = run(capsys, "rotate", "carol", "--yes")
+    assert code == 0, err
+    section = raw_config_parse(str(sandbox_home.credentials))["carol"]
+    new = section["aws_access_key_id"]
+    assert out == f"rotated carol: new key {new} in [carol]; old key {carol.access_key_id} " \
+        "deleted\n"
+    assert mask_key_id(carol.access_key_id) in err and "<- profile carol" in err
+    for label in ("create a new key", "verify the new key", "delete the old key"):
+        assert f"ok      {label}" in err
+    assert section["aws_secret_access_key"] not in out + err
+    assert carol.secret_access_key not in out + err
+
+
+def test_rotate_without_terminal_or_yes_refuses_before_anything(aws, make_user, sandbox_home,
+                                                                  capsys):
+    user(make_user, mfa=False)
+    before = sandbox_home.credentials.read_bytes()
+    code, _out, err = run(capsys, "rotate", "carol")
+    assert code == 2
+    assert err.count("\n") == 1 and "--yes" in err
+    assert aws.injector.requests == [] or all(
+        r.action in ("CreateUser", "CreateAccessKey", "PutUserPolicy")
+        and r.access_key_id == "AKIAADMINEXAMPLE0000" for r in aws.injector.requests)
+    assert sandbox_home.credentials.read_bytes() == before
+
+
+def test_rotate_on_a_terminal_asks_and_no_means_nothing_changes(aws, make_user, sandbox_home,
+                                                                capsys, monkeypatch):
+    user(make_user, mfa=False)
+    before = sandbox_home.credentials.read_bytes()
+    monkeypatch.setattr(rotate_command, "_has_terminal", lambda: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    code, _out, err = run(capsys, "rotate", "carol")
+    assert code == 7
+    assert "rotate the access key of carol? [y/N]" in err
+    assert "1. create a new access key" in err
+    assert sandbox_home.credentials.read_bytes() == before
+
+
+def test_rotate_on_a_terminal_yes_rotates(aws, make_user, sandbox_home, capsys, monkeypatch):
+    carol = user(make_user, mfa=False)
+    monkeypatch.setattr(rotate_command, "_has_terminal", lambda: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    code, out, err = run(capsys, "rotate", "carol", "--keep-old-inactive")
+    assert code == 0, err
+    assert f"old key {carol.access_key_id} inactive" in out
+
+
+def test_rotate_two_keys_shows_both_and_exits_7(aws, make_user, sandbox_home, capsys):
+    carol = user(make_user, mfa=False)
+    other = make_user.iam.create_access_key(UserName="carol")["AccessKey"]["AccessKeyId"]
+    before = sandbox_home.credentials.read_bytes()
+    code, _out, err = run(capsys, "rotate", "carol", "--yes")
+    assert code == 7
+    assert mask_key_id(carol.access_key_id) in err and mask_key_id(other) in err
+    assert err.count("Active") == 2 and "last used" in err
+    assert other in err.splitlines()[-1]  # the key to act on, in full
+    assert sandbox_home.credentials.read_bytes() == before
+
+
+def test_rotate_delete_inactive_on_the_command_line(aws, make_user, sandbox_home, capsys):
+    user(make_user, mfa=False)
+    other = make_user.iam.create_access_key(UserName="carol")["AccessKey"]["AccessKeyId"]
+    make_user.iam.update_access_key(UserName="carol", AccessKeyId=other, Status="Inactive")
+    code, _out, err = run(capsys, "rotate", "carol", "--yes")
+    assert code == 7 and "--delete-inactive" in err
+    code, _out, err = run(capsys, "rotate", "carol", "--yes", "--delete-inactive")
+    assert code == 0, err
+    assert "ok      delete the inactive key" in err
+
+
+def test_rotate_with_mfa_code_and_stale_session_hint(aws, make_user, sandbox_home, capsys):
+    alice = make_user("alice", mfa=True)
+    assert run(capsys, "refresh", "alice", "--token-code", "111111")[0] == 0
+    code, _out, err = run(capsys, "rotate", "alice", "--yes", "--token-code", "222222")
+    assert code == 0, err
+    assert "MFA session made for this rotation" in err
+    assert "alice-mfa is marked stale: run `aws-mfa-tui refresh alice`" in err
+    sent = aws.injector.calls("GetSessionToken")[-1]
+    assert sent.params["TokenCode"] == "222222" and sent.params["SerialNumber"] == alice.serial
+
+
+def test_rotate_failure_message_is_one_line_with_exit_7(aws, make_user, sandbox_home, capsys):
+    carol = user(make_user, mfa=False)
+    aws.set_auth(True)
+    aws.injector.add("DeleteAccessKey", code="AccessDenied", status=403, times=-1)
+    code, out, err = run(capsys, "rotate", "carol", "--yes")
+    assert code == 7
+    last = err.splitlines()[-1]
+    assert last.startswith("aws-mfa-tui: ") and carol.access_key_id in last
+    assert "FAILED  delete the old key" in err
+    assert out == ""

@@ -1,0 +1,130 @@
+"""`rotate PROFILE`: replace a profile's access key without ever losing a working one.
+
+Shows the user's keys and the plan, asks (on a terminal; `--yes` skips the question, and
+without a terminal `--yes` is required), then runs the steps and reports each on stderr.
+The last line, on stdout, names the new key. Failures exit 7 with one line that names any
+key needing attention.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from tui.commands.context import data, notice, service_from
+from tui.engine.errors import AwsMfaError, RotationError, UsageError
+from tui.engine.mfa_code import choose_code_source
+from tui.engine.rotation import (
+    KeyRotation,
+    RotationPlan,
+    RotationStep,
+    StepEvent,
+    StepOutcome,
+    describe_age,
+    is_key_old,
+)
+from tui.engine.secret import mask_key_id
+
+_MARKS = {
+    StepOutcome.DONE: "ok",
+    StepOutcome.FAILED: "FAILED",
+    StepOutcome.SKIPPED: "skipped",
+}
+
+
+def _has_terminal() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _ask(question: str) -> bool:
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _date(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d") if moment else "-"
+
+
+def show_plan(plan: RotationPlan, now: datetime) -> None:
+    notice(f"access keys of {plan.arn}:")
+    for key in plan.keys:
+        notes = []
+        if key.access_key_id == plan.old_key_id:
+            notes.append(f"profile {plan.profile}")
+        if is_key_old(key.created, now):
+            notes.append("older than 90 days")
+        used = _date(key.last_used)
+        if key.last_used and key.last_used_service:
+            used += f" ({key.last_used_service})"
+        note = f"  <- {', '.join(notes)}" if notes else ""
+        notice(
+            f"  {mask_key_id(key.access_key_id)}  {key.status:<8}  created {_date(key.created)}"
+            f" ({describe_age(key.created, now)})  last used {used}{note}"
+        )
+    if plan.blocked:
+        return
+    notice(f"plan (IAM calls signed with {plan.signed_with}):")
+    for number, line in enumerate(plan.describe(), 1):
+        notice(f"  {number}. {line}")
+
+
+def _print_step(event: StepEvent) -> None:
+    mark = _MARKS.get(event.outcome)
+    if mark is None:
+        if event.step is RotationStep.VERIFY and event.detail:  # "not yet (2), retrying"
+            notice(f"  ..      {event.step.label}: {event.detail}")
+        return
+    detail = f": {event.detail}" if event.detail else ""
+    notice(f"  {mark:<7} {event.step.label}{detail}")
+
+
+def run(args: argparse.Namespace) -> int:
+    interactive = _has_terminal()
+    if not args.yes and not interactive:
+        raise UsageError(
+            "rotate changes your access keys and asks first, but there's no terminal to ask "
+            "on: pass --yes to rotate without asking"
+        )
+    service = service_from(args)
+    identity = service.catalog().identity(args.profile)
+    rotation = KeyRotation(service, identity.name, serial=args.serial_number)
+    rotation.authenticate(choose_code_source(args.token_code, identity.mfa_command))
+    plan = rotation.plan(delete_inactive=args.delete_inactive,
+                         keep_old_inactive=args.keep_old_inactive)
+    show_plan(plan, service.clock())
+    if plan.blocked:
+        rotation.run(plan)  # logs the refusal and raises RotationError
+    if not args.yes and not _ask(f"rotate the access key of {identity.name}?"):
+        raise RotationError("not confirmed; nothing was changed")
+    result = rotation.run(plan, on_step=_print_step)
+    for note in result.notes:
+        notice(note)
+    sections = ", ".join(f"[{s}]" for s in result.sections)
+    data(f"rotated {result.profile}: new key {result.new_key_id} in {sections}; old key "
+         f"{result.old_key_id} {result.old_key_state}")
+    if result.stale_sessions:
+        _offer_refresh(service, identity.name, result.stale_sessions,
+                       ask=interactive and not args.yes)
+    return 0
+
+
+def _offer_refresh(service, profile: str, sessions: tuple[str, ...], ask: bool) -> None:
+    names = ", ".join(sessions)
+    if not ask or not _ask(f"{names} was made with the old key and is marked stale; "
+                           "refresh it now?"):
+        notice(f"{names} is marked stale: run `aws-mfa-tui refresh {profile}` for a new one")
+        return
+    identity = service.catalog().identity(profile)
+    try:
+        refreshed = service.refresh(profile, choose_code_source(None, identity.mfa_command),
+                                    force=True)
+    except AwsMfaError as exc:
+        notice(f"the key was rotated, but refreshing {names} failed: {exc}")
+        return
+    notice(f"{refreshed.target} refreshed")
