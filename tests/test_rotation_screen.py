@@ -1,0 +1,141 @@
+"""The rotation screen against the emulator: code, keys, plan, confirmation, live steps."""
+
+from __future__ import annotations
+
+import json
+
+from botocore.configloader import raw_config_parse
+from textual.app import App
+from textual.widgets import DataTable, Static
+
+from tui.app.screens.rotation import RotationScreen
+from tui.engine.mfa_code import UsedCodes
+from tui.engine.rotation import KeyRotation
+from tui.engine.sessions import Paths, SessionService
+
+SIZE = (100, 30)
+ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"}]})
+
+
+class Host(App[None]):
+    """Just enough app to host the screen, as the main app pushes it on `k`."""
+
+    def __init__(self, service, profile, **kwargs) -> None:
+        super().__init__()
+        self.service, self.profile, self.kwargs = service, profile, kwargs
+        self.dismissed: list[object] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(RotationScreen(self.service, self.profile, **self.kwargs),
+                         self.dismissed.append)
+
+
+def service_for(sandbox) -> SessionService:
+    return SessionService(Paths(sandbox.credentials, sandbox.config, sandbox.settings),
+                          used_codes=UsedCodes())
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def settle(app, pilot) -> None:
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def no_wait_rotation(service, profile):
+    return KeyRotation(service, profile, sleep=lambda s: None)
+
+
+async def test_rotation_screen_happy_path(aws, make_user, sandbox_home):
+    carol = make_user("carol", mfa=False)
+    make_user.iam.put_user_policy(UserName="carol", PolicyName="all", PolicyDocument=ALLOW_ALL)
+    aws.set_auth(True)
+    app = Host(service_for(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, RotationScreen) and screen.stage == "ready"
+        table = screen.query_one("#keys", DataTable)
+        assert table.row_count == 1
+        assert "write it to [carol]" in text_of(app, "#plan")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert screen.stage == "done", text_of(app, "#outcome")
+        new = raw_config_parse(str(sandbox_home.credentials))["carol"]["aws_access_key_id"]
+        assert new != carol.access_key_id
+        assert new in text_of(app, "#outcome")
+        assert "✓ verify the new key" in text_of(app, "#step-verify")
+        assert "✓ delete the old key" in text_of(app, "#step-delete")
+        assert table.row_count == 2  # old (deleted) and new
+        svg = app.export_screenshot()
+        assert carol.secret_access_key not in svg
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.dismissed and app.dismissed[0].new_key_id == new
+
+
+async def test_rotation_screen_asks_for_a_code_and_signs_with_a_session(aws, make_user,
+                                                                       sandbox_home):
+    alice = make_user("alice", mfa=True)
+    app = Host(service_for(sandbox_home), "alice", rotation_factory=no_wait_rotation)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.stage == "code"
+        assert aws.injector.calls("ListAccessKeys") == []  # nothing listed before the code
+        await pilot.press("1", "2", "a", "3", "4", "5", "6")  # letters are refused
+        await settle(app, pilot)
+        assert screen.stage == "ready"
+        sent = aws.injector.calls("GetSessionToken")[-1]
+        assert sent.params["TokenCode"] == "123456"
+        assert sent.params["SerialNumber"] == alice.serial
+        assert "MFA session" in text_of(app, "#who")
+        await pilot.click("#rotate")
+        await settle(app, pilot)
+        assert screen.stage == "done", text_of(app, "#outcome")
+        session_key = screen.rotation._session.access_key_id
+        assert session_key != alice.access_key_id
+        assert aws.injector.calls("CreateAccessKey")[-1].access_key_id == session_key
+
+
+async def test_rotation_screen_two_keys_offers_deleting_the_inactive_one(aws, make_user,
+                                                                        sandbox_home):
+    make_user("carol", mfa=False)
+    other = make_user.iam.create_access_key(UserName="carol")["AccessKey"]["AccessKeyId"]
+    make_user.iam.update_access_key(UserName="carol", AccessKeyId=other, Status="Inactive")
+    app = Host(service_for(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.stage == "blocked"
+        assert other in text_of(app, "#blocked")
+        await pilot.press("r")  # not offered while blocked
+        await settle(app, pilot)
+        assert screen.stage == "blocked"
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert screen.stage == "ready"
+        assert "1. delete the inactive key" in text_of(app, "#plan")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert screen.stage == "done", text_of(app, "#outcome")
+        assert "✓ delete the inactive key" in text_of(app, "#step-delete_inactive")
+
+
+async def test_rotation_screen_shows_a_failed_step_and_the_key_to_act_on(aws, make_user,
+                                                                        sandbox_home):
+    carol = make_user("carol", mfa=False)
+    aws.injector.add("DeleteAccessKey", code="AccessDenied", status=403, times=-1)
+    app = Host(service_for(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.stage == "failed"
+        assert "✗ delete the old key" in text_of(app, "#step-delete")
+        assert carol.access_key_id in text_of(app, "#outcome")

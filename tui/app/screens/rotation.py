@@ -1,0 +1,488 @@
+"""Rotate one profile's access key: the keys, the plan, a confirmation, then each step live.
+
+Every engine call runs in a thread worker that posts a message; the handlers below update
+the widgets. When the profile has an MFA device and no `mfa_command`, the screen asks for a
+code first (a digits-only field): the rotation's IAM calls, the key listing included, are
+signed with an MFA session made from it. Escape closes the screen (not while steps run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Input, Static
+
+from tui.engine.errors import AwsMfaError
+from tui.engine.mfa_code import (
+    CODE_LENGTH,
+    CodeRequest,
+    FixedCode,
+    MfaCodeSource,
+    NoCodeSource,
+    check_code,
+    choose_code_source,
+)
+from tui.engine.rotation import (
+    KeyRotation,
+    RotationPlan,
+    RotationResult,
+    RotationStep,
+    StepEvent,
+    StepOutcome,
+    describe_age,
+    is_key_old,
+)
+from tui.engine.secret import Secret, mask_key_id
+
+RotationFactory = Callable[[Any, str], KeyRotation]
+
+_MARKS = {
+    "pending": "·",
+    StepOutcome.RUNNING: "…",
+    StepOutcome.DONE: "✓",
+    StepOutcome.FAILED: "✗",
+    StepOutcome.SKIPPED: "-",
+}
+
+
+# ---------------------------------------------------------------------- messages
+class CodeNeeded(Message):
+    def __init__(self, request: CodeRequest) -> None:
+        super().__init__()
+        self.request = request
+
+
+class PlanReady(Message):
+    def __init__(self, plan: RotationPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+
+class PrepareFailed(Message):
+    def __init__(self, error: str, retry_code: bool = False) -> None:
+        super().__init__()
+        self.error = error
+        self.retry_code = retry_code
+
+
+class StepUpdate(Message):
+    def __init__(self, event: StepEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class RotationFinished(Message):
+    def __init__(self, result: RotationResult | None, error: str | None = None) -> None:
+        super().__init__()
+        self.result = result
+        self.error = error
+
+
+class SessionRefreshed(Message):
+    def __init__(self, error: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+
+
+def _date(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d") if moment else "-"
+
+
+class RotationScreen(Screen[RotationResult | None]):
+    """Dismissed with the RotationResult after a rotation, else None."""
+
+    DEFAULT_CSS = """
+    RotationScreen { layout: vertical; background: $background; }
+    RotationScreen #body { height: 1fr; padding: 0 1; }
+    RotationScreen #title { text-style: bold; color: $text-primary; margin-top: 1; }
+    RotationScreen #who { color: $text-muted; }
+    RotationScreen #status { color: $text-accent; margin-top: 1; height: auto; }
+    RotationScreen #keys { height: auto; max-height: 6; margin-top: 1; }
+    RotationScreen #keys > .datatable--header { background: $panel; color: $text-muted; }
+    RotationScreen #plan { height: auto; margin-top: 1; }
+    RotationScreen #blocked { color: $text-error; text-style: bold; margin-top: 1;
+                              height: auto; }
+    RotationScreen #code-row { height: auto; margin-top: 1; }
+    RotationScreen #code-label { width: auto; padding: 1 1 0 0; }
+    RotationScreen #code { width: 16; }
+    RotationScreen #actions { height: auto; margin-top: 1; }
+    RotationScreen #actions Button { margin-right: 2; }
+    RotationScreen #steps { height: auto; margin-top: 1; }
+    RotationScreen .step { color: $text-muted; }
+    RotationScreen .step.-running { color: $text-accent; text-style: bold; }
+    RotationScreen .step.-done { color: $text-success; }
+    RotationScreen .step.-failed { color: $text-error; text-style: bold; }
+    RotationScreen .step.-skipped { color: $text-disabled; }
+    RotationScreen #outcome { margin-top: 1; height: auto; }
+    RotationScreen #outcome.-ok { color: $text-success; text-style: bold; }
+    RotationScreen #outcome.-error { color: $text-error; text-style: bold; }
+    RotationScreen .hidden { display: none; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="rotation.close",
+                tooltip="Back to the profiles (not while the steps run)"),
+        Binding("r", "rotate", "Rotate", id="rotation.rotate",
+                tooltip="Run the plan shown"),
+        Binding("d", "delete_inactive", "Delete inactive key first",
+                id="rotation.delete_inactive",
+                tooltip="With two keys: delete the other, inactive one, then rotate"),
+        Binding("f", "refresh_session", "Refresh MFA session", id="rotation.refresh_session",
+                tooltip="Get a new MFA session with the new key"),
+    ]
+
+    def __init__(self, service: Any, profile: str,
+                 rotation_factory: RotationFactory | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self.profile = profile
+        self._factory = rotation_factory or (lambda svc, name: KeyRotation(svc, name))
+        self.rotation: KeyRotation | None = None
+        self.plan: RotationPlan | None = None
+        self.result: RotationResult | None = None
+        self.stage = "loading"  # loading, code, ready, blocked, running, done, failed
+        self._code_purpose = "rotate"  # or "refresh"
+        self._step_order: list[RotationStep] = []
+
+    # ------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="body"):
+            yield Static(f"Rotate the access key of {self.profile}", id="title", markup=False)
+            yield Static("", id="who", markup=False)
+            yield Static("Asking IAM for the access keys…", id="status", markup=False)
+            table: DataTable[str] = DataTable(id="keys", cursor_type="none",
+                                              zebra_stripes=False, classes="hidden")
+            yield table
+            yield Static("", id="plan", markup=False, classes="hidden")
+            yield Static("", id="blocked", markup=False, classes="hidden")
+            with Horizontal(id="code-row", classes="hidden"):
+                yield Static("MFA code:", id="code-label", markup=False)
+                yield Input(placeholder="6 digits", restrict=r"[0-9]*", max_length=CODE_LENGTH,
+                            password=True, id="code")
+            with Horizontal(id="actions", classes="hidden"):
+                yield Button("Rotate (r)", id="rotate", variant="warning")
+                yield Button("Delete inactive key first (d)", id="delete-inactive",
+                             variant="error", classes="hidden")
+                yield Button("Cancel (Esc)", id="cancel")
+            yield Vertical(id="steps", classes="hidden")
+            yield Static("", id="outcome", markup=False, classes="hidden")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#keys", DataTable)
+        for key, label in (("key", "Key"), ("status", "Status"), ("created", "Created"),
+                           ("age", "Age"), ("used", "Last used"), ("note", "")):
+            table.add_column(label, key=key)
+        self.prepare()
+
+    # ------------------------------------------------------------ helpers
+    def _show(self, selector: str, shown: bool = True) -> None:
+        self.query_one(selector).set_class(not shown, "hidden")
+
+    def _status(self, text: str) -> None:
+        status = self.query_one("#status", Static)
+        status.update(text)
+        status.set_class(not text, "hidden")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "rotate":
+            return self.stage == "ready"
+        if action == "delete_inactive":
+            return self.stage == "blocked" and bool(self.plan and self.plan.can_delete_other)
+        if action == "refresh_session":
+            return self.stage == "done" and bool(self.result and self.result.stale_sessions)
+        if action == "close":
+            return self.stage != "running"
+        return True
+
+    def _set_stage(self, stage: str) -> None:
+        self.stage = stage
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------ workers
+    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
+    def prepare(self) -> None:
+        """Find out whether a code is needed; without one, make the plan at once."""
+        try:
+            rotation = self._factory(self.service, self.profile)
+            self.rotation = rotation
+            request = rotation.code_request()
+            if request is not None:
+                source = self._automatic_code_source(request)
+                if source is None:
+                    self.post_message(CodeNeeded(request))
+                    return
+                rotation.authenticate(source)
+            else:
+                rotation.authenticate(None)
+            self.post_message(PlanReady(rotation.plan()))
+        except AwsMfaError as exc:
+            self.post_message(PrepareFailed(exc.message))
+
+    def _automatic_code_source(self, request: CodeRequest) -> MfaCodeSource | None:
+        """mfa_command or $AWS_MFA_TOKEN_CODE, as on the command line; else ask here."""
+        source = choose_code_source(None, request.mfa_command, interactive=False)
+        return None if isinstance(source, NoCodeSource) else source
+
+    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
+    def authenticate_and_plan(self, code: Secret) -> None:
+        assert self.rotation is not None
+        try:
+            self.rotation.authenticate(FixedCode(code, origin="the rotation screen"))
+            self.post_message(PlanReady(self.rotation.plan()))
+        except AwsMfaError as exc:
+            self.post_message(PrepareFailed(exc.message, retry_code=True))
+
+    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
+    def replan(self, delete_inactive: bool) -> None:
+        assert self.rotation is not None
+        try:
+            self.post_message(PlanReady(self.rotation.plan(delete_inactive=delete_inactive)))
+        except AwsMfaError as exc:
+            self.post_message(PrepareFailed(exc.message))
+
+    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
+    def execute(self, plan: RotationPlan) -> None:
+        assert self.rotation is not None
+        try:
+            result = self.rotation.run(plan, on_step=self._post_step)
+        except AwsMfaError as exc:
+            self.post_message(RotationFinished(None, exc.message))
+        except Exception as exc:  # never leave the screen stuck in "running"
+            self.post_message(RotationFinished(None, f"unexpected {type(exc).__name__}"))
+        else:
+            self.post_message(RotationFinished(result))
+
+    def _post_step(self, event: StepEvent) -> None:
+        self.post_message(StepUpdate(event))  # thread-safe
+
+    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
+    def refresh_session(self, code: Secret | None) -> None:
+        try:
+            if code is not None:
+                source: MfaCodeSource = FixedCode(code, origin="the rotation screen")
+            else:
+                identity = self.service.catalog().identity(self.profile)
+                source = choose_code_source(None, identity.mfa_command, interactive=False)
+            self.service.refresh(self.profile, source, force=True)
+        except AwsMfaError as exc:
+            self.post_message(SessionRefreshed(exc.message))
+        else:
+            self.post_message(SessionRefreshed())
+
+    # ------------------------------------------------------------ handlers
+    @on(CodeNeeded)
+    def _ask_code(self, message: CodeNeeded) -> None:
+        self._code_purpose = "rotate"
+        self._set_stage("code")
+        request = message.request
+        self.query_one("#who", Static).update(f"MFA device {request.serial}")
+        self._status("IAM calls for the rotation are signed with a fresh MFA session: "
+                     "enter the current code from your MFA device.")
+        self._show("#code-row")
+        self.query_one("#code", Input).focus()
+
+    @on(Input.Submitted, "#code")
+    @on(Input.Changed, "#code")
+    def _code_typed(self, event: Input.Submitted | Input.Changed) -> None:
+        field = event.input
+        if isinstance(event, Input.Changed) and len(field.value) < CODE_LENGTH:
+            return
+        try:
+            code = check_code(field.value)
+        except AwsMfaError as exc:
+            self._status(exc.message)
+            return
+        field.value = ""
+        self._show("#code-row", False)
+        if self._code_purpose == "refresh":
+            self._status("Refreshing the MFA session…")
+            self.refresh_session(code)
+        else:
+            self._status("Checking the code and asking IAM for the access keys…")
+            self._set_stage("loading")
+            self.authenticate_and_plan(code)
+
+    @on(PrepareFailed)
+    def _prepare_failed(self, message: PrepareFailed) -> None:
+        if message.retry_code:
+            self._set_stage("code")
+            self._status(f"{message.error}. Try the next code.")
+            self._show("#code-row")
+            self.query_one("#code", Input).focus()
+            return
+        self._set_stage("failed")
+        self._status("")
+        self._outcome(message.error, ok=False)
+
+    @on(PlanReady)
+    def show_plan(self, message: PlanReady) -> None:
+        plan = message.plan
+        self.plan = plan
+        self._status("")
+        self.query_one("#who", Static).update(
+            f"{plan.arn} · IAM calls signed with {plan.signed_with}")
+        self._fill_keys(plan)
+        self._show("#keys")
+        plan_text = self.query_one("#plan", Static)
+        blocked = self.query_one("#blocked", Static)
+        if plan.blocked:
+            self._set_stage("blocked")
+            self._show("#plan", False)
+            blocked.update(plan.blocked)
+            self._show("#blocked")
+            self._show("#rotate", False)
+            self._show("#delete-inactive", plan.can_delete_other)
+        else:
+            self._set_stage("ready")
+            lines = [f"{n}. {line}" for n, line in enumerate(plan.describe(), 1)]
+            plan_text.update("Plan:\n" + "\n".join(f"  {line}" for line in lines))
+            self._show("#plan")
+            self._show("#blocked", False)
+            self._show("#rotate")
+            self._show("#delete-inactive", False)
+        self._show("#actions")
+        focus = "#delete-inactive" if plan.can_delete_other and plan.blocked else (
+            "#cancel" if plan.blocked else "#rotate")
+        self.query_one(focus, Button).focus()
+
+    def _fill_keys(self, plan: RotationPlan, result: RotationResult | None = None) -> None:
+        table = self.query_one("#keys", DataTable)
+        table.clear()
+        now = self.service.clock()
+        for key in plan.keys:
+            notes = []
+            if key.access_key_id == plan.old_key_id:
+                notes.append(f"profile {plan.profile}")
+            if is_key_old(key.created, now):
+                notes.append("⚠ older than 90 days")
+            status = key.status
+            if result is not None and key.access_key_id == result.old_key_id:
+                status = result.old_key_state
+            elif plan.delete_other_first and plan.other_key is not None and (
+                key.access_key_id == plan.other_key.access_key_id and result is not None
+            ):
+                status = "deleted"
+            used = _date(key.last_used)
+            if key.last_used and key.last_used_service:
+                used += f" ({key.last_used_service})"
+            table.add_row(mask_key_id(key.access_key_id), status, _date(key.created),
+                          describe_age(key.created, now), used, ", ".join(notes),
+                          key=key.access_key_id)
+        if result is not None:
+            table.add_row(mask_key_id(result.new_key_id), "Active", _date(now), "new", "-",
+                          f"profile {plan.profile} (new)", key=result.new_key_id)
+
+    @on(Button.Pressed, "#rotate")
+    def action_rotate(self) -> None:
+        if self.stage != "ready" or self.plan is None:
+            return
+        self._set_stage("running")
+        self._show("#actions", False)
+        self._show("#plan", False)
+        self._step_order = []
+        steps = self.query_one("#steps", Vertical)
+        steps.remove_children()
+        for step in self.plan.steps():
+            self._add_step(step)
+        self._show("#steps")
+        self._status("Rotating: don't close the terminal until the steps finish.")
+        self.execute(self.plan)
+
+    def _add_step(self, step: RotationStep) -> Static:
+        widget = Static(f"{_MARKS['pending']} {step.label}", id=f"step-{step.name.lower()}",
+                        classes="step", markup=False)
+        self._step_order.append(step)
+        self.query_one("#steps", Vertical).mount(widget)
+        return widget
+
+    @on(StepUpdate)
+    def apply_step(self, message: StepUpdate) -> None:
+        event = message.event
+        if event.step not in self._step_order:
+            widget = self._add_step(event.step)
+        else:
+            widget = self.query_one(f"#step-{event.step.name.lower()}", Static)
+        detail = f"  {event.detail}" if event.detail else ""
+        widget.update(f"{_MARKS[event.outcome]} {event.step.label}{detail}")
+        for outcome in StepOutcome:
+            widget.set_class(event.outcome is outcome, f"-{outcome.value}")
+
+    @on(RotationFinished)
+    def _finished(self, message: RotationFinished) -> None:
+        self._status("")
+        self.result = message.result
+        if message.result is None:
+            self._set_stage("failed")
+            self._outcome(message.error or "rotation stopped", ok=False)
+            return
+        result = message.result
+        self._set_stage("done")
+        if self.plan is not None:
+            self._fill_keys(self.plan, result)
+        sections = ", ".join(f"[{s}]" for s in result.sections)
+        text = (f"Rotated: {sections} now use{'s' if len(result.sections) == 1 else ''} "
+                f"{result.new_key_id}; the old key {result.old_key_id} is "
+                f"{result.old_key_state}.")
+        for note in result.notes:
+            text += f"\n{note}"
+        if result.stale_sessions:
+            text += (f"\n{', '.join(result.stale_sessions)} was made with the old key and is "
+                     "marked stale: press f to refresh it now.")
+        self._outcome(text, ok=True)
+
+    def _outcome(self, text: str, ok: bool) -> None:
+        outcome = self.query_one("#outcome", Static)
+        outcome.update(text)
+        outcome.set_class(ok, "-ok")
+        outcome.set_class(not ok, "-error")
+        self._show("#outcome")
+        self._show("#actions", False)
+
+    def action_delete_inactive(self) -> None:
+        if not self.check_action("delete_inactive", ()):
+            return
+        self._set_stage("loading")
+        self._status("Planning with the inactive key deleted first…")
+        self.replan(True)
+
+    @on(Button.Pressed, "#delete-inactive")
+    def _delete_inactive_pressed(self) -> None:
+        self.action_delete_inactive()
+
+    def action_refresh_session(self) -> None:
+        if not self.check_action("refresh_session", ()):
+            return
+        identity = self.service.catalog().identity(self.profile)
+        if identity.mfa_command:
+            self._status("Refreshing the MFA session…")
+            self.refresh_session(None)
+            return
+        self._code_purpose = "refresh"
+        self._status("Enter the next code (the one used for the rotation can't be reused).")
+        self._show("#code-row")
+        self.query_one("#code", Input).focus()
+
+    @on(SessionRefreshed)
+    def _session_refreshed(self, message: SessionRefreshed) -> None:
+        if message.error:
+            self._status(f"Refreshing the MFA session failed: {message.error}")
+            if self._code_purpose == "refresh":
+                self._show("#code-row")
+            return
+        self._status("The MFA session was refreshed with the new key.")
+        self._code_purpose = "done"
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        if self.stage == "running":
+            return
+        self.dismiss(self.result)
