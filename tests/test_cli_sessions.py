@@ -361,3 +361,14 @@ def test_settings_errors_name_the_key(aws, make_user, sandbox_home, capsys):
     sandbox_home.settings.write_text('[profiles.work]\naws_secret_access_key = "x"\n')
     code, _, err = run(capsys, "status")
     assert code == 3 and "secret" in err
+
+
+def test_per_service_endpoint_variable_is_honoured(aws, make_user, sandbox_home, capsys,
+                                                   monkeypatch):
+    make_user("alice", profile="work")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", aws.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", aws.url)
+    code, _, err = run(capsys, "refresh", "work", "--token-code", "123456")
+    assert code == 0, err
+    assert "work-mfa" in read_credentials(sandbox_home)

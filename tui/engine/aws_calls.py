@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -95,6 +94,8 @@ class AccessKeyInfo(NamedTuple):
 
 
 def _quiet_botocore() -> None:
+    import logging
+
     for name in ("botocore", "boto3", "urllib3"):
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET or logger.level < logging.WARNING:

@@ -13,11 +13,7 @@ remembers (device, code) pairs for a few minutes so the engine never sends one t
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shlex
-import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -72,6 +68,8 @@ class UsedCodes:
 
     @staticmethod
     def _key(serial: str, code: Secret) -> str:
+        import hashlib
+
         return hashlib.sha256(f"{serial}\0{code.reveal()}".encode()).hexdigest()
 
     def claim(self, serial: str, code: Secret) -> None:
@@ -124,6 +122,9 @@ class CommandCode(MfaCodeSource):
         self.command = command
 
     def get_code(self, request: CodeRequest) -> Secret | None:
+        import shlex
+        import subprocess
+
         try:
             argv = shlex.split(self.command)
         except ValueError:
@@ -173,6 +174,8 @@ class AskpassPrompt(MfaCodeSource):
         self.program = program
 
     def get_code(self, request: CodeRequest) -> Secret | None:
+        import subprocess
+
         try:
             done = subprocess.run(
                 [self.program, request.prompt], capture_output=True, text=True,
@@ -201,6 +204,8 @@ class NoCodeSource(MfaCodeSource):
 
 
 def find_askpass() -> str | None:
+    import shutil
+
     explicit = os.environ.get("SSH_ASKPASS")
     if explicit:
         return explicit

@@ -8,8 +8,6 @@ AWS, written to the credentials file, or emitted by `env` / `exec` / `credential
 
 from __future__ import annotations
 
-import hmac
-
 
 class Secret:
     __slots__ = ("_value",)
@@ -33,6 +31,8 @@ class Secret:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Secret):
             return NotImplemented
+        import hmac
+
         return hmac.compare_digest(self._value.encode(), other._value.encode())
 
     def __hash__(self) -> int:

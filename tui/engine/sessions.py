@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
@@ -86,21 +85,24 @@ class IdentityDetails(NamedTuple):
     signed_with: str  # which profile signed the IAM calls
 
 
-@dataclass
 class SessionService:
-    paths: Paths
-    settings: Settings | None = None
-    clock: Clock = system_clock
-    used_codes: UsedCodes = field(default_factory=lambda: USED_CODES)
-    lock_timeout: float = 30.0
-    _discovered: dict[str, str] = field(default_factory=dict)
-    _user_names: dict[str, str] = field(default_factory=dict)
-    _guard: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.store = CredentialsStore(self.paths.credentials, lock_timeout=self.lock_timeout)
-        if self.settings is None:
-            self.settings = load_settings(self.paths.settings)
+    def __init__(
+        self,
+        paths: Paths,
+        settings: Settings | None = None,
+        clock: Clock = system_clock,
+        used_codes: UsedCodes | None = None,
+        lock_timeout: float = 30.0,
+    ) -> None:
+        self.paths = paths
+        self.clock = clock
+        self.used_codes = used_codes or USED_CODES
+        self.lock_timeout = lock_timeout
+        self.store = CredentialsStore(paths.credentials, lock_timeout=lock_timeout)
+        self.settings = settings if settings is not None else load_settings(paths.settings)
+        self._discovered: dict[str, str] = {}
+        self._user_names: dict[str, str] = {}
+        self._guard = threading.Lock()
 
     # ------------------------------------------------------------ reading state
     @property

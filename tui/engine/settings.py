@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import tomllib
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -64,8 +62,7 @@ class RoleSettings(NamedTuple):
     mfa_serial: str | None = None
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     path: Path | None = None
     duration: int = DEFAULT_DURATION
     lead_time: int = DEFAULT_LEAD_TIME
@@ -74,8 +71,9 @@ class Settings:
     role_session_name: str = DEFAULT_ROLE_SESSION_NAME
     mfa_command: str | None = None
     theme: str = "textual-dark"
-    profiles: dict[str, ProfileSettings] = field(default_factory=dict)
-    roles: dict[str, RoleSettings] = field(default_factory=dict)
+    # Shared empty defaults are safe: Settings is never mutated, only `_replace`d.
+    profiles: dict[str, ProfileSettings] = {}
+    roles: dict[str, RoleSettings] = {}
     warnings: tuple[str, ...] = ()
 
     def for_profile(self, name: str) -> ProfileSettings:
@@ -84,10 +82,10 @@ class Settings:
     def with_profile(self, name: str, **changes: Any) -> Settings:
         profiles = dict(self.profiles)
         profiles[name] = self.for_profile(name)._replace(**changes)
-        return replace(self, profiles=profiles)
+        return self._replace(profiles=profiles)
 
     def with_values(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
+        return self._replace(**changes)
 
 
 _TOP_KEYS = {
@@ -220,6 +218,8 @@ def settings_to_toml(settings: Settings) -> dict[str, Any]:
 
 def save_settings(settings: Settings, path: str | os.PathLike[str] | None = None) -> Path:
     """Write settings atomically (temp file in the same folder, fsync, os.replace)."""
+    import tempfile
+
     import tomli_w
 
     target = Path(path or settings.path or "")
