@@ -10,9 +10,6 @@ from tui.engine.mfa_code import NoCodeSource, choose_code_source
 from tui.engine.schedule import SessionState
 from tui.engine.sessions import SessionService, no_code_needed
 
-ENV_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-             "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION")
-
 
 def usable_session(service: SessionService, name: str) -> SessionCredentials:
     catalog = service.catalog()
@@ -54,13 +51,15 @@ def _renew(service: SessionService, name: str, is_role: bool, still_valid: bool)
 
 
 def environment(credentials: SessionCredentials) -> dict[str, str]:
-    from tui.engine.credentials_store import format_expiration
+    """The session as the variables every SDK reads, from the same mapping the file uses."""
+    section = credentials.as_section()
+    return {variable: section[key] for key, variable in _VARIABLE_FOR_KEY.items()}
 
-    token = credentials.session_token.reveal()
-    return {
-        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key.reveal(),
-        "AWS_SESSION_TOKEN": token,
-        "AWS_SECURITY_TOKEN": token,
-        "AWS_CREDENTIAL_EXPIRATION": format_expiration(credentials.expiration),
-    }
+
+_VARIABLE_FOR_KEY = {
+    "aws_access_key_id": "AWS_ACCESS_KEY_ID",
+    "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+    "aws_session_token": "AWS_SESSION_TOKEN",
+    "aws_security_token": "AWS_SECURITY_TOKEN",
+    "expiration": "AWS_CREDENTIAL_EXPIRATION",
+}

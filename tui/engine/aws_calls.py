@@ -150,14 +150,20 @@ def _session_credentials(result: dict[str, Any]) -> SessionCredentials:
     )
 
 
+def _with_mfa(params: dict[str, Any], serial: str | None, code: Secret | None
+              ) -> dict[str, Any]:
+    """Add the device and code; the code is revealed only into the request itself."""
+    if serial and code:
+        params["SerialNumber"] = serial
+        params["TokenCode"] = code.reveal()
+    return params
+
+
 def get_session_token(
     keys: AwsKeys, duration: int, serial: str | None, code: Secret | None,
     region: str | None = None,
 ) -> SessionCredentials:
-    params: dict[str, Any] = {"DurationSeconds": duration}
-    if serial and code:
-        params["SerialNumber"] = serial
-        params["TokenCode"] = code.reveal()
+    params = _with_mfa({"DurationSeconds": duration}, serial, code)
     client = _client("sts", keys, region, retries=code is None)
     try:
         return _session_credentials(client.get_session_token(**params))
@@ -169,12 +175,9 @@ def assume_role(
     keys: AwsKeys, role_arn: str, session_name: str, duration: int | None,
     serial: str | None = None, code: Secret | None = None, region: str | None = None,
 ) -> SessionCredentials:
-    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
+    params = _with_mfa({"RoleArn": role_arn, "RoleSessionName": session_name}, serial, code)
     if duration:
         params["DurationSeconds"] = duration
-    if serial and code:
-        params["SerialNumber"] = serial
-        params["TokenCode"] = code.reveal()
     client = _client("sts", keys, region, retries=code is None)
     try:
         return _session_credentials(client.assume_role(**params))
