@@ -113,7 +113,7 @@ def test_rotate_with_mfa_code_and_stale_session_hint(aws, make_user, sandbox_hom
     assert run(capsys, "refresh", "alice", "--token-code", "111111")[0] == 0
     code, _out, err = run(capsys, "rotate", "alice", "--yes", "--token-code", "222222")
     assert code == 0, err
-    assert "MFA session made for this rotation" in err
+    assert "IAM calls signed with a new MFA session" in err
     assert "alice-mfa is marked stale: run `aws-mfa-tui refresh alice`" in err
     sent = aws.injector.calls("GetSessionToken")[-1]
     assert sent.params["TokenCode"] == "222222" and sent.params["SerialNumber"] == alice.serial

@@ -93,7 +93,7 @@ async def test_rotation_screen_asks_for_a_code_and_signs_with_a_session(aws, mak
         sent = aws.injector.calls("GetSessionToken")[-1]
         assert sent.params["TokenCode"] == "123456"
         assert sent.params["SerialNumber"] == alice.serial
-        assert "MFA session" in text_of(app, "#who")
+        assert "signed with a new MFA session" in text_of(app, "#plan")
         await pilot.click("#rotate")
         await settle(app, pilot)
         assert screen.stage == "done", text_of(app, "#outcome")

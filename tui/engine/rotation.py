@@ -324,7 +324,7 @@ class KeyRotation:
     def signed_with(self) -> str:
         if self._session is not None:
             key = mask_key_id(self._session.access_key_id)
-            return f"an MFA session made for this rotation ({key})"
+            return f"a new MFA session ({key})"
         return "the profile's long-term key"
 
     def _signer(self) -> AwsKeys:
@@ -376,8 +376,8 @@ class KeyRotation:
             else:
                 blocked = (
                     f"{caller.arn} already has two access keys; the other one ({other_id}) is "
-                    "inactive: rotate with --delete-inactive to delete it first; nothing was "
-                    "changed"
+                    "inactive and may be deleted first (--delete-inactive, or d on the "
+                    "rotation screen); nothing was changed"
                 )
         return RotationPlan(
             profile=identity.name, arn=caller.arn, user_name=caller.user_name,

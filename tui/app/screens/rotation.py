@@ -179,7 +179,7 @@ class RotationScreen(Screen[RotationResult | None]):
     def on_mount(self) -> None:
         table = self.query_one("#keys", DataTable)
         for key, label in (("key", "Key"), ("status", "Status"), ("created", "Created"),
-                           ("age", "Age"), ("used", "Last used"), ("note", "")):
+                           ("age", "Age"), ("used", "Last used"), ("note", "Note")):
             table.add_column(label, key=key)
         self.prepare()
 
@@ -328,8 +328,7 @@ class RotationScreen(Screen[RotationResult | None]):
         plan = message.plan
         self.plan = plan
         self._status("")
-        self.query_one("#who", Static).update(
-            f"{plan.arn} · IAM calls signed with {plan.signed_with}")
+        self.query_one("#who", Static).update(plan.arn)
         self._fill_keys(plan)
         self._show("#keys")
         plan_text = self.query_one("#plan", Static)
@@ -344,7 +343,8 @@ class RotationScreen(Screen[RotationResult | None]):
         else:
             self._set_stage("ready")
             lines = [f"{n}. {line}" for n, line in enumerate(plan.describe(), 1)]
-            plan_text.update("Plan:\n" + "\n".join(f"  {line}" for line in lines))
+            plan_text.update(f"Plan (IAM calls signed with {plan.signed_with}):\n"
+                             + "\n".join(f"  {line}" for line in lines))
             self._show("#plan")
             self._show("#blocked", False)
             self._show("#rotate")
@@ -361,9 +361,10 @@ class RotationScreen(Screen[RotationResult | None]):
         for key in plan.keys:
             notes = []
             if key.access_key_id == plan.old_key_id:
-                notes.append(f"profile {plan.profile}")
+                notes.append("this profile")
+            age = describe_age(key.created, now)
             if is_key_old(key.created, now):
-                notes.append("⚠ older than 90 days")
+                age += " ⚠"  # older than KEY_MAX_AGE_DAYS: due for rotation
             status = key.status
             if result is not None and key.access_key_id == result.old_key_id:
                 status = result.old_key_state
@@ -375,11 +376,10 @@ class RotationScreen(Screen[RotationResult | None]):
             if key.last_used and key.last_used_service:
                 used += f" ({key.last_used_service})"
             table.add_row(mask_key_id(key.access_key_id), status, _date(key.created),
-                          describe_age(key.created, now), used, ", ".join(notes),
-                          key=key.access_key_id)
+                          age, used, ", ".join(notes), key=key.access_key_id)
         if result is not None:
             table.add_row(mask_key_id(result.new_key_id), "Active", _date(now), "new", "-",
-                          f"profile {plan.profile} (new)", key=result.new_key_id)
+                          "this profile (new)", key=result.new_key_id)
 
     @on(Button.Pressed, "#rotate")
     def action_rotate(self) -> None:
