@@ -78,7 +78,7 @@ class DetailsScreen(ModalScreen[None]):
 
     def _grid(self) -> Table:
         grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(style="bold", no_wrap=True, min_width=18)
         grid.add_column(overflow="fold")
         return grid
 

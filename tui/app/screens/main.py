@@ -225,6 +225,7 @@ class MainScreen(Screen[None]):
             self.table.focus()
         self._check_lead_times(self._now)
         self.repaint()
+        self._update_title(self._now)
         self._next_code()
 
     @on(session_jobs.RefreshFinished)
