@@ -6,11 +6,13 @@ import json
 
 from botocore.configloader import raw_config_parse
 from textual.app import App
+from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from tui.app.screens.rotation import RotationScreen
-from tui.engine.mfa_code import UsedCodes
+from tui.engine.mfa_code import FixedCode, UsedCodes
 from tui.engine.rotation import KeyRotation
+from tui.engine.secret import Secret
 from tui.engine.sessions import Paths, SessionService
 
 SIZE = (100, 30)
@@ -20,6 +22,8 @@ ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
 
 class Host(App[None]):
     """Just enough app to host the screen, as the main app pushes it on `k`."""
+
+    BINDINGS = [Binding("q", "quit", "Quit")]  # as the main app has
 
     def __init__(self, service, profile, **kwargs) -> None:
         super().__init__()
@@ -139,3 +143,53 @@ async def test_rotation_screen_shows_a_failed_step_and_the_key_to_act_on(aws, ma
         assert screen.stage == "failed"
         assert "✗ delete the old key" in text_of(app, "#step-delete")
         assert carol.access_key_id in text_of(app, "#outcome")
+
+
+async def test_rotation_screen_refreshes_the_stale_session_with_the_next_code(aws, make_user,
+                                                                             sandbox_home):
+    make_user("alice", mfa=True)
+    service = service_for(sandbox_home)
+    service.refresh("alice", FixedCode(Secret("111111")))
+    app = Host(service, "alice", rotation_factory=no_wait_rotation)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*"123456")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.stage == "done"
+        assert "press f to refresh" in text_of(app, "#outcome")
+        assert service.status()[0].entry.state.needs_refresh
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press(*"123456")  # the rotation's code: refused, it was used
+        await settle(app, pilot)
+        assert "already used" in text_of(app, "#status")
+        await pilot.press(*"654321")
+        await settle(app, pilot)
+        assert "refreshed" in text_of(app, "#status")
+        assert not service.status()[0].entry.state.needs_refresh
+        new = raw_config_parse(str(sandbox_home.credentials))["alice"]["aws_access_key_id"]
+        assert aws.injector.calls("GetSessionToken")[-1].access_key_id == new
+
+
+async def test_q_does_not_quit_while_steps_run(aws, make_user, sandbox_home):
+    make_user("carol", mfa=False)
+    aws.injector.add("CreateAccessKey", delay=1.0, passthrough=True)
+    app = Host(service_for(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert screen.stage == "running"
+        await pilot.press("q", "escape")
+        await pilot.pause()
+        assert app.is_running and app.screen is screen
+        assert any("rotation is running" in str(n.message) for n in app._notifications)
+        await settle(app, pilot)
+        assert screen.stage == "done"
+        await pilot.press("q")  # after the steps, q quits as usual
+        await pilot.pause()
+        assert not app.is_running

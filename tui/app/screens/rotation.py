@@ -137,6 +137,9 @@ class RotationScreen(Screen[RotationResult | None]):
                 tooltip="With two keys: delete the other, inactive one, then rotate"),
         Binding("f", "refresh_session", "Refresh MFA session", id="rotation.refresh_session",
                 tooltip="Get a new MFA session with the new key"),
+        # Quitting mid-rotation could stop between creating a key and saving it: while the
+        # steps run, `q` only says so (the binding is skipped at other times).
+        Binding("q", "hold_quit", "Quit", show=False, id="rotation.hold_quit"),
     ]
 
     def __init__(self, service: Any, profile: str,
@@ -201,6 +204,8 @@ class RotationScreen(Screen[RotationResult | None]):
             return self.stage == "done" and bool(self.result and self.result.stale_sessions)
         if action == "close":
             return self.stage != "running"
+        if action == "hold_quit":
+            return self.stage == "running"
         return True
 
     def _set_stage(self, stage: str) -> None:
@@ -226,6 +231,8 @@ class RotationScreen(Screen[RotationResult | None]):
             self.post_message(PlanReady(rotation.plan()))
         except AwsMfaError as exc:
             self.post_message(PrepareFailed(exc.message))
+        except Exception as exc:  # never leave the screen stuck at "loading"
+            self.post_message(PrepareFailed(f"unexpected {type(exc).__name__}"))
 
     def _automatic_code_source(self, request: CodeRequest) -> MfaCodeSource | None:
         """mfa_command or $AWS_MFA_TOKEN_CODE, as on the command line; else ask here."""
@@ -240,6 +247,8 @@ class RotationScreen(Screen[RotationResult | None]):
             self.post_message(PlanReady(self.rotation.plan()))
         except AwsMfaError as exc:
             self.post_message(PrepareFailed(exc.message, retry_code=True))
+        except Exception as exc:
+            self.post_message(PrepareFailed(f"unexpected {type(exc).__name__}"))
 
     @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
     def replan(self, delete_inactive: bool) -> None:
@@ -248,6 +257,8 @@ class RotationScreen(Screen[RotationResult | None]):
             self.post_message(PlanReady(self.rotation.plan(delete_inactive=delete_inactive)))
         except AwsMfaError as exc:
             self.post_message(PrepareFailed(exc.message))
+        except Exception as exc:
+            self.post_message(PrepareFailed(f"unexpected {type(exc).__name__}"))
 
     @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
     def execute(self, plan: RotationPlan) -> None:
@@ -275,6 +286,8 @@ class RotationScreen(Screen[RotationResult | None]):
             self.service.refresh(self.profile, source, force=True)
         except AwsMfaError as exc:
             self.post_message(SessionRefreshed(exc.message))
+        except Exception as exc:
+            self.post_message(SessionRefreshed(f"unexpected {type(exc).__name__}"))
         else:
             self.post_message(SessionRefreshed())
 
@@ -480,6 +493,10 @@ class RotationScreen(Screen[RotationResult | None]):
             return
         self._status("The MFA session was refreshed with the new key.")
         self._code_purpose = "done"
+
+    def action_hold_quit(self) -> None:
+        self.app.notify("A key rotation is running: quit when its steps have finished",
+                        severity="warning")
 
     @on(Button.Pressed, "#cancel")
     def action_close(self) -> None:
