@@ -129,3 +129,17 @@ def test_rotate_failure_message_is_one_line_with_exit_7(aws, make_user, sandbox_
     assert last.startswith("aws-mfa-tui: ") and carol.access_key_id in last
     assert "FAILED  delete the old key" in err
     assert out == ""
+
+
+def test_rotate_on_a_terminal_offers_to_refresh_the_stale_session(aws, make_user, sandbox_home,
+                                                                   capsys, monkeypatch):
+    make_user("alice", mfa=True)
+    assert run(capsys, "refresh", "alice", "--token-code", "111111")[0] == 0
+    monkeypatch.setattr(rotate_command, "_has_terminal", lambda: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\nn\n"))
+    code, out, err = run(capsys, "rotate", "alice", "--token-code", "222222")
+    assert code == 0, err
+    assert "alice-mfa was made with the old key and is marked stale; refresh it now? [y/N]" \
+        in err
+    assert "run `aws-mfa-tui refresh alice`" in err
+    assert out.startswith("rotated alice: new key ")
