@@ -534,6 +534,11 @@ def test_delete_fails_leaves_new_key_working_and_names_the_old_key(aws, make_use
     message = str(caught.value)
     assert f"the old key {user.access_key_id} is inactive; delete it in IAM" in message
     section = credentials(sandbox_home)["carol"]
+    log = (sandbox_home.settings.parent / "rotation.log").read_text()
+    assert '"step": "delete", "outcome": "failed"' in log
+    for full in (user.access_key_id, section["aws_access_key_id"]):
+        assert full not in log and mask_key_id(full) in log
+    assert section["aws_secret_access_key"] not in log
     assert sts_works(aws, section["aws_access_key_id"], section["aws_secret_access_key"])
     assert iam_keys(aws, make_user, "carol") == {
         user.access_key_id: "Inactive", section["aws_access_key_id"]: "Active"}
