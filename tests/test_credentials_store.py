@@ -60,7 +60,8 @@ def test_edit_changes_only_its_section(sandbox_home):
     store.write_session("work-mfa", _session("tok2"))
     assert raw_config_parse(str(sandbox_home.credentials))["work-mfa"]["aws_session_token"] == "tok2"
     assert store.remove_section("work-mfa")
-    assert sandbox_home.credentials.read_bytes().decode() == ORIGINAL + "\n"
+    # The line ending and blank line added above [work-mfa] belong to [prod] now: they stay.
+    assert sandbox_home.credentials.read_bytes().decode() == ORIGINAL + "\n\n"
     assert [p.name for p in sandbox_home.aws_dir.iterdir() if p.name.endswith(".tmp")] == []
 
 
@@ -101,3 +102,89 @@ def test_secret_values_never_show_in_repr():
     creds = _session("supersecrettoken")
     assert "supersecrettoken" not in repr(creds)
     assert "sessionsecret" not in f"{creds}"
+
+
+def _temps(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize("failing", ["replace", "fsync", "write"])
+def test_a_failed_write_leaves_the_file_and_no_temp_file(sandbox_home, monkeypatch, failing):
+    sandbox_home.aws_dir.mkdir()
+    sandbox_home.credentials.write_bytes(ORIGINAL.encode())
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, failing, broken)
+    with pytest.raises(CredentialsFileError, match="No space left on device") as caught:
+        CredentialsStore(sandbox_home.credentials).write_session("work-mfa", _session())
+    assert "\n" not in str(caught.value)
+    monkeypatch.undo()
+    assert sandbox_home.credentials.read_bytes() == ORIGINAL.encode()
+    assert _temps(sandbox_home.aws_dir) == []
+
+
+def test_an_interrupted_write_leaves_no_temp_file(sandbox_home, monkeypatch):
+    sandbox_home.aws_dir.mkdir()
+    sandbox_home.credentials.write_bytes(ORIGINAL.encode())
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        CredentialsStore(sandbox_home.credentials).write_session("work-mfa", _session())
+    monkeypatch.undo()
+    assert sandbox_home.credentials.read_bytes() == ORIGINAL.encode()
+    assert _temps(sandbox_home.aws_dir) == []
+
+
+def test_no_change_means_no_write(sandbox_home):
+    sandbox_home.aws_dir.mkdir()
+    sandbox_home.credentials.write_bytes(ORIGINAL.encode())
+    inode = os.stat(sandbox_home.credentials).st_ino
+    store = CredentialsStore(sandbox_home.credentials)
+    assert not store.set_section("work", {"aws_access_key_id": "AKIAWORK000000000000"})
+    assert not store.remove_section("nope")
+    assert os.stat(sandbox_home.credentials).st_ino == inode
+    assert store.set_section("work", {"aws_access_key_id": "AKIANEW"})
+    assert os.stat(sandbox_home.credentials).st_ino != inode
+
+
+def test_a_failing_change_writes_nothing(sandbox_home):
+    sandbox_home.aws_dir.mkdir()
+    sandbox_home.credentials.write_bytes(ORIGINAL.encode())
+    store = CredentialsStore(sandbox_home.credentials)
+
+    def change(document):
+        document.set_values("work", {"aws_access_key_id": "X"})
+        raise RuntimeError("changed my mind")
+
+    with pytest.raises(RuntimeError):
+        store.edit(change)
+    assert sandbox_home.credentials.read_bytes() == ORIGINAL.encode()
+
+
+def test_missing_file_reads_as_empty_and_is_created_on_first_write(sandbox_home):
+    store = CredentialsStore(sandbox_home.credentials)
+    assert store.read().sections() == []
+    assert not sandbox_home.credentials.exists()
+    store.edit(lambda document: None)  # no change: still no file
+    assert not sandbox_home.credentials.exists()
+    store.set_section("a", {"k": "v"})
+    assert sandbox_home.credentials.read_text() == "[a]\nk = v\n"
+
+
+def test_relative_symlink_target_is_replaced(sandbox_home):
+    sandbox_home.aws_dir.mkdir()
+    (sandbox_home.aws_dir / "real").mkdir()
+    real = sandbox_home.aws_dir / "real" / "credentials"
+    real.write_text("[a]\nk = v\n")
+    os.chmod(real, 0o640)
+    sandbox_home.credentials.symlink_to("real/credentials")
+    CredentialsStore(sandbox_home.credentials).set_section("a", {"k": "w"})
+    assert os.readlink(sandbox_home.credentials) == "real/credentials"
+    assert real.read_text() == "[a]\nk = w\n"
+    assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
+    assert _temps(real.parent) == [] and _temps(sandbox_home.aws_dir) == []

@@ -9,7 +9,10 @@ Every change is a read-modify-write that
    fsyncs it, `os.replace`s the real file, and fsyncs the directory.
 
 A reader (botocore in another process) therefore always sees one complete version. A
-symlinked credentials file stays a symlink: we replace its target.
+symlinked credentials file stays a symlink: we replace its target. A writer killed between
+creating its temp file and the replace leaves that temp file behind; the next write (inside
+the lock, so no other writer of ours can be using it) removes such files once they are
+`stale_temp_seconds` old.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +39,12 @@ T = TypeVar("T")
 
 LOCK_FILE_NAME = ".credentials.lock"
 DEFAULT_LOCK_TIMEOUT = 30.0
+#: A temp file of ours this old, found while we hold the lock, was left by a killed writer.
+DEFAULT_STALE_TEMP_SECONDS = 60.0
+TEMP_PREFIX = ".credentials."
+TEMP_SUFFIX = ".tmp"
+# Exactly the names tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX) makes.
+_TEMP_NAME = re.compile(r"\.credentials\.[a-z0-9_]{8}\.tmp")
 
 SESSION_KEYS = (
     "aws_access_key_id",
@@ -117,9 +128,15 @@ def _file_lock(path: Path, timeout: float):  # -> filelock.FileLock
 class CredentialsStore:
     """Reads and edits one shared credentials file."""
 
-    def __init__(self, path: str | os.PathLike[str], lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        stale_temp_seconds: float = DEFAULT_STALE_TEMP_SECONDS,
+    ):
         self.path = Path(os.path.expanduser(os.fspath(path)))
         self.lock_timeout = lock_timeout
+        self.stale_temp_seconds = stale_temp_seconds
 
     @property
     def lock_path(self) -> Path:
@@ -130,7 +147,9 @@ class CredentialsStore:
     def _target(self) -> Path:
         """The real file to read and replace: the symlink's target when it is one."""
         path = self.path
-        if path.is_symlink():
+        try:
+            if not path.is_symlink():
+                return path
             target = Path(os.path.realpath(path))
             if not target.exists() and not target.parent.is_dir():
                 raise CredentialsFileError(
@@ -138,29 +157,38 @@ class CredentialsStore:
                     "fix or remove the link"
                 )
             return target
-        return path
+        except OSError as exc:
+            raise _os_error(path, exc) from None
 
     def _read_bytes(self, target: Path) -> bytes | None:
         try:
-            with open(target, "rb") as handle:
-                return handle.read()
+            # O_NONBLOCK: a FIFO at this path must not hang us (it is refused below).
+            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
-            if self.path.is_symlink() and not target.exists():
+            if target != self.path:
                 raise CredentialsFileError(
                     f"{self.path} is a symlink to {target}, which does not exist; "
                     "fix the link or remove it"
                 ) from None
             return None
-        except IsADirectoryError:
-            raise CredentialsFileError(
-                f"{target} is a directory, not a credentials file; move it away"
-            ) from None
-        except PermissionError:
-            raise CredentialsFileError(
-                f"{target} can't be read (permission denied); check its owner and mode"
-            ) from None
         except OSError as exc:
-            raise CredentialsFileError(f"{target} can't be read: {exc.strerror}") from None
+            raise _os_error(target, exc) from None
+        try:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise CredentialsFileError(
+                    f"{target} is a directory, not a credentials file; move it away"
+                )
+            if not stat.S_ISREG(mode):
+                raise CredentialsFileError(
+                    f"{target} is not a regular file (a device, FIFO or socket); move it away"
+                )
+            with open(fd, "rb", closefd=False) as handle:
+                return handle.read()
+        except OSError as exc:
+            raise _os_error(target, exc) from None
+        finally:
+            os.close(fd)
 
     def read(self) -> IniDocument:
         """Parse the file as it is now (no lock: writers replace it atomically)."""
@@ -223,14 +251,34 @@ class CredentialsStore:
 
     def _ensure_directory(self) -> None:
         directory = self.path.parent
-        if directory.is_dir():
-            return
-        if directory.exists():
-            raise CredentialsFileError(f"{directory} exists and is not a directory")
         try:
+            if directory.is_dir():
+                return
+            if directory.exists():
+                raise CredentialsFileError(f"{directory} exists and is not a directory")
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise CredentialsFileError(f"can't create {directory}: {exc.strerror}") from None
+
+    def _remove_stale_temps(self, directory: Path) -> None:
+        """Remove temp files that killed writers left behind (called inside the lock)."""
+        now = time.time()
+        try:
+            entries = os.scandir(directory)
+        except OSError:
+            return
+        with entries:
+            for entry in entries:
+                if not _TEMP_NAME.fullmatch(entry.name):
+                    continue
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(info.st_mode) and (
+                        now - info.st_mtime >= self.stale_temp_seconds
+                    ):
+                        os.unlink(entry.path)
+                except OSError:
+                    pass
 
     def _replace(self, target: Path, data: bytes, existed: bool) -> None:
         directory = target.parent
@@ -243,8 +291,9 @@ class CredentialsStore:
                 owner = (info.st_uid, info.st_gid)
             except FileNotFoundError:
                 pass
+        self._remove_stale_temps(directory)
         try:
-            fd, temp = tempfile.mkstemp(prefix=".credentials.", suffix=".tmp", dir=directory)
+            fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
         except OSError as exc:
             raise CredentialsFileError(
                 f"can't write a temp file in {directory}: {exc.strerror}; nothing was changed"
@@ -272,6 +321,16 @@ class CredentialsStore:
                 ) from None
             raise
         _fsync_directory(directory)
+
+
+def _os_error(path: Path, exc: OSError) -> CredentialsFileError:
+    if isinstance(exc, PermissionError):
+        return CredentialsFileError(
+            f"{path} can't be read (permission denied); check its owner and mode"
+        )
+    if isinstance(exc, IsADirectoryError):
+        return CredentialsFileError(f"{path} is a directory, not a credentials file; move it away")
+    return CredentialsFileError(f"{path} can't be read: {exc.strerror or exc}")
 
 
 def _fsync_directory(directory: Path) -> None:
