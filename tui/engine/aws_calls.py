@@ -232,9 +232,10 @@ def list_access_keys(keys: AwsKeys, user_name: str | None = None,
     return result
 
 
-def iam_client(keys: AwsKeys) -> Any:
-    """An IAM client for the rotation protocol (create, update, delete access keys)."""
-    return _client("iam", keys, None)
+def iam_client(keys: AwsKeys, retries: bool = True) -> Any:
+    """An IAM client for the rotation protocol. `retries=False` for CreateAccessKey: a
+    retried create could make a key whose secret we never see."""
+    return _client("iam", keys, None, retries=retries)
 
 
 # ------------------------------------------------------------------ errors

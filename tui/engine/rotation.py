@@ -251,7 +251,6 @@ class KeyRotation:
     store: CredentialsStore | None = None
     log_path: Path | None = None
     _session: AwsKeys | None = field(default=None, repr=False)
-    _mfa_serial: str | None = None
     _authenticated: bool = False
 
     def __post_init__(self) -> None:
@@ -273,18 +272,7 @@ class KeyRotation:
 
     def mfa_serial(self) -> str | None:
         """The profile's TOTP device (configured, given, or found through IAM), or None."""
-        if self.serial:
-            return self.serial
-        identity = self._identity()
-        if identity.mfa_serial:
-            return identity.mfa_serial
-        if self._mfa_serial is None:
-            keys = self._long_term(identity)
-            caller = aws_calls.get_caller_identity(keys, identity.region)
-            devices = [d for d in aws_calls.list_mfa_devices(keys, caller.user_name)
-                       if d.is_totp]
-            self._mfa_serial = devices[0].serial if devices else ""
-        return self._mfa_serial or None
+        return self.service.mfa_device(self._identity(), self.serial)
 
     def code_request(self) -> CodeRequest | None:
         """What to ask a person for before `authenticate`, or None when no code is needed."""
@@ -393,8 +381,7 @@ class KeyRotation:
 
 
 def _iam(keys: AwsKeys, retries: bool = True) -> Any:
-    # aws_calls.iam_client always retries; a create must be sent once (see module doc).
-    return aws_calls._client("iam", keys, None, retries=retries)
+    return aws_calls.iam_client(keys, retries=retries)
 
 
 class _Run:

@@ -180,24 +180,47 @@ class SessionService:
             known = self._discovered.get(identity.name)
         if known:
             return known
-        serial = self.discover_serial(identity, choose)
+        serial = self.discover_serial(identity, choose)  # raises when there is none
         with self._guard:
             self._discovered[identity.name] = serial
         return serial
 
-    def discover_serial(self, identity: IdentityProfile,
-                        choose: Callable[[list[str]], str] | None = None) -> str:
+    def _totp_devices(self, identity: IdentityProfile) -> tuple[str, list[str]]:
+        """(the user's ARN, serials of the TOTP devices STS can use) through IAM."""
         keys = self._long_term_keys(identity)
         caller = aws_calls.get_caller_identity(keys, identity.region)
-        user = caller.user_name
-        devices = [d for d in aws_calls.list_mfa_devices(keys, user) if d.is_totp]
-        if not devices:
+        devices = aws_calls.list_mfa_devices(keys, caller.user_name)
+        return caller.arn, [d.serial for d in devices if d.is_totp]
+
+    def mfa_device(self, identity: IdentityProfile, explicit: str | None = None) -> str | None:
+        """The device a code is needed for, or None when the user has none (no error).
+
+        Several devices are still an error: guessing could ask for a code from a device the
+        person doesn't hold."""
+        if explicit or identity.mfa_serial:
+            return explicit or identity.mfa_serial
+        with self._guard:
+            if identity.name in self._discovered:
+                return self._discovered[identity.name] or None
+        _, serials = self._totp_devices(identity)
+        serial = self._pick(identity, serials, None) if serials else ""
+        with self._guard:
+            self._discovered[identity.name] = serial
+        return serial or None
+
+    def discover_serial(self, identity: IdentityProfile,
+                        choose: Callable[[list[str]], str] | None = None) -> str:
+        arn, serials = self._totp_devices(identity)
+        if not serials:
             raise AwsAuthError(
-                f"no MFA device that STS can use is assigned to {caller.arn} (security keys "
+                f"no MFA device that STS can use is assigned to {arn} (security keys "
                 "can't be used here): assign a virtual or hardware TOTP device, or pass "
                 "--token-code skip for a session without MFA"
             )
-        serials = [d.serial for d in devices]
+        return self._pick(identity, serials, choose)
+
+    def _pick(self, identity: IdentityProfile, serials: list[str],
+              choose: Callable[[list[str]], str] | None) -> str:
         if len(serials) == 1:
             return serials[0]
         if choose is not None:
