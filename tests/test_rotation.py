@@ -196,7 +196,7 @@ def test_mfa_profile_signs_iam_calls_with_a_rotation_session(aws, make_user, san
 
     sent = aws.injector.calls("GetSessionToken")[-1]
     assert sent.params["TokenCode"] == "222222" and sent.params["SerialNumber"] == user.serial
-    assert sent.params["DurationSeconds"] == "900"
+    assert sent.params["DurationSeconds"] == "3600"
     session_key = rotation._session.access_key_id
     assert session_key != user.access_key_id
     for action in ("ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"):

@@ -51,8 +51,9 @@ from tui.engine.secret import Secret, mask_key_id
 KEY_MAX_AGE_DAYS = 90
 #: How long a new key gets to start working before the rotation is undone.
 VERIFY_TIMEOUT = 60.0
-#: Lifetime of the MFA session made to sign the rotation's IAM calls (STS minimum).
-ROTATION_SESSION_SECONDS = 900
+#: Lifetime of the MFA session made to sign the rotation's IAM calls: an hour, so a person
+#: who reads the plan slowly before confirming doesn't find the session gone.
+ROTATION_SESSION_SECONDS = 3600
 LOG_NAME = "rotation.log"
 
 
