@@ -74,14 +74,7 @@ def screen_text(app: AwsMfaApp) -> str:
 
 def table_rows(app: AwsMfaApp) -> dict[str, dict[str, str]]:
     """name -> {column: plain text} as the table shows it now."""
-    table = app.main_screen.table
-    result: dict[str, dict[str, str]] = {}
-    for row in table.rows_shown:
-        key = f"{row.kind}:{row.name}"
-        cells = table.get_row(key)
-        columns = [c.key.value for c in table.ordered_columns]
-        result[row.name] = {col: cell.plain for col, cell in zip(columns, cells, strict=False)}
-    return result
+    return app.main_screen.table.cell_texts()
 
 
 async def settle(app: AwsMfaApp, pilot) -> None:

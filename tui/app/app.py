@@ -4,6 +4,7 @@ everywhere. The session service's clock is the only clock, so tests can fix it."
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -22,7 +23,7 @@ HIDDEN_SYSTEM_COMMANDS = {"Screenshot"}
 
 class AwsMfaApp(App[int]):
     TITLE = "aws-mfa-tui"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS = App.COMMANDS | {ProfileCommands}
     ENABLE_COMMAND_PALETTE = True
 
@@ -77,8 +78,7 @@ class AwsMfaApp(App[int]):
 
     def help_sections(self) -> list[tuple[str, list[BindingType]]]:
         return [
-            ("Profiles", [*ProfileTable.BINDINGS, *MainScreen.BINDINGS,
-                          Binding("up,down", "", "Move between profiles")]),
+            ("Profiles", [*ProfileTable.BINDINGS, *MainScreen.BINDINGS]),
             ("Everywhere", [*self.BINDINGS, Binding("ctrl+p", "", "Command palette: "
                                                      "refresh X, rotate X, details X, theme")]),
         ]

@@ -26,8 +26,9 @@ from tui.app.screens.mfa_code_modal import MfaCodeModal
 from tui.app.screens.settings import SettingsScreen
 from tui.app.session_alerts import SessionAlerts
 from tui.app.widgets.log_panel import LogPanel
+from tui.app.widgets.profile_columns import RowFlags, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
-from tui.app.widgets.profile_table import ProfileTable, RowFlags, theme_colours
+from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.schedule import SessionState, format_time_left
 from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService, StatusRow
@@ -65,6 +66,9 @@ class MainScreen(Screen[None]):
         self._loading = 0
         self._stamp: tuple[float, float, float] | None = None
         self._now = service.clock()
+        self._table: ProfileTable | None = None
+        self._log: LogPanel | None = None
+        self._summary: ProfileSummary | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◷")
@@ -75,11 +79,16 @@ class MainScreen(Screen[None]):
 
     @property
     def table(self) -> ProfileTable:
-        return self.query_one(ProfileTable)
+        """(Looked up once: the 1-second tick uses it for every row.)"""
+        if self._table is None:
+            self._table = self.query_one(ProfileTable)
+        return self._table
 
     @property
     def log_panel(self) -> LogPanel:
-        return self.query_one(LogPanel)
+        if self._log is None:
+            self._log = self.query_one(LogPanel)
+        return self._log
 
     def on_mount(self) -> None:
         self.table.colours = theme_colours(self.app.theme_variables)
@@ -157,8 +166,9 @@ class MainScreen(Screen[None]):
         note = None
         if row is not None and row.name in self.alerts.needs_code:
             note = "needs a code: press r"
-        self.query_one(ProfileSummary).show_row(
-            row, self.errors.get(row.name) if row else None, note)
+        if self._summary is None:
+            self._summary = self.query_one(ProfileSummary)
+        self._summary.show_row(row, self.errors.get(row.name) if row else None, note)
 
     # ------------------------------------------------------------------ the tick
     def clock_tick(self, now: datetime) -> None:
@@ -413,7 +423,7 @@ class MainScreen(Screen[None]):
         self.repaint()
         self.table.action_cursor_down()
 
-    @on(ProfileTable.RowHighlighted)
+    @on(ProfileTable.Highlighted)
     def _highlighted(self) -> None:
         self._show_summary()
 

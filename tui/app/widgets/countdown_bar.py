@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from rich.text import Text
 
@@ -37,9 +38,14 @@ class SessionCountdown:
 
     def at(self, now: datetime, lead_time: int) -> ScheduleEntry:
         entry = self.row.entry
-        return RefreshSchedule(lead_time=lead_time).entry(
+        return _schedule(lead_time).entry(
             entry.profile, entry.expires_at, self.lifetime, entry.error, now
         )
+
+
+@lru_cache(maxsize=8)
+def _schedule(lead_time: int) -> RefreshSchedule:
+    return RefreshSchedule(lead_time=lead_time)
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,18 @@ class CountdownBar:
         text = "█" * full + (_EIGHTHS[part] if part else "")
         return text + "░" * (self.width - len(text))
 
-    def render(self, colours: dict[str, str]) -> Text:
-        colour = colours.get(self.colour_name(), "")
+    def spans(self, colours: dict[str, str]) -> tuple[tuple[str, str], ...]:
+        """(text, style) pieces: the filled part in the state's colour, the rest dimmed."""
         text = self.cells()
         if self.state in (SessionState.NONE,):
-            return Text(text, style="dim")
+            return ((text, "dim"),)
+        colour = colours.get(self.colour_name(), "")
         filled = len(text.rstrip("░"))
-        bar = Text(text[:filled], style=colour)
-        bar.append(text[filled:], style=f"{colour} dim" if colour else "dim")
+        return ((text[:filled], colour),
+                (text[filled:], f"{colour} dim" if colour else "dim"))
+
+    def render(self, colours: dict[str, str]) -> Text:
+        bar = Text()
+        for text, style in self.spans(colours):
+            bar.append(text, style=style)
         return bar

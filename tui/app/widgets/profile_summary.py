@@ -6,14 +6,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.app.widgets.profile_table import account_and_user
+from tui.app.widgets.profile_columns import account_and_user
 from tui.engine.sessions import StatusRow
 
 
 class ProfileSummary(Static):
     DEFAULT_CSS = """
     ProfileSummary {
-        height: auto; max-height: 3; padding: 0 1;
+        height: 2; padding: 0 1;
         background: $panel; color: $text;
     }
     """

@@ -1,0 +1,33 @@
+"""The yardstick for the TUI's first paint: a bare Textual app with one DataTable showing
+the same profile names (read from the same credentials file), exiting after its first
+paint. `python tests/benchmarks/bare_datatable_app.py CREDENTIALS_FILE`"""
+
+from __future__ import annotations
+
+import configparser
+import sys
+
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+
+class BareDataTableApp(App[None]):
+    def __init__(self, credentials: str) -> None:
+        super().__init__()
+        self.credentials = credentials
+
+    def compose(self) -> ComposeResult:
+        yield DataTable()
+
+    def on_mount(self) -> None:
+        parser = configparser.RawConfigParser()
+        parser.read(self.credentials)
+        table = self.query_one(DataTable)
+        table.add_column("Profile", key="profile")
+        for name in parser.sections():
+            table.add_row(name, key=name)
+        self.call_after_refresh(self.exit)
+
+
+if __name__ == "__main__":
+    BareDataTableApp(sys.argv[1]).run()
