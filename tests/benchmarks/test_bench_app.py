@@ -136,7 +136,7 @@ def test_first_paint_200_profiles_vs_bare_datatable(benchmark, sandbox_home, tmp
     print(f"\nfirst paint, 200 profiles: ours median {statistics.median(ours):.3f} s "
           f"(min {min(ours):.3f}), bare DataTable median {statistics.median(bare):.3f} s "
           f"(min {min(bare):.3f}), ratio {ratio:.2f}")
-    assert report.read_text() == "rows=300 botocore=False"
+    assert report.read_text() == "rows=200 botocore=False"
     assert ratio <= 1.5
 
 

@@ -5,26 +5,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tui.app.profile_commands import ProfileCommands
-from tui.app.screens.help import HelpScreen
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.sessions import SessionService
+
+if TYPE_CHECKING:
+    from textual.command import Provider
 
 #: Palette commands we never offer: Screenshot writes the screen to a file on disk.
 HIDDEN_SYSTEM_COMMANDS = {"Screenshot"}
 
 
+def profile_commands() -> type[Provider]:
+    """The palette's per-profile commands, imported when the palette first opens."""
+    from tui.app.profile_commands import ProfileCommands
+
+    return ProfileCommands
+
+
 class AwsMfaApp(App[int]):
     TITLE = "aws-mfa-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS = App.COMMANDS | {ProfileCommands}
+    COMMANDS = App.COMMANDS | {profile_commands}
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
@@ -84,6 +93,8 @@ class AwsMfaApp(App[int]):
         ]
 
     def action_help(self) -> None:
+        from tui.app.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_sections()))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,10 +21,6 @@ from textual.widgets import Footer, Header
 from textual.worker import Worker, get_current_worker
 
 from tui.app import session_jobs
-from tui.app.screens.confirm_logout import ConfirmLogoutModal
-from tui.app.screens.details import DetailsScreen
-from tui.app.screens.mfa_code_modal import MfaCodeModal
-from tui.app.screens.settings import SettingsScreen
 from tui.app.session_alerts import SessionAlerts
 from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import RowFlags, theme_colours
@@ -32,6 +29,11 @@ from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.schedule import SessionState, format_time_left
 from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService, StatusRow
+
+if TYPE_CHECKING:
+    from tui.app.screens.mfa_code_modal import MfaCodeModal
+
+# The other screens are imported when first opened: the first paint doesn't wait for them.
 
 
 class MainScreen(Screen[None]):
@@ -317,6 +319,8 @@ class MainScreen(Screen[None]):
             if row.code_mode != "code":  # e.g. a role that can now chain from a new session
                 self._run_refresh(row)
                 continue
+            from tui.app.screens.mfa_code_modal import MfaCodeModal
+
             position = (self._queue_size - len(self.code_queue), self._queue_size)
             self.code_modal = MfaCodeModal(row, self._code_entered, self._now, position)
             self.app.push_screen(self.code_modal, self._code_modal_closed)
@@ -372,6 +376,8 @@ class MainScreen(Screen[None]):
         self.log_panel.toggle()
 
     def action_settings(self) -> None:
+        from tui.app.screens.settings import SettingsScreen
+
         def saved(done: bool | None) -> None:
             if done:
                 self.note("settings saved", toast=True)
@@ -393,6 +399,8 @@ class MainScreen(Screen[None]):
                              lambda _result: self.reload())
 
     def action_logout(self) -> None:
+        from tui.app.screens.confirm_logout import ConfirmLogoutModal
+
         rows = [self.row_named(name) for name in self.selected_names()]
         sessions = [row for row in rows if row is not None and row.entry.expires_at]
         if not sessions:
@@ -408,6 +416,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ConfirmLogoutModal([row.target for row in sessions]), confirmed)
 
     def open_details(self, name: str) -> None:
+        from tui.app.screens.details import DetailsScreen
+
         row = self.row_named(name)
         if row is not None:
             self.app.push_screen(DetailsScreen(self.service, row, self.errors.get(name),
