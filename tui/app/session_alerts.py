@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tui.engine.schedule import ScheduleEntry, SessionState
+from tui.engine.schedule import ScheduleEntry, SessionState, format_time_left
 from tui.engine.sessions import StatusRow
 
 DUE = (SessionState.EXPIRING, SessionState.EXPIRED)
@@ -61,3 +61,13 @@ class SessionAlerts:
         row = min(live or waiting, key=lambda r: r.entry.expires_at)  # type: ignore[arg-type,return-value]
         assert row.entry.expires_at is not None
         return row.name, row.entry.expires_at - now
+
+    def title(self, rows: list[StatusRow], now: datetime) -> str | None:
+        """"work needs a code: 0:04:12 left", for the header and the terminal title."""
+        soonest = self.soonest(rows, now)
+        if soonest is None:
+            return None
+        name, left = soonest
+        if left.total_seconds() > 0:
+            return f"{name} needs a code: {format_time_left(left)} left"
+        return f"{name} expired: needs a code"

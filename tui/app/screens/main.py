@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,6 +20,7 @@ from textual.widgets import Footer, Header
 from textual.worker import Worker, get_current_worker
 
 from tui.app import session_jobs
+from tui.app.code_requests import CodeRequests
 from tui.app.session_alerts import SessionAlerts
 from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import RowFlags, theme_colours
@@ -29,9 +29,6 @@ from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.schedule import SessionState, format_time_left
 from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService, StatusRow
-
-if TYPE_CHECKING:
-    from tui.app.screens.mfa_code_modal import MfaCodeModal
 
 # The other screens are imported when first opened: the first paint doesn't wait for them.
 
@@ -61,9 +58,7 @@ class MainScreen(Screen[None]):
         self.errors: dict[str, str] = {}
         self.marked: set[str] = set()
         self.alerts = SessionAlerts()
-        self.code_queue: list[str] = []
-        self.code_modal: MfaCodeModal | None = None
-        self._queue_size = 0
+        self.codes = CodeRequests()
         self._frame = 0
         self._loading = 0
         self._stamp: tuple[float, float, float] | None = None
@@ -130,8 +125,9 @@ class MainScreen(Screen[None]):
             name = worker.name.split(":", 1)[1]
             self.busy.discard(name)
             self.errors[name] = f"unexpected error: {type(worker.error).__name__}"
-            if self.code_modal is not None and self.code_modal.row.name == name:
-                self.code_modal.show_problem(self.errors[name])
+            modal = self.codes.modal_for(name)
+            if modal is not None:
+                modal.show_problem(self.errors[name])
         if worker.name == "status":
             self._loading = max(0, self._loading - 1)
 
@@ -204,17 +200,12 @@ class MainScreen(Screen[None]):
                           level="warning", toast=True)
 
     def _update_title(self, now: datetime) -> None:
-        soonest = self.alerts.soonest(self.rows, now)
-        if soonest is None:
-            title = "demo: any 6-digit code works" if getattr(self.app, "demo", False) else ""
-            self.app.sub_title = title
-            self.app.set_terminal_title("aws-mfa-tui")  # type: ignore[attr-defined]
-            return
-        name, left = soonest
-        text = (f"{name} needs a code: {format_time_left(left)} left" if left.total_seconds() > 0
-                else f"{name} expired: needs a code")
-        self.app.sub_title = text
-        self.app.set_terminal_title(f"aws-mfa-tui: {text}")  # type: ignore[attr-defined]
+        """The header and the terminal (tmux) title say which session needs a code."""
+        text = self.alerts.title(self.rows, now)
+        idle = "demo: any 6-digit code works" if getattr(self.app, "demo", False) else ""
+        self.app.sub_title = text or idle
+        self.app.set_terminal_title(  # type: ignore[attr-defined]
+            f"aws-mfa-tui: {text}" if text else "aws-mfa-tui")
 
     # ------------------------------------------------------------------ results
     @on(session_jobs.StatusLoaded)
@@ -243,8 +234,7 @@ class MainScreen(Screen[None]):
     @on(session_jobs.RefreshFinished)
     def _refresh_finished(self, message: session_jobs.RefreshFinished) -> None:
         self.busy.discard(message.name)
-        modal = self.code_modal if (
-            self.code_modal is not None and self.code_modal.row.name == message.name) else None
+        modal = self.codes.modal_for(message.name)
         if message.error:
             if modal is not None and message.bad_code:
                 self.note(f"{message.name}: {message.error}", level="warning")
@@ -273,8 +263,9 @@ class MainScreen(Screen[None]):
 
     @on(session_jobs.SerialResolved)
     def _serial_resolved(self, message: session_jobs.SerialResolved) -> None:
-        if self.code_modal is not None and self.code_modal.row.name == message.name:
-            self.code_modal.set_serial(message.serial, message.error)
+        modal = self.codes.modal_for(message.name)
+        if modal is not None:
+            modal.set_serial(message.serial, message.error)
 
     @on(session_jobs.LoggedOut)
     def _logged_out(self, message: session_jobs.LoggedOut) -> None:
@@ -290,15 +281,14 @@ class MainScreen(Screen[None]):
         """Refresh these rows: by themselves when they can, else one code modal each."""
         for name in names:
             row = self.row_named(name)
-            if row is None or name in self.busy or name in self.code_queue:
+            if row is None or name in self.busy or name in self.codes:
                 continue
             if row.blocked:
                 self.note(f"{name}: {row.blocked}", level="error", toast=True)
             elif row.code_mode in ("chained", "command"):
                 self._run_refresh(row)
             else:
-                self.code_queue.append(name)
-                self._queue_size += 1
+                self.codes.add(name)
         self._next_code()
 
     def _run_refresh(self, row: StatusRow, code: Secret | None = None) -> None:
@@ -310,10 +300,10 @@ class MainScreen(Screen[None]):
 
     def _next_code(self) -> None:
         """Open the next code modal, once the previous one closed and the table is current."""
-        if self.code_modal is not None or self._loading:
+        if self.codes.modal is not None or self._loading:
             return
-        while self.code_queue:
-            row = self.row_named(self.code_queue.pop(0))
+        while (name := self.codes.next_name()) is not None:
+            row = self.row_named(name)
             if row is None or row.name in self.busy:
                 continue
             if row.code_mode != "code":  # e.g. a role that can now chain from a new session
@@ -321,13 +311,13 @@ class MainScreen(Screen[None]):
                 continue
             from tui.app.screens.mfa_code_modal import MfaCodeModal
 
-            position = (self._queue_size - len(self.code_queue), self._queue_size)
-            self.code_modal = MfaCodeModal(row, self._code_entered, self._now, position)
-            self.app.push_screen(self.code_modal, self._code_modal_closed)
+            modal = MfaCodeModal(row, self._code_entered, self._now, self.codes.position())
+            self.codes.modal = modal
+            self.app.push_screen(modal, self._code_modal_closed)
             if not row.mfa_serial:
                 self._resolve_serial(row)
             return
-        self._queue_size = 0
+        self.codes.finished()
 
     def _resolve_serial(self, row: StatusRow) -> None:
         self._in_thread(f"serial:{row.name}",
@@ -337,15 +327,14 @@ class MainScreen(Screen[None]):
         self._run_refresh(row, code)
 
     def _code_modal_closed(self, done: bool | None) -> None:
-        row = self.code_modal.row if self.code_modal else None
-        self.code_modal = None
+        row = self.codes.modal.row if self.codes.modal else None
+        self.codes.modal = None
         if not done:
             if row is not None:
                 self.note(f"{row.name}: no code entered")
-            if self.code_queue:
-                self.note(f"skipped {', '.join(self.code_queue)}")
-            self.code_queue.clear()
-            self._queue_size = 0
+            skipped = self.codes.cancel_rest()
+            if skipped:
+                self.note(f"skipped {', '.join(skipped)}")
         self._next_code()
 
     # ------------------------------------------------------------------ actions

@@ -8,6 +8,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import RichLog
 
+from tui.app.widgets.profile_columns import theme_colours
+
 MAX_LINES = 500
 
 
@@ -30,7 +32,9 @@ class LogPanel(RichLog):
     def add(self, moment: datetime, message: str, level: str = "info") -> None:
         stamp = moment.astimezone().strftime("%H:%M:%S")
         line = Text(f"{stamp} ", style="dim")
-        style = {"error": "bold red", "warning": "yellow"}.get(level, "")
+        colours = theme_colours(self.app.theme_variables)
+        style = {"error": f"bold {colours['error']}", "warning": colours["warning"]}.get(
+            level, "").strip()
         line.append(" ".join(message.split()), style=style)
         self.lines_written.append(line.plain)
         del self.lines_written[:-MAX_LINES]

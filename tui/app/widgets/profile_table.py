@@ -254,8 +254,9 @@ class ProfileTable(ScrollView, can_focus=True):
         strip = self._strips.get(index)
         if strip is None:
             strip = self._strips[index] = self._row_strip(index, base, width)
-        if index == self.cursor_row:
-            strip = strip.apply_style(cursor)
+        if index == self.cursor_row:  # the cursor's colours win over the cells'
+            strip = Strip([Segment(text, (style or base) + cursor, control)
+                           for text, style, control in strip], strip.cell_length)
         return strip
 
     def _row_strip(self, index: int, base: Style, width: int) -> Strip:
