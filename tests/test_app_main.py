@@ -261,3 +261,28 @@ async def test_countdown_state_matches_engine(sandbox_home, clock):
                   for row in table.rows_shown}
         assert states == {r.name: r.state for r in service.status()}
         assert states["staging"] is SessionState.EXPIRING
+
+
+def test_first_paint_does_not_import_botocore(sandbox_home, clock):
+    """Only workers that call AWS may import botocore; the table must not wait for it."""
+    import subprocess
+
+    seeded(sandbox_home, clock)
+    code = (
+        "import sys\n"
+        "from tui.app.widgets.profile_table import ProfileTable\n"
+        "show = ProfileTable.show\n"
+        "def show_then_exit(self, rows, *a, **k):\n"
+        "    show(self, rows, *a, **k)\n"
+        "    print(f'rows={len(rows)} botocore={\"botocore\" in sys.modules}')\n"
+        "    self.app.exit()\n"
+        "ProfileTable.show = show_then_exit\n"
+        "from tui.app.app import AwsMfaApp\n"
+        "from tui.commands.context import service_from\n"
+        "from tui.cli import build_parser, resolve_paths\n"
+        "service = service_from(resolve_paths(build_parser().parse_args([])))\n"
+        "AwsMfaApp(service).run(headless=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert "rows=5 botocore=False" in done.stdout, done.stderr[-2000:]
