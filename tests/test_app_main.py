@@ -286,3 +286,24 @@ def test_first_paint_does_not_import_botocore(sandbox_home, clock):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=False)
     assert "rows=5 botocore=False" in done.stdout, done.stderr[-2000:]
+
+
+async def test_unreadable_file_keeps_the_table_and_says_why(sandbox_home, clock):
+    service, _ = seeded(sandbox_home, clock)
+    app = AwsMfaApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        good = sandbox_home.credentials.read_text()
+        sandbox_home.credentials.write_text(good + "\n[work]\naws_access_key_id = dup\n")
+        stat = os.stat(sandbox_home.credentials)
+        os.utime(sandbox_home.credentials, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        app._tick()
+        await settle(app, pilot)
+        assert "work" in table_rows(app)
+        log = app.main_screen.log_panel.lines_written
+        assert any("work" in line and "Traceback" not in line for line in log[1:])
+        sandbox_home.credentials.write_text(good)
+        os.utime(sandbox_home.credentials, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2 * 10**9))
+        app._tick()
+        await settle(app, pilot)
+        assert len(table_rows(app)) == 5

@@ -174,7 +174,7 @@ class MainScreen(Screen[None]):
         self._frame += 1
         if self.loaded and not self._loading:
             stamp = session_jobs.files_stamp(self.service)
-            if self._stamp is not None and stamp != self._stamp:
+            if stamp != self._stamp:
                 if not self.busy:
                     self.note("the credentials, config or settings file changed: reloaded")
                 self._stamp = stamp
@@ -214,6 +214,8 @@ class MainScreen(Screen[None]):
         self._stamp = message.stamp
         if message.error:
             self.note(message.error, level="error", toast=True)
+            if self.rows:  # keep showing what we had; the next change of the file reloads
+                return
         first = not self.loaded
         self.loaded = True
         self.rows = message.rows
