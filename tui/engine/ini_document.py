@@ -282,6 +282,10 @@ class IniDocument:
     def __init__(self, lines: list[str], source: str = "<credentials>") -> None:
         self._lines = lines  # raw lines, each with its own line ending
         self.source = source
+        # The bytes parsed (when all ASCII, so line lengths are byte counts) and the lines
+        # edited since, (first, end in the original, end now): to_bytes splices them.
+        self._original: bytes | None = None
+        self._changed: tuple[int, int, int] | None = None
         self._index_fresh = False
         self._index()
 
@@ -308,7 +312,10 @@ class IniDocument:
             prefix = data[: exc.start].decode("utf-8")
             line = _line_of(prefix, len(prefix))
             raise IniParseError(source, line, "is not valid UTF-8; re-save it as UTF-8") from None
-        return cls.parse(text, source)
+        document = cls.parse(text, source)
+        if text.isascii():
+            document._original = data
+        return document
 
     def _index(self) -> None:
         scan = _walk(self._lines, self.source)
@@ -386,7 +393,16 @@ class IniDocument:
         return "".join(self._lines)
 
     def to_bytes(self) -> bytes:
-        return self.to_text().encode("utf-8")
+        original, changed = self._original, self._changed
+        if original is None or changed is None:
+            return original if original is not None else self.to_text().encode("utf-8")
+        # Only lines[first:end_now] differ from the bytes we parsed: splice them in.
+        first, _, end_now = changed
+        lines = self._lines
+        before = sum(map(len, lines[:first]))
+        after = sum(map(len, lines[end_now:]))
+        middle = "".join(lines[first:end_now]).encode("utf-8")
+        return original[:before] + middle + original[len(original) - after :]
 
     @property
     def newline(self) -> str:
@@ -467,6 +483,7 @@ class IniDocument:
 
     def _append_section(self, name: str) -> None:
         lines = self._lines
+        self._note_change(max(len(lines) - 1, 0), len(lines), 0)
         if not lines:
             lines.append(f"[{name}]{self.newline}")
         else:
@@ -483,9 +500,26 @@ class IniDocument:
         # Lines above are unchanged (one may have gained a line ending): extend the index.
         self._names[name] = len(lines) - 1
         self._headers.append(len(lines) - 1)
+        first, end, _ = self._changed or (0, 0, 0)
+        self._changed = (first, end, len(lines))
+
+    def _note_change(self, start: int, end: int, delta: int) -> None:
+        """Lines[start:end] (current numbering) become end - start + delta lines."""
+        if self._changed is None:
+            self._changed = (start, end, end + delta)
+            return
+        first, end_before, end_now = self._changed
+        # The union of both changed ranges, in the original and in the new numbering.
+        top = max(end, end_now)
+        self._changed = (
+            min(first, start),
+            end_before + max(0, end - end_now),
+            top + delta,
+        )
 
     def _splice(self, start: int, end: int, new: list[str]) -> None:
         """Replace lines[start:end], shifting the index of every header below."""
+        self._note_change(start, end, len(new) - (end - start))
         self._lines[start:end] = new
         delta = len(new) - (end - start)
         if not delta:
