@@ -88,8 +88,12 @@ class AwsMfaApp(App[int]):
     def help_sections(self) -> list[tuple[str, list[BindingType]]]:
         return [
             ("Profiles", [*ProfileTable.BINDINGS, *MainScreen.BINDINGS]),
-            ("Everywhere", [*self.BINDINGS, Binding("ctrl+p", "", "Command palette: "
-                                                     "refresh X, rotate X, details X, theme")]),
+            ("Everywhere", [
+                *self.BINDINGS,
+                Binding("ctrl+q", "", "Quit, also while typing in a dialog"),
+                Binding("escape", "", "Close a dialog (cancels a code entry)"),
+                Binding("ctrl+p", "", "Command palette: refresh X, rotate X, details X, theme"),
+            ]),
         ]
 
     def action_help(self) -> None:

@@ -65,9 +65,9 @@ class ProfileTable(ScrollView, can_focus=True):
 
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="profile.down",
-                tooltip="Move to the next profile (also j)"),
+                tooltip="Move to the next profile"),
         Binding("up,k", "cursor_up", "Up", show=False, id="profile.up",
-                tooltip="Move to the previous profile (also k)"),
+                tooltip="Move to the previous profile"),
         Binding("pagedown", "page_down", "Page down", show=False, id="profile.page_down",
                 tooltip="Move a page down"),
         Binding("pageup", "page_up", "Page up", show=False, id="profile.page_up",
