@@ -50,6 +50,23 @@ def _style(text: str) -> Style:
     return Style.parse(text) if text else Style.null()
 
 
+def _lay_out(column: Column, cell: Cell, base: Style) -> list[Segment]:
+    """One cell's segments, padded or cut to its column, and the gap after it."""
+    used = 0
+    parts: list[Segment] = []
+    for text, style in cell:
+        room = column.width - used
+        if room <= 0:
+            break
+        piece = text if len(text) <= room else set_cell_size(text, room)
+        parts.append(Segment(piece, base + _style(style)))
+        used += len(piece)
+    if used < column.width:
+        pad = Segment(" " * (column.width - used), base)
+        parts = [pad, *parts] if column.right else [*parts, pad]
+    return [*parts, Segment("  ", base)]
+
+
 class ProfileTable(ScrollView, can_focus=True):
     """Identity profiles with their session and role profiles, counting down."""
 
@@ -113,6 +130,8 @@ class ProfileTable(ScrollView, can_focus=True):
         self._entries: dict[str, ScheduleEntry] = {}
         self._entries_at: tuple[datetime, int] | None = None
         self._stale: set[int] = set()
+        #: Laid-out cells, by (column, cell, style): most cells repeat from tick to tick.
+        self._laid_out: dict[tuple[Column, Cell, Style], list[Segment]] = {}
         self._styles_for: tuple[str, bool] | None = None
         self._style_set = (Style.null(), Style.null(), Style.null())
         self._paint_args: tuple[datetime, int, dict[str, RowFlags], int] | None = None
@@ -271,33 +290,31 @@ class ProfileTable(ScrollView, can_focus=True):
                                          if c.key not in STATIC_COLUMNS]
         segments = [Segment(" ", base), *self._segments([first], cells, base), *static,
                     *self._segments(rest, cells, base)]
+        used = 1 + sum(c.width + 2 for c in self._columns)
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        elif used > width:  # narrower than the columns: cut (rare; a resize follows)
+            return Strip(segments).crop_extend(0, width, base)
         # Fewer, longer segments: every later step (filters, crop, output) is per segment.
-        return Strip(Segment.simplify(segments)).crop_extend(0, width, base)
+        return Strip(list(Segment.simplify(segments)), width)
 
     def _strip(self, columns: list[Column], cells: Mapping[str, Cell], base: Style,
                width: int) -> Strip:
         segments = [Segment(" ", base), *self._segments(columns, cells, base)]
         return Strip(segments).crop_extend(0, width, base)
 
-    @staticmethod
-    def _segments(columns: list[Column], cells: Mapping[str, Cell], base: Style
+    def _segments(self, columns: list[Column], cells: Mapping[str, Cell], base: Style
                   ) -> list[Segment]:
         segments: list[Segment] = []
-        gap = Segment("  ", base)
         for column in columns:
-            used = 0
-            parts: list[Segment] = []
-            for text, style in cells.get(column.key, ()):
-                room = column.width - used
-                if room <= 0:
-                    break
-                piece = text if len(text) <= room else set_cell_size(text, room)
-                parts.append(Segment(piece, base + _style(style)))
-                used += len(piece)
-            if used < column.width:
-                pad = Segment(" " * (column.width - used), base)
-                parts = [pad, *parts] if column.right else [*parts, pad]
-            segments += [*parts, gap]
+            cell = cells.get(column.key, ())
+            key = (column, cell, base)
+            laid_out = self._laid_out.get(key)
+            if laid_out is None:
+                if len(self._laid_out) > 4096:
+                    self._laid_out.clear()
+                laid_out = self._laid_out[key] = _lay_out(column, cell, base)
+            segments += laid_out
         return segments
 
     # ------------------------------------------------------------------ cursor
