@@ -23,7 +23,7 @@ SIZE = (100, 30)
 
 
 @dataclass
-class TestClock:
+class MovableClock:
     now: datetime = START
     calls: list[datetime] = field(default_factory=list)
 
@@ -61,7 +61,7 @@ def add_config(config: Path, text: str) -> None:
         handle.write(text.strip() + "\n\n")
 
 
-def make_service(sandbox, clock: TestClock) -> SessionService:
+def make_service(sandbox, clock: MovableClock) -> SessionService:
     paths = Paths(credentials=sandbox.credentials, config=sandbox.config,
                   settings=sandbox.settings)
     return SessionService(paths, clock=clock, used_codes=UsedCodes())
@@ -85,8 +85,8 @@ async def settle(app: AwsMfaApp, pilot) -> None:
 
 
 @pytest.fixture
-def clock() -> TestClock:
-    return TestClock()
+def clock() -> MovableClock:
+    return MovableClock()
 
 
 @pytest.fixture
