@@ -300,8 +300,9 @@ def test_one_edit_changes_nothing_outside_its_section(data):
         return
     assert name in names
     result = fresh.get_section(name)
-    for key, value in values.items():
-        assert result[key.lower()] == value
+    wanted = {key.lower(): value for key, value in values.items()}  # the last spelling wins
+    for key, value in wanted.items():
+        assert result[key] == value
     own = fresh._options(name)
     for key in remove:
         if key.lower() not in {k.lower() for k in values}:
@@ -593,3 +594,26 @@ def test_newline_is_the_first_one_the_file_uses():
     assert parse("[a]").newline == "\n"
     assert parse("[a]\r\nk = v\n").newline == "\r\n"
     assert parse("[a]\rk = v\n").newline == "\r"
+
+
+def test_duplicates_are_found_among_many_distinct_keys(tmp_path):
+    # Past the first keys, duplicates are tracked in a set rather than a bit mask.
+    many = "".join(f"key{n} = {n}\n" for n in range(100))
+    text = f"[a]\n{many}[b]\n{many}"
+    document = parse(text)
+    assert len(document.get_section("b")) == 100
+    for dup, line in ((f"[c]\n{many}KEY77 : again\n", 102), (f"[c]\nkey5 = x\n{many}", 8)):
+        assert refused(text + dup).line == len(text.splitlines()) + line
+    defaults = f"[DEFAULT]\n{many}[x]\n[DEFAULT]\nkey99 = again\n"
+    assert refused(defaults).line == 104
+    (tmp_path / "c").write_text(defaults)
+    assert _botocore(tmp_path / "c") is None
+
+
+def test_colon_keys_are_read_like_equals_keys():
+    text = "[a]\nmfa_serial: arn:aws:iam::1:mfa/x\nregion: eu\n[b]\nmfa_serial: arn:aws:iam::2:mfa/y\n"
+    assert parse(text).as_dict() == {
+        "a": {"mfa_serial": "arn:aws:iam::1:mfa/x", "region": "eu"},
+        "b": {"mfa_serial": "arn:aws:iam::2:mfa/y"},
+    }
+    assert refused(text + "MFA_Serial = again\n").line == 6

@@ -10,11 +10,15 @@ spacing, key case, order, CRLF/LF endings and a missing final newline. An edit t
 the lines of the section it edits (the awscli model: rewrite one key line, insert a new key
 after the section's last key, append a new section at the end).
 
+One deliberate difference: a NUL byte is refused although configparser would read it (no
+credentials file has one unless it is binary or corrupt).
+
 Speed matters because the store re-reads the whole file inside the lock on every write:
-lines are kept as the raw strings `str.splitlines(keepends=True)` gives, the validating
+lines are kept as the raw strings `str.splitlines(keepends=True)` gives; the validating
 pass dispatches on each line's first character (a line that starts at column 0 can't be a
-continuation, so most lines need one or two string calls) and builds no per-key objects,
-and a section's keys are parsed in detail only when that section is read or edited.
+continuation) and checks keys for duplicates with one bit per distinct key, building no
+per-key objects; a section's keys are parsed in detail only when that section is read or
+edited; and `to_bytes` splices the edited lines into the bytes it parsed.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ _NEWLINES = "\r\n"
 # First characters of a line that can only be a `key = value` line at column 0: printable
 # ASCII other than space and the characters that start a header, a comment or a separator.
 _KEY_START = frozenset(chr(c) for c in range(0x21, 0x7F)) - frozenset("[#;=:")
+
+# Keys with a bit each in a section's duplicate mask (small ints stay fast).
+_MAX_KEY_BITS = 60
 
 _BEFORE_HEADER = "has a setting before any [profile] header; add a header above it or remove it"
 _NOT_A_SETTING = (
@@ -98,6 +105,7 @@ def _walk(
     starting with a plain ASCII character is a `key = value` line at column 0, which can't
     be a continuation; its key is looked up by the raw text before its `=` (files repeat the
     same few spellings) to get one bit per distinct key, and a section's keys are a bit mask.
+    Past _MAX_KEY_BITS distinct keys (big masks would be slow) keys go into a set instead.
     Everything else takes the general road, which follows configparser statement by statement.
     """
     scan = _Scan()
@@ -105,9 +113,12 @@ def _walk(
     headers = scan.headers
     options = scan.options
     raw_bits: dict[str, int] = {}  # text before a key line's first `=` -> its key's bit
+    raw_keys: dict[str, str] = {}  # the same -> its key, for keys without a bit (bit 0)
     key_bits: dict[str, int] = {}  # key -> bit
     mask = 0  # bits of the current section's keys
-    default_mask = 0  # bits of [DEFAULT]'s keys (several [DEFAULT] sections share them)
+    extra: set[str] = set()  # the current section's keys that have no bit
+    default_mask = 0  # the same for [DEFAULT] (several [DEFAULT] sections share them)
+    default_extra: set[str] = set()
     section: str | None = None  # current section (None before the first header)
     current: dict[str, _Option] = {}  # the current section's options, when `detail`
     option: _Option | None = None  # the option taking continuation lines, when `detail`
@@ -121,18 +132,25 @@ def _walk(
         if c in fast:
             # A `key = value` line at column 0 (the common case): never a continuation.
             k = line.find("=")
-            raw = line if k < 0 else line[:k]
-            try:
-                bit = raw_bits[raw]
-            except KeyError:
-                key = _key_of(line)  # depends on `raw` only
+            if k < 0:
+                k = line.find(":")
+            raw = line[:k] if k >= 0 else line  # the key is a function of `raw`
+            bit = raw_bits.get(raw)
+            if bit is None:
+                key = _key_of(line)
                 if key is None:
-                    raise IniParseError(source, i + 1, _NOT_A_SETTING) from None
-                bit = key_bits.get(key) or key_bits.setdefault(key, 1 << len(key_bits))
-                raw_bits[raw] = bit
+                    raise IniParseError(source, i + 1, _NOT_A_SETTING)
+                bit = raw_bits[raw] = _bit_for(key, key_bits)
+                raw_keys[raw] = key
             if mask & bit:
                 raise _duplicate_key(source, i, _key_of(line) or "", section or "")
-            mask |= bit
+            if bit:
+                mask |= bit
+            else:
+                key = raw_keys[raw]
+                if key in extra:
+                    raise _duplicate_key(source, i, key, section or "")
+                extra.add(key)
             opt = line
             if detail:
                 key, value = _split_setting(line)
@@ -180,10 +198,10 @@ def _walk(
                 option = None
                 fast = _KEY_START
                 if section == _DEFAULT_SECTION:
-                    default_mask = mask
+                    default_mask, default_extra = mask, extra
                 section = name
                 if name == _DEFAULT_SECTION:
-                    mask = default_mask
+                    mask, extra = default_mask, default_extra
                     scan.defaults.append(i)
                     if detail:
                         current = options.setdefault(name, {})
@@ -196,6 +214,8 @@ def _walk(
                     )
                 names[name] = i
                 mask = 0
+                if extra:
+                    extra = set()
                 if detail:
                     current = options[name] = {}
                 continue
@@ -205,16 +225,27 @@ def _walk(
         key = _key_of(stripped)
         if not key:
             raise IniParseError(source, i + 1, _unexpected(c, stripped, before_header=False))
-        bit = key_bits.get(key) or key_bits.setdefault(key, 1 << len(key_bits))
-        if mask & bit:
+        bit = _bit_for(key, key_bits)
+        if mask & bit or (not bit and key in extra):
             raise _duplicate_key(source, i, key, section)
-        mask |= bit
+        if bit:
+            mask |= bit
+        else:
+            extra.add(key)
         opt = line
         if detail:
             option = current[key] = _Option(key, i, _split_setting(stripped)[1])
     if whole and scan.default_bad and names:
         _check_default_nested(lines, source, start, scan)
     return scan
+
+
+def _bit_for(key: str, key_bits: dict[str, int]) -> int:
+    """The key's bit in a section's mask; 0 (use a set) past the first _MAX_KEY_BITS keys."""
+    bit = key_bits.get(key)
+    if bit is None:
+        bit = key_bits[key] = 1 << len(key_bits) if len(key_bits) < _MAX_KEY_BITS else 0
+    return bit
 
 
 def _key_of(text: str) -> str | None:
