@@ -322,3 +322,22 @@ async def test_settings_template_error_comes_back_from_the_engine(sandbox_home, 
         assert isinstance(app.screen, SettingsScreen)
         problem = app.screen.query_one("#session_name-problem")
         assert "placeholder" in str(problem.render()), str(problem.render())
+
+
+async def test_palette_refresh_command_runs_a_refresh(sandbox_home, clock, make_user, aws):
+    alice = make_user("alice")
+    with_serial(sandbox_home, alice)
+    add_session(sandbox_home.credentials, "alice-mfa", START + timedelta(hours=2))
+    add_config(sandbox_home.config, "[profile ops]\nrole_arn = arn:aws:iam::123456789012:"
+               "role/Ops\nsource_profile = alice-mfa")
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Refresh ops")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert len(aws.injector.calls("AssumeRole")) == 1
+        assert "[ops-session]" in sections(sandbox_home.credentials)
