@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tui import __version__
@@ -44,7 +44,8 @@ def _exit_codes_epilog() -> str:
     return "\n".join(lines)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (with `only`) one that builds just that command's options."""
     parser = argparse.ArgumentParser(
         prog="aws-mfa-tui",
         description=(
@@ -75,72 +76,123 @@ def build_parser() -> argparse.ArgumentParser:
         "(needs the `demo` extra); never touches ~/.aws",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (summary, add_options) in COMMANDS.items():
+        if only is None or name == only:
+            add_options(sub.add_parser(name, help=summary))
+        else:
+            # Listed for `--help`, but not built: each full parser costs gettext look-ups,
+            # and `status --short` runs every few seconds from tmux.
+            sub.add_parser(name, help=summary, add_help=False)
+    return parser
 
-    def code_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--token-code", metavar="CODE",
-            help="the 6-digit MFA code, or `skip` for no MFA (default: $AWS_MFA_TOKEN_CODE, "
-            "the profile's mfa_command, a prompt, or askpass)",
-        )
-        p.add_argument("--serial-number", metavar="ARN", help="MFA device serial or ARN")
 
-    p = sub.add_parser("refresh", help="get new MFA sessions for identity profiles")
+def _code_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--token-code", metavar="CODE",
+        help="the 6-digit MFA code, or `skip` for no MFA (default: $AWS_MFA_TOKEN_CODE, "
+        "the profile's mfa_command, a prompt, or askpass)",
+    )
+    p.add_argument("--serial-number", metavar="ARN", help="MFA device serial or ARN")
+
+
+def _refresh(p: argparse.ArgumentParser) -> None:
     p.add_argument("profiles", nargs="*", metavar="PROFILE",
                    help="identity profiles (default: every identity profile)")
-    code_options(p)
+    _code_options(p)
     p.add_argument("--duration", type=int, metavar="SECONDS",
                    help="session length, 900-129600 (default 43200, or the setting)")
     p.add_argument("--force", action="store_true", help="refresh even if still fresh")
 
-    p = sub.add_parser("assume", help="assume a role into its profile")
+
+def _assume(p: argparse.ArgumentParser) -> None:
     p.add_argument("role", metavar="ROLE", help="a config profile with role_arn, or a role ARN")
     p.add_argument("--profile", metavar="IDENTITY", help="identity profile to start from")
     p.add_argument("--target", metavar="NAME", help="profile to write the role session into")
     p.add_argument("--duration", type=int, metavar="SECONDS")
     p.add_argument("--role-session-name", metavar="NAME")
-    code_options(p)
+    _code_options(p)
 
-    p = sub.add_parser("status", help="every profile with state and time left (no secrets)")
+
+def _status(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="machine-readable output")
     group.add_argument("--short", action="store_true",
                        help="one compact line for tmux status-right or a shell prompt")
 
-    p = sub.add_parser("env", help="print exports of a session for eval")
+
+def _env(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("--format", choices=("sh", "fish", "powershell", "json"), default="sh")
 
-    p = sub.add_parser("exec", help="run a command with a session in its environment")
+
+def _exec(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
-    p = sub.add_parser("credential-process",
-                       help="print the JSON that credential_process in ~/.aws/config expects")
+
+def _one_profile(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
 
-    p = sub.add_parser("logout", help="remove session profiles from the credentials file")
+
+def _logout(p: argparse.ArgumentParser) -> None:
     p.add_argument("profiles", nargs="+", metavar="PROFILE")
 
-    p = sub.add_parser("init", help="discover a profile's MFA device and save it in settings")
+
+def _init(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("--serial-number", metavar="ARN")
 
-    p = sub.add_parser("rotate", help="rotate a profile's access key without ever losing it")
+
+def _rotate(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("--yes", action="store_true", help="don't ask before rotating")
-    code_options(p)
+    _code_options(p)
     p.add_argument("--keep-old-inactive", action="store_true",
                    help="leave the old key inactive instead of deleting it")
     p.add_argument("--delete-inactive", action="store_true",
                    help="with two keys, delete the other one first if it is inactive")
 
-    p = sub.add_parser("watch", help="headless keeper: refresh sessions before they expire")
+
+def _watch(p: argparse.ArgumentParser) -> None:
     p.add_argument("profiles", nargs="*", metavar="PROFILE")
     p.add_argument("--once", action="store_true",
                    help="refresh whatever is due, then exit (for cron or a systemd timer)")
 
-    sub.add_parser("policy", help="print a starter IAM policy that requires MFA")
-    return parser
+
+def _no_options(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "refresh": ("get new MFA sessions for identity profiles", _refresh),
+    "assume": ("assume a role into its profile", _assume),
+    "status": ("every profile with state and time left (no secrets)", _status),
+    "env": ("print exports of a session for eval", _env),
+    "exec": ("run a command with a session in its environment", _exec),
+    "credential-process": ("print the JSON that credential_process in ~/.aws/config expects",
+                           _one_profile),
+    "logout": ("remove session profiles from the credentials file", _logout),
+    "init": ("discover a profile's MFA device and save it in settings", _init),
+    "rotate": ("rotate a profile's access key without ever losing it", _rotate),
+    "watch": ("headless keeper: refresh sessions before they expire", _watch),
+    "policy": ("print a starter IAM policy that requires MFA", _no_options),
+}
+_GLOBAL_OPTIONS_WITH_VALUE = ("--credentials-file", "--config-file", "--settings")
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command named in argv (after any global options), or None."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in _GLOBAL_OPTIONS_WITH_VALUE:
+            skip = True
+        elif token == "--":
+            return None
+        elif not token.startswith("-"):
+            return token if token in COMMANDS else None
+    return None
 
 
 def resolve_paths(args: argparse.Namespace) -> argparse.Namespace:
@@ -151,7 +203,8 @@ def resolve_paths(args: argparse.Namespace) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only=command_in(argv))
     args = resolve_paths(parser.parse_args(argv))
     demo = None
     try:

@@ -6,8 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tui.engine.sessions import Paths, SessionService
+from tui.engine.profiles import Paths
+from tui.engine.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from tui.engine.sessions import SessionService
 
 
 def paths_from(args: argparse.Namespace) -> Paths:
@@ -18,11 +23,18 @@ def paths_from(args: argparse.Namespace) -> Paths:
     )
 
 
-def service_from(args: argparse.Namespace) -> SessionService:
-    service = SessionService(paths_from(args))
-    for warning in service.current_settings.warnings:
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings, with any warnings (unknown keys) told once on stderr."""
+    settings = load_settings(args.settings)
+    for warning in settings.warnings:
         notice(f"warning: {warning}")
-    return service
+    return settings
+
+
+def service_from(args: argparse.Namespace) -> SessionService:
+    from tui.engine.sessions import SessionService
+
+    return SessionService(paths_from(args), settings=settings_from(args))
 
 
 def notice(message: str) -> None:

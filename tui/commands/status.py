@@ -8,13 +8,13 @@ runs it every few seconds. `--json` is for scripts. Nothing here prints a secret
 from __future__ import annotations
 
 import argparse
-import json
 
-from tui.commands.context import data, service_from
-from tui.engine.credentials_store import format_expiration
-from tui.engine.schedule import SessionState, format_time_left
+from tui.commands.context import data, paths_from, settings_from
+from tui.engine.credentials_store import CredentialsStore, format_expiration
+from tui.engine.profile_status import StatusRow, status_rows
+from tui.engine.profiles import build_catalog, read_config
+from tui.engine.schedule import RefreshSchedule, SessionState, format_time_left
 from tui.engine.secret import mask_key_id
-from tui.engine.sessions import StatusRow
 
 _MARK = {
     SessionState.FRESH: "",
@@ -26,11 +26,17 @@ _MARK = {
 
 
 def run(args: argparse.Namespace) -> int:
-    service = service_from(args)
-    rows = service.status()
+    # Files only: this never imports the AWS call layer (tmux runs it every few seconds).
+    paths = paths_from(args)
+    settings = settings_from(args)
+    catalog = build_catalog(CredentialsStore(paths.credentials).read(),
+                            read_config(paths.config), settings)
+    rows = status_rows(catalog, RefreshSchedule(lead_time=settings.lead_time))
     if args.short:
         data(short_line(rows))
     elif args.json:
+        import json
+
         data(json.dumps([as_json(row) for row in rows], indent=2))
     else:
         data(table(rows))

@@ -22,14 +22,12 @@ import errno
 import os
 import re
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from tui.engine.errors import CredentialsFileError, LockTimeoutError
 from tui.engine.ini_document import IniDocument
@@ -55,8 +53,7 @@ SESSION_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class SessionCredentials:
+class SessionCredentials(NamedTuple):
     """Temporary credentials from STS. The secret parts are `Secret`s."""
 
     access_key_id: str
@@ -293,6 +290,8 @@ class CredentialsStore:
                 pass
         self._remove_stale_temps(directory)
         try:
+            import tempfile  # only writers need it: `status` stays light
+
             fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
         except OSError as exc:
             raise CredentialsFileError(

@@ -28,6 +28,14 @@ TOKEN_KEYS = ("aws_session_token", "aws_security_token")
 CHAINED_ROLE_MAX_DURATION = 3600
 
 
+class Paths(NamedTuple):
+    """Where the user's files are."""
+
+    credentials: Path
+    config: Path
+    settings: Path
+
+
 class SessionProfile(NamedTuple):
     """A credentials section holding temporary credentials that we keep fresh."""
 

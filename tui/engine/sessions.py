@@ -1,5 +1,7 @@
 """MFA sessions and role sessions: get them, keep them, drop them.
 
+`Paths` and `StatusRow` are re-exported here for the UI and the commands.
+
 `SessionService` is the one API the command line, `watch` and the TUI share. Each method
 reads the files fresh (another process may have written them), calls AWS through
 `aws_calls`, and writes through the locked `CredentialsStore`. Methods block: the TUI calls
@@ -11,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import NamedTuple
 
 from tui.engine import aws_calls
@@ -19,9 +20,11 @@ from tui.engine.aws_calls import AwsKeys
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
 from tui.engine.errors import AwsAuthError, AwsMfaError, MfaCodeError, UsageError
 from tui.engine.mfa_code import USED_CODES, CodeRequest, FixedCode, MfaCodeSource, UsedCodes
+from tui.engine.profile_status import StatusRow, can_chain, status_rows
 from tui.engine.profiles import (
     CHAINED_ROLE_MAX_DURATION,
     IdentityProfile,
+    Paths,
     ProfileCatalog,
     RoleProfile,
     SessionProfile,
@@ -29,17 +32,13 @@ from tui.engine.profiles import (
     read_config,
     session_profile_from,
 )
-from tui.engine.schedule import Clock, RefreshSchedule, ScheduleEntry, SessionState, system_clock
+from tui.engine.schedule import Clock, RefreshSchedule, SessionState, system_clock
 from tui.engine.secret import Secret
 from tui.engine.settings import MAX_DURATION, MIN_DURATION, Settings, load_settings, save_settings
 
 ROOT_MAX_DURATION = 3600
-
-
-class Paths(NamedTuple):
-    credentials: Path
-    config: Path
-    settings: Path
+__all__ = ["IdentityDetails", "Paths", "RefreshResult", "SessionService", "StatusRow",
+           "check_duration", "no_code_needed"]
 
 
 class RefreshResult(NamedTuple):
@@ -48,30 +47,6 @@ class RefreshResult(NamedTuple):
     expiration: datetime | None
     skipped: bool = False  # still fresh, nothing done
     notes: tuple[str, ...] = ()
-
-
-class StatusRow(NamedTuple):
-    """One line of `status` and one row of the TUI: never holds a secret."""
-
-    kind: str  # "identity" or "role"
-    name: str  # identity or role name
-    identity: str
-    target: str  # session profile it keeps fresh
-    entry: ScheduleEntry
-    mfa_serial: str | None = None
-    #: How a refresh gets its code: "command", "chained" (no code), "code" (ask), "none".
-    code_mode: str = "code"
-    blocked: str | None = None
-    role_arn: str | None = None
-    access_key_id: str | None = None  # the long-term key id (identities), for masking only
-
-    @property
-    def state(self) -> SessionState:
-        return self.entry.state
-
-    @property
-    def refreshes_itself(self) -> bool:
-        return self.code_mode in ("command", "chained")
 
 
 class IdentityDetails(NamedTuple):
@@ -129,42 +104,12 @@ class SessionService:
     def status(self, catalog: ProfileCatalog | None = None,
                now: datetime | None = None) -> list[StatusRow]:
         """Every identity with its session, then its roles, in file order."""
-        catalog = catalog or self.catalog()
-        schedule = self.schedule()
-        now = now or self.clock()
-        rows: list[StatusRow] = []
-        for identity in catalog.identities:
-            rows.append(StatusRow(
-                kind="identity", name=identity.name, identity=identity.name,
-                target=identity.session_profile,
-                entry=schedule.entry(identity.session_profile, identity.session.expiration,
-                                     identity.duration, identity.session.blocked, now),
-                mfa_serial=identity.mfa_serial or self._discovered.get(identity.name),
-                code_mode="command" if identity.mfa_command else "code",
-                blocked=identity.session.blocked, access_key_id=identity.access_key_id,
-            ))
-            for role in catalog.roles_of(identity.name):
-                rows.append(self._role_row(role, identity, schedule, now))
-        return rows
-
-    def _role_row(self, role: RoleProfile, identity: IdentityProfile,
-                  schedule: RefreshSchedule, now: datetime) -> StatusRow:
-        chained = self._can_chain(role, identity, now)
-        lifetime = min(role.duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION) \
-            if chained else (role.duration or CHAINED_ROLE_MAX_DURATION)
-        return StatusRow(
-            kind="role", name=role.name, identity=identity.name, target=role.target,
-            entry=schedule.entry(role.target, role.session.expiration, lifetime,
-                                 role.session.blocked, now),
-            mfa_serial=role.mfa_serial or identity.mfa_serial,
-            code_mode="chained" if chained else ("command" if identity.mfa_command else "code"),
-            blocked=role.session.blocked, role_arn=role.role_arn,
-        )
+        with self._guard:
+            discovered = dict(self._discovered)
+        return status_rows(catalog or self.catalog(), self.schedule(), now, discovered)
 
     def _can_chain(self, role: RoleProfile, identity: IdentityProfile, now: datetime) -> bool:
-        """A role can be assumed without a code while the identity's MFA session is valid."""
-        expires = identity.session.expiration
-        return bool(identity.session.present and expires and expires - now > timedelta(seconds=60))
+        return can_chain(identity, now)
 
     # ------------------------------------------------------------ MFA device
     def resolve_serial(

@@ -1,0 +1,97 @@
+"""Where every profile stands: one `StatusRow` per identity and role, from the files alone.
+
+A pure function of the profile catalog, the settings and the clock: no AWS call and no
+import of the AWS call layer, so `status --short` (run by tmux every few seconds) stays
+cheap. `SessionService.status()` and the TUI use the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from tui.engine.profiles import (
+    CHAINED_ROLE_MAX_DURATION,
+    IdentityProfile,
+    ProfileCatalog,
+    RoleProfile,
+)
+from tui.engine.schedule import RefreshSchedule, ScheduleEntry, SessionState
+
+#: A session with less than this left can't be chained from any more.
+CHAIN_MARGIN = timedelta(seconds=60)
+
+
+class StatusRow(NamedTuple):
+    """One line of `status` and one row of the TUI: never holds a secret."""
+
+    kind: str  # "identity" or "role"
+    name: str  # identity or role name
+    identity: str
+    target: str  # session profile it keeps fresh
+    entry: ScheduleEntry
+    mfa_serial: str | None = None
+    #: How a refresh gets its code: "command", "chained" (no code), "code" (ask).
+    code_mode: str = "code"
+    blocked: str | None = None
+    role_arn: str | None = None
+    access_key_id: str | None = None  # the long-term key id (identities), for masking only
+    #: The session's full lifetime in seconds (for countdown bars).
+    lifetime: float | None = None
+    #: The identity's mfa_command, when its codes come from one.
+    mfa_command: str | None = None
+
+    @property
+    def state(self) -> SessionState:
+        return self.entry.state
+
+    @property
+    def refreshes_itself(self) -> bool:
+        return self.code_mode in ("command", "chained")
+
+
+def can_chain(identity: IdentityProfile, now: datetime) -> bool:
+    """A role can be assumed without a code while the identity's MFA session is valid."""
+    expires = identity.session.expiration
+    return bool(identity.session.present and expires and expires - now > CHAIN_MARGIN)
+
+
+def status_rows(
+    catalog: ProfileCatalog, schedule: RefreshSchedule, now: datetime | None = None,
+    discovered: dict[str, str] | None = None,
+) -> list[StatusRow]:
+    """Every identity with its session, then its roles, in file order."""
+    now = now or schedule.now()
+    discovered = discovered or {}
+    rows: list[StatusRow] = []
+    for identity in catalog.identities:
+        rows.append(StatusRow(
+            kind="identity", name=identity.name, identity=identity.name,
+            target=identity.session_profile,
+            entry=schedule.entry(identity.session_profile, identity.session.expiration,
+                                 identity.duration, identity.session.blocked, now),
+            mfa_serial=identity.mfa_serial or discovered.get(identity.name),
+            code_mode="command" if identity.mfa_command else "code",
+            blocked=identity.session.blocked, access_key_id=identity.access_key_id,
+            lifetime=identity.duration, mfa_command=identity.mfa_command,
+        ))
+        for role in catalog.roles_of(identity.name):
+            rows.append(_role_row(role, identity, schedule, now))
+    return rows
+
+
+def _role_row(role: RoleProfile, identity: IdentityProfile, schedule: RefreshSchedule,
+              now: datetime) -> StatusRow:
+    chained = can_chain(identity, now)
+    lifetime = role.duration or CHAINED_ROLE_MAX_DURATION
+    if chained:
+        lifetime = min(lifetime, CHAINED_ROLE_MAX_DURATION)
+    return StatusRow(
+        kind="role", name=role.name, identity=identity.name, target=role.target,
+        entry=schedule.entry(role.target, role.session.expiration, lifetime,
+                             role.session.blocked, now),
+        mfa_serial=role.mfa_serial or identity.mfa_serial,
+        code_mode="chained" if chained else ("command" if identity.mfa_command else "code"),
+        blocked=role.session.blocked, role_arn=role.role_arn, lifetime=lifetime,
+        mfa_command=identity.mfa_command,
+    )
