@@ -109,6 +109,7 @@ def _client(service: str, keys: AwsKeys, region: str | None, retries: bool = Tru
 
     _quiet_botocore()
     session = botocore.session.Session()
+    session.register_component("data_loader", _data_loader(session))
     # We always pass credentials explicitly. AWS_PROFILE may name the very session profile
     # we're about to create; it must not make client creation fail with ProfileNotFound.
     session.get_component("config_store").set_config_provider(
@@ -133,6 +134,47 @@ def _client(service: str, keys: AwsKeys, region: str | None, retries: bool = Tru
         )
     except Exception as exc:  # botocore raises many types here; all become one line
         raise translate_error(exc, f"{service} client", keys) from None
+
+
+#: The only services we create clients for.
+_SERVICES = ("sts", "iam")
+_LOADER_CLASS: Any = None
+
+
+def _data_loader(session: Any) -> Any:
+    """botocore's data loader, minus its scan of every service folder.
+
+    Before loading a model, botocore lists all ~400 services (thousands of stat calls, about
+    a third of client creation here) only to check that the one asked for exists. This
+    loader answers that check for STS and IAM by looking in their own folders, honouring
+    AWS_DATA_PATH and ~/.aws/models like botocore's own loader.
+    """
+    import os
+
+    import botocore.loaders
+
+    global _LOADER_CLASS
+    if _LOADER_CLASS is None:
+
+        class OurServicesLoader(botocore.loaders.Loader):
+            def list_available_services(self, type_name: str) -> list[str]:
+                found = []
+                for service in _SERVICES:
+                    for location in self.search_paths:
+                        folder = os.path.join(location, service)
+                        if os.path.isdir(folder) and any(
+                            self.file_loader.exists(os.path.join(folder, version, type_name))
+                            for version in os.listdir(folder)
+                        ):
+                            found.append(service)
+                            break
+                return found
+
+        _LOADER_CLASS = OurServicesLoader
+    data_path = session.get_config_variable("data_path")
+    extra = [os.path.expanduser(os.path.expandvars(p))
+             for p in data_path.split(os.pathsep)] if data_path else []
+    return _LOADER_CLASS(extra_search_paths=extra)
 
 
 def _session_credentials(result: dict[str, Any]) -> SessionCredentials:
