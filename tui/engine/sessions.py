@@ -367,10 +367,21 @@ class SessionService:
 
     def identity_details(self, name: str) -> IdentityDetails:
         """Ask IAM who this identity is and about its access keys (for the details view)."""
-        identity = self.catalog().identity(name)
+        catalog = self.catalog()
+        identity = catalog.identity(name)
+        long_term = self._long_term_keys(identity, catalog)
+        # Who the user is: GetCallerIdentity is never denied, and the long-term key always
+        # names the IAM user (a session's key may not, e.g. in the local emulator).
+        caller = aws_calls.get_caller_identity(long_term, identity.region)
         keys = self.signing_keys(identity.name)
-        caller = aws_calls.get_caller_identity(keys, identity.region)
-        access_keys = aws_calls.list_access_keys(keys, caller.user_name)
+        try:
+            access_keys = aws_calls.list_access_keys(keys, caller.user_name)
+        except AwsMfaError:
+            if keys.access_key_id == long_term.access_key_id:
+                raise
+            # The session was refused (revoked, or its key was rotated): try the key itself.
+            keys = long_term
+            access_keys = aws_calls.list_access_keys(keys, caller.user_name)
         return IdentityDetails(
             name=identity.name, account=caller.account, arn=caller.arn,
             user_name=caller.user_name, keys=tuple(access_keys), signed_with=keys.profile,
