@@ -91,8 +91,7 @@ def code_source_for(service: SessionService, row: StatusRow) -> MfaCodeSource:
     configured mfa_command gives one."""
     if row.code_mode == "chained":
         return chained_code_source()
-    identity = service.catalog().identity(row.identity)
-    return choose_code_source(None, identity.mfa_command, interactive=False)
+    return choose_code_source(None, row.mfa_command, interactive=False)
 
 
 def refresh(service: SessionService, row: StatusRow, code: Secret | None = None

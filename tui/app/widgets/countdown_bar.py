@@ -20,13 +20,6 @@ from tui.engine.sessions import StatusRow
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
-def lifetime_of(entry: ScheduleEntry) -> float | None:
-    """The session's whole lifetime in seconds, as the engine used it for `fraction_left`."""
-    if entry.time_left is None or entry.fraction_left <= 0:
-        return None
-    return entry.time_left.total_seconds() / entry.fraction_left
-
-
 @dataclass(frozen=True)
 class SessionCountdown:
     row: StatusRow
@@ -34,7 +27,7 @@ class SessionCountdown:
 
     @classmethod
     def of(cls, row: StatusRow) -> SessionCountdown:
-        return cls(row, lifetime_of(row.entry))
+        return cls(row, row.lifetime)
 
     def at(self, now: datetime, lead_time: int) -> ScheduleEntry:
         entry = self.row.entry
