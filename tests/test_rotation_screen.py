@@ -193,3 +193,25 @@ async def test_q_does_not_quit_while_steps_run(aws, make_user, sandbox_home):
         await pilot.press("q")  # after the steps, q quits as usual
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_ctrl_q_in_the_real_app_is_held_once_while_steps_run(aws, make_user, sandbox_home):
+    from tui.app.app import AwsMfaApp
+
+    make_user("carol", mfa=False)
+    aws.injector.add("CreateAccessKey", delay=1.5, passthrough=True)
+    service = service_for(sandbox_home)
+    app = AwsMfaApp(service)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await app.push_screen(RotationScreen(service, "carol", rotation_factory=no_wait_rotation))
+        await settle(app, pilot)
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        assert app.screen.stage == "running"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running
+        assert any("rotation is running" in str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+q")  # a second press leaves anyway
+        await pilot.pause()
+        assert not app.is_running

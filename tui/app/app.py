@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
@@ -19,6 +20,8 @@ from tui.engine.sessions import SessionService
 if TYPE_CHECKING:
     from textual.command import Provider
 
+#: Seconds within which a second quit leaves even during a key rotation.
+QUIT_AGAIN_WITHIN = 5.0
 #: Palette commands we never offer: Screenshot writes the screen to a file on disk.
 HIDDEN_SYSTEM_COMMANDS = {"Screenshot"}
 
@@ -46,12 +49,32 @@ class AwsMfaApp(App[int]):
         self.service = service
         self.demo = demo
         self._title_shown = ""
+        self._quit_warned_at = float("-inf")
         theme = service.current_settings.theme
         if theme in self.available_themes:
             self.theme = theme
 
     def get_default_screen(self) -> Screen:
         return MainScreen(self.service)
+
+    async def action_quit(self) -> None:
+        """Quit at once, unless a key rotation is mid-way: cutting it between creating a
+        key and saving it would strand a key whose secret is gone. A second press within
+        five seconds quits anyway (the rotation log then names any key left behind)."""
+        now = monotonic()
+        if self._rotation_running() and now - self._quit_warned_at > QUIT_AGAIN_WITHIN:
+            self._quit_warned_at = now
+            self.notify(
+                "A key rotation is running: wait for its steps to finish, or press quit "
+                "again to leave anyway",
+                severity="warning",
+            )
+            return
+        await super().action_quit()
+
+    def _rotation_running(self) -> bool:
+        return any(getattr(screen, "stage", None) == "running"
+                   for screen in self.screen_stack)
 
     @property
     def main_screen(self) -> MainScreen:
