@@ -372,3 +372,19 @@ def test_per_service_endpoint_variable_is_honoured(aws, make_user, sandbox_home,
     code, _, err = run(capsys, "refresh", "work", "--token-code", "123456")
     assert code == 0, err
     assert "work-mfa" in read_credentials(sandbox_home)
+
+
+def test_an_unexpected_error_is_one_line_without_traceback(aws, make_user, capsys,
+                                                           monkeypatch):
+    make_user("alice", profile="work")
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr("tui.engine.sessions.SessionService.refresh", broken)
+    code, _, err = run(capsys, "refresh", "work", "--token-code", "123456")
+    assert code == 1 and err.count("\n") == 1
+    assert "ZeroDivisionError" in err and "Traceback" not in err
+    monkeypatch.setenv("AWS_MFA_TUI_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["refresh", "work", "--token-code", "654321"])

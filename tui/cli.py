@@ -219,6 +219,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aws-mfa-tui: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A bug of ours. Tracebacks can carry values near secrets: show one only on request.
+        if os.environ.get("AWS_MFA_TUI_DEBUG"):
+            raise
+        print(
+            f"aws-mfa-tui: unexpected error ({type(exc).__name__}); nothing more was changed. "
+            "Set AWS_MFA_TUI_DEBUG=1 to see the traceback when reporting it",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         if demo is not None:
             demo.stop()
