@@ -484,20 +484,29 @@ def test_verify_and_restore_both_fail_names_both_keys(aws, make_user, sandbox_ho
     assert set(iam_keys(aws, make_user, "carol")) == {user.access_key_id, new_key}
 
 
-def test_deactivate_fails_rolls_back_to_the_old_key(aws, make_user, sandbox_home, fake_time):
+def test_deactivate_fails_keeps_the_verified_new_key(aws, make_user, sandbox_home, fake_time):
+    """Past a good verify nothing is undone: a lost answer may have deactivated the old key
+    after all, and rolling back to it could leave no working key."""
     user = user_with_policy(make_user, "carol", mfa=False)
-    before = sandbox_home.credentials.read_bytes()
     aws.set_auth(True)
     rotation = rotator(service_for(sandbox_home), "carol", fake_time)
     plan = rotation.plan()
     aws.injector.add("UpdateAccessKey", code="AccessDenied", status=403, times=-1,
                      message="not authorized to perform: iam:UpdateAccessKey")
     events = []
-    with pytest.raises(RotationError, match="couldn't deactivate the old key"):
+    with pytest.raises(RotationError) as caught:
         rotation.run(plan, on_step=events.append)
-    assert steps_of(events)[-2:] == [RotationStep.RESTORE, RotationStep.REMOVE_NEW]
-    assert sandbox_home.credentials.read_bytes() == before
-    assert_one_working_key(aws, make_user, sandbox_home, user, "carol")
+    assert RotationStep.RESTORE not in steps_of(events)
+    assert RotationStep.REMOVE_NEW not in steps_of(events)
+    section = credentials(sandbox_home)["carol"]
+    new_key = section["aws_access_key_id"]
+    assert new_key != user.access_key_id
+    message = str(caught.value)
+    assert f"the new key {new_key} is in the credentials file and works" in message
+    assert f"the old key {user.access_key_id} is still active" in message
+    assert sts_works(aws, new_key, section["aws_secret_access_key"])
+    assert iam_keys(aws, make_user, user.name) == {new_key: "Active",
+                                                   user.access_key_id: "Active"}
 
 
 def test_deactivate_fails_and_iam_unreachable_names_the_old_key(aws, make_user, sandbox_home,
@@ -557,3 +566,26 @@ def test_key_age_helpers_flag_keys_older_than_90_days():
     assert describe_age(now - timedelta(hours=3), now) == "today"
     assert describe_age(None, now) == "-"
     assert describe_age(now + timedelta(minutes=5), now) == "today"  # clock skew
+
+
+def test_a_definite_create_refusal_never_deletes_a_key_made_by_someone_else(
+        aws, make_user, sandbox_home, fake_time):
+    user = user_with_policy(make_user, "carol", mfa=False)
+    rotation = rotator(service_for(sandbox_home), "carol", fake_time)
+    plan = rotation.plan()
+    theirs = {}
+
+    def someone_else_creates_a_key(event):
+        # Between our check and our create, an admin (or another rotation) adds a key, and
+        # then our create is refused outright.
+        if event.step is RotationStep.CREATE and event.outcome is StepOutcome.RUNNING:
+            theirs["id"] = make_user.iam.create_access_key(UserName="carol")["AccessKey"][
+                "AccessKeyId"]
+            aws.injector.add("CreateAccessKey", code="LimitExceeded", status=409,
+                             message="Cannot exceed quota for AccessKeysPerUser: 2")
+
+    with pytest.raises(RotationError, match="nothing was changed"):
+        rotation.run(plan, on_step=someone_else_creates_a_key)
+    assert iam_keys(aws, make_user, user.name) == {user.access_key_id: "Active",
+                                                   theirs["id"]: "Active"}
+    assert aws.injector.calls("DeleteAccessKey") == []

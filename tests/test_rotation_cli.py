@@ -143,3 +143,33 @@ def test_rotate_on_a_terminal_offers_to_refresh_the_stale_session(aws, make_user
         in err
     assert "run `aws-mfa-tui refresh alice`" in err
     assert out.startswith("rotated alice: new key ")
+
+
+def test_ctrl_c_during_the_steps_does_not_stop_a_rotation_half_way(aws, make_user,
+                                                                    sandbox_home):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    old = user(make_user, mfa=False)
+    # The new key's check is slow, so the interrupt lands between create and the end.
+    aws.injector.add("GetCallerIdentity", delay=2.0, passthrough=True, times=-1)
+    creates_before = len(aws.injector.calls("CreateAccessKey"))  # the fixture's own
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "rotate", old.profile, "--yes"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.DEVNULL, env=dict(os.environ))
+    deadline = time.monotonic() + 60
+    while (len(aws.injector.calls("CreateAccessKey")) == creates_before
+           and time.monotonic() < deadline):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, (out, err)
+    assert "can't be stopped safely half-way" in err
+    section = raw_config_parse(str(sandbox_home.credentials))[old.profile]
+    assert section["aws_access_key_id"] != old.access_key_id
+    assert section["aws_access_key_id"] in out

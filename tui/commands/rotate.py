@@ -9,7 +9,10 @@ key needing attention.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 
 from tui.commands.context import data, notice, service_from
@@ -102,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         rotation.run(plan)  # logs the refusal and raises RotationError
     if not args.yes and not _ask(f"rotate the access key of {identity.name}?"):
         raise RotationError("not confirmed; nothing was changed")
-    result = rotation.run(plan, on_step=_print_step)
+    with _held_interrupts():
+        result = rotation.run(plan, on_step=_print_step)
     for note in result.notes:
         notice(note)
     sections = ", ".join(f"[{s}]" for s in result.sections)
@@ -112,6 +116,22 @@ def run(args: argparse.Namespace) -> int:
         _offer_refresh(service, identity.name, result.stale_sessions,
                        ask=interactive and not args.yes)
     return 0
+
+
+@contextlib.contextmanager
+def _held_interrupts() -> Iterator[None]:
+    """Ctrl-C or SIGTERM between creating a key and saving it would lose the new key's
+    secret: while the steps run (at most about 90 s), say so and carry on."""
+    def hold(signum: int, frame: object) -> None:
+        notice("the key rotation can't be stopped safely half-way; it finishes in at most "
+               "about 90 seconds")
+
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _offer_refresh(service, profile: str, sessions: tuple[str, ...], ask: bool) -> None:

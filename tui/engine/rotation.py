@@ -28,6 +28,7 @@ This module blocks: the TUI calls it from thread workers only.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import os
@@ -41,7 +42,13 @@ from typing import Any, NoReturn
 from tui.engine import aws_calls
 from tui.engine.aws_calls import AccessKeyInfo, AwsKeys, CallerIdentity
 from tui.engine.credentials_store import CredentialsStore, format_expiration
-from tui.engine.errors import AwsAuthError, AwsMfaError, AwsUnavailableError, RotationError
+from tui.engine.errors import (
+    AwsAuthError,
+    AwsMfaError,
+    AwsUnavailableError,
+    RotationError,
+    UsageError,
+)
 from tui.engine.ini_document import IniDocument
 from tui.engine.mfa_code import SKIP, CodeRequest, FixedCode, MfaCodeSource
 from tui.engine.profiles import IdentityProfile, is_long_term
@@ -55,6 +62,16 @@ VERIFY_TIMEOUT = 60.0
 #: who reads the plan slowly before confirming doesn't find the session gone.
 ROTATION_SESSION_SECONDS = 3600
 LOG_NAME = "rotation.log"
+
+
+#: How far AWS's clock may be from ours when telling a key we made from one made before.
+ORPHAN_CLOCK_MARGIN = timedelta(minutes=5)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 # ---------------------------------------------------------------------- key age
@@ -401,6 +418,7 @@ class _Run:
         #: Each changed section's previous secret, to put back if the new key fails.
         self.previous: dict[str, Secret] = {}
         self.notes: list[str] = []
+        self.create_started = datetime.now(UTC)
 
     # ------------------------------------------------------------ reporting
     def report(self, step: RotationStep, outcome: StepOutcome, detail: str = "") -> None:
@@ -448,6 +466,13 @@ class _Run:
 
     def user(self) -> dict[str, str]:
         return {"UserName": self.plan.user_name} if self.plan.user_name else {}
+
+    def list_key_dates(self, signers: list[AwsKeys]) -> dict[str, datetime | None]:
+        """{key id: creation time} as IAM says now."""
+        listed = self._call(signers, "iam:ListAccessKeys",
+                            lambda iam: iam.list_access_keys(**self.user()))
+        return {k["AccessKeyId"]: _aware(k.get("CreateDate"))
+                for k in listed["AccessKeyMetadata"]}
 
     def list_keys(self, signers: list[AwsKeys]) -> dict[str, str]:
         """{key id: status} as IAM says now."""
@@ -523,6 +548,7 @@ class _Run:
         step = RotationStep.CREATE
         self.report(step, StepOutcome.RUNNING)
         signer = self.before_verify()
+        self.create_started = datetime.now(UTC)
         try:
             response = _iam(signer, retries=False).create_access_key(**self.user())
             created = response["AccessKey"]
@@ -530,8 +556,14 @@ class _Run:
             self.new_secret = Secret(created["SecretAccessKey"])
             del response, created
         except Exception as exc:
-            reason = self.fail(step, aws_calls.translate_error(
-                exc, "iam:CreateAccessKey", signer))
+            error = aws_calls.translate_error(exc, "iam:CreateAccessKey", signer)
+            reason = self.fail(step, error)
+            if isinstance(error, (AwsAuthError, UsageError)):
+                # A definite refusal: AWS made no key.
+                raise RotationError(
+                    f"creating the new key failed: {reason}; nothing was changed, the "
+                    f"credentials file still holds {self.old}"
+                ) from None
             self.after_failed_create(reason)
         self.report(step, StepOutcome.DONE, mask_key_id(self.new))
 
@@ -541,8 +573,12 @@ class _Run:
         known = {k.access_key_id for k in self.plan.keys}
         if self.plan.delete_other_first and self.plan.other_key is not None:
             known.discard(self.plan.other_key.access_key_id)
+        # Only a key made since our create began can be ours (minus a margin for clock
+        # skew): a key someone else made meanwhile is never touched.
+        since = self.create_started - ORPHAN_CLOCK_MARGIN
         try:
-            orphans = [k for k in self.list_keys([self.before_verify()]) if k not in known]
+            orphans = [k for k, created in self.list_key_dates([self.before_verify()]).items()
+                       if k not in known and (created is None or created >= since)]
         except Exception:
             raise RotationError(
                 f"creating the new key failed ({reason}) and IAM can't be checked now: if "
@@ -596,7 +632,13 @@ class _Run:
             self.sections = self.store.edit(replace)
         except Exception as exc:
             reason = self.fail(step, exc)
-            if self._file_holds(new):
+            holds = self._file_holds(new)
+            if holds is None:
+                # Can't tell whether the write landed: the locked restore puts the old key
+                # back where the new one is (a no-op if it never landed), then deletes it.
+                self.undo_persist(f"couldn't write the new key to the credentials file: "
+                                  f"{reason}")
+            if holds:
                 # The write landed before the error (e.g. while syncing): carry on.
                 self.sections = tuple(self._sections_with(new))
                 self.notes.append(f"the write reported an error but landed: {reason}")
@@ -608,11 +650,12 @@ class _Run:
             )
         self.report(step, StepOutcome.DONE, ", ".join(self.sections))
 
-    def _file_holds(self, key_id: str) -> bool:
+    def _file_holds(self, key_id: str) -> bool | None:
+        """Whether the file holds the key; None when it can't be read to tell."""
         try:
             return bool(self._sections_with(key_id))
         except Exception:
-            return False
+            return None
 
     def _sections_with(self, key_id: str) -> list[str]:
         return _keys_in(self.store.read(), key_id)
@@ -720,8 +763,13 @@ class _Run:
                     f"deactivate and delete the old key {self.old} in IAM"
                 ) from None
             if status == "Active":
-                # The old key is untouched: go back to it, so one key stays.
-                self.undo_persist(f"couldn't deactivate the old key: {reason}")
+                # The new key is verified and in the file: never undo past this point (a
+                # lost answer may have deactivated the old key after all). Keep both.
+                raise RotationError(
+                    f"the new key {self.new} is in the credentials file and works, but "
+                    f"deactivating the old key failed ({reason}): the old key {self.old} is "
+                    "still active; deactivate and delete it in IAM"
+                ) from None
             self.notes.append(f"deactivation reported an error but the old key is {status}")
         self.report(step, StepOutcome.DONE, mask_key_id(self.old))
 
@@ -738,6 +786,8 @@ class _Run:
             except Exception:
                 gone = False
             if not gone:
+                with contextlib.suppress(Exception):
+                    self.mark_stale()  # they were made from the old, now inactive key
                 raise RotationError(
                     f"the new key {self.new} is in the credentials file and works, but "
                     f"deleting the old key failed ({reason}): the old key {self.old} is "

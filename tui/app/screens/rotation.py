@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
-from tui.engine.errors import AwsMfaError
+from tui.engine.errors import AwsMfaError, MfaCodeError
 from tui.engine.mfa_code import (
     CODE_LENGTH,
     CodeRequest,
@@ -84,6 +84,10 @@ class RotationFinished(Message):
         super().__init__()
         self.result = result
         self.error = error
+
+
+class SessionCodeNeeded(Message):
+    """Refreshing the stale session needs a code typed here (no mfa_command)."""
 
 
 class SessionRefreshed(Message):
@@ -244,9 +248,18 @@ class RotationScreen(Screen[RotationResult | None]):
         assert self.rotation is not None
         try:
             self.rotation.authenticate(FixedCode(code, origin="the rotation screen"))
-            self.post_message(PlanReady(self.rotation.plan()))
-        except AwsMfaError as exc:
+        except MfaCodeError as exc:  # a wrong or reused code: ask for the next one
             self.post_message(PrepareFailed(exc.message, retry_code=True))
+            return
+        except Exception as exc:
+            message = exc.message if isinstance(exc, AwsMfaError) else (
+                f"unexpected {type(exc).__name__}")
+            self.post_message(PrepareFailed(message))
+            return
+        try:
+            self.post_message(PlanReady(self.rotation.plan()))
+        except AwsMfaError as exc:  # the code was good; IAM or the network said no
+            self.post_message(PrepareFailed(exc.message))
         except Exception as exc:
             self.post_message(PrepareFailed(f"unexpected {type(exc).__name__}"))
 
@@ -282,6 +295,9 @@ class RotationScreen(Screen[RotationResult | None]):
                 source: MfaCodeSource = FixedCode(code, origin="the rotation screen")
             else:
                 identity = self.service.catalog().identity(self.profile)
+                if not identity.mfa_command:
+                    self.post_message(SessionCodeNeeded())
+                    return
                 source = choose_code_source(None, identity.mfa_command, interactive=False)
             self.service.refresh(self.profile, source, force=True)
         except AwsMfaError as exc:
@@ -474,11 +490,12 @@ class RotationScreen(Screen[RotationResult | None]):
     def action_refresh_session(self) -> None:
         if not self.check_action("refresh_session", ()):
             return
-        identity = self.service.catalog().identity(self.profile)
-        if identity.mfa_command:
-            self._status("Refreshing the MFA session…")
-            self.refresh_session(None)
-            return
+        # Whether a code is needed is read from the files, so a worker finds out.
+        self._status("Refreshing the MFA session…")
+        self.refresh_session(None)
+
+    @on(SessionCodeNeeded)
+    def _ask_refresh_code(self, message: SessionCodeNeeded) -> None:
         self._code_purpose = "refresh"
         self._status("Enter the next code (the one used for the rotation can't be reused).")
         self._show("#code-row")
