@@ -284,9 +284,7 @@ class KeyRotation:
         return identity
 
     def _long_term(self, identity: IdentityProfile | None = None) -> AwsKeys:
-        identity = identity or self._identity()
-        values = self.service.catalog().session_section(identity.name)
-        return AwsKeys.from_section(identity.name, values)
+        return self.service.long_term_keys(identity or self._identity())
 
     def mfa_serial(self) -> str | None:
         """The profile's TOTP device (configured, given, or found through IAM), or None."""

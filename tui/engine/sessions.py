@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 from tui.engine import aws_calls
@@ -108,9 +108,6 @@ class SessionService:
             discovered = dict(self._discovered)
         return status_rows(catalog or self.catalog(), self.schedule(), now, discovered)
 
-    def _can_chain(self, role: RoleProfile, identity: IdentityProfile, now: datetime) -> bool:
-        return can_chain(identity, now)
-
     # ------------------------------------------------------------ MFA device
     def resolve_serial(
         self, identity: IdentityProfile, explicit: str | None = None,
@@ -132,7 +129,7 @@ class SessionService:
 
     def _totp_devices(self, identity: IdentityProfile) -> tuple[str, list[str]]:
         """(the user's ARN, serials of the TOTP devices STS can use) through IAM."""
-        keys = self._long_term_keys(identity)
+        keys = self.long_term_keys(identity)
         caller = aws_calls.get_caller_identity(keys, identity.region)
         devices = aws_calls.list_mfa_devices(keys, caller.user_name)
         return caller.arn, [d.serial for d in devices if d.is_totp]
@@ -197,7 +194,7 @@ class SessionService:
         role = catalog.role(name)
         if role is not None:
             identity = catalog.identity(role.identity)
-            if self._can_chain(role, identity, self.clock()):
+            if can_chain(identity, self.clock()):
                 return False
             return not identity.mfa_command
         return not catalog.identity(name).mfa_command
@@ -217,7 +214,7 @@ class SessionService:
         check_duration(duration)
         if not force and self._is_fresh(target):
             return RefreshResult(identity.name, target.name, target.expiration, skipped=True)
-        keys = self._long_term_keys(identity, catalog)
+        keys = self.long_term_keys(identity, catalog)
         use_mfa, device, code = self._code_for(identity, code_source, serial)
         credentials = aws_calls.get_session_token(
             keys, duration, device if use_mfa else None, code, identity.region
@@ -254,7 +251,7 @@ class SessionService:
         self.used_codes.claim(device, code)
         return True, device, code
 
-    def _long_term_keys(self, identity: IdentityProfile,
+    def long_term_keys(self, identity: IdentityProfile,
                         catalog: ProfileCatalog | None = None) -> AwsKeys:
         catalog = catalog or self.catalog()
         return AwsKeys.from_section(identity.name, catalog.session_section(identity.name))
@@ -276,8 +273,7 @@ class SessionService:
         notes: list[str] = []
         duration = duration or role.duration
         now = self.clock()
-        if role.source_profile == identity.session_profile and not self._can_chain(
-            role, identity, now
+        if role.source_profile == identity.session_profile and not can_chain(identity, now
         ):
             # The role starts from the MFA session, which needs renewing first.
             result = self.refresh(identity.name, code_source, force=True, serial=serial)
@@ -286,7 +282,7 @@ class SessionService:
             catalog = self.catalog()
             identity = catalog.identity(identity.name)
             now = self.clock()
-        if self._can_chain(role, identity, now):
+        if can_chain(identity, now):
             keys = AwsKeys.from_section(
                 identity.session_profile, catalog.session_section(identity.session_profile)
             )
@@ -298,14 +294,14 @@ class SessionService:
             duration = min(duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION)
             device = code = None
         else:
-            keys = self._long_term_keys(identity, catalog)
+            keys = self.long_term_keys(identity, catalog)
             use_mfa, device, code = self._code_for(
                 identity, code_source, serial or role.mfa_serial
             )
             if not use_mfa:
                 device = code = None
         session_name = role_session_name or role.role_session_name or self._user_name(
-            identity, self._long_term_keys(identity, catalog)
+            identity, self.long_term_keys(identity, catalog)
         )
         credentials = aws_calls.assume_role(
             keys, role.role_arn, session_name, duration, device, code,
@@ -353,27 +349,25 @@ class SessionService:
             self._user_names[identity.name] = name
         return name
 
-    def signing_keys(self, name: str) -> AwsKeys:
+    def signing_keys(self, name: str, catalog: ProfileCatalog | None = None) -> AwsKeys:
         """Keys for IAM calls about an identity: its MFA session while valid (MFA-guarded
         policies deny IAM to bare long-term keys), else the long-term keys."""
-        catalog = self.catalog()
+        catalog = catalog or self.catalog()
         identity = catalog.identity(name)
         session = identity.session
-        if session.present and not session.blocked and session.expiration and (
-            session.expiration - self.clock() > timedelta(seconds=60)
-        ):
+        if not session.blocked and can_chain(identity, self.clock()):
             return AwsKeys.from_section(session.name, catalog.session_section(session.name))
-        return self._long_term_keys(identity, catalog)
+        return self.long_term_keys(identity, catalog)
 
     def identity_details(self, name: str) -> IdentityDetails:
         """Ask IAM who this identity is and about its access keys (for the details view)."""
         catalog = self.catalog()
         identity = catalog.identity(name)
-        long_term = self._long_term_keys(identity, catalog)
+        long_term = self.long_term_keys(identity, catalog)
         # Who the user is: GetCallerIdentity is never denied, and the long-term key always
         # names the IAM user (a session's key may not, e.g. in the local emulator).
         caller = aws_calls.get_caller_identity(long_term, identity.region)
-        keys = self.signing_keys(identity.name)
+        keys = self.signing_keys(identity.name, catalog)
         try:
             access_keys = aws_calls.list_access_keys(keys, caller.user_name)
         except AwsMfaError:
