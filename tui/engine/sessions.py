@@ -18,7 +18,13 @@ from typing import NamedTuple
 from tui.engine import aws_calls
 from tui.engine.aws_calls import AwsKeys
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
-from tui.engine.errors import AwsAuthError, AwsMfaError, MfaCodeError, UsageError
+from tui.engine.errors import (
+    AwsAuthError,
+    AwsMfaError,
+    MfaCodeError,
+    SessionNotSaved,
+    UsageError,
+)
 from tui.engine.mfa_code import USED_CODES, CodeRequest, FixedCode, MfaCodeSource, UsedCodes
 from tui.engine.profile_status import StatusRow, can_chain, status_rows
 from tui.engine.profiles import (
@@ -67,13 +73,16 @@ class SessionService:
         settings: Settings | None = None,
         clock: Clock = system_clock,
         used_codes: UsedCodes | None = None,
-        lock_timeout: float = 30.0,
+        lock_timeout: float | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         self.paths = paths
         self.clock = clock
         self.used_codes = used_codes or USED_CODES
         self.lock_timeout = lock_timeout
-        self.store = CredentialsStore(paths.credentials, lock_timeout=lock_timeout)
+        # lock_timeout None: a busy lock is waited for (told through `notice` after 2 s),
+        # never given up on, so a session AWS granted is not thrown away with its code.
+        self.store = CredentialsStore(paths.credentials, lock_timeout=lock_timeout, notice=notice)
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self._discovered: dict[str, str] = {}
         self._user_names: dict[str, str] = {}
@@ -219,7 +228,7 @@ class SessionService:
         credentials = aws_calls.get_session_token(
             keys, duration, device if use_mfa else None, code, identity.region
         )
-        self.store.write_session(target.name, credentials)
+        self._save(target.name, credentials)
         notes = []
         if use_mfa and device and not identity.mfa_serial and device != serial:
             # Found through IAM: remember it, so the next refresh needs no discovery calls.
@@ -307,8 +316,17 @@ class SessionService:
             keys, role.role_arn, session_name, duration, device, code,
             role.region,
         )
-        self.store.write_session(role.target, credentials)
+        self._save(role.target, credentials)
         return RefreshResult(role.name, role.target, credentials.expiration, notes=tuple(notes))
+
+    def _save(self, section: str, credentials: SessionCredentials) -> None:
+        try:
+            self.store.write_session(section, credentials)
+        except KeyboardInterrupt:
+            raise SessionNotSaved(
+                f"interrupted while waiting for the credentials lock: the session AWS granted "
+                f"for [{section}] was not saved"
+            ) from None
 
     def _role_for(self, catalog: ProfileCatalog, name: str, identity_name: str | None,
                   target: str | None) -> RoleProfile:
