@@ -113,16 +113,11 @@ def test_sigkill_at_random_moments_never_tears_the_file(sandbox_home):
         assert len(temps) <= 1 and all(TEMP.fullmatch(name) for name in temps), temps
         left_behind += len(temps)
     assert last >= KILLS
-    # A normal store (60 s threshold) leaves a young temp file alone and removes an old one.
+    # The next write removes a killed writer's temp file at once, however young.
     temps = [p for p in sandbox_home.aws_dir.iterdir() if p.name.endswith(".tmp")]
-    store = CredentialsStore(path)
-    _write(store, last + 1)
-    assert [p for p in temps if p.exists()] == temps
-    for temp in temps:
-        os.utime(temp, (time.time() - 61, time.time() - 61))
-    _write(store, last + 2)
+    _write(CredentialsStore(path), last + 1)
     assert not any(p.exists() for p in temps)
-    assert path.read_text() == render(last + 2)
+    assert path.read_text() == render(last + 1)
     print(f"{KILLS} kills, {left_behind} caught a writer between temp file and replace")
 
 
