@@ -328,7 +328,8 @@ class CredentialsStore:
         opened the path before our replace). Its change is then gone from the path: redo
         our edit on top of it, unless the path changed again meanwhile."""
         for _ in range(MAX_ATTEMPTS):
-            if _stamp(os.fstat(read.fd)) == read.stamp:
+            # Not ctime: the replace itself changes the old inode's link count and ctime.
+            if _stamp(os.fstat(read.fd))[:3] == read.stamp[:3]:
                 return
             data, info = _settled_read(read.fd, self._last_names)
             try:
