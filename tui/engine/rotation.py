@@ -64,7 +64,7 @@ from tui.engine.secret import Secret, mask_key_id
 __all__ = [
     "KEY_MAX_AGE_DAYS", "LOG_NAME", "KeyRotation", "RecoveryResult", "RotationPlan",
     "RotationResult", "RotationStep", "StepEvent", "StepOutcome", "describe_age",
-    "is_key_old", "key_age", "old_keys",
+    "is_key_old", "key_age", "old_keys", "unfinished_profiles",
 ]
 
 #: How long a new key gets to start working before the rotation is undone.
@@ -925,6 +925,12 @@ class _Recovery(_Steps):
                 "run rotate again, or do it in IAM"
             ) from None
         self.report(step, StepOutcome.DONE, mask_key_id(self.old))
+
+
+def unfinished_profiles(service: Any) -> list[str]:
+    """Profiles whose last key rotation was cut off (read from the journal; blocks)."""
+    journal = RotationJournal(Path(service.paths.settings).parent / LOG_NAME)
+    return [pending.profile for pending in journal.unfinished()]
 
 
 def _reason(exc: BaseException) -> str:
