@@ -25,7 +25,6 @@ from tui.engine.aws_calls import AccessKeyInfo
 from tui.engine.errors import CredentialsFileError, RotationError
 from tui.engine.mfa_code import USED_CODES, FixedCode
 from tui.engine.rotation import (
-    KEY_MAX_AGE_DAYS,
     VERIFY_TIMEOUT,
     KeyRotation,
     RotationStep,
@@ -566,8 +565,16 @@ def test_key_age_helpers_flag_keys_older_than_90_days():
     young = AccessKeyInfo("AKIAYOUNG00000000000", "Active", now - timedelta(days=90))
     old = AccessKeyInfo("AKIAOLD0000000000000", "Active", now - timedelta(days=91))
     undated = AccessKeyInfo("AKIAUNDATED000000000", "Active", None)
-    assert KEY_MAX_AGE_DAYS == 90
     assert old_keys([young, old, undated], now) == [old]
+    # The boundary itself: exactly 90 days is not old, a second more is.
+    assert not is_key_old(now - timedelta(days=90), now)
+    assert is_key_old(now - timedelta(days=90, seconds=1), now)
+    # A naive date from IAM counts as UTC, at the same boundary.
+    naive = (now - timedelta(days=90, seconds=1)).replace(tzinfo=None)
+    assert is_key_old(naive, now)
+    # The limit is a parameter: the main screen's default is one value of it.
+    assert is_key_old(now - timedelta(days=31), now, max_age_days=30)
+    assert not is_key_old(now - timedelta(days=30), now, max_age_days=30)
     assert not is_key_old(young.created, now) and is_key_old(old.created, now)
     assert describe_age(old.created, now) == "91 days"
     assert describe_age(now - timedelta(hours=3), now) == "today"
