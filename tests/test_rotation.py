@@ -603,3 +603,33 @@ def test_a_definite_create_refusal_never_deletes_a_key_made_by_someone_else(
     assert iam_keys(aws, make_user, user.name) == {user.access_key_id: "Active",
                                                    theirs["id"]: "Active"}
     assert aws.injector.calls("DeleteAccessKey") == []
+
+
+# ------------------------------------------------------------------ one at a time
+def test_a_second_rotation_while_one_runs_changes_nothing(aws, make_user, sandbox_home,
+                                                          fake_time):
+    """Another process mid-rotation holds the rotation lock: a second `rotate` (or a
+    recovery, which would take the first's open journal entry for a cut-off one) must
+    refuse at once, before any IAM change."""
+    from tui.engine.rotation import ROTATION_LOCK_NAME
+
+    user = user_with_policy(make_user, "carol", mfa=False)
+    service = service_for(sandbox_home)
+    rotation = rotator(service, "carol", fake_time)
+    plan = rotation.plan()
+    aws.injector.clear()
+    # The first rotation, cut in the middle: begun in the journal, lock held elsewhere.
+    rotation.journal.write("carol", "begin", "running", user.access_key_id,
+                           known_keys=[user.access_key_id])
+    assert rotation.log_path is not None
+    lock_path = rotation.log_path.with_name(ROTATION_LOCK_NAME)
+    with open(lock_path, "a") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(RotationError, match="another key rotation is running"):
+            rotation.run(plan)
+        with pytest.raises(RotationError, match="another key rotation is running"):
+            rotation.finish_unfinished()
+    assert not aws.injector.calls("CreateAccessKey")
+    assert not aws.injector.calls("DeleteAccessKey")
+    assert not aws.injector.calls("UpdateAccessKey")
+    assert credentials(sandbox_home)["carol"]["aws_access_key_id"] == user.access_key_id

@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,6 +76,8 @@ ROTATION_SESSION_SECONDS = 3600
 
 #: How far AWS's clock may be from ours when telling a key we made from one made before.
 ORPHAN_CLOCK_MARGIN = timedelta(minutes=5)
+#: Held (beside the journal) for the whole of a rotation or a recovery.
+ROTATION_LOCK_NAME = ".rotation.lock"
 
 
 # ---------------------------------------------------------------------- steps
@@ -363,7 +365,35 @@ class KeyRotation:
     # ------------------------------------------------------------ running
     def run(self, plan: RotationPlan, on_step: StepCallback | None = None) -> RotationResult:
         """Rotate. Raises RotationError (after undoing what it can) when a step fails."""
-        return _Run(self, plan, on_step).execute()
+        with self._exclusive():
+            return _Run(self, plan, on_step).execute()
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One rotation (or recovery) at a time on this machine: a second one would read
+        the first's open journal entry as cut off and "finish" it under its feet (delete
+        its new key, or the old key it still signs with). Never waits."""
+        import filelock
+
+        from tui.engine.credentials_store import _file_lock
+
+        assert self.log_path is not None
+        lock_path = self.log_path.with_name(ROTATION_LOCK_NAME)
+        lock = _file_lock(lock_path, 0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise RotationError(
+                "another key rotation is running on this machine; nothing was changed: "
+                "let it finish, then try again"
+            ) from None
+        except OSError as exc:
+            raise RotationError(f"can't lock {lock_path}: {exc.strerror}; nothing was "
+                                "changed") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     # ------------------------------------------------------------ cut-off rotations
     def unfinished(self) -> Unfinished | None:
@@ -386,7 +416,11 @@ class KeyRotation:
             return None
         if not self._authenticated:
             self.authenticate(None)
-        return _Recovery(self, pending, on_step).execute()
+        with self._exclusive():
+            pending = self.unfinished()  # read again: another run may have ended it
+            if pending is None:
+                return None
+            return _Recovery(self, pending, on_step).execute()
 
 
 class _Steps:
