@@ -270,3 +270,29 @@ async def test_ctrl_q_in_the_real_app_is_held_once_while_steps_run(aws, make_use
         await pilot.press("ctrl+q")  # a second press leaves anyway
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_cut_off_rotation_of_a_removed_profile_is_reported_once(sandbox_home):
+    """The journal names a profile that is gone (renamed or removed): the TUI says once
+    which keys to check and closes the entry, instead of an error at every start."""
+    from tui.app.app import AwsMfaApp
+    from tui.app.widgets.log_panel import LogPanel
+    from tui.engine.rotation_journal import RotationJournal
+
+    service = service_for(sandbox_home)
+    journal = RotationJournal(sandbox_home.settings.parent / "rotation.log")
+    journal.write("ghost", "begin", "running", "AKIAGHOSTOLD00000000",
+                  known_keys=["AKIAGHOSTOLD00000000"])
+    journal.write("ghost", "create", "done", "AKIAGHOSTOLD00000000", "AKIAGHOSTNEW00000000")
+    seen = []
+    for _start in range(2):
+        app = AwsMfaApp(service_for(sandbox_home))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            seen.append(list(app.query_one(LogPanel).lines_written))
+            assert not isinstance(app.screen, RotationScreen)
+    first, second = seen
+    assert any("ghost" in m and "AKIAGHOSTNEW00000000" in m for m in first)
+    assert not any("ghost" in m for m in second)
+    assert journal.unfinished() == []
+    assert "ghost" not in {i.name for i in service.catalog().identities}

@@ -63,7 +63,8 @@ from tui.engine.secret import Secret, mask_key_id
 
 __all__ = [
     "KEY_MAX_AGE_DAYS", "LOG_NAME", "KeyRotation", "RecoveryResult", "RotationPlan",
-    "RotationResult", "RotationStep", "StepEvent", "StepOutcome", "describe_age",
+    "RotationResult", "RotationStep", "StepEvent", "StepOutcome", "close_abandoned",
+    "describe_age",
     "is_key_old", "key_age", "old_keys", "unfinished_profiles",
 ]
 
@@ -962,9 +963,34 @@ class _Recovery(_Steps):
 
 
 def unfinished_profiles(service: Any) -> list[str]:
-    """Profiles whose last key rotation was cut off (read from the journal; blocks)."""
+    """Profiles whose last key rotation was cut off and that still exist (read from the
+    journal; blocks). See `close_abandoned` for the others."""
     journal = RotationJournal(Path(service.paths.settings).parent / LOG_NAME)
-    return [pending.profile for pending in journal.unfinished()]
+    names = {i.name for i in service.catalog().identities}
+    return [p.profile for p in journal.unfinished() if p.profile in names]
+
+
+def close_abandoned(service: Any) -> list[str]:
+    """Close the journal's cut-off rotations of profiles that no longer exist (removed or
+    renamed: they can't be finished by name), so they are reported once, not at every
+    start. Returns one line for each, naming the full key ids to check in IAM. Nothing is
+    closed when the profiles can't be read (an unparseable file hides every profile)."""
+    journal = RotationJournal(Path(service.paths.settings).parent / LOG_NAME)
+    pending = journal.unfinished()
+    if not pending:
+        return []
+    names = {i.name for i in service.catalog().identities}  # raises on an unreadable file
+    lines = []
+    for gone in (p for p in pending if p.profile not in names):
+        journal.write(gone.profile, END, "abandoned", gone.old_key, gone.new_key,
+                      "the profile no longer exists")
+        keys = gone.old_key + (f" and {gone.new_key}" if gone.new_key else "")
+        lines.append(
+            f"a key rotation of {gone.profile} was cut off, and {gone.profile} is no longer "
+            f"a profile, so it can't be finished here: check access keys {keys} in IAM "
+            "(one of them may still be active or unused); this is reported once"
+        )
+    return lines
 
 
 def _reason(exc: BaseException) -> str:

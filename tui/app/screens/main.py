@@ -26,6 +26,7 @@ from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import RowFlags, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import ProfileTable
+from tui.engine.errors import AwsMfaError
 from tui.engine.schedule import SessionState, format_time_left
 from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService, StatusRow
@@ -96,23 +97,34 @@ class MainScreen(Screen[None]):
     class CutOffRotation(Message):
         """The rotation journal shows a key rotation that never finished."""
 
-        def __init__(self, identity: str) -> None:
+        def __init__(self, identity: str | None, abandoned: list[str]) -> None:
             super().__init__()
             self.identity = identity
+            #: One line for each closed rotation of a profile that no longer exists.
+            self.abandoned = abandoned
 
     def _cut_off_rotation(self) -> Message | None:
-        from tui.engine.rotation import unfinished_profiles
+        from tui.engine.rotation import close_abandoned, unfinished_profiles
 
-        names = unfinished_profiles(self.service)
-        return self.CutOffRotation(names[0]) if names else None
+        try:
+            abandoned = close_abandoned(self.service)
+            names = unfinished_profiles(self.service)
+        except AwsMfaError:
+            return None  # an unreadable file is reported by the table's own load
+        if not names and not abandoned:
+            return None
+        return self.CutOffRotation(names[0] if names else None, abandoned)
 
     @on(CutOffRotation)
     def _finish_cut_off_rotation(self, message: CutOffRotation) -> None:
         """The rotation screen finishes it (after a code, when one is needed)."""
         from tui.app.screens.rotation import RotationScreen
 
-        self.app.push_screen(RotationScreen(self.service, message.identity),
-                             lambda _result: self.reload())
+        for line in message.abandoned:
+            self.note(line, "warning", toast=True)
+        if message.identity is not None:
+            self.app.push_screen(RotationScreen(self.service, message.identity),
+                                 lambda _result: self.reload())
 
     def _theme_changed(self, _theme: object) -> None:
         self.table.colours = theme_colours(self.app.theme_variables)
