@@ -82,7 +82,10 @@ def run(args: argparse.Namespace) -> int:
     service = service_from(args)
     identity = service.catalog().identity(args.profile)
     rotation = KeyRotation(service, identity.name, serial=args.serial_number)
-    rotation.authenticate(choose_code_source(args.token_code, identity.mfa_command))
+    # The profile's own MFA session, while valid, signs (as on the rotation screen): no
+    # code to type. An explicit --token-code (or `skip`) is used as given.
+    if args.token_code is not None or not rotation.use_valid_session():
+        rotation.authenticate(choose_code_source(args.token_code, identity.mfa_command))
     if rotation.unfinished() is not None:
         # A rotation of this profile was cut off (killed, power loss): finish it first.
         with _held_interrupts():
