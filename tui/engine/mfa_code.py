@@ -19,12 +19,13 @@ remembers (device, code) pairs for a few minutes so the engine never sends one t
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from tui.engine.errors import MfaCodeError
+from tui.engine.errors import MfaCodeError, UsageError
 from tui.engine.secret import Secret
 
 SKIP = "skip"
@@ -41,6 +42,30 @@ def check_code(code: str | Secret) -> Secret:
     if len(text) != CODE_LENGTH or not text.isdigit():
         raise MfaCodeError("an MFA code is 6 digits; the one given was not")
     return Secret(text)
+
+
+_DEVICE_ARN = re.compile(
+    r"arn:aws(-cn|-us-gov)?:iam::\d{12}:(mfa|u2f)/[\w+=,.@/-]{1,512}"
+)
+_HARDWARE_SERIAL = re.compile(r"[A-Z0-9]{9,256}")
+
+
+def check_serial_shape(serial: str) -> str:
+    """A virtual or hardware device ARN, or a hardware token's serial (GAHT12345678), else
+    a clear error. Security keys (`:u2f/`) are refused: STS can't use them."""
+    serial = serial.strip()
+    match = _DEVICE_ARN.fullmatch(serial)
+    if match and match.group(2) == "u2f":
+        raise UsageError(
+            f"{serial} is a FIDO security key, which STS can't use for sessions: pick a "
+            "virtual or hardware TOTP device"
+        )
+    if not match and not _HARDWARE_SERIAL.fullmatch(serial):
+        raise UsageError(
+            "--serial-number must be an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) "
+            "or a hardware token's serial (like GAHT12345678)"
+        )
+    return serial
 
 
 def seconds_left_in_window(now: float | None = None) -> int:
