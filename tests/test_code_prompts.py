@@ -12,13 +12,13 @@ import fcntl
 import json
 import os
 import pty
-import select
 import subprocess
 import sys
 import termios
-import time
 
 import pytest
+
+from tests.test_cli_use import _read_until as read_until
 
 COMMAND = [sys.executable, "-m", "tui"]
 
@@ -38,19 +38,6 @@ def spawn_with_tty_but_piped(argv: list[str], env: dict[str, str] | None = None
                                pass_fds=(slave,), env=env or dict(os.environ))
     os.close(slave)
     return process, master
-
-
-def read_until(master: int, text: bytes, timeout: float = 30) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while text not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                seen += os.read(master, 4096)
-            except OSError:
-                break
-    return seen
 
 
 def finish(process: subprocess.Popen[bytes], master: int) -> tuple[int, str, str]:

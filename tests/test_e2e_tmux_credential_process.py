@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_e2e_tmux import alive, tmux, wait_for
+from tests.test_e2e_tmux import alive, pane_env, tmux, wait_for
 
 pytestmark = [
     pytest.mark.tmux,
@@ -37,16 +37,7 @@ def test_boto3_asks_for_the_code_on_the_terminal(sandbox_home, make_user, aws, t
         "print('caller:', arn)\n"
         "input('done; press enter')\n"
     )
-    env = {
-        "HOME": str(sandbox_home.home),
-        "XDG_CONFIG_HOME": str(sandbox_home.home / ".config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(sandbox_home.credentials),
-        "AWS_CONFIG_FILE": str(sandbox_home.config),
-        "AWS_MFA_TUI_SETTINGS": str(sandbox_home.settings),
-        "AWS_ENDPOINT_URL": aws.url,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "TERM": "xterm-256color",
-    }
+    env = pane_env(sandbox_home, aws)
     # (tmux's -e PATH=... doesn't reach the pane's command: set it in the command itself)
     path = f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}"
     session = f"amt-{uuid.uuid4().hex[:8]}"
