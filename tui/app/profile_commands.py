@@ -9,7 +9,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
@@ -44,7 +43,7 @@ class ProfileCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(Content(title), callback, text=title, help=escape(help_text))
+            yield DiscoveryHit(Content(title), callback, text=title, help=Content(help_text))  # type: ignore[arg-type]
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -55,4 +54,4 @@ class ProfileCommands(Provider):
                 for offset in offsets:
                     if not title[offset].isspace():
                         shown = shown.stylize(matcher.match_style, offset, offset + 1)
-                yield Hit(score, shown, callback, text=title, help=escape(help_text))
+                yield Hit(score, shown, callback, text=title, help=Content(help_text))  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ActiveBinding, Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, get_current_worker
 
@@ -81,7 +81,17 @@ class MainScreen(Screen[None]):
         yield ProfileTable(id="profiles")
         yield ProfileSummary(id="summary")
         yield LogPanel(id="log")
-        yield Footer(compact=True)
+        # ctrl+p is in the help; its docked footer item left stray text when cut
+        yield Footer(compact=True, show_command_palette=False)
+
+    #: Keys the footer shows first, so a narrow terminal still shows how to quit and get help.
+    FOOTER_FIRST = ("q", "question_mark")
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        bindings = super().active_bindings
+        first = {key: bindings[key] for key in self.FOOTER_FIRST if key in bindings}
+        return {**first, **{k: v for k, v in bindings.items() if k not in first}}
 
     @property
     def table(self) -> ProfileTable:
