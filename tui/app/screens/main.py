@@ -347,9 +347,20 @@ class MainScreen(Screen[None]):
                 continue
             from tui.app.screens.mfa_code_modal import MfaCodeModal
 
-            self.app.push_screen(MfaCodeModal(self.service, row, self._now,
-                                              self.codes.position()), self._code_modal_closed)
+            modal = MfaCodeModal(self.service, row, self._now, self.codes.position(),
+                                 on_checking=self._code_checking,
+                                 late_result=self._refresh_finished)
+            self.app.push_screen(modal, self._code_modal_closed)
             return
+
+    def _code_checking(self, name: str, checking: bool) -> None:
+        """The code modal sent a code to AWS (or heard back): the row shows it."""
+        if checking:
+            self.busy.add(name)
+            self.errors.pop(name, None)
+        else:
+            self.busy.discard(name)
+        self.repaint()
 
     def _code_modal_closed(self, result: session_jobs.RefreshFinished | None) -> None:
         name = self.codes.closed()

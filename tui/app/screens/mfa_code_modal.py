@@ -10,6 +10,7 @@ one. Digits show as dots and the field is cleared as soon as the code is read, a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from textual import on, work
@@ -39,8 +40,17 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
     serial: reactive[str | None] = reactive(None, init=False)
 
     def __init__(self, service: SessionService, row: StatusRow, now: datetime,
-                 position: tuple[int, int] = (1, 1)) -> None:
+                 position: tuple[int, int] = (1, 1),
+                 on_checking: Callable[[str, bool], None] | None = None,
+                 late_result: Callable[[session_jobs.RefreshFinished], None] | None = None
+                 ) -> None:
+        """`on_checking(name, checking)` hears when a code goes to AWS and comes back
+        (the main screen's row shows a spinner meanwhile); `late_result` gets the result
+        of a code that was still with AWS when the modal was closed with Escape."""
         super().__init__()
+        self.on_checking = on_checking
+        self.late_result = late_result
+        self.closed = False
         self.service = service
         self.row = row
         self.set_reactive(MfaCodeModal.serial, row.mfa_serial)
@@ -82,6 +92,8 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
         self.query_one("#device", Static).update(self._device_text())
 
     def watch_checking(self, checking: bool) -> None:
+        if self.on_checking is not None:
+            self.on_checking(self.row.name, checking)
         problem = self.query_one("#problem", Static)
         problem.set_class(checking, "-checking")
         code = self.query_one("#code", Input)
@@ -99,8 +111,18 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
 
     @work(thread=True, exclusive=True, group="mfa-refresh", exit_on_error=False)
     def check_code(self, code: Secret) -> None:
-        if not get_current_worker().is_cancelled:
-            self.post_message(session_jobs.refresh(self.service, self.row, code))
+        if get_current_worker().is_cancelled:
+            return
+        # Not cancelled with the modal: the code is spent, its answer must be heard.
+        self.app.call_from_thread(self._answered,
+                                  session_jobs.refresh(self.service, self.row, code))
+
+    def _answered(self, message: session_jobs.RefreshFinished) -> None:
+        if self.closed:
+            if self.late_result is not None:
+                self.late_result(message)
+            return
+        self.post_message(message)
 
     @on(session_jobs.SerialResolved)
     def _serial_resolved(self, message: session_jobs.SerialResolved) -> None:
@@ -117,6 +139,7 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
         if message.error and message.bad_code:
             self.show_problem(message.error)
             return
+        self.closed = True
         self.dismiss(message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -156,4 +179,5 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
         self.check_code(code)
 
     def action_cancel(self) -> None:
+        self.closed = True
         self.dismiss(None)
