@@ -134,17 +134,11 @@ async def test_expired_reads_expired_with_how_long_ago(sandbox_home, clock):
         assert "-0:" not in screen_text(app)
 
 
-class StaleRow(StatusRow):
-    """A status row carrying the rotation's stale marker (the engine's new field)."""
-
-    stale = "key rotated"
-
-
 def test_a_stale_session_reads_stale_without_a_fake_expiry():
     now = START
     base = StatusRow("identity", "work", "work", "work-mfa",
                      RefreshSchedule(300).entry("work-mfa", now, 43200, None, now))
-    row = StaleRow(*base)
+    row = base._replace(stale="key-rotated")
     cells = moving_cells(row, row.entry, RowFlags(), 0, {}, 10)
     assert cells["state"][0][0] == STALE_LABEL == "stale (key rotated)"
     assert cells["left"][0][0] == "—"
@@ -370,3 +364,16 @@ def test_settings_refuse_an_unknown_code_alert(sandbox_home):
     with pytest.raises(SettingsError, match="code_alert"):
         load_settings(sandbox_home.settings)
 
+
+
+async def test_a_session_marked_stale_in_the_file_reads_stale(sandbox_home, clock):
+    identities(sandbox_home, "work")
+    add_session(sandbox_home.credentials, "work-mfa", START + timedelta(hours=3))
+    text = sandbox_home.credentials.read_text().replace(  # the rotation marker key
+        "[work-mfa]\n", "[work-mfa]\nstale = key-rotated\n")
+    sandbox_home.credentials.write_text(text)
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        row = table_rows(app)["work"]
+        assert (row["state"], row["left"]) == ("stale (key rotated)", "—")

@@ -111,9 +111,31 @@ class MainScreen(Screen[None]):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.reload()
         self.watcher.start()
+        self._in_thread("cut-off rotations", self._cut_off_rotation, group="rotation-journal")
 
     def on_unmount(self) -> None:
         self.watcher.stop()
+
+    class CutOffRotation(Message):
+        """The rotation journal shows a key rotation that never finished."""
+
+        def __init__(self, identity: str) -> None:
+            super().__init__()
+            self.identity = identity
+
+    def _cut_off_rotation(self) -> Message | None:
+        from tui.engine.rotation import unfinished_profiles
+
+        names = unfinished_profiles(self.service)
+        return self.CutOffRotation(names[0]) if names else None
+
+    @on(CutOffRotation)
+    def _finish_cut_off_rotation(self, message: CutOffRotation) -> None:
+        """The rotation screen finishes it (after a code, when one is needed)."""
+        from tui.app.screens.rotation import RotationScreen
+
+        self.app.push_screen(RotationScreen(self.service, message.identity),
+                             lambda _result: self.reload())
 
     def _theme_changed(self, _theme: object) -> None:
         self.table.colours = theme_colours(self.app.theme_variables)

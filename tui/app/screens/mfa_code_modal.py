@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.app import session_jobs
 from tui.app.screens.dialog import Dialog
+from tui.app.widgets.code_input import CodeInput
 from tui.engine.mfa_code import CODE_LENGTH, seconds_left_in_window
 from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService, StatusRow
@@ -66,8 +67,7 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
             yield Static(f"MFA code for {row.name}{queue}", id="title", markup=False)
             yield Static(f"{what}: {row.name} → [{row.target}]", classes="field", markup=False)
             yield Static(self._device_text(), id="device", classes="field", markup=False)
-            yield Input(placeholder="6 digits", restrict=r"[0-9]*", max_length=CODE_LENGTH,
-                        password=True, id="code", valid_empty=True)
+            yield CodeInput(id="code", valid_empty=True)
             yield Static(self._window_text(self._now), id="window")
             yield Static("", id="problem", markup=False)
             yield Static("Submits on the 6th digit · Enter submits · Esc cancels", id="hint")

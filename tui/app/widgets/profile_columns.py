@@ -53,8 +53,7 @@ class RowFlags:
 
 def stale_reason(row: StatusRow) -> str | None:
     """Why a session was marked stale (a key rotation), when the status row says so."""
-    reason = getattr(row, "stale", None)
-    return str(reason) if reason else None
+    return row.stale.replace("-", " ") if row.stale else None
 
 
 def _arn_parts(arn: str | None) -> tuple[str, str] | None:
