@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        keeper = Keeper(service, args.profiles)
+        keeper = Keeper(service, args.profiles, retry=not args.once)
         notice(f"watching {', '.join(keeper.describe()) or 'no profiles'}; Ctrl-C to stop")
         while not stop.is_set():
             keeper.pass_once()
@@ -74,6 +74,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if args.once:
+        # For cron or a timer: the worst failure's exit code, so the caller sees it.
+        worst = max((e.exit_code for e in keeper.failures), default=0)
+        if keeper.failures:
+            notice(f"{len(keeper.failures)} profile(s) failed; exit {worst}")
+        return worst
     notice("stopped")
     return 0
 
@@ -82,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
 class Keeper:
     service: SessionService
     only: list[str]
+    retry: bool = True  # False for --once: nothing will retry, so say nothing of it
     backoff: Backoff = field(default_factory=Backoff)
+    failures: list[AwsMfaError] = field(default_factory=list)
 
     def rows(self) -> list[StatusRow]:
         rows = self.service.status()
@@ -103,6 +111,7 @@ class Keeper:
             rows = self.rows()
         except AwsMfaError as exc:  # e.g. the file is mid-edit by hand and doesn't parse
             notice(str(exc))
+            self.failures.append(exc)
             return
         # Identities first, so chained roles can use their fresh session.
         for row in sorted(rows, key=lambda r: r.kind != "identity"):
@@ -126,6 +135,10 @@ class Keeper:
                 source = choose_code_source(None, identity.mfa_command)
                 result = self.service.refresh(row.name, source, force=True)
         except AwsMfaError as exc:
+            self.failures.append(exc)
+            if not self.retry:
+                notice(f"{row.name}: {exc}")
+                return
             delay = self.backoff.failed(row.name, now, exc)
             notice(f"{row.name}: {exc} (retrying in {int(delay)} s)")
             return

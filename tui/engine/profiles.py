@@ -100,6 +100,12 @@ class ProfileCatalog:
         for identity in self.identities:
             if name in (identity.name, identity.session_profile):
                 return identity
+        half = self.credentials.get(name, {})
+        if half.get("aws_access_key_id") and not half.get("aws_secret_access_key"):
+            raise UsageError(
+                f"[{name}] has aws_access_key_id but no aws_secret_access_key: add the "
+                f"secret (`aws configure --profile {name}`)"
+            )
         known = ", ".join(i.name for i in self.identities) or "none"
         raise UsageError(
             f"no identity profile `{name}` with long-term keys in the credentials file "
