@@ -14,10 +14,11 @@ from typing import Any
 from textual.message import Message
 
 from tui.engine.errors import AwsMfaError, MfaCodeError
-from tui.engine.mfa_code import FixedCode, MfaCodeSource, choose_code_source
+from tui.engine.identity_details import IdentityDetails
+from tui.engine.mfa_code import FixedCode
+from tui.engine.profile_status import StatusRow
 from tui.engine.secret import Secret
-from tui.engine.sessions import IdentityDetails, RefreshResult, SessionService, StatusRow
-from tui.engine.sessions import no_code_needed as chained_code_source
+from tui.engine.sessions import RefreshResult, SessionService
 from tui.engine.settings import parse_settings
 
 
@@ -86,23 +87,12 @@ def load_status(service: SessionService) -> StatusLoaded:
         return StatusLoaded(rows=[], error=str(exc))
 
 
-def code_source_for(service: SessionService, row: StatusRow) -> MfaCodeSource:
-    """How a refresh without a person gets its code: chained roles need none, a
-    configured mfa_command gives one."""
-    if row.code_mode == "chained":
-        return chained_code_source()
-    return choose_code_source(None, row.mfa_command, interactive=False)
-
-
 def refresh(service: SessionService, row: StatusRow, code: Secret | None = None
             ) -> RefreshFinished:
     """Refresh a row: with the code a person typed, or on its own (chained / command)."""
     try:
-        source = FixedCode(code, origin="the TUI") if code else code_source_for(service, row)
-        if row.kind == "role":
-            result = service.assume(row.name, source, force=True)
-        else:
-            result = service.refresh(row.name, source, force=True)
+        source = FixedCode(code, origin="the TUI") if code else None
+        result = service.renew(row.name, source, interactive=False)
     except MfaCodeError as exc:
         return RefreshFinished(row.name, error=str(exc), bad_code=code is not None,
                                with_code=code is not None)

@@ -109,6 +109,25 @@ class ProfileCatalog:
                 return role
         return None
 
+    def role_by_arn(self, arn: str, identity_name: str | None, target: str | None,
+                    target_template: str) -> RoleProfile:
+        """A role named only by its ARN (`assume ROLE_ARN --profile IDENTITY`)."""
+        if not arn.startswith("arn:") or ":role/" not in arn:
+            known = ", ".join(r.name for r in self.roles) or "none"
+            raise UsageError(
+                f"`{arn}` is neither a role profile (known: {known}) nor a role ARN"
+            )
+        if not identity_name:
+            raise UsageError("assuming a role by ARN needs --profile IDENTITY")
+        identity = self.identity(identity_name)
+        short = arn.rsplit("/", 1)[-1]
+        target_name = target or target_template.format(role=short)
+        return RoleProfile(
+            name=short, role_arn=arn, source_profile=identity.name, identity=identity.name,
+            session=session_profile_from(target_name, self.credentials, identity.name),
+            region=identity.region,
+        )
+
     def roles_of(self, identity: str) -> list[RoleProfile]:
         return [r for r in self.roles if r.identity == identity]
 

@@ -15,9 +15,11 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tui.app import session_jobs
+from tui.engine.identity_details import IdentityDetails
+from tui.engine.profile_status import StatusRow
 from tui.engine.schedule import format_time_left
 from tui.engine.secret import mask_key_id
-from tui.engine.sessions import IdentityDetails, SessionService, StatusRow
+from tui.engine.sessions import SessionService
 
 
 def _exact(moment: datetime | None) -> str:

@@ -26,9 +26,10 @@ from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import RowFlags, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import ProfileTable
+from tui.engine.profile_status import StatusRow
 from tui.engine.schedule import SessionState, format_time_left
 from tui.engine.secret import Secret
-from tui.engine.sessions import SessionService, StatusRow
+from tui.engine.sessions import SessionService
 
 # The other screens are imported when first opened: the first paint doesn't wait for them.
 

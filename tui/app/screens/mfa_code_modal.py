@@ -18,8 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from tui.engine.mfa_code import CODE_LENGTH, seconds_left_in_window
+from tui.engine.profile_status import StatusRow
 from tui.engine.secret import Secret
-from tui.engine.sessions import StatusRow
 
 
 class MfaCodeModal(ModalScreen[bool]):

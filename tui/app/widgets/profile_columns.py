@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from textual.color import Color
 
 from tui.app.widgets.countdown_bar import CountdownBar
+from tui.engine.profile_status import StatusRow
 from tui.engine.schedule import ScheduleEntry, SessionState, format_time_left
-from tui.engine.sessions import StatusRow
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATE_WIDTH = 10
