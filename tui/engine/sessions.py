@@ -28,7 +28,7 @@ from tui.engine.mfa_code import (
     choose_code_source,
 )
 from tui.engine.mfa_devices import MfaDevices
-from tui.engine.profile_status import StatusRow, can_chain, status_rows
+from tui.engine.profile_status import StatusRow, can_chain, needs_code, session_usable, status_rows
 from tui.engine.profiles import (
     CHAINED_ROLE_MAX_DURATION,
     IdentityProfile,
@@ -136,10 +136,7 @@ class SessionService:
         catalog = self.catalog()
         role = catalog.role(name)
         if role is not None:
-            identity = catalog.identity(role.identity)
-            if can_chain(identity, self.clock()):
-                return False
-            return not identity.mfa_command
+            return needs_code(catalog, role, self.clock())
         return not catalog.identity(name).mfa_command
 
     # ------------------------------------------------------------ refreshing
@@ -252,33 +249,40 @@ class SessionService:
         notes: list[str] = []
         duration = duration or role.duration
         now = self.clock()
-        if role.source_profile == identity.session_profile and not can_chain(identity, now
-        ):
-            # The role starts from the MFA session, which needs renewing first.
-            result = self.refresh(identity.name, code_source, force=True, serial=serial)
-            notes.extend(result.notes)
-            notes.append(f"renewed {identity.session_profile} first")
-            catalog = self.catalog()
-            identity = catalog.identity(identity.name)
-            now = self.clock()
-        if can_chain(identity, now):
-            keys = AwsKeys.from_section(
-                identity.session_profile, catalog.session_section(identity.session_profile)
-            )
-            if duration and duration > CHAINED_ROLE_MAX_DURATION:
-                notes.append(
-                    f"asked for {duration} s, but AWS caps a role chained from a session at "
-                    "1 hour: using 3600 s"
-                )
-            duration = min(duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION)
+        parent = catalog.parent(role)
+        if parent is not None:
+            # A chain: assumed from the parent role's session, renewed first when needed.
+            if not session_usable(parent.session, now):
+                result = self.assume(parent.name, code_source, force=True, serial=serial)
+                notes.extend(result.notes)
+                notes.append(f"renewed {parent.target} first")
+                catalog = self.catalog()
+                parent = catalog.parent(role) or parent
+            keys = AwsKeys.from_section(parent.target, catalog.session_section(parent.target))
+            duration = self._chained_duration(duration, notes)
             device = code = None
         else:
-            keys = self.long_term_keys(identity, catalog)
-            use_mfa, device, code = self._code_for(
-                identity, code_source, serial or role.mfa_serial
-            )
-            if not use_mfa:
+            if role.source_profile == identity.session_profile and not can_chain(identity, now):
+                # The role starts from the MFA session, which needs renewing first.
+                result = self.refresh(identity.name, code_source, force=True, serial=serial)
+                notes.extend(result.notes)
+                notes.append(f"renewed {identity.session_profile} first")
+                catalog = self.catalog()
+                identity = catalog.identity(identity.name)
+                now = self.clock()
+            if can_chain(identity, now):
+                keys = AwsKeys.from_section(
+                    identity.session_profile, catalog.session_section(identity.session_profile)
+                )
+                duration = self._chained_duration(duration, notes)
                 device = code = None
+            else:
+                keys = self.long_term_keys(identity, catalog)
+                use_mfa, device, code = self._code_for(
+                    identity, code_source, serial or role.mfa_serial
+                )
+                if not use_mfa:
+                    device = code = None
         session_name = role_session_name or role.role_session_name or self._user_name(
             identity, self.long_term_keys(identity, catalog)
         )
@@ -288,6 +292,15 @@ class SessionService:
         )
         self.store.write_session(role.target, credentials)
         return RefreshResult(role.name, role.target, credentials.expiration, notes=tuple(notes))
+
+    @staticmethod
+    def _chained_duration(duration: int | None, notes: list[str]) -> int:
+        if duration and duration > CHAINED_ROLE_MAX_DURATION:
+            notes.append(
+                f"asked for {duration} s, but AWS caps a role chained from a session at "
+                "1 hour: using 3600 s"
+            )
+        return min(duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION)
 
     def _role_for(self, catalog: ProfileCatalog, name: str, identity_name: str | None,
                   target: str | None) -> RoleProfile:
@@ -336,7 +349,7 @@ class SessionService:
         role = catalog.role(name)
         if role is not None:
             section = role.target
-        elif name in catalog.credentials and not _is_identity(catalog, name):
+        elif name in catalog.credentials and not catalog.is_identity(name):
             section = name
         else:
             section = catalog.identity(name).session_profile
@@ -361,12 +374,12 @@ class SessionService:
             role = catalog.role(name)
             if role is not None:
                 section = role.target
-            elif _is_identity(catalog, name):
+            elif catalog.is_identity(name):
                 section = catalog.identity(name).session_profile
             else:
                 section = name
             values = catalog.session_section(section)
-            if _is_identity(catalog, section) or (
+            if catalog.is_identity(section) or (
                 values and not (values.get("aws_session_token")
                                 or values.get("aws_security_token"))
             ):
@@ -374,10 +387,6 @@ class SessionService:
             if self.store.remove_section(section):
                 removed.append(section)
         return removed
-
-
-def _is_identity(catalog: ProfileCatalog, name: str) -> bool:
-    return any(i.name == name for i in catalog.identities)
 
 
 def check_duration(duration: int) -> None:

@@ -85,7 +85,7 @@ def theme_colours(variables: dict[str, str]) -> dict[str, str]:
 def fit_columns(rows: list[StatusRow], width: int) -> list[Column]:
     """Columns that fit `width` cells: the account/user column only when everything fits
     with a 10-cell bar; the bar grows into what is left."""
-    profile = max([7, *(len(r.name) + (2 if r.kind == "role" else 0) for r in rows)])
+    profile = max([7, *(len(r.name) + 2 * r.depth for r in rows)])
     target = max([15, *(len(r.target) for r in rows)])
     account = min(26, max([12, *(len(account_and_user(r)) for r in rows)]))
     fixed = 1 + STATE_WIDTH + LEFT_WIDTH
@@ -112,7 +112,7 @@ STATIC_COLUMNS = ("profile", "target", "account")
 
 def static_cells(row: StatusRow) -> dict[str, Cell]:
     """The cells that only change when the files do."""
-    name = row.name if row.kind == "identity" else f"└ {row.name}"
+    name = row.name if row.kind == "identity" else f"{'  ' * (row.depth - 1)}└ {row.name}"
     return {
         "profile": ((name, "bold" if row.kind == "identity" else ""),),
         "target": ((row.target, "dim" if row.kind == "role" else ""),),
