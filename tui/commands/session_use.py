@@ -3,6 +3,8 @@ it is missing or inside its lead time and a code source is available."""
 
 from __future__ import annotations
 
+import os
+
 from tui.commands.context import notice
 from tui.engine.credentials_store import SessionCredentials
 from tui.engine.errors import UsageError
@@ -28,10 +30,29 @@ def usable_session(service: SessionService, name: str) -> SessionCredentials:
     return credentials
 
 
-def environment(credentials: SessionCredentials) -> dict[str, str]:
-    """The session as the variables every SDK reads, from the same mapping the file uses."""
+def environment(credentials: SessionCredentials, region: str | None = None) -> dict[str, str]:
+    """The session as the variables every SDK reads, from the same mapping the file uses,
+    with the profile's region (as aws-vault sets it) unless the caller already set one."""
     section = credentials.as_section()
-    return {variable: section[key] for key, variable in _VARIABLE_FOR_KEY.items()}
+    variables = {variable: section[key] for key, variable in _VARIABLE_FOR_KEY.items()}
+    if region and not any(os.environ.get(name) for name in _REGION_VARIABLES):
+        variables.update(dict.fromkeys(_REGION_VARIABLES, region))
+    return variables
+
+
+def region_of(service: SessionService, name: str) -> str | None:
+    """The region of a role, an identity, or a session profile (from ~/.aws/config)."""
+    catalog = service.catalog()
+    role = catalog.role(name)
+    if role is not None:
+        return role.region
+    for identity in catalog.identities:
+        if name in (identity.name, identity.session_profile):
+            return catalog.config.get(name, {}).get("region") or identity.region
+    return catalog.config.get(name, {}).get("region")
+
+
+_REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
 
 
 _VARIABLE_FOR_KEY = {

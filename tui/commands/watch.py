@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        keeper = Keeper(service, args.profiles)
+        keeper = Keeper(service, args.profiles, retry=not args.once)
         notice(f"watching {', '.join(keeper.describe()) or 'no profiles'}; Ctrl-C to stop")
         while not stop.is_set():
             keeper.pass_once()
@@ -75,6 +75,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if args.once:
+        # For cron or a timer: the worst failure's exit code, so the caller sees it.
+        worst = max((e.exit_code for e in keeper.failures), default=0)
+        if keeper.failures:
+            notice(f"{len(keeper.failures)} profile(s) failed; exit {worst}")
+        return worst
     notice("stopped")
     return 0
 
@@ -83,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
 class Keeper:
     service: SessionService
     only: list[str]
+    retry: bool = True  # False for --once: nothing will retry, so say nothing of it
     backoff: Backoff = field(default_factory=Backoff)
+    failures: list[AwsMfaError] = field(default_factory=list)
 
     def rows(self) -> list[StatusRow]:
         rows = self.service.status()
@@ -104,9 +112,10 @@ class Keeper:
             rows = self.rows()
         except AwsMfaError as exc:  # e.g. the file is mid-edit by hand and doesn't parse
             notice(str(exc))
+            self.failures.append(exc)
             return
-        # Identities first, so chained roles can use their fresh session.
-        for row in sorted(rows, key=lambda r: r.kind != "identity"):
+        # Identities first, then roles by chain depth: each parent before its children.
+        for row in sorted(rows, key=lambda r: r.depth):
             now = self.service.clock()
             if row.blocked or not row.state.needs_refresh or not self.backoff.ready(row.name, now):
                 continue
@@ -117,6 +126,10 @@ class Keeper:
         try:
             result = self.service.renew(row.name)
         except AwsMfaError as exc:
+            self.failures.append(exc)
+            if not self.retry:
+                notice(f"{row.name}: {exc}")
+                return
             delay = self.backoff.failed(row.name, now, exc)
             notice(f"{row.name}: {exc} (retrying in {int(delay)} s)")
             return

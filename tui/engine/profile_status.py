@@ -45,6 +45,8 @@ class StatusRow(NamedTuple):
     depth: int = 0
     #: The role it is assumed from, for a role chain.
     parent: str | None = None
+    #: Why the session must be renewed whatever its expiry said (`key-rotated`), or None.
+    stale: str | None = None
 
     @property
     def state(self) -> SessionState:
@@ -97,6 +99,7 @@ def status_rows(
             code_mode="command" if identity.mfa_command else "code",
             blocked=identity.session.blocked, access_key_id=identity.access_key_id,
             lifetime=identity.duration, mfa_command=identity.mfa_command,
+            stale=identity.session.stale,
         ))
         for role in catalog.roles_of(identity.name):
             rows.append(_role_row(catalog, role, identity, schedule, now))
@@ -122,4 +125,5 @@ def _role_row(catalog: ProfileCatalog, role: RoleProfile, identity: IdentityProf
         code_mode="chained" if chained else ("command" if identity.mfa_command else "code"),
         blocked=role.session.blocked, role_arn=role.role_arn, lifetime=lifetime,
         mfa_command=identity.mfa_command, depth=role.depth, parent=role.parent,
+        stale=role.session.stale,
     )
