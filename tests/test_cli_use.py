@@ -28,8 +28,10 @@ COMMAND = [sys.executable, "-m", "tui"]
 
 def cli(*argv: str, env: dict[str, str] | None = None, timeout: float = 60,
         **kwargs) -> subprocess.CompletedProcess[str]:
+    # A new session: no controlling terminal, so nothing can prompt on /dev/tty.
     return subprocess.run([*COMMAND, *argv], capture_output=True, text=True, timeout=timeout,
-                          env=env or dict(os.environ), stdin=subprocess.DEVNULL, **kwargs)
+                          env=env or dict(os.environ), stdin=subprocess.DEVNULL,
+                          start_new_session=True, **kwargs)
 
 
 def session_section(sandbox, name: str = "work-mfa") -> dict[str, str]:

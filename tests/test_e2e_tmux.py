@@ -57,11 +57,9 @@ def alive(session: str) -> bool:
                           check=False).returncode == 0
 
 
-def test_type_a_code_in_tmux_and_quit_during_a_hung_call(sandbox_home, make_user, aws):
-    alice = make_user("alice")
-    sandbox_home.config.write_text(f"[profile alice]\nmfa_serial = {alice.serial}\n")
-    session = f"amt-{uuid.uuid4().hex[:8]}"
-    env = {
+def pane_env(sandbox_home, aws) -> dict[str, str]:
+    """The sandbox's files and the emulator, for a command in a tmux pane."""
+    return {
         "HOME": str(sandbox_home.home),
         "XDG_CONFIG_HOME": str(sandbox_home.home / ".config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(sandbox_home.credentials),
@@ -72,6 +70,13 @@ def test_type_a_code_in_tmux_and_quit_during_a_hung_call(sandbox_home, make_user
         "TERM": "xterm-256color",
         "TEXTUAL_ANIMATIONS": "none",
     }
+
+
+def test_type_a_code_in_tmux_and_quit_during_a_hung_call(sandbox_home, make_user, aws):
+    alice = make_user("alice")
+    sandbox_home.config.write_text(f"[profile alice]\nmfa_serial = {alice.serial}\n")
+    session = f"amt-{uuid.uuid4().hex[:8]}"
+    env = pane_env(sandbox_home, aws)
     command = [sys.executable, "-m", "tui"]
     options = [item for name, value in env.items() for item in ("-e", f"{name}={value}")]
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30",

@@ -173,3 +173,19 @@ def test_ctrl_c_during_the_steps_does_not_stop_a_rotation_half_way(aws, make_use
     section = raw_config_parse(str(sandbox_home.credentials))[old.profile]
     assert section["aws_access_key_id"] != old.access_key_id
     assert section["aws_access_key_id"] in out
+
+
+def test_rotate_signs_with_a_valid_mfa_session_without_asking_a_code(aws, make_user,
+                                                                    sandbox_home, capsys):
+    """As on the rotation screen: the profile's own MFA session, while valid, signs the
+    IAM calls, so `rotate` needs no code (none is available here: it would fail)."""
+    user(make_user, "alice", mfa=True)
+    assert run(capsys, "refresh", "alice", "--token-code", "111111")[0] == 0
+    session_key = raw_config_parse(str(sandbox_home.credentials))["alice-mfa"][
+        "aws_access_key_id"]
+    aws.injector.clear()
+    code, _out, err = run(capsys, "rotate", "alice", "--yes")
+    assert code == 0, err
+    assert not aws.injector.calls("GetSessionToken")
+    assert "IAM calls signed with the MFA session [alice-mfa]" in err
+    assert aws.injector.calls("CreateAccessKey")[-1].access_key_id == session_key

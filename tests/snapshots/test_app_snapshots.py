@@ -18,8 +18,10 @@ from textual.widgets import Input
 from tui.app.app import AwsMfaApp
 from tui.engine.aws_calls import AccessKeyInfo
 from tui.engine.credentials_store import format_expiration
+from tui.engine.identity_details import IdentityDetails
 from tui.engine.mfa_code import UsedCodes
-from tui.engine.sessions import IdentityDetails, Paths, SessionService
+from tui.engine.profiles import Paths
+from tui.engine.sessions import SessionService
 
 NOW = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)
 SIZE = (100, 30)
@@ -113,6 +115,16 @@ def test_main_screen(snap_compare, app):
 
 def test_main_screen_80_columns(snap_compare, app):
     assert snap_compare(app, terminal_size=(80, 24), run_before=_ready("j", "space"))
+
+
+def test_main_screen_60x20(snap_compare, app):
+    """Name, state and time left stay; account, bar, then session profile go."""
+    assert snap_compare(app, terminal_size=(60, 20), run_before=_ready())
+
+
+def test_main_screen_200x60(snap_compare, app):
+    """The room goes to a wider bar."""
+    assert snap_compare(app, terminal_size=(200, 60), run_before=_ready())
 
 
 def test_mfa_code_modal(snap_compare, app):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands.context import service_from
+from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine.mfa_code import choose_code_source
+from tui.engine.sessions import RefreshResult, SessionService
+from tui.engine.settings import RoleSettings
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,4 +25,23 @@ def run(args: argparse.Namespace) -> int:
         serial=args.serial_number,
     )
     report_result(result, service.clock())
+    if role is None:
+        remember_role(service, args, result)
     return 0
+
+
+def remember_role(service: SessionService, args: argparse.Namespace,
+                  result: RefreshResult) -> None:
+    """A role assumed by ARN becomes a `[roles.NAME]` in settings (NAME = its target), so
+    `status`, the TUI and `watch` list it and keep it fresh."""
+    settings = service.reload_settings()
+    name = result.target
+    if name in settings.roles or service.catalog().role(name) is not None:
+        return
+    roles = dict(settings.roles)
+    roles[name] = RoleSettings(
+        name=name, role_arn=args.role, source_profile=args.profile, target=name,
+        duration=args.duration, role_session_name=args.role_session_name,
+    )
+    service.save_settings(settings._replace(roles=roles))
+    notice(f"remembered role {name} in {service.paths.settings}; it is now kept fresh")

@@ -46,3 +46,29 @@ def data(text: str) -> None:
     """Output meant for a pipe, eval or a status bar (stdout)."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
+
+
+def no_identities_hint(credentials_file: str | Path, sections: dict[str, dict[str, str]]
+                       ) -> str:
+    """Why no identity profile was found, naming the file and how to start."""
+    path = Path(credentials_file)
+    start = ("add one with `aws configure --profile NAME` (access key id and secret), "
+             "then `aws-mfa-tui refresh NAME`")
+    if not path.exists():
+        return f"no credentials file at {path}: {start}"
+    if not sections:
+        return f"{path} has no profiles: {start}"
+    halves = half_keys(sections)
+    if halves:
+        return f"no identity profiles in {path}: {halves[0]}"
+    return f"no identity profiles with long-term keys in {path}: {start}"
+
+
+def half_keys(sections: dict[str, dict[str, str]]) -> list[str]:
+    """A line for each section with a key id but no secret (a half-finished profile)."""
+    return [
+        f"[{name}] has aws_access_key_id but no aws_secret_access_key: add the secret "
+        f"(`aws configure --profile {name}`)"
+        for name, values in sections.items()
+        if values.get("aws_access_key_id") and not values.get("aws_secret_access_key")
+    ]

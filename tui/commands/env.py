@@ -9,12 +9,13 @@ import json
 import shlex
 
 from tui.commands.context import data, service_from
-from tui.commands.session_use import environment, usable_session
+from tui.commands.session_use import environment, region_of, usable_session
 
 
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
-    variables = environment(usable_session(service, args.profile))
+    variables = environment(usable_session(service, args.profile),
+                            region_of(service, args.profile))
     data(render(variables, args.format))
     return 0
 

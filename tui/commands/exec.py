@@ -9,7 +9,7 @@ import argparse
 import os
 
 from tui.commands.context import service_from
-from tui.commands.session_use import environment, usable_session
+from tui.commands.session_use import environment, region_of, usable_session
 from tui.engine.errors import UsageError
 
 
@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
     # A profile name in the environment could point the command elsewhere.
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         env.pop(name, None)
-    env.update(environment(usable_session(service, args.profile)))
+    env.update(environment(usable_session(service, args.profile),
+                           region_of(service, args.profile)))
     env["AWS_MFA_TUI_PROFILE"] = args.profile
     try:
         os.execvpe(command[0], command, env)  # noqa: S606 (the user's own command)

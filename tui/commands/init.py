@@ -6,7 +6,9 @@ import argparse
 import sys
 
 from tui.commands.context import notice, service_from
-from tui.engine.errors import UsageError
+from tui.engine.errors import AwsAuthError, UsageError
+from tui.engine.mfa_code import check_serial_shape
+from tui.engine.sessions import SessionService
 
 
 def _choose(serials: list[str]) -> str:
@@ -24,8 +26,32 @@ def _choose(serials: list[str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
+    if args.serial_number:
+        args.serial_number = check_serial_shape(args.serial_number)
+        check_owner(service, args.profile, args.serial_number)
     serial = service.init(args.profile, serial=args.serial_number, choose=_choose)
     identity = service.catalog().identity(args.profile)
     notice(f"{identity.name}: MFA device {serial}")
     notice(f"sessions go to [{identity.session_profile}]; saved in {service.paths.settings}")
     return 0
+
+
+def check_owner(service: SessionService, profile: str, serial: str) -> None:
+    """Where IAM lets the user list their devices, the serial must be one of them."""
+    from tui.engine import aws_calls
+
+    identity = service.catalog().identity(profile)
+    keys = service.long_term_keys(identity)
+    try:
+        caller = aws_calls.get_caller_identity(keys, identity.region)
+        devices = aws_calls.list_mfa_devices(keys, caller.user_name)
+    except AwsAuthError:
+        notice(f"{identity.name}: IAM doesn't let this key list MFA devices, so {serial} "
+               "is saved unchecked")
+        return
+    serials = [d.serial for d in devices]
+    if serial not in serials:
+        raise UsageError(
+            f"{serial} is not assigned to {caller.arn} (its devices: "
+            f"{', '.join(serials) or 'none'})"
+        )

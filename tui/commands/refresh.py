@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands.context import notice, service_from
+from tui.commands.context import no_identities_hint, notice, service_from
 from tui.commands.report import report_result
 from tui.engine.errors import AwsMfaError
 from tui.engine.mfa_code import choose_code_source
@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     catalog = service.catalog()
     names = args.profiles or [identity.name for identity in catalog.identities]
     if not names:
-        notice(f"no identity profiles with long-term keys in {args.credentials_file}")
+        notice(no_identities_hint(args.credentials_file, catalog.credentials))
         return 2
     status = 0
     for name in names:

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands.context import data, paths_from, settings_from
+from tui.commands.context import (
+    data,
+    half_keys,
+    no_identities_hint,
+    notice,
+    paths_from,
+    settings_from,
+)
 from tui.engine.credentials_store import CredentialsStore, format_expiration
 from tui.engine.profile_status import StatusRow, status_rows
 from tui.engine.profiles import build_catalog, read_config
@@ -32,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
     catalog = build_catalog(CredentialsStore(paths.credentials).read(),
                             read_config(paths.config), settings)
     rows = status_rows(catalog, RefreshSchedule(lead_time=settings.lead_time))
+    if not catalog.identities:
+        notice(no_identities_hint(paths.credentials, catalog.credentials))
+    elif not args.short:
+        for line in half_keys(catalog.credentials):
+            notice(line)
     if args.short:
         data(short_line(rows))
     elif args.json:
@@ -83,7 +95,7 @@ def table(rows: list[StatusRow]) -> str:
     lines = [f"{'PROFILE':<24} {'SESSION PROFILE':<24} {'STATE':<9} {'LEFT':>9}  EXPIRES (UTC)"]
     for row in rows:
         entry = row.entry
-        name = row.name if row.kind == "identity" else f"  {row.name}"
+        name = f"{'  ' * row.depth}{row.name}"  # roles indented by chain depth
         expires = format_expiration(entry.expires_at) if entry.expires_at else "-"
         left = format_time_left(entry.time_left) if entry.time_left is not None else "-"
         lines.append(

@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine.errors import AwsMfaError, MfaCodeError
-from tui.engine.mfa_code import choose_code_source, seconds_left_in_window
-from tui.engine.sessions import SessionService, StatusRow, no_code_needed
+from tui.engine.mfa_code import seconds_left_in_window
+from tui.engine.profile_status import StatusRow
+from tui.engine.sessions import SessionService
 
 MAX_SLEEP = 30.0
 FIRST_RETRY = 5.0
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        keeper = Keeper(service, args.profiles)
+        keeper = Keeper(service, args.profiles, retry=not args.once)
         notice(f"watching {', '.join(keeper.describe()) or 'no profiles'}; Ctrl-C to stop")
         while not stop.is_set():
             keeper.pass_once()
@@ -74,6 +75,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if args.once:
+        # For cron or a timer: the worst failure's exit code, so the caller sees it.
+        worst = max((e.exit_code for e in keeper.failures), default=0)
+        if keeper.failures:
+            notice(f"{len(keeper.failures)} profile(s) failed; exit {worst}")
+        return worst
     notice("stopped")
     return 0
 
@@ -82,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
 class Keeper:
     service: SessionService
     only: list[str]
+    retry: bool = True  # False for --once: nothing will retry, so say nothing of it
     backoff: Backoff = field(default_factory=Backoff)
+    failures: list[AwsMfaError] = field(default_factory=list)
 
     def rows(self) -> list[StatusRow]:
         rows = self.service.status()
@@ -103,9 +112,10 @@ class Keeper:
             rows = self.rows()
         except AwsMfaError as exc:  # e.g. the file is mid-edit by hand and doesn't parse
             notice(str(exc))
+            self.failures.append(exc)
             return
-        # Identities first, so chained roles can use their fresh session.
-        for row in sorted(rows, key=lambda r: r.kind != "identity"):
+        # Identities first, then roles by chain depth: each parent before its children.
+        for row in sorted(rows, key=lambda r: r.depth):
             now = self.service.clock()
             if row.blocked or not row.state.needs_refresh or not self.backoff.ready(row.name, now):
                 continue
@@ -114,18 +124,12 @@ class Keeper:
     def refresh(self, row: StatusRow) -> None:
         now = self.service.clock()
         try:
-            if row.kind == "role":
-                if not self.service.needs_code(row.name):
-                    result = self.service.assume(row.name, no_code_needed(), force=True)
-                else:
-                    identity = self.service.catalog().identity(row.identity)
-                    source = choose_code_source(None, identity.mfa_command)
-                    result = self.service.assume(row.name, source, force=True)
-            else:
-                identity = self.service.catalog().identity(row.name)
-                source = choose_code_source(None, identity.mfa_command)
-                result = self.service.refresh(row.name, source, force=True)
+            result = self.service.renew(row.name)
         except AwsMfaError as exc:
+            self.failures.append(exc)
+            if not self.retry:
+                notice(f"{row.name}: {exc}")
+                return
             delay = self.backoff.failed(row.name, now, exc)
             notice(f"{row.name}: {exc} (retrying in {int(delay)} s)")
             return

@@ -4,8 +4,13 @@
 2. `AWS_MFA_TOKEN_CODE`
 3. the profile's `mfa_command`, whose stdout is the code (e.g. `ykman oath accounts code
    --single NAME` for a YubiKey); run without a shell, nothing secret in its arguments
-4. a prompt on the terminal, when there is one
-5. askpass: `$SSH_ASKPASS`, or `ssh-askpass` on PATH, called with the prompt as argument
+4. a prompt on the controlling terminal (`/dev/tty`), when there is one, even when stdin
+   and stderr are pipes (botocore's `credential_process` captures both), as ssh and sudo do
+5. askpass: `$SSH_ASKPASS`, or `ssh-askpass` on PATH, called with the prompt as argument.
+   As in ssh, `SSH_ASKPASS_REQUIRE=force` prefers askpass to the terminal and
+   `SSH_ASKPASS_REQUIRE=never` never uses it.
+
+A person who mistypes gets asked again, up to three times in all.
 
 Codes are checked to be six digits before any call. A TOTP code works once: `UsedCodes`
 remembers (device, code) pairs for a few minutes so the engine never sends one twice.
@@ -14,17 +19,18 @@ remembers (device, code) pairs for a few minutes so the engine never sends one t
 from __future__ import annotations
 
 import os
-import sys
+import re
 import threading
 import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from tui.engine.errors import MfaCodeError
+from tui.engine.errors import MfaCodeError, UsageError
 from tui.engine.secret import Secret
 
 SKIP = "skip"
 CODE_LENGTH = 6
+ATTEMPTS = 3
 TOTP_PERIOD = 30
 COMMAND_TIMEOUT = 60
 
@@ -36,6 +42,30 @@ def check_code(code: str | Secret) -> Secret:
     if len(text) != CODE_LENGTH or not text.isdigit():
         raise MfaCodeError("an MFA code is 6 digits; the one given was not")
     return Secret(text)
+
+
+_DEVICE_ARN = re.compile(
+    r"arn:aws(-cn|-us-gov)?:iam::\d{12}:(mfa|u2f)/[\w+=,.@/-]{1,512}"
+)
+_HARDWARE_SERIAL = re.compile(r"[A-Z0-9]{9,256}")
+
+
+def check_serial_shape(serial: str) -> str:
+    """A virtual or hardware device ARN, or a hardware token's serial (GAHT12345678), else
+    a clear error. Security keys (`:u2f/`) are refused: STS can't use them."""
+    serial = serial.strip()
+    match = _DEVICE_ARN.fullmatch(serial)
+    if match and match.group(2) == "u2f":
+        raise UsageError(
+            f"{serial} is a FIDO security key, which STS can't use for sessions: pick a "
+            "virtual or hardware TOTP device"
+        )
+    if not match and not _HARDWARE_SERIAL.fullmatch(serial):
+        raise UsageError(
+            "--serial-number must be an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) "
+            "or a hardware token's serial (like GAHT12345678)"
+        )
+    return serial
 
 
 def seconds_left_in_window(now: float | None = None) -> int:
@@ -151,45 +181,79 @@ class CommandCode(MfaCodeSource):
         return check_code(lines[-1] if lines else "")
 
 
-class TerminalPrompt(MfaCodeSource):
-    """Asks on the controlling terminal without echoing."""
+class _AskingPerson(MfaCodeSource):
+    """A source with a person behind it: a malformed code is asked for again."""
+
+    def ask(self, prompt: str) -> str:
+        raise NotImplementedError
+
+    def tell(self, message: str) -> None:
+        raise NotImplementedError
 
     def get_code(self, request: CodeRequest) -> Secret | None:
-        import getpass
-
-        try:
-            return check_code(getpass.getpass(request.prompt, stream=sys.stderr))
-        except EOFError:
-            raise MfaCodeError("no MFA code was entered") from None
+        for attempt in range(1, ATTEMPTS + 1):
+            answer = self.ask(request.prompt)  # a cancel raises: it is not asked again
+            try:
+                return check_code(answer)
+            except MfaCodeError:
+                if attempt == ATTEMPTS:
+                    raise MfaCodeError(
+                        f"an MFA code is 6 digits; none of the {ATTEMPTS} entered was"
+                    ) from None
+                left = ATTEMPTS - attempt
+                self.tell(f"an MFA code is 6 digits; try again ({left} "
+                          f"{'try' if left == 1 else 'tries'} left)")
+        raise AssertionError("not reached")
 
     @property
     def interactive(self) -> bool:
         return True
 
 
-class AskpassPrompt(MfaCodeSource):
+class TerminalPrompt(_AskingPerson):
+    """Asks on the controlling terminal (`/dev/tty`) without echoing, as ssh and sudo do:
+    stdin and stderr may be pipes (botocore's credential_process captures them)."""
+
+    def ask(self, prompt: str) -> str:
+        import getpass
+
+        try:
+            # With no stream, getpass opens /dev/tty for both the prompt and the answer.
+            return getpass.getpass(prompt)
+        except EOFError:
+            raise MfaCodeError("no MFA code was entered") from None
+
+    def tell(self, message: str) -> None:
+        try:
+            with open("/dev/tty", "w", encoding="utf-8") as tty:
+                tty.write(message + "\n")
+        except OSError:
+            pass
+
+
+class AskpassPrompt(_AskingPerson):
     """`$SSH_ASKPASS` (or `ssh-askpass` on PATH), called with the prompt as its argument."""
 
     def __init__(self, program: str) -> None:
         self.program = program
+        self._retry_note = ""
 
-    def get_code(self, request: CodeRequest) -> Secret | None:
+    def ask(self, prompt: str) -> str:
         import subprocess
 
         try:
             done = subprocess.run(
-                [self.program, request.prompt], capture_output=True, text=True,
+                [self.program, self._retry_note + prompt], capture_output=True, text=True,
                 timeout=300, stdin=subprocess.DEVNULL, check=False,
             )
         except (OSError, subprocess.TimeoutExpired):
             raise MfaCodeError(f"askpass program {self.program} did not give a code") from None
         if done.returncode != 0:
             raise MfaCodeError("askpass was cancelled; no MFA code")
-        return check_code(done.stdout.strip())
+        return done.stdout.strip()
 
-    @property
-    def interactive(self) -> bool:
-        return True
+    def tell(self, message: str) -> None:
+        self._retry_note = message[:1].upper() + message[1:] + ". "
 
 
 class NoCodeSource(MfaCodeSource):
@@ -213,10 +277,13 @@ def find_askpass() -> str | None:
 
 
 def _has_terminal() -> bool:
+    """Whether this process has a controlling terminal a person can type into."""
     try:
-        return sys.stdin.isatty() and sys.stderr.isatty()
-    except (AttributeError, ValueError):
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
         return False
+    os.close(fd)
+    return True
 
 
 def choose_code_source(
@@ -230,9 +297,14 @@ def choose_code_source(
         return FixedCode(Secret(env_code), origin="AWS_MFA_TOKEN_CODE")
     if mfa_command:
         return CommandCode(mfa_command)
-    if interactive and _has_terminal():
+    if not interactive:
+        return NoCodeSource()
+    require = os.environ.get("SSH_ASKPASS_REQUIRE", "").lower()
+    askpass = None if require == "never" else find_askpass()
+    if askpass and require == "force":
+        return AskpassPrompt(askpass)
+    if _has_terminal():
         return TerminalPrompt()
-    askpass = find_askpass() if interactive else None
     if askpass:
         return AskpassPrompt(askpass)
     return NoCodeSource()

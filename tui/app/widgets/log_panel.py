@@ -39,6 +39,11 @@ class LogPanel(RichLog):
         self.lines_written.append(line.plain)
         del self.lines_written[:-MAX_LINES]
         self.write(line)
+        # Hidden (display: none), a RichLog never learns its size and queues every write
+        # in `_deferred_renders` with no limit: keep only what max_lines would keep.
+        deferred = getattr(self, "_deferred_renders", None)
+        while deferred is not None and len(deferred) > MAX_LINES:
+            deferred.popleft()
 
     def toggle(self) -> bool:
         self.set_class(not self.has_class("-shown"), "-shown")
