@@ -151,15 +151,17 @@ def test_dead_writers_temp_files_are_removed_at_once_by_the_next_write(sandbox_h
     assert path.read_text() == render(1)
 
 
-def test_logout_removes_a_dead_writers_temp_file_even_with_nothing_to_remove(sandbox_home):
+def test_logout_removes_a_dead_writers_temp_file_at_once(sandbox_home):
     sandbox_home.aws_dir.mkdir(mode=0o700)
     path = sandbox_home.credentials
-    path.write_text(render(0))
+    path.write_text(render(0) + "\n[old-mfa]\naws_access_key_id = ASIAX\n"
+                    "aws_secret_access_key = s\naws_session_token = t\n")
     young = sandbox_home.aws_dir / ".credentials.abcdefgh.tmp"
     young.write_text("[w]\naws_secret_access_key = leaked\n")
     result = subprocess.run(
-        [sys.executable, "-m", "tui", "--credentials-file", str(path), "logout", "nosuch"],
+        [sys.executable, "-m", "tui", "--credentials-file", str(path), "logout", "old-mfa"],
         capture_output=True, text=True, timeout=60,
     )
-    assert not young.exists(), result.stderr
-    assert path.read_text() == render(0)
+    assert result.returncode == 0, result.stderr
+    assert not young.exists()
+    assert path.read_text() == render(0) + "\n"
