@@ -149,7 +149,7 @@ def _settled_read(fd: int, section_names: frozenset[str] | None) -> tuple[bytes,
       recently, nothing changes for `SUSPECT_WAIT` seconds (a writer killed between its
       truncate and its write leaves such a file for good).
     """
-    suspect_until: float | None = None
+    suspect: tuple[tuple[int, int, int, int], float] | None = None  # stamp, believed at
     while True:
         before = os.fstat(fd)
         data = _read_fd(fd)
@@ -164,10 +164,13 @@ def _settled_read(fd: int, section_names: frozenset[str] | None) -> tuple[bytes,
             continue
         if not _suspect(data, section_names):
             return data, after
+        # Believed only once that very version stayed unchanged for SUSPECT_WAIT: a writer
+        # descheduled between its truncate and its write leaves such a file for a moment
+        # on every round, and a wait summed over many versions would take one of those.
         now = time.monotonic()
-        if suspect_until is None:
-            suspect_until = now + SUSPECT_WAIT
-        if now >= suspect_until:
+        if suspect is None or suspect[0] != _stamp(after):
+            suspect = (_stamp(after), now + SUSPECT_WAIT)
+        if now >= suspect[1]:
             return data, after
         time.sleep(0.005)
 
@@ -298,6 +301,7 @@ class CredentialsStore:
                 read = self._open(target)
                 try:
                     document = self._parse(read)
+                    read_names = frozenset(document.sections())
                     result = change(document)
                     new = document.to_bytes()
                     if new == (read.data if read else b""):
@@ -308,7 +312,7 @@ class CredentialsStore:
                     stamp = self._replace(target, new, mode)
                     self._last_names = frozenset(document.sections())
                     if read is not None:
-                        self._redo_on_orphan(target, read, stamp, change, mode)
+                        self._redo_on_orphan(target, read, read_names, stamp, change, mode)
                     return result
                 finally:
                     if read is not None:
@@ -324,8 +328,8 @@ class CredentialsStore:
         return read is None or now != read.stamp
 
     def _redo_on_orphan(
-        self, target: Path, read: _Read, stamp: tuple[int, int, int, int],
-        change: Callable[[IniDocument], object], mode: int,
+        self, target: Path, read: _Read, read_names: frozenset[str],
+        stamp: tuple[int, int, int, int], change: Callable[[IniDocument], object], mode: int,
     ) -> None:
         """A writer that takes no lock may have written into the inode we just replaced (it
         opened the path before our replace). Its change is then gone from the path: redo
@@ -334,7 +338,8 @@ class CredentialsStore:
             # Not ctime: the replace itself changes the old inode's link count and ctime.
             if _stamp(os.fstat(read.fd))[:3] == read.stamp[:3]:
                 return
-            data, info = _settled_read(read.fd, self._last_names)
+            # Judged against the version we read, not ours: the orphan lacks our edit.
+            data, info = _settled_read(read.fd, read_names)
             try:
                 document = IniDocument.parse_bytes(data, str(self.path))
             except CredentialsFileError:
