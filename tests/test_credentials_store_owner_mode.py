@@ -1,0 +1,79 @@
+"""Owner and mode: another user's file and a read-only file are refused, not replaced; a
+new folder is 0700 whatever the umask; a readable file becomes 0600 with a session."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tui.engine.credentials_store import CredentialsStore, SessionCredentials
+from tui.engine.errors import CredentialsFileError
+from tui.engine.secret import Secret
+
+SEED = b"# by hand\n[long-term]\naws_access_key_id = AKIALONGTERM\naws_secret_access_key = s\n"
+
+
+def _session() -> SessionCredentials:
+    return SessionCredentials(
+        access_key_id="ASIAOWNERMODE", secret_access_key=Secret("sec"),
+        session_token=Secret("tok"), expiration=datetime.now(UTC) + timedelta(hours=1),
+    )
+
+
+def _seed(sandbox_home, mode: int):
+    sandbox_home.aws_dir.mkdir(mode=0o700)
+    path = sandbox_home.credentials
+    path.write_bytes(SEED)
+    os.chmod(path, mode)
+    return path
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown to another uid needs root")
+def test_a_file_of_another_user_is_refused_naming_the_owner(sandbox_home):
+    path = _seed(sandbox_home, 0o600)
+    os.chown(path, 12345, 12345)
+    with pytest.raises(CredentialsFileError) as raised:
+        CredentialsStore(path).write_session("work-mfa", _session())
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "belongs to 12345" in message and "chown" in message
+    assert path.read_bytes() == SEED
+    assert os.stat(path).st_uid == 12345
+
+
+def test_a_read_only_file_is_refused_not_replaced(sandbox_home):
+    path = _seed(sandbox_home, 0o400)
+    inode = os.stat(path).st_ino
+    with pytest.raises(CredentialsFileError, match="read-only"):
+        CredentialsStore(path).write_session("work-mfa", _session())
+    assert os.stat(path).st_ino == inode
+    assert path.read_bytes() == SEED
+
+
+def test_a_new_folder_is_0700_under_umask_000(sandbox_home):
+    code = (
+        "import os, sys\n"
+        "os.umask(0)\n"
+        "from tui.engine.credentials_store import CredentialsStore\n"
+        "CredentialsStore(sys.argv[1]).set_section('x', {'region': 'us-east-1'})\n"
+    )
+    path = sandbox_home.aws_dir / "credentials"
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(os.stat(sandbox_home.aws_dir).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_readable_file_becomes_0600_with_a_notice_when_a_session_is_written(sandbox_home):
+    path = _seed(sandbox_home, 0o644)
+    notices: list[str] = []
+    CredentialsStore(path, notice=notices.append).write_session("work-mfa", _session())
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert len(notices) == 1 and "0644" in notices[0] and "0600" in notices[0]
+    assert path.read_bytes().startswith(SEED)
