@@ -10,14 +10,19 @@ This module imports neither textual nor boto3 at start-up (a test checks it): `s
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui import __version__
 from tui.engine.errors import EXIT_CODES, AwsMfaError
+
+if TYPE_CHECKING:
+    # Imported where a parser is built: `status --short` (tmux, every few seconds) skips
+    # argparse, whose help formatter pulls in shutil and gettext's locale look-ups.
+    import argparse
 
 
 def default_credentials_file() -> str:
@@ -46,6 +51,8 @@ def _exit_codes_epilog() -> str:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (with `only`) one that builds just that command's options."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="aws-mfa-tui",
         description=(
@@ -126,6 +133,8 @@ def _env(p: argparse.ArgumentParser) -> None:
 
 
 def _exec(p: argparse.ArgumentParser) -> None:
+    import argparse
+
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
@@ -195,6 +204,37 @@ def command_in(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _plain_status(argv: Sequence[str]):  # -> types.SimpleNamespace | None
+    """`[--credentials-file P] [--config-file P] [--settings P] status [--short | --json]`,
+    spelled out in full, as argparse would read it; None for anything else (abbreviations,
+    `=` forms, repeats, `--help`, errors), which goes through argparse."""
+    values: dict[str, str] = {}
+    at = 0
+    while at < len(argv) and argv[at] in _GLOBAL_OPTIONS_WITH_VALUE:
+        option = argv[at]
+        if option in values or at + 1 >= len(argv) or argv[at + 1].startswith("-"):
+            return None
+        values[option] = argv[at + 1]
+        at += 2
+    rest = argv[at:]
+    if not rest or rest[0] != "status" or len(rest) > 2:
+        return None
+    flag = rest[1] if len(rest) == 2 else None
+    if flag not in (None, "--short", "--json"):
+        return None
+    import types
+
+    return types.SimpleNamespace(
+        credentials_file=values.get("--credentials-file"),
+        config_file=values.get("--config-file"),
+        settings=values.get("--settings"),
+        demo=False,
+        command="status",
+        json=flag == "--json",
+        short=flag == "--short",
+    )
+
+
 def resolve_paths(args: argparse.Namespace) -> argparse.Namespace:
     args.credentials_file = args.credentials_file or default_credentials_file()
     args.config_file = args.config_file or default_config_file()
@@ -204,8 +244,11 @@ def resolve_paths(args: argparse.Namespace) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(only=command_in(argv))
-    args = resolve_paths(parser.parse_args(argv))
+    fast = _plain_status(argv)
+    if fast is None:
+        args = resolve_paths(build_parser(only=command_in(argv)).parse_args(argv))
+    else:
+        args = resolve_paths(fast)  # type: ignore[arg-type]
     demo = None
     try:
         if args.demo:

@@ -22,7 +22,6 @@ import errno
 import os
 import re
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -103,14 +102,24 @@ def parse_expiration(value: str | None) -> datetime | None:
 # instances on one path meet in one thread. thread_local=True gives each thread its own fd,
 # so threads of one process exclude each other as processes do.
 _LOCKS: dict[tuple[str, float], object] = {}
-_LOCKS_GUARD = threading.Lock()
+_GUARD: dict[str, object] = {}  # its threading.Lock, made by the first writer (not `status`)
+
+
+def _locks_guard():  # -> threading.Lock
+    guard = _GUARD.get("locks")
+    if guard is None:
+        import threading
+
+        # setdefault is atomic: threads racing here all get the one lock that was stored.
+        guard = _GUARD.setdefault("locks", threading.Lock())
+    return guard
 
 
 def _file_lock(path: Path, timeout: float):  # -> filelock.FileLock
     import filelock
 
     key = (str(path), timeout)
-    with _LOCKS_GUARD:
+    with _locks_guard():
         lock = _LOCKS.get(key)
         if lock is None:
             lock = filelock.FileLock(
