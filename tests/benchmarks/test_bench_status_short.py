@@ -101,18 +101,7 @@ def test_status_short_against_configparser_and_at_1000(benchmark, tmp_path, sand
 
 @pytest.mark.benchmark(group="status")
 def test_status_short_whole_process(benchmark, sandbox_home):
-    sandbox_home.aws_dir.mkdir()
-    expires = (datetime.now(UTC) + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    credentials, config = [], []
-    for i in range(20):
-        credentials.append(f"# account {i}\n[p{i}]\naws_access_key_id = AKIA{i:016d}\n"
-                           f"aws_secret_access_key = {'s' * 40}\n\n[p{i}-mfa]\n"
-                           f"aws_access_key_id = ASIA{i:016d}\naws_secret_access_key = x\n"
-                           f"aws_session_token = {'t' * 300}\nexpiration = {expires}\n")
-        config.append(f"[profile r{i}]\nrole_arn = arn:aws:iam::1:role/R{i}\n"
-                      f"source_profile = p{i}-mfa\n")
-    sandbox_home.credentials.write_text("\n".join(credentials))
-    sandbox_home.config.write_text("\n".join(config))
+    _write_files(sandbox_home.home, 20)
     argv = [*_command(), "status", "--short"]
     # As users run it: with bytecode caches (pip byte-compiles boto3 at install; our
     # editable checkout gets its caches on the warm-up run).
