@@ -380,7 +380,10 @@ def _translated(
             return AwsUnavailableError(
                 f"AWS answered {action} with a server error ({code or status}): retry shortly"
             )
-        return AwsMfaError(f"{action} failed: {code}: {redactor.aws_text(message)}")
+        detail = f"{code}: {redactor.aws_text(message)}" if code else f"HTTP {status}"
+        if 400 <= status < 500:
+            return AwsAuthError(f"AWS refused {action}: {detail}")
+        return AwsMfaError(f"{action} failed: {detail}")
     if isinstance(exc, bx.ParamValidationError):
         # Its message echoes the bad value, which may be a token code or a secret.
         return UsageError(f"invalid parameters for {action}")
