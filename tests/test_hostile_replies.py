@@ -27,19 +27,14 @@ from tests.hostile_sts import (
     in_hours,
 )
 from tests.test_app_harness import SIZE, clock, make_service, settle, table_rows  # noqa: F401
+from tests.test_cli_sessions import fresh_code_memory  # noqa: F401 (fixture)
 from tui.cli import main
-from tui.engine.mfa_code import USED_CODES
 
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
 LONG_TERM = ("[work]\naws_access_key_id = AKIAEXAMPLELONGTERM1\n"
              "aws_secret_access_key = longTermSecretExample000000000000000000X\n")
 CODE = "246813"
 UNUSABLE = "AWS sent a reply that can't be used"
-
-
-@pytest.fixture(autouse=True)
-def fresh_code_memory():
-    USED_CODES._seen.clear()
 
 
 @pytest.fixture

@@ -9,23 +9,11 @@ import os
 import pytest
 from botocore.configloader import raw_config_parse
 
+from tests.test_cli_sessions import fresh_code_memory, run  # noqa: F401 (fixture)
 from tests.test_cli_use import cli, work  # noqa: F401 (fixture)
-from tui.cli import main
-from tui.engine.mfa_code import USED_CODES
 from tui.engine.redaction import Redactor
 
 CODE = "246813"
-
-
-@pytest.fixture(autouse=True)
-def fresh_code_memory():
-    USED_CODES._seen.clear()
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ------------------------------------------------------------------ the redactor
