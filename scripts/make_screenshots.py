@@ -71,7 +71,9 @@ async def help_screen(pilot: Pilot) -> None:
 
 SHOTS: dict[str, tuple[Steps, tuple[int, int]]] = {
     "main": (main_screen, SIZE),
+    "main-60x20": (main_screen, (60, 20)),
     "main-80x24": (main_screen, (80, 24)),
+    "main-200x60": (main_screen, (200, 60)),
     "main-light-with-log": (main_screen_light, SIZE),
     "mfa-code": (mfa_modal, SIZE),
     "details": (details, SIZE),

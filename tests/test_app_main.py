@@ -69,7 +69,7 @@ async def test_rows_states_and_countdown(sandbox_home, clock, bells):
         assert rows["prod"]["profile"] == "└ prod" and rows["prod"]["target"] == "prod-session"
         assert rows["staging"]["state"] == "needs code"
         assert rows["staging"]["left"] == "0:03:00"
-        assert rows["old"]["left"] == "-0:20:00"
+        assert rows["old"]["state"] == "expired" and rows["old"]["left"] == "20m ago"
         assert rows["new"]["state"] == "no session" and rows["new"]["left"] == "—"
         assert "█" in rows["work"]["bar"]
         # staging entered its lead time while we watched: the bell rang once, title says so
@@ -104,7 +104,8 @@ async def test_fresh_to_expiring_rings_once_and_marks_needs_code(sandbox_home, c
         clock.advance(hours=3)
         app._tick()
         await pilot.pause()
-        assert table_rows(app)["work"]["left"].startswith("-2:")
+        assert table_rows(app)["work"]["state"] == "expired"
+        assert table_rows(app)["work"]["left"] == "2h ago"
         assert len(bells) == 1  # same session, no second alarm
 
 
@@ -141,10 +142,37 @@ async def test_outside_edit_reloads_the_table(sandbox_home, clock):
         write_identities(sandbox_home, "extra")
         stat = os.stat(sandbox_home.credentials)
         os.utime(sandbox_home.credentials, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-        app._tick()
+        app.main_screen.watcher.check()  # what its thread does every second
         await settle(app, pilot)
         assert "extra" in table_rows(app)
         assert any("changed" in line for line in app.main_screen.log_panel.lines_written)
+
+
+async def test_the_tick_never_stats_the_files(sandbox_home, clock, monkeypatch):
+    """File polling is a background watcher's job: the UI thread's tick makes no stat."""
+    import threading
+
+    service, _ = seeded(sandbox_home, clock)
+    app = AwsMfaApp(service)
+    watched = {str(sandbox_home.credentials), str(sandbox_home.config),
+               str(sandbox_home.settings)}
+    on_ui_thread: list[str] = []
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if str(path) in watched and threading.current_thread() is threading.main_thread():
+            on_ui_thread.append(str(path))
+        return real_stat(path, *args, **kwargs)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(os, "stat", stat)
+        for _ in range(3):
+            clock.advance(seconds=1)
+            app._tick()
+        await pilot.pause()
+        monkeypatch.setattr(os, "stat", real_stat)
+    assert on_ui_thread == []
 
 
 async def test_chained_role_refreshes_by_itself_in_lead_time(sandbox_home, clock, aws, bells):
@@ -213,19 +241,6 @@ async def test_palette_has_profile_commands_and_no_screenshot(sandbox_home, cloc
         found = [hit.text async for hit in provider.discover()]
         assert "Refresh work" in found and "Rotate key of work" in found
         assert "Details of prod" in found
-
-
-async def test_rotation_key_without_rotation_screen_says_so(sandbox_home, clock, monkeypatch):
-    service, _ = seeded(sandbox_home, clock)
-    monkeypatch.setitem(sys.modules, "tui.app.screens.rotation", None)
-    app = AwsMfaApp(service)
-    notes: list[str] = []
-    monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append(message))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("K")
-        assert notes and "rotation" in notes[-1].lower()
-        assert isinstance(app.screen, MainScreen)
 
 
 async def test_rotation_key_opens_rotation_screen(sandbox_home, clock, monkeypatch):
@@ -297,13 +312,13 @@ async def test_unreadable_file_keeps_the_table_and_says_why(sandbox_home, clock)
         sandbox_home.credentials.write_text(good + "\n[work]\naws_access_key_id = dup\n")
         stat = os.stat(sandbox_home.credentials)
         os.utime(sandbox_home.credentials, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-        app._tick()
+        app.main_screen.watcher.check()
         await settle(app, pilot)
         assert "work" in table_rows(app)
         log = app.main_screen.log_panel.lines_written
         assert any("work" in line and "Traceback" not in line for line in log[1:])
         sandbox_home.credentials.write_text(good)
         os.utime(sandbox_home.credentials, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2 * 10**9))
-        app._tick()
+        app.main_screen.watcher.check()
         await settle(app, pilot)
         assert len(table_rows(app)) == 5

@@ -145,33 +145,88 @@ async def test_rotation_screen_shows_a_failed_step_and_the_key_to_act_on(aws, ma
         assert carol.access_key_id in text_of(app, "#outcome")
 
 
-async def test_rotation_screen_refreshes_the_stale_session_with_the_next_code(aws, make_user,
-                                                                             sandbox_home):
+async def test_rotation_screen_signs_with_the_valid_mfa_session_and_asks_one_code(
+        aws, make_user, sandbox_home):
+    """Issue 12: with an MFA session still valid, rotating needs no code; refreshing the
+    stale session afterwards needs exactly one, and then f is no longer offered."""
     make_user("alice", mfa=True)
     service = service_for(sandbox_home)
     service.refresh("alice", FixedCode(Secret("111111")))
+    session_key = raw_config_parse(str(sandbox_home.credentials))["alice-mfa"][
+        "aws_access_key_id"]
+    codes_before = len(aws.injector.calls("GetSessionToken"))
     app = Host(service, "alice", rotation_factory=no_wait_rotation)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press(*"123456")
-        await settle(app, pilot)
+        screen = app.screen
+        assert screen.stage == "ready"  # no code asked for
+        assert "alice-mfa" in text_of(app, "#plan")
         await pilot.press("r")
         await settle(app, pilot)
-        screen = app.screen
         assert screen.stage == "done"
+        assert len(aws.injector.calls("GetSessionToken")) == codes_before
+        for action in ("ListAccessKeys", "CreateAccessKey", "DeleteAccessKey"):
+            assert {c.access_key_id for c in aws.injector.calls(action)} - {
+                "AKIAADMINEXAMPLE0000"} == {session_key}, action
         assert "press f to refresh" in text_of(app, "#outcome")
         assert service.status()[0].entry.state.needs_refresh
         await pilot.press("f")
-        await pilot.pause()
-        await pilot.press(*"123456")  # the rotation's code: refused, it was used
         await settle(app, pilot)
-        assert "already used" in text_of(app, "#status")
-        await pilot.press(*"654321")
+        await pilot.press(*"123456")
         await settle(app, pilot)
         assert "refreshed" in text_of(app, "#status")
         assert not service.status()[0].entry.state.needs_refresh
         new = raw_config_parse(str(sandbox_home.credentials))["alice"]["aws_access_key_id"]
         assert aws.injector.calls("GetSessionToken")[-1].access_key_id == new
+        assert len(aws.injector.calls("GetSessionToken")) == codes_before + 1
+        assert "press f" not in text_of(app, "#outcome")
+        assert screen.check_action("refresh_session", ()) is False
+
+
+async def test_keep_old_inactive_from_the_screen(aws, make_user, sandbox_home):
+    carol = make_user("carol", mfa=False)
+    app = Host(service_for(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.plan.keep_old_inactive
+        assert "leave it inactive" in text_of(app, "#plan")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert screen.stage == "done", text_of(app, "#outcome")
+        assert "is inactive" in text_of(app, "#outcome")
+    listed = make_user.iam.list_access_keys(UserName="carol")["AccessKeyMetadata"]
+    assert {k["AccessKeyId"]: k["Status"] for k in listed}[carol.access_key_id] == "Inactive"
+
+
+async def test_screen_finishes_a_rotation_cut_off_before_its_verify(aws, make_user,
+                                                                    sandbox_home):
+    """A rotation killed after writing the new key: the TUI opens the rotation screen at
+    start, which finishes it."""
+    import os
+    import subprocess
+    import sys
+
+    from tui.engine.rotation_journal import KILL_HOOK
+
+    carol = make_user("carol", mfa=False)
+    env = dict(os.environ, **{KILL_HOOK: "verify:running"})
+    killed = subprocess.run([sys.executable, "-m", "tui", "rotate", "carol", "--yes"],
+                            env=env, capture_output=True, timeout=120)
+    assert killed.returncode < 0
+    from tui.app.app import AwsMfaApp
+
+    app = AwsMfaApp(service_for(sandbox_home))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert isinstance(app.screen, RotationScreen) and app.screen.stage == "done"
+        assert "was cut off; it was finished" in text_of(app, "#outcome")
+    listed = make_user.iam.list_access_keys(UserName="carol")["AccessKeyMetadata"]
+    in_file = raw_config_parse(str(sandbox_home.credentials))["carol"]["aws_access_key_id"]
+    assert [k["AccessKeyId"] for k in listed] == [in_file] != [carol.access_key_id]
 
 
 async def test_q_does_not_quit_while_steps_run(aws, make_user, sandbox_home):

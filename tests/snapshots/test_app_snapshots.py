@@ -115,6 +115,16 @@ def test_main_screen_80_columns(snap_compare, app):
     assert snap_compare(app, terminal_size=(80, 24), run_before=_ready("j", "space"))
 
 
+def test_main_screen_60x20(snap_compare, app):
+    """Name, state and time left stay; account, bar, then session profile go."""
+    assert snap_compare(app, terminal_size=(60, 20), run_before=_ready())
+
+
+def test_main_screen_200x60(snap_compare, app):
+    """The room goes to a wider bar."""
+    assert snap_compare(app, terminal_size=(200, 60), run_before=_ready())
+
+
 def test_mfa_code_modal(snap_compare, app):
     _check(snap_compare, app, "j", "j", "r", "1", "2")
 

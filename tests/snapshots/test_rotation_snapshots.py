@@ -80,6 +80,12 @@ class ScriptedRotation:
     def code_request(self):
         return self.request
 
+    def use_valid_session(self):
+        return False
+
+    def unfinished(self):
+        return None
+
     def authenticate(self, source):
         return SIGNED
 
@@ -166,15 +172,15 @@ def test_steps_running(snap_compare, sandbox_home):
         hold.set()
 
 
+async def _rotated(pilot) -> None:
+    await _settle(pilot)
+    await pilot.press("r")
+    await _settle(pilot)
+
+
 def test_done_offers_a_session_refresh(snap_compare, sandbox_home):
     app = host(sandbox_home, ScriptedRotation(events=DONE_EVENTS))
-
-    async def before(pilot):
-        await _settle(pilot)
-        await pilot.press("r")
-        await _settle(pilot)
-
-    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_rotated)
 
 
 def test_failed_delete_names_the_key(snap_compare, sandbox_home):
@@ -193,3 +199,14 @@ def test_failed_delete_names_the_key(snap_compare, sandbox_home):
         await _settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_plan_fits_80_columns(snap_compare, sandbox_home):
+    """Issue 12: the key table (all five columns) and the buttons fit 80 columns."""
+    app = host(sandbox_home, ScriptedRotation(plan=plan_for((OLD_KEY, OTHER_KEY))))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
+
+
+def test_done_at_80_columns(snap_compare, sandbox_home):
+    app = host(sandbox_home, ScriptedRotation(events=DONE_EVENTS))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_rotated)

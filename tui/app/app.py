@@ -8,11 +8,13 @@ from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from tui.app import desktop_notice, session_jobs
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.sessions import SessionService
@@ -73,8 +75,11 @@ class AwsMfaApp(App[int]):
         await super().action_quit()
 
     def _rotation_running(self) -> bool:
-        return any(getattr(screen, "stage", None) == "running"
-                   for screen in self.screen_stack)
+        """A rotation's steps are running: its `execute` worker (group "rotation") is.
+        Asked of the worker registry, never of a screen's state."""
+        return any(worker.group == "rotation" and worker.name == "execute"
+                   and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                   for worker in self.workers)
 
     @property
     def main_screen(self) -> MainScreen:
@@ -85,6 +90,19 @@ class AwsMfaApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_interval(1, self._tick, name="countdown")
+        self.theme_changed_signal.subscribe(self, self._theme_picked)
+
+    def _theme_picked(self, _theme: object) -> None:
+        """A theme chosen anywhere (the palette's "Change theme" too) is saved."""
+        if self.theme != self.service.current_settings.theme:
+            self._save_theme(self.theme)
+
+    @work(thread=True, exclusive=True, group="save-theme", exit_on_error=False)
+    def _save_theme(self, theme: str) -> None:
+        saved = session_jobs.save_settings(self.service, {"theme": theme})
+        if saved.error:
+            self.call_from_thread(self.notify, f"the theme wasn't saved: {saved.error}",
+                                  severity="error", markup=False)
 
     def _tick(self) -> None:
         """The one timer: every screen that shows time reads the same clock."""
@@ -93,6 +111,26 @@ class AwsMfaApp(App[int]):
             tick = getattr(screen, "clock_tick", None)
             if tick is not None:
                 tick(now)
+
+    def code_needed(self, name: str, text: str) -> None:
+        """A session needs a typed code: the bell, a desktop notification, or both, as
+        the `code_alert` setting says."""
+        how = self.service.current_settings.code_alert
+        if how in ("bell", "both"):
+            self.bell()
+        if how in ("desktop", "both"):
+            self._desktop_notice(f"{name} needs an MFA code", text)
+
+    @work(thread=True, group="desktop-notice", exit_on_error=False)
+    def _desktop_notice(self, title: str, body: str) -> None:
+        """notify-send when there is one, else the terminal's OSC 777 / OSC 9."""
+        env = desktop_notice.environment()
+        argv = desktop_notice.notify_send_argv(title, body, env)
+        if argv is not None and desktop_notice.send(argv):
+            return
+        if not self.is_headless and self._driver is not None:
+            sequence = desktop_notice.terminal_escape(title, body, env)
+            self.call_from_thread(self._driver.write, sequence)
 
     def set_terminal_title(self, text: str) -> None:
         """The terminal's (and tmux's) window title, via the OSC 2 escape."""
@@ -132,7 +170,8 @@ class AwsMfaApp(App[int]):
         worker = event.worker
         error = worker.error
         line = f"{type(error).__name__}: {' '.join(str(error).split())}"[:200]
-        self.notify(f"unexpected error ({worker.name}): {line}", severity="error", timeout=10)
+        self.notify(f"unexpected error ({worker.name}): {line}", severity="error", timeout=10,
+                    markup=False)
         try:
             self.main_screen.worker_failed(worker)
         except LookupError:

@@ -1,4 +1,7 @@
-"""Per-profile commands for the command palette (ctrl+p): refresh X, rotate X, details X."""
+"""Per-profile commands for the command palette (ctrl+p): refresh X, rotate X, details X.
+
+Titles and help lines name profiles from the files, so they are built as `Content`
+(plain text), never parsed as markup: `[work-mfa]` shows as typed."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 if TYPE_CHECKING:
     from tui.app.screens.main import MainScreen
@@ -39,11 +43,15 @@ class ProfileCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Content(title), callback, text=title, help=Content(help_text))  # type: ignore[arg-type]
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self._commands():
-            score = matcher.match(title)
+            score, offsets = matcher.fuzzy_search.match(matcher.query, title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                shown = Content(title)
+                for offset in offsets:
+                    if not title[offset].isspace():
+                        shown = shown.stylize(matcher.match_style, offset, offset + 1)
+                yield Hit(score, shown, callback, text=title, help=Content(help_text))  # type: ignore[arg-type]

@@ -7,14 +7,20 @@ those lines free of secrets). Codes travel as `Secret`, never as plain strings.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from textual.message import Message
 
 from tui.engine.errors import AwsMfaError, MfaCodeError
-from tui.engine.mfa_code import FixedCode, MfaCodeSource, choose_code_source
+from tui.engine.mfa_code import (
+    CodeRequest,
+    CommandCode,
+    FixedCode,
+    MfaCodeSource,
+    choose_code_source,
+)
 from tui.engine.secret import Secret
 from tui.engine.sessions import IdentityDetails, RefreshResult, SessionService, StatusRow
 from tui.engine.sessions import no_code_needed as chained_code_source
@@ -39,6 +45,31 @@ class RefreshFinished(Message):
     #: AWS refused the code (or it was used already): the code modal stays open.
     bad_code: bool = False
     with_code: bool = False
+
+
+@dataclass
+class CommandWaiting(Message):
+    """A refresh started (`waiting`) or stopped waiting for its mfa_command's code."""
+
+    name: str
+    waiting: bool
+    #: The command's program, to say what we wait for (never its arguments: a name only).
+    program: str = ""
+
+
+class WatchedCommand(MfaCodeSource):
+    """An mfa_command whose start and end are told (a YubiKey may wait for a touch)."""
+
+    def __init__(self, inner: CommandCode, told: Callable[[bool], None]) -> None:
+        self.inner = inner
+        self.told = told
+
+    def get_code(self, request: CodeRequest) -> Secret | None:
+        self.told(True)
+        try:
+            return self.inner.get_code(request)
+        finally:
+            self.told(False)
 
 
 @dataclass
@@ -68,17 +99,6 @@ class SettingsSaved(Message):
     key: str | None = None
 
 
-def files_stamp(service: SessionService) -> tuple[float, float, float]:
-    """Modification times of the credentials, config and settings files (0 if absent)."""
-    stamps = []
-    for path in (service.paths.credentials, service.paths.config, service.paths.settings):
-        try:
-            stamps.append(os.stat(path).st_mtime)
-        except OSError:
-            stamps.append(0.0)
-    return stamps[0], stamps[1], stamps[2]
-
-
 def load_status(service: SessionService) -> StatusLoaded:
     try:
         return StatusLoaded(rows=service.status())
@@ -86,19 +106,24 @@ def load_status(service: SessionService) -> StatusLoaded:
         return StatusLoaded(rows=[], error=str(exc))
 
 
-def code_source_for(service: SessionService, row: StatusRow) -> MfaCodeSource:
+def code_source_for(service: SessionService, row: StatusRow,
+                    told: Callable[[bool], None] | None = None) -> MfaCodeSource:
     """How a refresh without a person gets its code: chained roles need none, a
-    configured mfa_command gives one."""
+    configured mfa_command gives one (and `told` hears when it starts and ends)."""
     if row.code_mode == "chained":
         return chained_code_source()
-    return choose_code_source(None, row.mfa_command, interactive=False)
+    source = choose_code_source(None, row.mfa_command, interactive=False)
+    if told is not None and isinstance(source, CommandCode):
+        return WatchedCommand(source, told)
+    return source
 
 
-def refresh(service: SessionService, row: StatusRow, code: Secret | None = None
-            ) -> RefreshFinished:
+def refresh(service: SessionService, row: StatusRow, code: Secret | None = None,
+            told: Callable[[bool], None] | None = None) -> RefreshFinished:
     """Refresh a row: with the code a person typed, or on its own (chained / command)."""
     try:
-        source = FixedCode(code, origin="the TUI") if code else code_source_for(service, row)
+        source = (FixedCode(code, origin="the TUI") if code
+                  else code_source_for(service, row, told))
         if row.kind == "role":
             result = service.assume(row.name, source, force=True)
         else:

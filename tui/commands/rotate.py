@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from tui.commands.context import data, notice, service_from
+from tui.engine.access_keys import key_rows
 from tui.engine.errors import AwsMfaError, RotationError, UsageError
 from tui.engine.mfa_code import choose_code_source
 from tui.engine.rotation import (
@@ -24,10 +25,7 @@ from tui.engine.rotation import (
     RotationStep,
     StepEvent,
     StepOutcome,
-    describe_age,
-    is_key_old,
 )
-from tui.engine.secret import mask_key_id
 
 _MARKS = {
     StepOutcome.DONE: "ok",
@@ -50,26 +48,13 @@ def _ask(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _date(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d") if moment else "-"
-
-
 def show_plan(plan: RotationPlan, now: datetime) -> None:
     notice(f"access keys of {plan.arn}:")
-    for key in plan.keys:
-        notes = []
-        if key.access_key_id == plan.old_key_id:
-            notes.append(f"profile {plan.profile}")
-        if is_key_old(key.created, now):
-            notes.append("older than 90 days")
-        used = _date(key.last_used)
-        if key.last_used and key.last_used_service:
-            used += f" ({key.last_used_service})"
+    for row in key_rows(plan.keys, plan.profile, plan.old_key_id, now):
+        notes = [n for n in (row.note, "older than 90 days" if row.old else "") if n]
         note = f"  <- {', '.join(notes)}" if notes else ""
-        notice(
-            f"  {mask_key_id(key.access_key_id)}  {key.status:<8}  created {_date(key.created)}"
-            f" ({describe_age(key.created, now)})  last used {used}{note}"
-        )
+        notice(f"  {row.masked}  {row.status:<8}  created {row.created} ({row.age})  "
+               f"last used {row.last_used}{note}")
     if plan.blocked:
         return
     notice(f"plan (IAM calls signed with {plan.signed_with}):")
@@ -98,6 +83,19 @@ def run(args: argparse.Namespace) -> int:
     identity = service.catalog().identity(args.profile)
     rotation = KeyRotation(service, identity.name, serial=args.serial_number)
     rotation.authenticate(choose_code_source(args.token_code, identity.mfa_command))
+    if rotation.unfinished() is not None:
+        # A rotation of this profile was cut off (killed, power loss): finish it first.
+        with _held_interrupts():
+            recovered = rotation.finish_unfinished(on_step=_print_step)
+        assert recovered is not None
+        notice(recovered.summary())
+        if not recovered.rolled_back:
+            data(f"rotated {recovered.profile}: key {recovered.key_id} (finished the "
+                 "rotation that was cut off)")
+            if recovered.stale_sessions:
+                _offer_refresh(service, identity.name, recovered.stale_sessions,
+                               ask=interactive and not args.yes)
+            return 0
     plan = rotation.plan(delete_inactive=args.delete_inactive,
                          keep_old_inactive=args.keep_old_inactive)
     show_plan(plan, service.clock())

@@ -51,6 +51,9 @@ SESSION_KEYS = (
     "aws_security_token",
     "expiration",
 )
+#: Marks a session made from a key that was rotated away (botocore ignores unknown keys).
+STALE_KEY = "stale"
+STALE_KEY_ROTATED = "key-rotated"
 
 
 class SessionCredentials(NamedTuple):
@@ -241,7 +244,7 @@ class CredentialsStore:
 
     def write_session(self, name: str, credentials: SessionCredentials) -> None:
         """Write a session profile: keys, both token keys, and its expiration."""
-        self.set_section(name, credentials.as_section())
+        self.set_section(name, credentials.as_section(), remove=(STALE_KEY,))
 
     def remove_section(self, name: str) -> bool:
         return self.edit(lambda doc: doc.remove_section(name))
@@ -320,6 +323,68 @@ class CredentialsStore:
                 ) from None
             raise
         _fsync_directory(directory)
+
+
+    # ------------------------------------------------------------------ rotation verbs
+    def sections_with_key(self, key_id: str) -> list[str]:
+        """Sections holding long-term keys (no session token) whose key id is `key_id`."""
+        return _long_term_sections(self.read(), key_id)
+
+    def replace_key(self, old_id: str, new_id: str, new_secret: Secret,
+                    required: str) -> dict[str, Secret]:
+        """Put the new key id and secret wherever the old key id is (one locked, atomic
+        edit). Returns {section: its previous secret}. Raises CredentialsFileError, writing
+        nothing, when section `required` no longer holds the old key."""
+        def replace(document: IniDocument) -> dict[str, Secret]:
+            names = _long_term_sections(document, old_id)
+            if required not in names:
+                raise CredentialsFileError(
+                    f"[{required}] no longer holds key {old_id}: another program changed it"
+                )
+            previous = {}
+            for name in names:
+                previous[name] = Secret(
+                    document.get_section(name).get("aws_secret_access_key", ""))
+                document.set_values(name, {"aws_access_key_id": new_id,
+                                           "aws_secret_access_key": new_secret.reveal()})
+            return previous
+
+        return self.edit(replace)
+
+    def restore_keys(self, current_id: str, old_id: str,
+                     previous: Mapping[str, Secret]) -> list[str]:
+        """Undo `replace_key`: the old key id and each section's old secret, in the sections
+        of `previous` that still hold `current_id`."""
+        def restore(document: IniDocument) -> list[str]:
+            names = [n for n in _long_term_sections(document, current_id) if n in previous]
+            for name in names:
+                document.set_values(name, {"aws_access_key_id": old_id,
+                                           "aws_secret_access_key": previous[name].reveal()})
+            return names
+
+        return self.edit(restore)
+
+    def mark_stale(self, names: tuple[str, ...] | list[str],
+                   reason: str = STALE_KEY_ROTATED) -> tuple[str, ...]:
+        """Mark session sections stale (`stale = key-rotated`), keeping their expiration:
+        botocore ignores the key, our status layer reads it, and the next session written
+        into the section removes it. Sections without a session token are left alone."""
+        def mark(document: IniDocument) -> tuple[str, ...]:
+            done = []
+            for name in names:
+                values = document.get_section(name)
+                if values.get("aws_session_token") or values.get("aws_security_token"):
+                    document.set_values(name, {STALE_KEY: reason})
+                    done.append(name)
+            return tuple(done)
+
+        return self.edit(mark)
+
+def _long_term_sections(document: IniDocument, key_id: str) -> list[str]:
+    return [name for name, values in document.as_dict().items()
+            if values.get("aws_access_key_id") == key_id
+            and values.get("aws_secret_access_key")  # as profiles.is_long_term
+            and not values.get("aws_session_token") and not values.get("aws_security_token")]
 
 
 def _os_error(path: Path, exc: OSError) -> CredentialsFileError:

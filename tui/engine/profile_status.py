@@ -40,6 +40,8 @@ class StatusRow(NamedTuple):
     lifetime: float | None = None
     #: The identity's mfa_command, when its codes come from one.
     mfa_command: str | None = None
+    #: Why the session must be renewed whatever its expiry said (`key-rotated`), or None.
+    stale: str | None = None
 
     @property
     def state(self) -> SessionState:
@@ -74,6 +76,7 @@ def status_rows(
             code_mode="command" if identity.mfa_command else "code",
             blocked=identity.session.blocked, access_key_id=identity.access_key_id,
             lifetime=identity.duration, mfa_command=identity.mfa_command,
+            stale=identity.session.stale,
         ))
         for role in catalog.roles_of(identity.name):
             rows.append(_role_row(role, identity, schedule, now))
@@ -93,5 +96,5 @@ def _role_row(role: RoleProfile, identity: IdentityProfile, schedule: RefreshSch
         mfa_serial=role.mfa_serial or identity.mfa_serial,
         code_mode="chained" if chained else ("command" if identity.mfa_command else "code"),
         blocked=role.session.blocked, role_arn=role.role_arn, lifetime=lifetime,
-        mfa_command=identity.mfa_command,
+        mfa_command=identity.mfa_command, stale=role.session.stale,
     )

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from tui.engine.credentials_store import parse_expiration
+from tui.engine.credentials_store import STALE_KEY, parse_expiration
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
 from tui.engine.settings import MAX_DURATION, Settings
@@ -45,6 +45,9 @@ class SessionProfile(NamedTuple):
     present: bool = False
     #: Why we must not write here (e.g. it holds long-term keys), if anything.
     blocked: str | None = None
+    #: Why the session must be renewed whatever its expiration says (`stale = key-rotated`
+    #: after a key rotation), else None.
+    stale: str | None = None
 
 
 class IdentityProfile(NamedTuple):
@@ -168,12 +171,15 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
             f"`{name}` holds long-term keys; refusing to overwrite it with a session "
             "(set another target in settings)"
         )
+    stale = values.get(STALE_KEY) or None
     return SessionProfile(
         name=name,
         access_key_id=values.get("aws_access_key_id"),
-        expiration=parse_expiration(values.get("expiration")),
+        # A stale session counts as having no usable expiry: it needs a new code.
+        expiration=None if stale else parse_expiration(values.get("expiration")),
         present=True,
         blocked=blocked,
+        stale=stale,
     )
 
 

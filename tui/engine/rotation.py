@@ -20,8 +20,10 @@ something could not be undone. Key ids are not secret; the new secret only ever 
 a `Secret` and is written only into the credentials file.
 
 IAM calls are signed with an MFA session made for the rotation when the profile has an
-MFA device (MFA-guarded IAM policies need it), else with the long-term key. Each step is
-appended to `rotation.log` beside the settings file (masked key ids, never a secret).
+MFA device (MFA-guarded IAM policies need it; the profile's own MFA session while valid,
+else one made for the rotation), else with the long-term key. Before each step a line is
+fsynced to the journal (`rotation_journal`: key ids, never a secret), so a rotation cut off
+at any point is finished by the next one (`KeyRotation.finish_unfinished`).
 
 This module blocks: the TUI calls it from thread workers only.
 """
@@ -30,8 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,9 +39,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
-from tui.engine import aws_calls
+from tui.engine import aws_calls, iam_calls
+from tui.engine.access_keys import (  # re-exported: the key-age helpers lived here
+    KEY_MAX_AGE_DAYS,
+    describe_age,
+    is_key_old,
+    key_age,
+    old_keys,
+)
 from tui.engine.aws_calls import AccessKeyInfo, AwsKeys, CallerIdentity
-from tui.engine.credentials_store import CredentialsStore, format_expiration
+from tui.engine.credentials_store import CredentialsStore
 from tui.engine.errors import (
     AwsAuthError,
     AwsMfaError,
@@ -49,61 +56,26 @@ from tui.engine.errors import (
     RotationError,
     UsageError,
 )
-from tui.engine.ini_document import IniDocument
 from tui.engine.mfa_code import SKIP, CodeRequest, FixedCode, MfaCodeSource
-from tui.engine.profiles import IdentityProfile, is_long_term
+from tui.engine.profiles import IdentityProfile
+from tui.engine.rotation_journal import BEGIN, END, LOG_NAME, RotationJournal, Unfinished
 from tui.engine.secret import Secret, mask_key_id
 
-#: Keys older than this are flagged on the rotation screen and the main screen.
-KEY_MAX_AGE_DAYS = 90
+__all__ = [
+    "KEY_MAX_AGE_DAYS", "LOG_NAME", "KeyRotation", "RecoveryResult", "RotationPlan",
+    "RotationResult", "RotationStep", "StepEvent", "StepOutcome", "describe_age",
+    "is_key_old", "key_age", "old_keys", "unfinished_profiles",
+]
+
 #: How long a new key gets to start working before the rotation is undone.
 VERIFY_TIMEOUT = 60.0
 #: Lifetime of the MFA session made to sign the rotation's IAM calls: an hour, so a person
 #: who reads the plan slowly before confirming doesn't find the session gone.
 ROTATION_SESSION_SECONDS = 3600
-LOG_NAME = "rotation.log"
 
 
 #: How far AWS's clock may be from ours when telling a key we made from one made before.
 ORPHAN_CLOCK_MARGIN = timedelta(minutes=5)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
-# ---------------------------------------------------------------------- key age
-def key_age(created: datetime | None, now: datetime) -> timedelta | None:
-    """How old a key is (never negative), or None when IAM gave no date."""
-    if created is None:
-        return None
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=UTC)
-    return max(now - created, timedelta(0))
-
-
-def is_key_old(created: datetime | None, now: datetime,
-               max_age_days: int = KEY_MAX_AGE_DAYS) -> bool:
-    """True for a key created more than `max_age_days` ago (the main screen flags these)."""
-    age = key_age(created, now)
-    return age is not None and age > timedelta(days=max_age_days)
-
-
-def old_keys(keys: list[AccessKeyInfo] | tuple[AccessKeyInfo, ...], now: datetime,
-             max_age_days: int = KEY_MAX_AGE_DAYS) -> list[AccessKeyInfo]:
-    """The keys older than `max_age_days`, e.g. from `SessionService.identity_details()`."""
-    return [k for k in keys if is_key_old(k.created, now, max_age_days)]
-
-
-def describe_age(created: datetime | None, now: datetime) -> str:
-    age = key_age(created, now)
-    if age is None:
-        return "-"
-    if age < timedelta(days=1):
-        return "today"
-    return f"{age.days} day" + ("" if age.days == 1 else "s")
 
 
 # ---------------------------------------------------------------------- steps
@@ -116,6 +88,8 @@ class RotationStep(enum.Enum):
     DEACTIVATE = "deactivate the old key"
     DELETE = "delete the old key"
     MARK_STALE = "mark the MFA session stale"
+    #: Finishing a rotation that was cut off (see `KeyRotation.finish_unfinished`).
+    RECOVER = "finish the rotation that was cut off"
     # Undo steps, reported only when something failed.
     RESTORE = "put the old key back in the credentials file"
     REMOVE_NEW = "delete the new key"
@@ -216,46 +190,28 @@ class RotationResult:
     notes: tuple[str, ...] = ()
 
 
-# ---------------------------------------------------------------------- the log
-class RotationLog:
-    """Append-only JSON lines: time, profile, masked key ids, step, outcome. No secret."""
+@dataclass(frozen=True)
+class RecoveryResult:
+    """How a rotation that was cut off was finished."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    profile: str
+    #: The key the credentials file holds now, the one working key left in IAM.
+    key_id: str
+    #: True when the cut-off rotation was undone (the new key's secret never reached the
+    #: file, so the new key was deleted): a rotation can start again.
+    rolled_back: bool
+    #: What was done, one line each (masked key ids).
+    actions: tuple[str, ...]
+    stale_sessions: tuple[str, ...] = ()
 
-    def write(self, profile: str, step: str, outcome: str, old_key: str | None = None,
-              new_key: str | None = None, detail: str = "") -> None:
-        record = {
-            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "profile": profile,
-            "old_key": mask_key_id(old_key) if old_key else None,
-            "new_key": mask_key_id(new_key) if new_key else None,
-            "step": step,
-            "outcome": outcome,
-        }
-        if detail:
-            record["detail"] = detail
-        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        except OSError:
-            return  # the log must never stop (or undo) a rotation
-        try:
-            os.write(fd, line)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+    def summary(self) -> str:
+        what = "undone" if self.rolled_back else "finished"
+        done = "; ".join(self.actions) if self.actions else "nothing was left to do"
+        return (f"a key rotation of {self.profile} was cut off; it was {what}: {done}. "
+                f"[{self.profile}] holds {mask_key_id(self.key_id)}")
 
 
 # ---------------------------------------------------------------------- rotation
-def _keys_in(document: IniDocument, key_id: str) -> list[str]:
-    """Sections with long-term keys whose key id is `key_id`."""
-    return [name for name, values in document.as_dict().items()
-            if values.get("aws_access_key_id") == key_id and is_long_term(values)]
-
-
 @dataclass
 class KeyRotation:
     """Rotate the access key of one identity profile. See the module docstring."""
@@ -270,13 +226,14 @@ class KeyRotation:
     log_path: Path | None = None
     _session: AwsKeys | None = field(default=None, repr=False)
     _authenticated: bool = False
+    _session_is_new: bool = True
 
     def __post_init__(self) -> None:
         if self.store is None:
             self.store = self.service.store
         if self.log_path is None:
             self.log_path = Path(self.service.paths.settings).parent / LOG_NAME
-        self.log = RotationLog(self.log_path)
+        self.journal = RotationJournal(self.log_path)
 
     # ------------------------------------------------------------ who signs
     def _identity(self) -> IdentityProfile:
@@ -321,13 +278,27 @@ class KeyRotation:
                 self._session = AwsKeys.from_session(
                     f"{identity.name} (rotation MFA session)", credentials
                 )
+                self._session_is_new = True
         self._authenticated = True
         return self.signed_with
+
+    def use_valid_session(self) -> bool:
+        """Sign with the profile's own MFA session while it is valid, so no code is asked
+        for. False (nothing changed) when there is none."""
+        keys: AwsKeys = self.service.signing_keys(self.profile)
+        if keys.session_token is None:
+            return False
+        self._session = keys
+        self._session_is_new = False
+        self._authenticated = True
+        return True
 
     @property
     def signed_with(self) -> str:
         if self._session is not None:
             key = mask_key_id(self._session.access_key_id)
+            if not self._session_is_new:
+                return f"the MFA session [{self._session.profile}] ({key})"
             return f"a new MFA session ({key})"
         return "the profile's long-term key"
 
@@ -352,8 +323,7 @@ class KeyRotation:
                    keep_old_inactive: bool) -> RotationPlan:
         old = identity.access_key_id
         catalog = self.service.catalog()
-        document = self.store.read()  # type: ignore[union-attr]
-        sections = tuple(_keys_in(document, old))
+        sections = tuple(self.store.sections_with_key(old))  # type: ignore[union-attr]
         stale = tuple(
             i.session_profile for i in catalog.identities
             if i.access_key_id == old and i.session.present and not i.session.blocked
@@ -395,51 +365,67 @@ class KeyRotation:
         """Rotate. Raises RotationError (after undoing what it can) when a step fails."""
         return _Run(self, plan, on_step).execute()
 
+    # ------------------------------------------------------------ cut-off rotations
+    def unfinished(self) -> Unfinished | None:
+        """The journal's rotation of this profile that never ended, if any."""
+        pending = self.journal.unfinished(self.profile)
+        return pending[-1] if pending else None
 
-def _iam(keys: AwsKeys, retries: bool = True) -> Any:
-    return aws_calls.iam_client(keys, retries=retries)
+    def finish_unfinished(self, on_step: StepCallback | None = None
+                          ) -> RecoveryResult | None:
+        """Finish a rotation of this profile that was cut off (None when there is none).
+
+        - The file still holds the old key: the new key's secret never reached it, so the
+          new key (or any key made since the rotation began) is deleted.
+        - The file holds the new key: it is verified (unless the journal shows it already
+          was), then the old key is deactivated and deleted (or left inactive, as planned).
+        Raises RotationError, journal left open, when that can't be done now.
+        """
+        pending = self.unfinished()
+        if pending is None:
+            return None
+        if not self._authenticated:
+            self.authenticate(None)
+        return _Recovery(self, pending, on_step).execute()
 
 
-class _Run:
-    """One execution of a plan: the steps, their undo, and the report."""
+class _Steps:
+    """What a run and a recovery share: the journal, the report, the signers."""
 
-    def __init__(self, rotation: KeyRotation, plan: RotationPlan,
+    def __init__(self, rotation: KeyRotation, profile: str, old: str,
                  on_step: StepCallback | None) -> None:
         self.rotation = rotation
-        self.plan = plan
+        self.profile = profile
         self.on_step = on_step
         self.store: CredentialsStore = rotation.store  # type: ignore[assignment]
-        self.old = plan.old_key_id
+        self.old = old
         self.new: str | None = None
         self.new_secret: Secret | None = None
-        self.sections: tuple[str, ...] = ()
-        #: Each changed section's previous secret, to put back if the new key fails.
-        self.previous: dict[str, Secret] = {}
-        self.notes: list[str] = []
-        self.create_started = datetime.now(UTC)
+        self.user_name: str | None = None
 
-    # ------------------------------------------------------------ reporting
     def report(self, step: RotationStep, outcome: StepOutcome, detail: str = "") -> None:
-        self.rotation.log.write(self.plan.profile, step.name.lower(), outcome.value,
-                                self.old, self.new, detail)
+        self.rotation.journal.write(self.profile, step.name.lower(), outcome.value,
+                                    self.old, self.new, detail)
         if self.on_step is not None:
             try:
                 self.on_step(StepEvent(step, outcome, detail))
             except Exception:  # noqa: S110 - a display callback must not break a rotation
                 pass
 
+    def end(self, outcome: str, new: str | None = None) -> None:
+        self.rotation.journal.write(self.profile, END, outcome, self.old, new or self.new)
+
     def fail(self, step: RotationStep, exc: BaseException) -> str:
         reason = _reason(exc)
         self.report(step, StepOutcome.FAILED, _mask_ids(reason))
         return reason
 
-    # ------------------------------------------------------------ signers
     def before_verify(self) -> AwsKeys:
         return self.rotation._signer()
 
     def new_keys(self) -> AwsKeys:
         assert self.new is not None and self.new_secret is not None
-        return AwsKeys(self.new, self.new_secret, profile=f"{self.plan.profile} (new key)")
+        return AwsKeys(self.new, self.new_secret, profile=f"{self.profile} (new key)")
 
     def after_verify(self) -> list[AwsKeys]:
         """Credentials that should still work once the new key is verified, best first."""
@@ -449,34 +435,101 @@ class _Run:
         signers.append(self.new_keys())
         return signers
 
-    def _call(self, signers: list[AwsKeys], action: str, call: Callable[[Any], Any]) -> Any:
-        """Call IAM with the first signer that AWS accepts (a session may have lapsed)."""
-        last: AwsMfaError | None = None
-        for keys in signers:
-            try:
-                return call(_iam(keys))
-            except Exception as exc:
-                last = aws_calls.translate_error(exc, action, keys)
-                if not _signer_refused(exc):
-                    raise last from None
-        assert last is not None
-        raise last
-
-    def user(self) -> dict[str, str]:
-        return {"UserName": self.plan.user_name} if self.plan.user_name else {}
-
-    def list_key_dates(self, signers: list[AwsKeys]) -> dict[str, datetime | None]:
-        """{key id: creation time} as IAM says now."""
-        listed = self._call(signers, "iam:ListAccessKeys",
-                            lambda iam: iam.list_access_keys(**self.user()))
-        return {k["AccessKeyId"]: _aware(k.get("CreateDate"))
-                for k in listed["AccessKeyMetadata"]}
+    def key_states(self, signers: list[AwsKeys]) -> dict[str, tuple[str, datetime | None]]:
+        return iam_calls.first_accepted(
+            signers, lambda keys: iam_calls.key_states(keys, self.user_name))
 
     def list_keys(self, signers: list[AwsKeys]) -> dict[str, str]:
         """{key id: status} as IAM says now."""
-        listed = self._call(signers, "iam:ListAccessKeys",
-                            lambda iam: iam.list_access_keys(**self.user()))
-        return {k["AccessKeyId"]: k["Status"] for k in listed["AccessKeyMetadata"]}
+        return {k: status for k, (status, _) in self.key_states(signers).items()}
+
+    def delete_key(self, signers: list[AwsKeys], key_id: str) -> None:
+        iam_calls.first_accepted(
+            signers, lambda keys: iam_calls.delete_access_key(keys, key_id, self.user_name))
+
+    def deactivate_key(self, signers: list[AwsKeys], key_id: str) -> None:
+        iam_calls.first_accepted(
+            signers,
+            lambda keys: iam_calls.deactivate_access_key(keys, key_id, self.user_name))
+
+    def _region(self) -> str | None:
+        try:
+            return self.rotation._identity().region
+        except AwsMfaError:
+            return None
+
+    def check_file_key(self, arn: str) -> None:
+        """Raise unless the profile's key in the file is the new key and signs in as `arn`."""
+        values = self.store.read().get_section(self.profile)
+        keys = AwsKeys.from_section(self.profile, values)
+        if keys.access_key_id != self.new:
+            raise RotationError(f"[{self.profile}] no longer holds the new key")
+        caller = aws_calls.get_caller_identity(keys, self._region())
+        if caller.arn != arn:
+            raise RotationError(f"the new key signs in as {caller.arn}, not {arn}")
+
+    def verify_with_backoff(self, arn: str, on_give_up: Callable[[str], NoReturn]) -> int:
+        """`check_file_key` until it passes or VERIFY_TIMEOUT is over (new keys take seconds
+        to work). Returns the number of tries."""
+        step = RotationStep.VERIFY
+        rotation = self.rotation
+        deadline = rotation.monotonic() + rotation.verify_timeout
+        delay = 1.0
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                self.check_file_key(arn)
+                return attempts
+            except Exception as exc:
+                retry = isinstance(exc, (AwsAuthError, AwsUnavailableError))
+                left = deadline - rotation.monotonic()
+                if not retry or left <= 0:
+                    reason = self.fail(step, exc)
+                    on_give_up(f"the new key didn't work after {attempts} tries: {reason}")
+                self.report(step, StepOutcome.RUNNING, f"not yet ({attempts}), retrying")
+                rotation.sleep(min(delay, max(left, 0.0)))
+                delay = min(delay * 2, 8.0)
+
+    def mark_sessions_stale(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """Mark the MFA sessions made from the old key stale so they get refreshed."""
+        step = RotationStep.MARK_STALE
+        if not names:
+            self.report(step, StepOutcome.SKIPPED, "no MFA session")
+            return ()
+        self.report(step, StepOutcome.RUNNING, ", ".join(names))
+        try:
+            marked = self.store.mark_stale(names)
+        except Exception as exc:
+            reason = self.fail(step, exc)
+            self.notes_append(f"couldn't mark the MFA session stale ({reason}): refresh it")
+            return ()
+        self.report(step, StepOutcome.DONE, ", ".join(marked))
+        return marked
+
+    def notes_append(self, note: str) -> None:
+        raise NotImplementedError
+
+
+class _Run(_Steps):
+    """One execution of a plan: the steps, their undo, and the report."""
+
+    def __init__(self, rotation: KeyRotation, plan: RotationPlan,
+                 on_step: StepCallback | None) -> None:
+        super().__init__(rotation, plan.profile, plan.old_key_id, on_step)
+        self.plan = plan
+        self.user_name = plan.user_name
+        self.sections: tuple[str, ...] = ()
+        #: Each changed section's previous secret, to put back if the new key fails.
+        self.previous: dict[str, Secret] = {}
+        self.notes: list[str] = []
+        self.create_started = datetime.now(UTC)
+        #: Nothing is left for a later run to finish (no key without its secret in the
+        #: file, no old key still to remove): a failure then ends the journal's entry.
+        self.settled = True
+
+    def notes_append(self, note: str) -> None:
+        self.notes.append(note)
 
     # ------------------------------------------------------------ the protocol
     def execute(self) -> RotationResult:
@@ -484,6 +537,23 @@ class _Run:
         if plan.blocked:
             self.report(RotationStep.CHECK, StepOutcome.FAILED, _mask_ids(plan.blocked))
             raise RotationError(plan.blocked)
+        self.rotation.journal.write(
+            plan.profile, BEGIN, "running", self.old,
+            known_keys=[k.access_key_id for k in plan.keys],
+            keep_old_inactive=plan.keep_old_inactive,
+            stale_sessions=list(plan.stale_sessions),
+        )
+        try:
+            result = self._steps()
+        except RotationError:
+            if self.settled:
+                self.end("failed")
+            raise
+        self.end("done")
+        return result
+
+    def _steps(self) -> RotationResult:
+        plan = self.plan
         self.check()
         if plan.delete_other_first:
             self.delete_inactive()
@@ -531,15 +601,13 @@ class _Run:
         assert other is not None
         self.report(step, StepOutcome.RUNNING, mask_key_id(other.access_key_id))
         try:
-            self._call([self.before_verify()], "iam:DeleteAccessKey",
-                       lambda iam: iam.delete_access_key(AccessKeyId=other.access_key_id,
-                                                         **self.user()))
+            self.delete_key([self.before_verify()], other.access_key_id)
         except Exception as exc:
             reason = self.fail(step, exc)
             raise RotationError(
                 f"couldn't delete the inactive key {other.access_key_id}: {reason}; "
                 "nothing else was changed"
-            )
+            ) from None
         self.report(step, StepOutcome.DONE, mask_key_id(other.access_key_id))
 
     def create(self) -> None:
@@ -547,17 +615,14 @@ class _Run:
         self.report(step, StepOutcome.RUNNING)
         signer = self.before_verify()
         self.create_started = datetime.now(UTC)
+        self.settled = False  # from here a key may exist whose secret is only ours
         try:
-            response = _iam(signer, retries=False).create_access_key(**self.user())
-            created = response["AccessKey"]
-            self.new = str(created["AccessKeyId"])
-            self.new_secret = Secret(created["SecretAccessKey"])
-            del response, created
-        except Exception as exc:
-            error = aws_calls.translate_error(exc, "iam:CreateAccessKey", signer)
-            reason = self.fail(step, error)
-            if isinstance(error, (AwsAuthError, UsageError)):
+            self.new, self.new_secret = iam_calls.create_access_key(signer, self.user_name)
+        except iam_calls.IamCallError as exc:
+            reason = self.fail(step, exc.error)
+            if isinstance(exc.error, (AwsAuthError, UsageError)):
                 # A definite refusal: AWS made no key.
+                self.settled = True
                 raise RotationError(
                     f"creating the new key failed: {reason}; nothing was changed, the "
                     f"credentials file still holds {self.old}"
@@ -575,7 +640,7 @@ class _Run:
         # skew): a key someone else made meanwhile is never touched.
         since = self.create_started - ORPHAN_CLOCK_MARGIN
         try:
-            orphans = [k for k, created in self.list_key_dates([self.before_verify()]).items()
+            orphans = [k for k, (_, created) in self.key_states([self.before_verify()]).items()
                        if k not in known and (created is None or created >= since)]
         except Exception:
             raise RotationError(
@@ -586,11 +651,8 @@ class _Run:
         for orphan in orphans:
             step = RotationStep.REMOVE_ORPHAN
             self.report(step, StepOutcome.RUNNING, mask_key_id(orphan))
-            def delete(iam: Any, key: str = orphan) -> Any:
-                return iam.delete_access_key(AccessKeyId=key, **self.user())
-
             try:
-                self._call([self.before_verify()], "iam:DeleteAccessKey", delete)
+                self.delete_key([self.before_verify()], orphan)
             except Exception as exc:
                 self.fail(step, exc)
                 raise RotationError(
@@ -599,6 +661,7 @@ class _Run:
                     f"{orphan} in IAM. The credentials file still holds {self.old}"
                 ) from None
             self.report(step, StepOutcome.DONE, mask_key_id(orphan))
+        self.settled = True
         raise RotationError(
             f"creating the new key failed: {reason}; nothing was changed, the credentials "
             f"file still holds {self.old}"
@@ -608,26 +671,11 @@ class _Run:
         step = RotationStep.PERSIST
         assert self.new is not None and self.new_secret is not None
         self.report(step, StepOutcome.RUNNING)
-        new, secret, old = self.new, self.new_secret, self.old
-        profile = self.plan.profile
-
-        def replace(document: IniDocument) -> tuple[str, ...]:
-            sections = _keys_in(document, old)
-            if profile not in sections:
-                raise RotationError(
-                    f"[{profile}] no longer holds key {old}: another program changed it"
-                )
-            for name in sections:
-                self.previous[name] = Secret(
-                    document.get_section(name).get("aws_secret_access_key", ""))
-                document.set_values(name, {
-                    "aws_access_key_id": new,
-                    "aws_secret_access_key": secret.reveal(),
-                })
-            return tuple(sections)
-
+        new, old = self.new, self.old
         try:
-            self.sections = self.store.edit(replace)
+            self.previous = self.store.replace_key(old, new, self.new_secret,
+                                                   required=self.plan.profile)
+            self.sections = tuple(self.previous)
         except Exception as exc:
             reason = self.fail(step, exc)
             holds = self._file_holds(new)
@@ -638,7 +686,7 @@ class _Run:
                                   f"{reason}")
             if holds:
                 # The write landed before the error (e.g. while syncing): carry on.
-                self.sections = tuple(self._sections_with(new))
+                self.sections = tuple(self.store.sections_with_key(new))
                 self.notes.append(f"the write reported an error but landed: {reason}")
                 self.report(step, StepOutcome.DONE, "found in the file after the error")
                 return
@@ -651,12 +699,9 @@ class _Run:
     def _file_holds(self, key_id: str) -> bool | None:
         """Whether the file holds the key; None when it can't be read to tell."""
         try:
-            return bool(self._sections_with(key_id))
+            return bool(self.store.sections_with_key(key_id))
         except Exception:
             return None
-
-    def _sections_with(self, key_id: str) -> list[str]:
-        return _keys_in(self.store.read(), key_id)
 
     def undo_create(self, why: str, file_note: str) -> NoReturn:
         """Delete the new key (signed with what worked before it) and stop."""
@@ -664,8 +709,7 @@ class _Run:
         assert self.new is not None
         self.report(step, StepOutcome.RUNNING, mask_key_id(self.new))
         try:
-            self._call([self.before_verify()], "iam:DeleteAccessKey",
-                       lambda iam: iam.delete_access_key(AccessKeyId=self.new, **self.user()))
+            self.delete_key([self.before_verify()], self.new)
         except Exception as exc:
             reason = self.fail(step, exc)
             raise RotationError(
@@ -673,71 +717,29 @@ class _Run:
                 f"{self.new} in IAM (its secret is not stored anywhere); {file_note}"
             ) from None
         self.report(step, StepOutcome.DONE, mask_key_id(self.new))
+        self.settled = True
         raise RotationError(f"{why}; the new key was deleted, {file_note}")
 
     def verify(self) -> None:
         step = RotationStep.VERIFY
         self.report(step, StepOutcome.RUNNING)
-        rotation = self.rotation
-        deadline = rotation.monotonic() + rotation.verify_timeout
-        delay = 1.0
-        attempts = 0
-        while True:
-            attempts += 1
-            try:
-                values = self.store.read().get_section(self.plan.profile)
-                keys = AwsKeys.from_section(self.plan.profile, values)
-                if keys.access_key_id != self.new:
-                    raise RotationError(f"[{self.plan.profile}] no longer holds the new key")
-                caller = aws_calls.get_caller_identity(keys, self._region())
-                if caller.arn != self.plan.arn:
-                    raise RotationError(
-                        f"the new key signs in as {caller.arn}, not {self.plan.arn}"
-                    )
-                break
-            except Exception as exc:
-                retry = isinstance(exc, (AwsAuthError, AwsUnavailableError))
-                left = deadline - rotation.monotonic()
-                if not retry or left <= 0:
-                    reason = self.fail(step, exc)
-                    self.undo_persist(f"the new key didn't work after {attempts} "
-                                      f"tries: {reason}")
-                self.report(step, StepOutcome.RUNNING, f"not yet ({attempts}), retrying")
-                rotation.sleep(min(delay, max(left, 0.0)))
-                delay = min(delay * 2, 8.0)
+        attempts = self.verify_with_backoff(self.plan.arn, self.undo_persist)
         self.report(step, StepOutcome.DONE,
                     f"signs in as {self.plan.arn}" + (f" after {attempts} tries"
                                                        if attempts > 1 else ""))
-
-    def _region(self) -> str | None:
-        try:
-            return self.rotation._identity().region
-        except AwsMfaError:
-            return None
 
     def undo_persist(self, why: str) -> NoReturn:
         """Put the old key back in every section we changed, then delete the new key."""
         step = RotationStep.RESTORE
         self.report(step, StepOutcome.RUNNING)
         assert self.new is not None
-        new, old, previous = self.new, self.old, self.previous
-
-        def restore(document: IniDocument) -> list[str]:
-            names = [n for n in _keys_in(document, new) if n in previous]
-            for name in names:
-                document.set_values(name, {
-                    "aws_access_key_id": old,
-                    "aws_secret_access_key": previous[name].reveal(),
-                })
-            return names
-
         try:
-            self.store.edit(restore)
+            self.store.restore_keys(self.new, self.old, self.previous)
         except Exception as exc:
             reason = self.fail(step, exc)
             raise RotationError(
                 f"{why}; putting the old key back failed too ({reason}): the credentials "
-                f"file holds the new key {new}, which didn't verify, and the old key "
+                f"file holds the new key {self.new}, which didn't verify, and the old key "
                 f"{self.old} is still active in IAM; both keys were kept"
             ) from None
         self.report(step, StepOutcome.DONE)
@@ -747,9 +749,7 @@ class _Run:
         step = RotationStep.DEACTIVATE
         self.report(step, StepOutcome.RUNNING, mask_key_id(self.old))
         try:
-            self._call(self.after_verify(), "iam:UpdateAccessKey",
-                       lambda iam: iam.update_access_key(AccessKeyId=self.old,
-                                                         Status="Inactive", **self.user()))
+            self.deactivate_key(self.after_verify(), self.old)
         except Exception as exc:
             reason = self.fail(step, exc)
             try:
@@ -775,8 +775,7 @@ class _Run:
         step = RotationStep.DELETE
         self.report(step, StepOutcome.RUNNING, mask_key_id(self.old))
         try:
-            self._call(self.after_verify(), "iam:DeleteAccessKey",
-                       lambda iam: iam.delete_access_key(AccessKeyId=self.old, **self.user()))
+            self.delete_key(self.after_verify(), self.old)
         except Exception as exc:
             reason = self.fail(step, exc)
             try:
@@ -794,43 +793,144 @@ class _Run:
         self.report(step, StepOutcome.DONE, mask_key_id(self.old))
 
     def mark_stale(self) -> tuple[str, ...]:
-        """Expire the MFA sessions made from the old key so they get refreshed."""
-        step = RotationStep.MARK_STALE
-        names = self.plan.stale_sessions
-        if not names:
-            self.report(step, StepOutcome.SKIPPED, "no MFA session")
-            return ()
-        self.report(step, StepOutcome.RUNNING, ", ".join(names))
-        now = format_expiration(datetime.now(UTC))
+        return self.mark_sessions_stale(self.plan.stale_sessions)
 
-        def expire(document: IniDocument) -> tuple[str, ...]:
-            done = []
-            for name in names:
-                values = document.get_section(name)
-                if values.get("aws_session_token") or values.get("aws_security_token"):
-                    document.set_values(name, {"expiration": now})
-                    done.append(name)
-            return tuple(done)
 
+class _Recovery(_Steps):
+    """Finish a rotation the journal shows was cut off (see `finish_unfinished`)."""
+
+    def __init__(self, rotation: KeyRotation, pending: Unfinished,
+                 on_step: StepCallback | None) -> None:
+        super().__init__(rotation, pending.profile, pending.old_key, on_step)
+        self.pending = pending
+        self.new = pending.new_key
+        self.actions: list[str] = []
+        self.notes: list[str] = []
+
+    def notes_append(self, note: str) -> None:
+        self.notes.append(note)
+
+    def execute(self) -> RecoveryResult:
+        step = RotationStep.RECOVER
+        pending = self.pending
+        self.report(step, StepOutcome.RUNNING)
         try:
-            marked: tuple[str, ...] = self.store.edit(expire)
+            identity = self.rotation._identity()
+            long_term = self.rotation._long_term(identity)
+            caller = aws_calls.get_caller_identity(long_term, identity.region)
+            self.user_name = caller.user_name
+            signers = [self.before_verify()]
+            if long_term.access_key_id != signers[0].access_key_id:
+                signers.append(long_term)
+            states = self.key_states(signers)
         except Exception as exc:
             reason = self.fail(step, exc)
-            self.notes.append(f"couldn't mark the MFA session stale ({reason}): refresh it")
-            return ()
-        self.report(step, StepOutcome.DONE, ", ".join(marked))
-        return marked
+            raise RotationError(
+                f"a key rotation of {self.profile} was cut off and can't be finished now "
+                f"({reason}): run rotate again"
+            ) from None
+        in_file = long_term.access_key_id
+        if in_file == pending.old_key:
+            result = self._roll_back(signers, states)
+        elif in_file == pending.new_key or (
+            pending.new_key is None and in_file in states and in_file not in pending.known_keys
+        ):
+            self.new, self.new_secret = in_file, long_term.secret_access_key
+            result = self._finish(caller.arn, states)
+        else:
+            message = (
+                f"a key rotation of {self.profile} was cut off, and [{self.profile}] now holds "
+                f"{in_file}, neither its old key {pending.old_key} nor its new key "
+                f"{pending.new_key or '(unknown)'}: check {caller.arn}'s keys in IAM"
+            )
+            self.report(step, StepOutcome.FAILED, _mask_ids(message))
+            raise RotationError(message)
+        self.report(step, StepOutcome.DONE, "; ".join(self.actions))
+        self.end("recovered", result.key_id)
+        return result
+
+    def _roll_back(self, signers: list[AwsKeys],
+                   states: dict[str, tuple[str, datetime | None]]) -> RecoveryResult:
+        """The new key's secret never reached the file: delete the new key (or, when the
+        journal never learnt its id, any key made since the rotation began)."""
+        pending = self.pending
+        since = (pending.began or datetime.now(UTC)) - ORPHAN_CLOCK_MARGIN
+        orphans = [
+            key for key, (_, created) in states.items()
+            if key != pending.old_key and (
+                key == pending.new_key
+                or (key not in pending.known_keys and (created is None or created >= since))
+            )
+        ]
+        for orphan in orphans:
+            step = RotationStep.REMOVE_NEW
+            self.report(step, StepOutcome.RUNNING, mask_key_id(orphan))
+            try:
+                self.delete_key(signers, orphan)
+            except Exception as exc:
+                reason = self.fail(step, exc)
+                raise RotationError(
+                    f"a key rotation of {self.profile} was cut off before its new key "
+                    f"{orphan} reached the credentials file, and deleting that key failed "
+                    f"({reason}): delete access key {orphan} in IAM"
+                ) from None
+            self.report(step, StepOutcome.DONE, mask_key_id(orphan))
+            self.actions.append(f"deleted the new key {mask_key_id(orphan)}, whose secret "
+                                "never reached the file")
+        return RecoveryResult(self.profile, pending.old_key, True, tuple(self.actions))
+
+    def _finish(self, arn: str,
+                states: dict[str, tuple[str, datetime | None]]) -> RecoveryResult:
+        """The file holds the new key: verify it (unless that passed), then retire the old."""
+        pending = self.pending
+        assert self.new is not None
+        if "verify" not in pending.done:
+            self.report(RotationStep.VERIFY, StepOutcome.RUNNING)
+
+            def give_up(why: str) -> NoReturn:
+                raise RotationError(
+                    f"a key rotation of {self.profile} was cut off; the credentials file "
+                    f"holds the new key {self.new}, but {why}; the old key {self.old} was "
+                    "kept: check both keys in IAM"
+                )
+
+            self.verify_with_backoff(arn, give_up)
+            self.report(RotationStep.VERIFY, StepOutcome.DONE, f"signs in as {arn}")
+            self.actions.append(f"verified the new key {mask_key_id(self.new)}")
+        signers = self.after_verify()
+        status = states.get(self.old, (None, None))[0]
+        if status == "Active":
+            self.report(RotationStep.DEACTIVATE, StepOutcome.RUNNING, mask_key_id(self.old))
+            self._retire(RotationStep.DEACTIVATE,
+                         lambda: self.deactivate_key(signers, self.old))
+            self.actions.append(f"deactivated the old key {mask_key_id(self.old)}")
+        if status is not None and not pending.keep_old_inactive:
+            self.report(RotationStep.DELETE, StepOutcome.RUNNING, mask_key_id(self.old))
+            self._retire(RotationStep.DELETE, lambda: self.delete_key(signers, self.old))
+            self.actions.append(f"deleted the old key {mask_key_id(self.old)}")
+        stale: tuple[str, ...] = ()
+        if "mark_stale" not in pending.done and pending.stale_sessions:
+            stale = self.mark_sessions_stale(pending.stale_sessions)
+        self.actions.extend(self.notes)
+        return RecoveryResult(self.profile, self.new, False, tuple(self.actions), stale)
+
+    def _retire(self, step: RotationStep, call: Callable[[], None]) -> None:
+        try:
+            call()
+        except Exception as exc:
+            reason = self.fail(step, exc)
+            raise RotationError(
+                f"a key rotation of {self.profile} was cut off; the new key {self.new} is in "
+                f"the credentials file, but we couldn't {step.label} {self.old} ({reason}): "
+                "run rotate again, or do it in IAM"
+            ) from None
+        self.report(step, StepOutcome.DONE, mask_key_id(self.old))
 
 
-def _signer_refused(exc: BaseException) -> bool:
-    """The credentials themselves were refused (not the action): try the next signer."""
-    import botocore.exceptions as bx
-
-    if isinstance(exc, bx.ClientError):
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        return code in ("InvalidClientTokenId", "ExpiredToken", "UnrecognizedClientException",
-                        "SignatureDoesNotMatch", "AccessDenied")
-    return False
+def unfinished_profiles(service: Any) -> list[str]:
+    """Profiles whose last key rotation was cut off (read from the journal; blocks)."""
+    journal = RotationJournal(Path(service.paths.settings).parent / LOG_NAME)
+    return [pending.profile for pending in journal.unfinished()]
 
 
 def _reason(exc: BaseException) -> str:

@@ -7,6 +7,7 @@
     role_session_name = "{role}-session"
     mfa_command = ""               # prints a code on stdout, e.g. `ykman oath accounts code ...`
     theme = "textual-dark"
+    code_alert = "bell"            # when a code is needed: "bell", "desktop" or "both"
 
     [profiles.work]                # per identity profile
     target = "work-mfa"
@@ -71,6 +72,7 @@ class Settings(NamedTuple):
     role_session_name: str = DEFAULT_ROLE_SESSION_NAME
     mfa_command: str | None = None
     theme: str = "textual-dark"
+    code_alert: str = "bell"
     # Shared empty defaults are safe: Settings is never mutated, only `_replace`d.
     profiles: dict[str, ProfileSettings] = {}
     roles: dict[str, RoleSettings] = {}
@@ -90,8 +92,9 @@ class Settings(NamedTuple):
 
 _TOP_KEYS = {
     "duration", "lead_time", "session_name", "strip_suffix", "role_session_name",
-    "mfa_command", "theme", "profiles", "roles",
+    "mfa_command", "theme", "code_alert", "profiles", "roles",
 }
+CODE_ALERTS = ("bell", "desktop", "both")
 _PROFILE_KEYS = {"target", "mfa_serial", "mfa_command", "duration"}
 _ROLE_KEYS = {
     "role_arn", "source_profile", "target", "duration", "role_session_name", "mfa_serial",
@@ -151,6 +154,12 @@ def parse_settings(data: dict[str, Any], path: Path | None = None) -> Settings:
         values["mfa_command"] = _string(data["mfa_command"], "mfa_command", where) or None
     if "theme" in data:
         values["theme"] = _string(data["theme"], "theme", where)
+    if "code_alert" in data:
+        alert = _string(data["code_alert"], "code_alert", where)
+        if alert not in CODE_ALERTS:
+            raise SettingsError(f"{where}: `code_alert` must be one of "
+                                f"{', '.join(CODE_ALERTS)}, not {alert!r}")
+        values["code_alert"] = alert
     profiles: dict[str, ProfileSettings] = {}
     for name, table in _table(data.get("profiles", {}), "profiles", where).items():
         table = _table(table, f"profiles.{name}", where)
@@ -195,7 +204,7 @@ def settings_to_toml(settings: Settings) -> dict[str, Any]:
     defaults = Settings()
     data: dict[str, Any] = {}
     for key in ("duration", "lead_time", "session_name", "strip_suffix", "role_session_name",
-                "mfa_command", "theme"):
+                "mfa_command", "theme", "code_alert"):
         value = getattr(settings, key)
         if value != getattr(defaults, key) and value is not None:
             data[key] = value

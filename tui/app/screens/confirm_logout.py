@@ -6,22 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.app.screens.dialog import Dialog
 
-class ConfirmLogoutModal(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    ConfirmLogoutModal { align: center middle; }
-    ConfirmLogoutModal > #dialog {
-        width: 64; max-width: 100%; height: auto;
-        padding: 1 2; border: thick $warning; background: $surface;
-    }
-    ConfirmLogoutModal #title { text-style: bold; margin-bottom: 1; }
-    ConfirmLogoutModal #note { color: $text-muted; margin-top: 1; }
-    ConfirmLogoutModal #buttons { height: auto; align-horizontal: right; margin-top: 1; }
-    ConfirmLogoutModal Button { margin-left: 2; }
-    """
+
+class ConfirmLogoutModal(Dialog[bool]):
 
     BINDINGS = [
         Binding("y", "confirm", "Log out", id="logout.yes", tooltip="Remove these sessions"),

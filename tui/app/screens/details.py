@@ -1,8 +1,13 @@
-"""Details of one profile: what the files say at once, what IAM says when it answers."""
+"""Details of one profile: what the files say at once, what IAM says when it answers.
+
+The time left counts down with the app's clock. Every value from the files or from AWS
+is shown as plain text, never read as markup. Closing hands back what IAM said (or
+None), so the main screen can name the IAM user in its Account/user column."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from rich.table import Table
 from rich.text import Text
@@ -10,12 +15,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tui.app import session_jobs
-from tui.engine.schedule import format_time_left
+from tui.app.screens.dialog import Dialog
+from tui.app.time_words import time_left_words
+from tui.app.widgets.countdown_bar import SessionCountdown
+from tui.app.widgets.profile_columns import stale_reason
 from tui.engine.secret import mask_key_id
 from tui.engine.sessions import IdentityDetails, SessionService, StatusRow
 
@@ -35,17 +42,15 @@ def _days(now: datetime, then: datetime | None) -> str:
     return "today" if days <= 0 else ("1 day" if days == 1 else f"{days} days")
 
 
-class DetailsScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    DetailsScreen { align: center middle; }
-    DetailsScreen > #dialog {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
-        padding: 1 2; border: thick $primary; background: $surface;
-    }
-    DetailsScreen #title { text-style: bold; color: $text-primary; margin-bottom: 1; }
-    DetailsScreen #iam { margin-top: 1; }
-    DetailsScreen #hint { color: $text-muted; margin-top: 1; }
-    """
+class _PlainGrid(Table):
+    """A grid whose string cells are plain text: names from the files may hold `[`."""
+
+    def add_row(self, *cells: object, **kwargs: object) -> None:  # type: ignore[override]
+        plain = [Text(c) if isinstance(c, str) else c for c in cells]
+        super().add_row(*plain, **kwargs)  # type: ignore[arg-type]
+
+
+class DetailsScreen(Dialog[IdentityDetails | None]):
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="details.close", tooltip="Back to the table"),
@@ -59,11 +64,12 @@ class DetailsScreen(ModalScreen[None]):
         self.row = row
         self.last_error = last_error
         self.now = now
+        self.details: IdentityDetails | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(f"{self.row.name}", id="title", markup=False)
-            yield Static(self._from_files(), id="files")
+            yield Static(self._from_files(self.now), id="files")
             yield Static(Text("asking IAM about the access keys…", style="dim"), id="iam")
             yield Static("Esc closes", id="hint")
 
@@ -76,14 +82,20 @@ class DetailsScreen(ModalScreen[None]):
             return
         self.post_message(session_jobs.identity_details(self.service, self.row))
 
-    def _grid(self) -> Table:
-        grid = Table.grid(padding=(0, 2))
+    def _grid(self) -> _PlainGrid:
+        grid = cast(_PlainGrid, _PlainGrid.grid(padding=(0, 2)))  # grid() builds a cls
         grid.add_column(style="bold", no_wrap=True, min_width=18)
         grid.add_column(overflow="fold")
         return grid
 
-    def _from_files(self) -> Table:
-        row, entry = self.row, self.row.entry
+    def clock_tick(self, now: datetime) -> None:
+        """The app's 1-second clock: the time left counts down here too."""
+        self.now = now
+        self.query_one("#files", Static).update(self._from_files(now))
+
+    def _from_files(self, now: datetime) -> _PlainGrid:
+        row = self.row
+        entry = SessionCountdown.of(row).at(now, self.service.current_settings.lead_time)
         grid = self._grid()
         if row.kind == "role":
             grid.add_row("Role", row.role_arn or "—")
@@ -98,9 +110,15 @@ class DetailsScreen(ModalScreen[None]):
             "code": "with a code you type",
         }.get(row.code_mode, row.code_mode))
         grid.add_row("Expires", _exact(entry.expires_at))
-        if entry.time_left is not None:
-            grid.add_row("Time left", format_time_left(entry.time_left))
-        grid.add_row("State", entry.state.value)
+        stale = stale_reason(row)
+        if stale:
+            grid.add_row("State", f"stale ({stale})")
+        else:
+            if entry.time_left is not None:
+                left = entry.time_left
+                grid.add_row("Time left" if left.total_seconds() > 0 else "Expired",
+                             time_left_words(left))
+            grid.add_row("State", entry.state.value)
         problem = self.last_error or row.blocked
         grid.add_row("Last error", Text(problem, style="bold") if problem else Text("none"))
         return grid
@@ -111,9 +129,10 @@ class DetailsScreen(ModalScreen[None]):
         if message.details is None:
             target.update(Text(f"IAM: {message.error}", style="bold"))
             return
+        self.details = message.details
         target.update(self._from_iam(message.details))
 
-    def _from_iam(self, details: IdentityDetails) -> Table:
+    def _from_iam(self, details: IdentityDetails) -> _PlainGrid:
         grid = self._grid()
         grid.add_row("Account", details.account)
         grid.add_row("IAM ARN", details.arn)
@@ -131,4 +150,4 @@ class DetailsScreen(ModalScreen[None]):
         return grid
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.dismiss(self.details)

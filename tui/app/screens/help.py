@@ -9,8 +9,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from tui.app.screens.dialog import Dialog
 
 KEY_NAMES = {
     "question_mark": "?", "space": "space", "enter": "enter", "escape": "esc",
@@ -36,17 +37,7 @@ def help_table(sections: Iterable[tuple[str, Iterable[BindingType]]]) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > #dialog {
-        width: 84; max-width: 100%; height: auto; max-height: 100%;
-        padding: 0 2; border: thick $primary; background: $surface;
-    }
-    HelpScreen #title { text-style: bold; color: $text-primary; padding: 1 0; }
-    HelpScreen VerticalScroll { height: auto; max-height: 1fr; }
-    HelpScreen #hint { color: $text-muted; padding-bottom: 1; }
-    """
+class HelpScreen(Dialog[None]):
 
     BINDINGS = [
         Binding("escape,question_mark,q", "close", "Close", id="help.close",

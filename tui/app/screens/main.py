@@ -2,33 +2,38 @@
 
 It owns every state change. Engine calls run in thread workers (`_in_thread`), which post
 the small messages from `session_jobs`; the handlers here update the table. The app's one
-1-second tick calls `clock_tick`, which recomputes countdowns from the injected clock,
-notices outside edits of the files, and reacts when a session enters its lead time.
+1-second tick calls `clock_tick`, which recomputes countdowns from the injected clock and
+reacts when a session enters its lead time. Outside edits of the files arrive as
+`FilesChanged` from a background `FileWatcher`. Codes are asked one profile at a time
+(`CodeRequests`); each code modal runs its own refresh and hands back how it ended.
+
+Every name from the files or from AWS reaches a toast as plain text (`markup=False`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ActiveBinding, Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, get_current_worker
 
 from tui.app import session_jobs
-from tui.app.code_requests import CodeRequests
+from tui.app.code_requests import CodeRequests, NextStep
+from tui.app.file_watcher import FilesChanged, FileWatcher, files_stamp
 from tui.app.session_alerts import SessionAlerts
+from tui.app.time_words import time_left_words, until_words
 from tui.app.widgets.log_panel import LogPanel
-from tui.app.widgets.profile_columns import RowFlags, theme_colours
+from tui.app.widgets.profile_columns import RowFlags, stale_reason, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import ProfileTable
-from tui.engine.schedule import SessionState, format_time_left
-from tui.engine.secret import Secret
-from tui.engine.sessions import SessionService, StatusRow
+from tui.engine.schedule import SessionState
+from tui.engine.sessions import IdentityDetails, SessionService, StatusRow
 
 # The other screens are imported when first opened: the first paint doesn't wait for them.
 
@@ -55,13 +60,17 @@ class MainScreen(Screen[None]):
         self.rows: list[StatusRow] = []
         self.loaded = False
         self.busy: set[str] = set()
+        #: Rows whose refresh waits for its mfa_command (a security key to be touched?).
+        self.waiting_for_command: set[str] = set()
         self.errors: dict[str, str] = {}
         self.marked: set[str] = set()
         self.alerts = SessionAlerts()
         self.codes = CodeRequests()
         self._frame = 0
         self._loading = 0
-        self._stamp: tuple[float, float, float] | None = None
+        paths = service.paths
+        self.watcher = FileWatcher((paths.credentials, paths.config, paths.settings),
+                                   self.post_message)
         self._now = service.clock()
         self._table: ProfileTable | None = None
         self._log: LogPanel | None = None
@@ -72,7 +81,17 @@ class MainScreen(Screen[None]):
         yield ProfileTable(id="profiles")
         yield ProfileSummary(id="summary")
         yield LogPanel(id="log")
-        yield Footer(compact=True)
+        # ctrl+p is in the help; its docked footer item left stray text when cut
+        yield Footer(compact=True, show_command_palette=False)
+
+    #: Keys the footer shows first, so a narrow terminal still shows how to quit and get help.
+    FOOTER_FIRST = ("q", "question_mark")
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        bindings = super().active_bindings
+        first = {key: bindings[key] for key in self.FOOTER_FIRST if key in bindings}
+        return {**first, **{k: v for k, v in bindings.items() if k not in first}}
 
     @property
     def table(self) -> ProfileTable:
@@ -91,6 +110,32 @@ class MainScreen(Screen[None]):
         self.table.colours = theme_colours(self.app.theme_variables)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.reload()
+        self.watcher.start()
+        self._in_thread("cut-off rotations", self._cut_off_rotation, group="rotation-journal")
+
+    def on_unmount(self) -> None:
+        self.watcher.stop()
+
+    class CutOffRotation(Message):
+        """The rotation journal shows a key rotation that never finished."""
+
+        def __init__(self, identity: str) -> None:
+            super().__init__()
+            self.identity = identity
+
+    def _cut_off_rotation(self) -> Message | None:
+        from tui.engine.rotation import unfinished_profiles
+
+        names = unfinished_profiles(self.service)
+        return self.CutOffRotation(names[0]) if names else None
+
+    @on(CutOffRotation)
+    def _finish_cut_off_rotation(self, message: CutOffRotation) -> None:
+        """The rotation screen finishes it (after a code, when one is needed)."""
+        from tui.app.screens.rotation import RotationScreen
+
+        self.app.push_screen(RotationScreen(self.service, message.identity),
+                             lambda _result: self.reload())
 
     def _theme_changed(self, _theme: object) -> None:
         self.table.colours = theme_colours(self.app.theme_variables)
@@ -112,7 +157,7 @@ class MainScreen(Screen[None]):
         self._loading += 1
 
         def job() -> Message:
-            stamp = session_jobs.files_stamp(self.service)
+            stamp = files_stamp(self.watcher.paths)
             loaded = session_jobs.load_status(self.service)
             loaded.stamp = stamp
             return loaded
@@ -124,10 +169,8 @@ class MainScreen(Screen[None]):
         if worker.name.startswith("refresh:"):
             name = worker.name.split(":", 1)[1]
             self.busy.discard(name)
+            self.waiting_for_command.discard(name)
             self.errors[name] = f"unexpected error: {type(worker.error).__name__}"
-            modal = self.codes.modal_for(name)
-            if modal is not None:
-                modal.show_problem(self.errors[name])
         if worker.name == "status":
             self._loading = max(0, self._loading - 1)
 
@@ -141,6 +184,7 @@ class MainScreen(Screen[None]):
             row.name: RowFlags(
                 marked=row.name in self.marked, busy=row.name in self.busy,
                 needs_code=row.name in self.alerts.needs_code, error=self.errors.get(row.name),
+                waiting_for_command=row.name in self.waiting_for_command,
             )
             for row in self.rows
         }
@@ -153,7 +197,7 @@ class MainScreen(Screen[None]):
         if toast:
             severity = {"info": "information"}.get(level, level)
             self.app.notify(message, severity=severity,  # type: ignore[arg-type]
-                            timeout=8 if level == "error" else 5)
+                            timeout=8 if level == "error" else 5, markup=False)
 
     def repaint(self) -> None:
         self.table.paint(self._now, self.lead_time, self.flags(), self._frame)
@@ -162,7 +206,9 @@ class MainScreen(Screen[None]):
     def _show_summary(self) -> None:
         row = self.table.highlighted_row()
         note = None
-        if row is not None and row.name in self.alerts.needs_code:
+        if row is not None and row.name in self.waiting_for_command:
+            note = "waiting for its mfa_command: touch your security key?"
+        elif row is not None and row.name in self.alerts.needs_code:
             note = "needs a code: press r"
         if self._summary is None:
             self._summary = self.query_one(ProfileSummary)
@@ -172,13 +218,6 @@ class MainScreen(Screen[None]):
     def clock_tick(self, now: datetime) -> None:
         self._now = now
         self._frame += 1
-        if self.loaded and not self._loading:
-            stamp = session_jobs.files_stamp(self.service)
-            if stamp != self._stamp:
-                if not self.busy:
-                    self.note("the credentials, config or settings file changed: reloaded")
-                self._stamp = stamp
-                self.reload()
         self._check_lead_times(now)
         self.repaint()
         self._update_title(now)
@@ -194,15 +233,23 @@ class MainScreen(Screen[None]):
                 self.note(f"{row.name} is inside its lead time: refreshing it by itself")
                 self.start_refresh([row.name])
             elif action == "alert":
-                left = format_time_left(entry.time_left)
-                self.app.bell()
-                self.note(f"{row.name} needs a new MFA code: {left} left (press r)",
-                          level="warning", toast=True)
+                self._alert_code_needed(row, entry.time_left)
+
+    def _alert_code_needed(self, row: StatusRow, left: timedelta | None) -> None:
+        if stale_reason(row):
+            when = f"its session is stale ({stale_reason(row)})"
+        elif left is not None and left.total_seconds() <= 0:
+            when = f"its session expired {time_left_words(left)}"
+        else:
+            when = f"{time_left_words(left)} left"
+        text = f"{row.name} needs a new MFA code: {when} (press r)"
+        self.app.code_needed(row.name, text)  # type: ignore[attr-defined]
+        self.note(text, level="warning", toast=True)
 
     def _update_title(self, now: datetime) -> None:
         """The header and the terminal (tmux) title say which session needs a code."""
         text = self.alerts.title(self.rows, now)
-        idle = "demo: any 6-digit code works" if getattr(self.app, "demo", False) else ""
+        idle = "demo: any 6-digit code works" if self.app.demo else ""  # type: ignore[attr-defined]
         self.app.sub_title = text or idle
         self.app.set_terminal_title(  # type: ignore[attr-defined]
             f"aws-mfa-tui: {text}" if text else "aws-mfa-tui")
@@ -211,7 +258,7 @@ class MainScreen(Screen[None]):
     @on(session_jobs.StatusLoaded)
     def _status_loaded(self, message: session_jobs.StatusLoaded) -> None:
         self._loading = max(0, self._loading - 1)
-        self._stamp = message.stamp
+        self.watcher.known = message.stamp
         if message.error:
             self.note(message.error, level="error", toast=True)
             if self.rows:  # keep showing what we had; the next change of the file reloads
@@ -233,41 +280,44 @@ class MainScreen(Screen[None]):
         self._update_title(self._now)
         self._next_code()
 
+    @on(FilesChanged)
+    def _files_changed(self) -> None:
+        """An outside edit (the watcher saw new modification times): read them again."""
+        if not self.loaded or self._loading:
+            return  # the load under way sets the stamp; a later change is seen again
+        if not self.busy:
+            self.note("the credentials, config or settings file changed: reloaded")
+        self.reload()
+
+    @on(session_jobs.CommandWaiting)
+    def _command_waiting(self, message: session_jobs.CommandWaiting) -> None:
+        if message.waiting:
+            self.waiting_for_command.add(message.name)
+            self.note(f"{message.name}: waiting for its mfa_command `{message.program}`: "
+                      "touch your security key?", toast=True)
+        else:
+            self.waiting_for_command.discard(message.name)
+        self.repaint()
+
     @on(session_jobs.RefreshFinished)
     def _refresh_finished(self, message: session_jobs.RefreshFinished) -> None:
         self.busy.discard(message.name)
-        modal = self.codes.modal_for(message.name)
+        self.waiting_for_command.discard(message.name)
+        self.marked.discard(message.name)  # the action that used the mark is done
         if message.error:
-            if modal is not None and message.bad_code:
-                self.note(f"{message.name}: {message.error}", level="warning")
-                modal.show_problem(message.error)
-                self.repaint()
-                return
             self.errors[message.name] = message.error
             self.note(f"{message.name}: {message.error}", level="error", toast=True)
-            if modal is not None:
-                modal.dismiss(False)
             self.repaint()
             return
         self.errors.pop(message.name, None)
         self.alerts.refreshed(message.name)
         result = message.result
         if result is not None:
-            until = (result.expiration.astimezone().strftime("%H:%M:%S")
-                     if result.expiration else "?")
-            self.note(f"refreshed {message.name} into [{result.target}], valid until {until}",
-                      toast=message.with_code)
+            self.note(f"refreshed {message.name} into [{result.target}], valid "
+                      f"{until_words(result.expiration, self._now)}", toast=message.with_code)
             for extra in result.notes:
                 self.note(f"{message.name}: {extra}", level="warning", toast=True)
-        if modal is not None:
-            modal.dismiss(True)
         self.reload()
-
-    @on(session_jobs.SerialResolved)
-    def _serial_resolved(self, message: session_jobs.SerialResolved) -> None:
-        modal = self.codes.modal_for(message.name)
-        if modal is not None:
-            modal.set_serial(message.serial, message.error)
 
     @on(session_jobs.LoggedOut)
     def _logged_out(self, message: session_jobs.LoggedOut) -> None:
@@ -287,56 +337,66 @@ class MainScreen(Screen[None]):
                 continue
             if row.blocked:
                 self.note(f"{name}: {row.blocked}", level="error", toast=True)
+                self.marked.discard(name)
             elif row.code_mode in ("chained", "command"):
                 self._run_refresh(row)
             else:
                 self.codes.add(name)
         self._next_code()
 
-    def _run_refresh(self, row: StatusRow, code: Secret | None = None) -> None:
+    def _run_refresh(self, row: StatusRow) -> None:
+        """A refresh that needs no typed code (chained, or from the mfa_command)."""
         self.busy.add(row.name)
         self.errors.pop(row.name, None)
+        program = (row.mfa_command or "").split(" ", 1)[0]
+
+        def told(waiting: bool) -> None:
+            self.post_message(session_jobs.CommandWaiting(row.name, waiting, program))
+
         self._in_thread(f"refresh:{row.name}",
-                        lambda: session_jobs.refresh(self.service, row, code), group="refresh")
+                        lambda: session_jobs.refresh(self.service, row, None, told),
+                        group="refresh")
         self.repaint()
 
     def _next_code(self) -> None:
         """Open the next code modal, once the previous one closed and the table is current."""
-        if self.codes.modal is not None or self._loading:
+        if self._loading:
             return
-        while (name := self.codes.next_name()) is not None:
-            row = self.row_named(name)
-            if row is None or row.name in self.busy:
-                continue
-            if row.code_mode != "code":  # e.g. a role that can now chain from a new session
+        while (step := self.codes.next_step(self.row_named, self.busy)) is not None:
+            what, row = step
+            if what is NextStep.RUN:
                 self._run_refresh(row)
                 continue
             from tui.app.screens.mfa_code_modal import MfaCodeModal
 
-            modal = MfaCodeModal(row, self._code_entered, self._now, self.codes.position())
-            self.codes.modal = modal
+            modal = MfaCodeModal(self.service, row, self._now, self.codes.position(),
+                                 on_checking=self._code_checking,
+                                 late_result=self._refresh_finished)
             self.app.push_screen(modal, self._code_modal_closed)
-            if not row.mfa_serial:
-                self._resolve_serial(row)
             return
-        self.codes.finished()
 
-    def _resolve_serial(self, row: StatusRow) -> None:
-        self._in_thread(f"serial:{row.name}",
-                        lambda: session_jobs.resolve_serial(self.service, row), group="serial")
+    def _code_checking(self, name: str, checking: bool) -> None:
+        """The code modal sent a code to AWS (or heard back): the row shows it."""
+        if checking:
+            self.busy.add(name)
+            self.errors.pop(name, None)
+        else:
+            self.busy.discard(name)
+        self.repaint()
 
-    def _code_entered(self, row: StatusRow, code: Secret) -> None:
-        self._run_refresh(row, code)
-
-    def _code_modal_closed(self, done: bool | None) -> None:
-        row = self.codes.modal.row if self.codes.modal else None
-        self.codes.modal = None
-        if not done:
-            if row is not None:
-                self.note(f"{row.name}: no code entered")
+    def _code_modal_closed(self, result: session_jobs.RefreshFinished | None) -> None:
+        name = self.codes.closed()
+        if result is None or result.error:
+            if result is None and name is not None:
+                self.note(f"{name}: no code entered")
+                self.marked.discard(name)
             skipped = self.codes.cancel_rest()
             if skipped:
                 self.note(f"skipped {', '.join(skipped)}")
+                self.marked.difference_update(skipped)
+        if result is not None:
+            self._refresh_finished(result)
+        self.repaint()
         self._next_code()
 
     # ------------------------------------------------------------------ actions
@@ -380,12 +440,8 @@ class MainScreen(Screen[None]):
         row = self.row_named(name) if name else self.table.highlighted_row()
         if row is None:
             return
-        try:
-            from tui.app.screens.rotation import RotationScreen
-        except ImportError:
-            self.app.notify("Key rotation isn't available in this build yet",
-                            severity="warning")
-            return
+        from tui.app.screens.rotation import RotationScreen
+
         self.app.push_screen(RotationScreen(self.service, row.identity),
                              lambda _result: self.reload())
 
@@ -410,9 +466,18 @@ class MainScreen(Screen[None]):
         from tui.app.screens.details import DetailsScreen
 
         row = self.row_named(name)
-        if row is not None:
-            self.app.push_screen(DetailsScreen(self.service, row, self.errors.get(name),
-                                               self._now))
+        if row is None:
+            return
+
+        def closed(details: IdentityDetails | None) -> None:
+            """IAM named the user: the Account/user column shows it from now on."""
+            if details is not None and details.user_name and row.kind == "identity" and (
+                    self.table.users.get(row.identity) != details.user_name):
+                self.table.users[row.identity] = details.user_name
+                self.table.show(self.rows, self.flags(), self._now, self.lead_time, self._frame)
+
+        self.app.push_screen(DetailsScreen(self.service, row, self.errors.get(name),
+                                           self._now), closed)
 
     @on(ProfileTable.DetailsRequested)
     def _details_requested(self, message: ProfileTable.DetailsRequested) -> None:

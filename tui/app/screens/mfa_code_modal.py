@@ -1,9 +1,11 @@
 """Asks for one MFA code for one profile. It submits on the sixth digit (or Enter).
 
-The modal only shows things and hands the code on: the main screen runs the refresh in a
-worker and tells the modal how it went. A rejected code rings the bell and the modal stays
-open for the next code; Escape cancels. Digits show as dots and the field is cleared as
-soon as the code is handed on, as a `Secret`.
+The modal runs the refresh itself, in its own worker, and hands back how it ended: it is
+dismissed with the `RefreshFinished` message (success, or an error other than a refused
+code), or with None when cancelled. A refused code rings the bell and the modal stays
+open for the next code. It also looks up the MFA device in IAM when the files don't name
+one. Digits show as dots and the field is cleared as soon as the code is read, as a
+`Secret`.
 """
 
 from __future__ import annotations
@@ -11,47 +13,48 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.reactive import reactive
+from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.app import session_jobs
+from tui.app.screens.dialog import Dialog
+from tui.app.widgets.code_input import CodeInput
 from tui.engine.mfa_code import CODE_LENGTH, seconds_left_in_window
 from tui.engine.secret import Secret
-from tui.engine.sessions import StatusRow
+from tui.engine.sessions import SessionService, StatusRow
 
 
-class MfaCodeModal(ModalScreen[bool]):
-    """Dismissed with True once the refresh succeeded, False when cancelled."""
-
-    DEFAULT_CSS = """
-    MfaCodeModal { align: center middle; }
-    MfaCodeModal > #dialog {
-        width: 64; max-width: 100%; height: auto;
-        padding: 1 2; border: thick $primary; background: $surface;
-    }
-    MfaCodeModal #title { text-style: bold; color: $text-primary; margin-bottom: 1; }
-    MfaCodeModal .field { color: $text-muted; }
-    MfaCodeModal #code { width: 20; margin: 1 0 0 0; }
-    MfaCodeModal #window { color: $text-muted; }
-    MfaCodeModal #problem { color: $text-error; height: auto; }
-    MfaCodeModal #problem.-checking { color: $text-accent; }
-    MfaCodeModal #hint { color: $text-muted; margin-top: 1; }
-    """
-
+class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="mfa.cancel",
                 tooltip="Close without refreshing (and skip any profiles queued after this)"),
     ]
 
-    def __init__(self, row: StatusRow, on_code: Callable[[StatusRow, Secret], None],
-                 now: datetime, position: tuple[int, int] = (1, 1)) -> None:
+    #: The code is with AWS: the field is locked and the line under it says so.
+    checking: reactive[bool] = reactive(False, init=False)
+    #: The MFA device, once known (from the files, or from IAM).
+    serial: reactive[str | None] = reactive(None, init=False)
+
+    def __init__(self, service: SessionService, row: StatusRow, now: datetime,
+                 position: tuple[int, int] = (1, 1),
+                 on_checking: Callable[[str, bool], None] | None = None,
+                 late_result: Callable[[session_jobs.RefreshFinished], None] | None = None
+                 ) -> None:
+        """`on_checking(name, checking)` hears when a code goes to AWS and comes back
+        (the main screen's row shows a spinner meanwhile); `late_result` gets the result
+        of a code that was still with AWS when the modal was closed with Escape."""
         super().__init__()
+        self.on_checking = on_checking
+        self.late_result = late_result
+        self.closed = False
+        self.service = service
         self.row = row
-        self.serial = row.mfa_serial
-        self.on_code = on_code
-        self.checking = False
+        self.set_reactive(MfaCodeModal.serial, row.mfa_serial)
         self._now = now
         self._position = position
 
@@ -61,14 +64,17 @@ class MfaCodeModal(ModalScreen[bool]):
         queue = f"  ({index} of {total})" if total > 1 else ""
         what = "role" if row.kind == "role" else "identity"
         with Vertical(id="dialog"):
-            yield Label(f"MFA code for {row.name}{queue}", id="title")
+            yield Static(f"MFA code for {row.name}{queue}", id="title", markup=False)
             yield Static(f"{what}: {row.name} → [{row.target}]", classes="field", markup=False)
             yield Static(self._device_text(), id="device", classes="field", markup=False)
-            yield Input(placeholder="6 digits", restrict=r"[0-9]*", max_length=CODE_LENGTH,
-                        password=True, id="code", valid_empty=True)
+            yield CodeInput(id="code", valid_empty=True)
             yield Static(self._window_text(self._now), id="window")
             yield Static("", id="problem", markup=False)
             yield Static("Submits on the 6th digit · Enter submits · Esc cancels", id="hint")
+
+    def on_mount(self) -> None:
+        if not self.row.mfa_serial:
+            self.resolve_serial()
 
     def _device_text(self) -> str:
         return f"device: {self.serial or 'looking it up in IAM…'}"
@@ -78,24 +84,74 @@ class MfaCodeModal(ModalScreen[bool]):
         left = seconds_left_in_window(now.timestamp())
         return f"current code changes in {left:2d} s"
 
-    # ------------------------------------------------------------ told by the main screen
     def clock_tick(self, now: datetime) -> None:
         self.query_one("#window", Static).update(self._window_text(now))
 
-    def set_serial(self, serial: str | None, error: str | None = None) -> None:
-        self.serial = serial
-        if serial:
-            self.query_one("#device", Static).update(self._device_text())
-        elif error:
-            self.query_one("#device", Static).update("device: unknown")
-            self.show_problem(error, ring=False)
+    # ------------------------------------------------------------ reactives
+    def watch_serial(self) -> None:
+        self.query_one("#device", Static).update(self._device_text())
 
+    def watch_checking(self, checking: bool) -> None:
+        if self.on_checking is not None:
+            self.on_checking(self.row.name, checking)
+        problem = self.query_one("#problem", Static)
+        problem.set_class(checking, "-checking")
+        code = self.query_one("#code", Input)
+        code.disabled = checking
+        if checking:
+            problem.update("checking the code with AWS…")
+        else:
+            code.focus()
+
+    # ------------------------------------------------------------ workers
+    @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False)
+    def resolve_serial(self) -> None:
+        if not get_current_worker().is_cancelled:
+            self.post_message(session_jobs.resolve_serial(self.service, self.row))
+
+    @work(thread=True, exclusive=True, group="mfa-refresh", exit_on_error=False)
+    def check_code(self, code: Secret) -> None:
+        if get_current_worker().is_cancelled:
+            return
+        # Not cancelled with the modal: the code is spent, its answer must be heard.
+        self.app.call_from_thread(self._answered,
+                                  session_jobs.refresh(self.service, self.row, code))
+
+    def _answered(self, message: session_jobs.RefreshFinished) -> None:
+        if self.closed:
+            if self.late_result is not None:
+                self.late_result(message)
+            return
+        self.post_message(message)
+
+    @on(session_jobs.SerialResolved)
+    def _serial_resolved(self, message: session_jobs.SerialResolved) -> None:
+        message.stop()
+        if message.serial:
+            self.serial = message.serial
+        elif message.error:
+            self.query_one("#device", Static).update("device: unknown")
+            self.show_problem(message.error, ring=False)
+
+    @on(session_jobs.RefreshFinished)
+    def _refresh_finished(self, message: session_jobs.RefreshFinished) -> None:
+        message.stop()
+        if message.error and message.bad_code:
+            self.show_problem(message.error)
+            return
+        self.closed = True
+        self.dismiss(message)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker of ours raised (the app shows the error): free the field."""
+        if event.state is WorkerState.ERROR and event.worker.group == "mfa-refresh":
+            self.show_problem(f"unexpected error: {type(event.worker.error).__name__}")
+
+    # ------------------------------------------------------------ typing
     def show_problem(self, message: str, ring: bool = True) -> None:
         """The code was refused (or something else went wrong): say so, wait for another."""
         self.checking = False
-        problem = self.query_one("#problem", Static)
-        problem.remove_class("-checking")
-        problem.update(message)
+        self.query_one("#problem", Static).update(message)
         code = self.query_one("#code", Input)
         code.disabled = False
         code.value = ""
@@ -103,14 +159,6 @@ class MfaCodeModal(ModalScreen[bool]):
         if ring:
             self.app.bell()
 
-    def show_checking(self) -> None:
-        self.checking = True
-        problem = self.query_one("#problem", Static)
-        problem.add_class("-checking")
-        problem.update("checking the code with AWS…")
-        self.query_one("#code", Input).disabled = True
-
-    # ------------------------------------------------------------ typing
     def on_input_changed(self, event: Input.Changed) -> None:
         if len(event.value) == CODE_LENGTH and not self.checking:
             self._submit(event.value)
@@ -127,8 +175,9 @@ class MfaCodeModal(ModalScreen[bool]):
     def _submit(self, typed: str) -> None:
         code = Secret(typed)
         self.query_one("#code", Input).value = ""
-        self.show_checking()
-        self.on_code(self.row, code)
+        self.checking = True
+        self.check_code(code)
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self.closed = True
+        self.dismiss(None)

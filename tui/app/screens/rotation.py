@@ -3,13 +3,18 @@
 Every engine call runs in a thread worker that posts a message; the handlers below update
 the widgets. When the profile has an MFA device and no `mfa_command`, the screen asks for a
 code first (a digits-only field): the rotation's IAM calls, the key listing included, are
-signed with an MFA session made from it. Escape closes the screen (not while steps run).
+signed with an MFA session made from it; while the profile's own MFA session is valid it
+signs instead, and no code is asked for. A rotation of the profile that was cut off (see
+`rotation_journal`) is finished first. Escape closes the screen (not while steps run).
+
+What is shown follows the stage (`Stage`), set as a CSS class on the screen: the widgets
+are all composed once and the stylesheet shows the ones each stage needs.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from textual import on, work
@@ -20,6 +25,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
+from tui.app.widgets.code_input import CodeInput
+from tui.engine.access_keys import key_rows
 from tui.engine.errors import AwsMfaError, MfaCodeError
 from tui.engine.mfa_code import (
     CODE_LENGTH,
@@ -32,15 +39,14 @@ from tui.engine.mfa_code import (
 )
 from tui.engine.rotation import (
     KeyRotation,
+    RecoveryResult,
     RotationPlan,
     RotationResult,
     RotationStep,
     StepEvent,
     StepOutcome,
-    describe_age,
-    is_key_old,
 )
-from tui.engine.secret import Secret, mask_key_id
+from tui.engine.secret import Secret
 
 RotationFactory = Callable[[Any, str], KeyRotation]
 
@@ -51,6 +57,18 @@ _MARKS = {
     StepOutcome.FAILED: "✗",
     StepOutcome.SKIPPED: "-",
 }
+
+
+class Stage(enum.StrEnum):
+    """Where the screen is; `-<value>` is set as a class on the screen."""
+
+    LOADING = "loading"
+    CODE = "code"
+    READY = "ready"
+    BLOCKED = "blocked"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
 
 
 # ---------------------------------------------------------------------- messages
@@ -86,6 +104,14 @@ class RotationFinished(Message):
         self.error = error
 
 
+class Recovered(Message):
+    """A rotation that was cut off was finished (or undone) before planning."""
+
+    def __init__(self, result: RecoveryResult) -> None:
+        super().__init__()
+        self.result = result
+
+
 class SessionCodeNeeded(Message):
     """Refreshing the stale session needs a code typed here (no mfa_command)."""
 
@@ -94,10 +120,6 @@ class SessionRefreshed(Message):
     def __init__(self, error: str | None = None) -> None:
         super().__init__()
         self.error = error
-
-
-def _date(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d") if moment else "-"
 
 
 class RotationScreen(Screen[RotationResult | None]):
@@ -116,7 +138,6 @@ class RotationScreen(Screen[RotationResult | None]):
                               height: auto; }
     RotationScreen #code-row { height: auto; margin-top: 1; }
     RotationScreen #code-label { width: auto; padding: 1 1 0 0; }
-    RotationScreen #code { width: 16; }
     RotationScreen #actions { height: auto; margin-top: 1; }
     RotationScreen #actions Button { margin-right: 2; }
     RotationScreen #steps { height: auto; margin-top: 1; }
@@ -128,7 +149,20 @@ class RotationScreen(Screen[RotationResult | None]):
     RotationScreen #outcome { margin-top: 1; height: auto; }
     RotationScreen #outcome.-ok { color: $text-success; text-style: bold; }
     RotationScreen #outcome.-error { color: $text-error; text-style: bold; }
-    RotationScreen .hidden { display: none; }
+    /* What each stage shows: everything below starts hidden. */
+    RotationScreen #keys, RotationScreen #plan, RotationScreen #blocked,
+    RotationScreen #code-row, RotationScreen #actions, RotationScreen #rotate,
+    RotationScreen #keep-old, RotationScreen #delete-inactive, RotationScreen #steps,
+    RotationScreen #outcome { display: none; }
+    RotationScreen.-has-plan #keys { display: block; }
+    RotationScreen.-code #code-row, RotationScreen.-refresh-code #code-row { display: block; }
+    RotationScreen.-ready #plan, RotationScreen.-ready #actions,
+    RotationScreen.-ready #rotate, RotationScreen.-ready #keep-old { display: block; }
+    RotationScreen.-blocked #blocked, RotationScreen.-blocked #actions { display: block; }
+    RotationScreen.-blocked.-can-delete #delete-inactive { display: block; }
+    RotationScreen.-has-steps #steps { display: block; }
+    RotationScreen.-done #outcome, RotationScreen.-failed #outcome { display: block; }
+    RotationScreen #status.-empty { display: none; }
     """
 
     BINDINGS = [
@@ -136,6 +170,9 @@ class RotationScreen(Screen[RotationResult | None]):
                 tooltip="Back to the profiles (not while the steps run)"),
         Binding("r", "rotate", "Rotate", id="rotation.rotate",
                 tooltip="Run the plan shown"),
+        Binding("i", "keep_old_inactive", "Keep old key inactive",
+                id="rotation.keep_old_inactive",
+                tooltip="Deactivate the old key but don't delete it (toggles)"),
         Binding("d", "delete_inactive", "Delete inactive key first",
                 id="rotation.delete_inactive",
                 tooltip="With two keys: delete the other, inactive one, then rotate"),
@@ -155,9 +192,13 @@ class RotationScreen(Screen[RotationResult | None]):
         self.rotation: KeyRotation | None = None
         self.plan: RotationPlan | None = None
         self.result: RotationResult | None = None
-        self.stage = "loading"  # loading, code, ready, blocked, running, done, failed
+        self.stage = Stage.LOADING
         self._code_purpose = "rotate"  # or "refresh"
         self._step_order: list[RotationStep] = []
+        #: MFA sessions made from the old key, to offer refreshing (f) until it is done.
+        self._stale: tuple[str, ...] = ()
+        self._outcome_text = ""
+        self._recovery_note = ""
 
     # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -166,54 +207,55 @@ class RotationScreen(Screen[RotationResult | None]):
             yield Static("", id="who", markup=False)
             yield Static("Asking IAM for the access keys…", id="status", markup=False)
             table: DataTable[str] = DataTable(id="keys", cursor_type="none",
-                                              zebra_stripes=False, classes="hidden")
+                                              zebra_stripes=False)
             yield table
-            yield Static("", id="plan", markup=False, classes="hidden")
-            yield Static("", id="blocked", markup=False, classes="hidden")
-            with Horizontal(id="code-row", classes="hidden"):
+            yield Static("", id="plan", markup=False)
+            yield Static("", id="blocked", markup=False)
+            with Horizontal(id="code-row"):
                 yield Static("MFA code:", id="code-label", markup=False)
-                yield Input(placeholder="6 digits", restrict=r"[0-9]*", max_length=CODE_LENGTH,
-                            password=True, id="code")
-            with Horizontal(id="actions", classes="hidden"):
+                yield CodeInput(id="code")
+            with Horizontal(id="actions"):
                 yield Button("Rotate (r)", id="rotate", variant="warning")
+                yield Button("Keep old key inactive (i)", id="keep-old")
                 yield Button("Delete inactive key first (d)", id="delete-inactive",
-                             variant="error", classes="hidden")
+                             variant="error")
                 yield Button("Cancel (Esc)", id="cancel")
-            yield Vertical(id="steps", classes="hidden")
-            yield Static("", id="outcome", markup=False, classes="hidden")
+            yield Vertical(id="steps")
+            yield Static("", id="outcome", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#keys", DataTable)
-        for key, label in (("key", "Key"), ("status", "Status"), ("created", "Created"),
-                           ("age", "Age"), ("used", "Last used"), ("note", "Note")):
+        # Five columns, so the table fits 80 columns; the age stands for the creation date.
+        for key, label in (("key", "Key"), ("status", "Status"), ("age", "Age"),
+                           ("used", "Last used"), ("note", "Note")):
             table.add_column(label, key=key)
+        self._set_stage(Stage.LOADING)
         self.prepare()
 
     # ------------------------------------------------------------ helpers
-    def _show(self, selector: str, shown: bool = True) -> None:
-        self.query_one(selector).set_class(not shown, "hidden")
-
     def _status(self, text: str) -> None:
         status = self.query_one("#status", Static)
         status.update(text)
-        status.set_class(not text, "hidden")
+        status.set_class(not text, "-empty")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "rotate":
-            return self.stage == "ready"
+        if action in ("rotate", "keep_old_inactive"):
+            return self.stage is Stage.READY
         if action == "delete_inactive":
-            return self.stage == "blocked" and bool(self.plan and self.plan.can_delete_other)
+            return self.stage is Stage.BLOCKED and bool(self.plan and self.plan.can_delete_other)
         if action == "refresh_session":
-            return self.stage == "done" and bool(self.result and self.result.stale_sessions)
+            return self.stage is Stage.DONE and bool(self._stale)
         if action == "close":
-            return self.stage != "running"
+            return self.stage is not Stage.RUNNING
         if action == "hold_quit":
-            return self.stage == "running"
+            return self.stage is Stage.RUNNING
         return True
 
-    def _set_stage(self, stage: str) -> None:
+    def _set_stage(self, stage: Stage) -> None:
         self.stage = stage
+        for each in Stage:
+            self.set_class(each is stage, f"-{each.value}")
         self.refresh_bindings()
 
     # ------------------------------------------------------------ workers
@@ -223,20 +265,33 @@ class RotationScreen(Screen[RotationResult | None]):
         try:
             rotation = self._factory(self.service, self.profile)
             self.rotation = rotation
-            request = rotation.code_request()
-            if request is not None:
-                source = self._automatic_code_source(request)
-                if source is None:
-                    self.post_message(CodeNeeded(request))
-                    return
-                rotation.authenticate(source)
-            else:
-                rotation.authenticate(None)
-            self.post_message(PlanReady(rotation.plan()))
+            # The profile's own MFA session, while valid, signs: no code to type.
+            if not rotation.use_valid_session():
+                request = rotation.code_request()
+                if request is not None:
+                    source = self._automatic_code_source(request)
+                    if source is None:
+                        self.post_message(CodeNeeded(request))
+                        return
+                    rotation.authenticate(source)
+                else:
+                    rotation.authenticate(None)
+            self._plan_or_recover()
         except AwsMfaError as exc:
             self.post_message(PrepareFailed(exc.message))
         except Exception as exc:  # never leave the screen stuck at "loading"
             self.post_message(PrepareFailed(f"unexpected {type(exc).__name__}"))
+
+    def _plan_or_recover(self) -> None:
+        """In a worker: finish a rotation that was cut off, else make the plan."""
+        assert self.rotation is not None
+        if self.rotation.unfinished() is not None:
+            recovered = self.rotation.finish_unfinished(on_step=self._post_step)
+            if recovered is not None:
+                self.post_message(Recovered(recovered))
+                if not recovered.rolled_back:
+                    return
+        self.post_message(PlanReady(self.rotation.plan()))
 
     def _automatic_code_source(self, request: CodeRequest) -> MfaCodeSource | None:
         """mfa_command or $AWS_MFA_TOKEN_CODE, as on the command line; else ask here."""
@@ -257,17 +312,18 @@ class RotationScreen(Screen[RotationResult | None]):
             self.post_message(PrepareFailed(message))
             return
         try:
-            self.post_message(PlanReady(self.rotation.plan()))
+            self._plan_or_recover()
         except AwsMfaError as exc:  # the code was good; IAM or the network said no
             self.post_message(PrepareFailed(exc.message))
         except Exception as exc:
             self.post_message(PrepareFailed(f"unexpected {type(exc).__name__}"))
 
     @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
-    def replan(self, delete_inactive: bool) -> None:
+    def replan(self, delete_inactive: bool, keep_old_inactive: bool = False) -> None:
         assert self.rotation is not None
         try:
-            self.post_message(PlanReady(self.rotation.plan(delete_inactive=delete_inactive)))
+            self.post_message(PlanReady(self.rotation.plan(
+                delete_inactive=delete_inactive, keep_old_inactive=keep_old_inactive)))
         except AwsMfaError as exc:
             self.post_message(PrepareFailed(exc.message))
         except Exception as exc:
@@ -311,12 +367,11 @@ class RotationScreen(Screen[RotationResult | None]):
     @on(CodeNeeded)
     def _ask_code(self, message: CodeNeeded) -> None:
         self._code_purpose = "rotate"
-        self._set_stage("code")
+        self._set_stage(Stage.CODE)
         request = message.request
         self.query_one("#who", Static).update(f"MFA device {request.serial}")
         self._status("IAM calls for the rotation are signed with a fresh MFA session: "
                      "enter the current code from your MFA device.")
-        self._show("#code-row")
         self.query_one("#code", Input).focus()
 
     @on(Input.Submitted, "#code")
@@ -331,54 +386,60 @@ class RotationScreen(Screen[RotationResult | None]):
             self._status(exc.message)
             return
         field.value = ""
-        self._show("#code-row", False)
+        self.remove_class("-refresh-code")
         if self._code_purpose == "refresh":
             self._status("Refreshing the MFA session…")
             self.refresh_session(code)
         else:
             self._status("Checking the code and asking IAM for the access keys…")
-            self._set_stage("loading")
+            self._set_stage(Stage.LOADING)
             self.authenticate_and_plan(code)
 
     @on(PrepareFailed)
     def _prepare_failed(self, message: PrepareFailed) -> None:
         if message.retry_code:
-            self._set_stage("code")
+            self._set_stage(Stage.CODE)
             self._status(f"{message.error}. Try the next code.")
-            self._show("#code-row")
             self.query_one("#code", Input).focus()
             return
-        self._set_stage("failed")
+        self._set_stage(Stage.FAILED)
         self._status("")
         self._outcome(message.error, ok=False)
+
+    @on(Recovered)
+    def _recovered(self, message: Recovered) -> None:
+        result = message.result
+        if result.rolled_back:  # a plan follows
+            self._recovery_note = result.summary()
+            self._status(self._recovery_note)
+            return
+        self._set_stage(Stage.DONE)
+        self._status("")
+        self._stale = result.stale_sessions
+        self._outcome_text = result.summary()
+        self._outcome(self._outcome_text + self._refresh_hint(), ok=True)
 
     @on(PlanReady)
     def show_plan(self, message: PlanReady) -> None:
         plan = message.plan
         self.plan = plan
-        self._status("")
+        self._status(self._recovery_note)  # a cut-off rotation that was undone, if any
         self.query_one("#who", Static).update(plan.arn)
         self._fill_keys(plan)
-        self._show("#keys")
-        plan_text = self.query_one("#plan", Static)
-        blocked = self.query_one("#blocked", Static)
+        self.add_class("-has-plan")
+        self.set_class(plan.can_delete_other, "-can-delete")
         if plan.blocked:
-            self._set_stage("blocked")
-            self._show("#plan", False)
-            blocked.update(plan.blocked)
-            self._show("#blocked")
-            self._show("#rotate", False)
-            self._show("#delete-inactive", plan.can_delete_other)
+            self.query_one("#blocked", Static).update(plan.blocked)
+            self._set_stage(Stage.BLOCKED)
         else:
-            self._set_stage("ready")
             lines = [f"{n}. {line}" for n, line in enumerate(plan.describe(), 1)]
-            plan_text.update(f"Plan (IAM calls signed with {plan.signed_with}):\n"
-                             + "\n".join(f"  {line}" for line in lines))
-            self._show("#plan")
-            self._show("#blocked", False)
-            self._show("#rotate")
-            self._show("#delete-inactive", False)
-        self._show("#actions")
+            self.query_one("#plan", Static).update(
+                f"Plan (IAM calls signed with {plan.signed_with}):\n"
+                + "\n".join(f"  {line}" for line in lines))
+            self.query_one("#keep-old", Button).label = (
+                "Delete the old key (i)" if plan.keep_old_inactive
+                else "Keep old key inactive (i)")
+            self._set_stage(Stage.READY)
         focus = "#delete-inactive" if plan.can_delete_other and plan.blocked else (
             "#cancel" if plan.blocked else "#rotate")
         self.query_one(focus, Button).focus()
@@ -386,43 +447,29 @@ class RotationScreen(Screen[RotationResult | None]):
     def _fill_keys(self, plan: RotationPlan, result: RotationResult | None = None) -> None:
         table = self.query_one("#keys", DataTable)
         table.clear()
-        now = self.service.clock()
-        for key in plan.keys:
-            notes = []
-            if key.access_key_id == plan.old_key_id:
-                notes.append("this profile")
-            age = describe_age(key.created, now)
-            if is_key_old(key.created, now):
-                age += " ⚠"  # older than KEY_MAX_AGE_DAYS: due for rotation
-            status = key.status
-            if result is not None and key.access_key_id == result.old_key_id:
-                status = result.old_key_state
-            elif plan.delete_other_first and plan.other_key is not None and (
-                key.access_key_id == plan.other_key.access_key_id and result is not None
-            ):
-                status = "deleted"
-            used = _date(key.last_used)
-            if key.last_used and key.last_used_service:
-                used += f" ({key.last_used_service})"
-            table.add_row(mask_key_id(key.access_key_id), status, _date(key.created),
-                          age, used, ", ".join(notes), key=key.access_key_id)
+        states = {}
         if result is not None:
-            table.add_row(mask_key_id(result.new_key_id), "Active", _date(now), "new", "-",
-                          "this profile (new)", key=result.new_key_id)
+            states[result.old_key_id] = result.old_key_state
+            if plan.delete_other_first and plan.other_key is not None:
+                states[plan.other_key.access_key_id] = "deleted"
+        rows = key_rows(plan.keys, plan.profile, plan.old_key_id, self.service.clock(),
+                        states, result.new_key_id if result is not None else None)
+        for row in rows:
+            age = row.age + (" ⚠" if row.old else "")  # older than KEY_MAX_AGE_DAYS
+            table.add_row(row.masked, row.status, age, row.last_used, row.note,
+                          key=row.key_id)
 
     @on(Button.Pressed, "#rotate")
     def action_rotate(self) -> None:
-        if self.stage != "ready" or self.plan is None:
+        if self.stage is not Stage.READY or self.plan is None:
             return
-        self._set_stage("running")
-        self._show("#actions", False)
-        self._show("#plan", False)
+        self._set_stage(Stage.RUNNING)
         self._step_order = []
         steps = self.query_one("#steps", Vertical)
         steps.remove_children()
         for step in self.plan.steps():
             self._add_step(step)
-        self._show("#steps")
+        self.add_class("-has-steps")
         self._status("Rotating: don't close the terminal until the steps finish.")
         self.execute(self.plan)
 
@@ -431,6 +478,7 @@ class RotationScreen(Screen[RotationResult | None]):
                         classes="step", markup=False)
         self._step_order.append(step)
         self.query_one("#steps", Vertical).mount(widget)
+        self.add_class("-has-steps")
         return widget
 
     @on(StepUpdate)
@@ -450,11 +498,12 @@ class RotationScreen(Screen[RotationResult | None]):
         self._status("")
         self.result = message.result
         if message.result is None:
-            self._set_stage("failed")
+            self._set_stage(Stage.FAILED)
             self._outcome(message.error or "rotation stopped", ok=False)
             return
         result = message.result
-        self._set_stage("done")
+        self._stale = result.stale_sessions
+        self._set_stage(Stage.DONE)
         if self.plan is not None:
             self._fill_keys(self.plan, result)
         sections = ", ".join(f"[{s}]" for s in result.sections)
@@ -463,25 +512,39 @@ class RotationScreen(Screen[RotationResult | None]):
                 f"{result.old_key_state}.")
         for note in result.notes:
             text += f"\n{note}"
-        if result.stale_sessions:
-            text += (f"\n{', '.join(result.stale_sessions)} was made with the old key and is "
-                     "marked stale: press f to refresh it now.")
-        self._outcome(text, ok=True)
+        self._outcome_text = text
+        self._outcome(text + self._refresh_hint(), ok=True)
+
+    def _refresh_hint(self) -> str:
+        if not self._stale:
+            return ""
+        return (f"\n{', '.join(self._stale)} was made with the old key and is marked stale: "
+                "press f to refresh it now.")
 
     def _outcome(self, text: str, ok: bool) -> None:
         outcome = self.query_one("#outcome", Static)
         outcome.update(text)
         outcome.set_class(ok, "-ok")
         outcome.set_class(not ok, "-error")
-        self._show("#outcome")
-        self._show("#actions", False)
 
     def action_delete_inactive(self) -> None:
         if not self.check_action("delete_inactive", ()):
             return
-        self._set_stage("loading")
+        self._set_stage(Stage.LOADING)
         self._status("Planning with the inactive key deleted first…")
         self.replan(True)
+
+    def action_keep_old_inactive(self) -> None:
+        if not self.check_action("keep_old_inactive", ()) or self.plan is None:
+            return
+        keep = not self.plan.keep_old_inactive
+        self._set_stage(Stage.LOADING)
+        self._status("Planning…")
+        self.replan(self.plan.delete_other_first, keep_old_inactive=keep)
+
+    @on(Button.Pressed, "#keep-old")
+    def _keep_old_pressed(self) -> None:
+        self.action_keep_old_inactive()
 
     @on(Button.Pressed, "#delete-inactive")
     def _delete_inactive_pressed(self) -> None:
@@ -498,7 +561,7 @@ class RotationScreen(Screen[RotationResult | None]):
     def _ask_refresh_code(self, message: SessionCodeNeeded) -> None:
         self._code_purpose = "refresh"
         self._status("Enter the next code (the one used for the rotation can't be reused).")
-        self._show("#code-row")
+        self.add_class("-refresh-code")
         self.query_one("#code", Input).focus()
 
     @on(SessionRefreshed)
@@ -506,10 +569,14 @@ class RotationScreen(Screen[RotationResult | None]):
         if message.error:
             self._status(f"Refreshing the MFA session failed: {message.error}")
             if self._code_purpose == "refresh":
-                self._show("#code-row")
+                self.add_class("-refresh-code")
             return
         self._status("The MFA session was refreshed with the new key.")
         self._code_purpose = "done"
+        # Done: stop offering it.
+        self._stale = ()
+        self._outcome(self._outcome_text, ok=True)
+        self.refresh_bindings()
 
     def action_hold_quit(self) -> None:
         self.app.notify("A key rotation is running: quit when its steps have finished",
@@ -517,6 +584,6 @@ class RotationScreen(Screen[RotationResult | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_close(self) -> None:
-        if self.stage == "running":
+        if self.stage is Stage.RUNNING:
             return
         self.dismiss(self.result)

@@ -12,13 +12,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from tui.app import session_jobs
+from tui.app.screens.dialog import Dialog
 from tui.engine.sessions import SessionService
-from tui.engine.settings import MAX_DURATION, MIN_DURATION, THEMES
+from tui.engine.settings import CODE_ALERTS, MAX_DURATION, MIN_DURATION, THEMES
 
 MAX_LEAD_TIME = 43200
 
@@ -47,28 +47,9 @@ def check_field(key: str, text: str) -> str | None:
     return None
 
 
-class SettingsScreen(ModalScreen[bool]):
+class SettingsScreen(Dialog[bool]):
     """Dismissed with True when saved."""
 
-    DEFAULT_CSS = """
-    SettingsScreen { align: center middle; }
-    SettingsScreen > #dialog {
-        width: 84; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1 1 1;
-    }
-    SettingsScreen #title { text-style: bold; color: $text-primary; padding: 1 1 0 1; }
-    SettingsScreen #form { height: auto; max-height: 1fr; }
-    SettingsScreen .row { height: auto; margin: 1 1 0 1; }
-    SettingsScreen .row > Label { width: 26; }
-    SettingsScreen Input, SettingsScreen Select { background: $boost; }
-    SettingsScreen .row > Vertical { height: auto; width: 1fr; }
-    SettingsScreen .hint { color: $text-muted; }
-    SettingsScreen .problem { color: $text-error; display: none; }
-    SettingsScreen .problem.-shown { display: block; }
-    SettingsScreen #buttons { height: auto; align-horizontal: right; padding: 1 1 0 1; }
-    SettingsScreen #buttons Button { margin-left: 2; }
-    SettingsScreen #saving { color: $text-error; padding: 0 1; height: auto; }
-    """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="settings.cancel", tooltip="Close, don't save"),
@@ -103,10 +84,19 @@ class SettingsScreen(ModalScreen[bool]):
                                      if current.theme in themes else Select.BLANK,
                                      allow_blank=False, id="theme", compact=True)
                         yield Static("applies at once", classes="hint")
+                with Horizontal(classes="row"):
+                    yield Label("When a code is needed")
+                    with Vertical():
+                        yield Select([(a, a) for a in CODE_ALERTS], value=current.code_alert,
+                                     allow_blank=False, id="code_alert", compact=True)
+                        yield Static("bell, desktop notification, or both", classes="hint")
             yield Static("", id="saving", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", variant="primary", id="save")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{FIELDS[0][0]}", Input).focus()
 
     def _show_problem(self, key: str, problem: str | None) -> None:
         label = self.query_one(f"#{key}-problem", Static)
@@ -127,9 +117,10 @@ class SettingsScreen(ModalScreen[bool]):
             self._show_problem(key, problem)
             problems = problems or problem is not None
             values[key] = int(text) if key in ("duration", "lead_time") and not problem else text
-        theme = self.query_one("#theme", Select).value
-        if isinstance(theme, str):
-            values["theme"] = theme
+        for key in ("theme", "code_alert"):
+            choice = self.query_one(f"#{key}", Select).value
+            if isinstance(choice, str):
+                values[key] = choice
         return None if problems else values
 
     @on(Button.Pressed, "#save")
@@ -137,6 +128,13 @@ class SettingsScreen(ModalScreen[bool]):
     def action_save(self) -> None:
         values = self._values()
         if values is None:
+            bad = [key for key, _label, _hint in FIELDS
+                   if self.query_one(f"#{key}-problem", Static).has_class("-shown")]
+            self.query_one("#saving", Static).update(
+                "Not saved: fix the value" + ("s" if len(bad) > 1 else "")
+                + " marked in red beside " + ("their fields" if len(bad) > 1 else "its field"))
+            if bad:
+                self.query_one(f"#{bad[0]}", Input).focus()
             self.app.bell()
             return
         self.query_one("#saving", Static).update("")
@@ -151,7 +149,7 @@ class SettingsScreen(ModalScreen[bool]):
     @on(session_jobs.SettingsSaved)
     def _saved(self, message: session_jobs.SettingsSaved) -> None:
         if message.error:
-            if message.key and message.key != "theme":
+            if message.key and message.key in {key for key, _label, _hint in FIELDS}:
                 self._show_problem(message.key, message.error)
             else:
                 self.query_one("#saving", Static).update(message.error)

@@ -10,15 +10,22 @@ from dataclasses import dataclass
 
 from textual.color import Color
 
+from tui.app.time_words import time_left_words
 from tui.app.widgets.countdown_bar import CountdownBar
-from tui.engine.schedule import ScheduleEntry, SessionState, format_time_left
+from tui.engine.schedule import ScheduleEntry, SessionState
 from tui.engine.sessions import StatusRow
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-STATE_WIDTH = 10
+STATE_WIDTH = 12
+#: The state column when some session was marked stale by a key rotation.
+STALE_LABEL = "stale (key rotated)"
 LEFT_WIDTH = 8
 MIN_BAR = 10
-MAX_BAR = 30
+#: The bar grows into spare room up to this many cells (a 200-column terminal uses it).
+MAX_BAR = 60
+#: A cut name keeps at least this many cells (its two ends, see `middle_cut`).
+MIN_NAME = 10
+ACCOUNT_WIDTH = (12, 30)
 
 Span = tuple[str, str]  # text, Rich style string
 Cell = tuple[Span, ...]
@@ -40,28 +47,57 @@ class RowFlags:
     busy: bool = False
     needs_code: bool = False
     error: str | None = None
+    #: A refresh is waiting for its mfa_command (e.g. a security key to be touched).
+    waiting_for_command: bool = False
 
 
-def account_and_user(row: StatusRow) -> str:
-    """`ACCOUNT/USER` from `arn:aws:iam::ACCOUNT:mfa/USER` (or the role ARN): no AWS call."""
-    arn = row.role_arn if row.kind == "role" else row.mfa_serial
+def stale_reason(row: StatusRow) -> str | None:
+    """Why a session was marked stale (a key rotation), when the status row says so."""
+    return row.stale.replace("-", " ") if row.stale else None
+
+
+def _arn_parts(arn: str | None) -> tuple[str, str] | None:
+    """(account, last name) of an ARN, or None."""
     if not arn or not arn.startswith("arn:"):
-        return ""
+        return None
     parts = arn.split(":", 5)
     if len(parts) < 6:
-        return ""
-    name = parts[5].rsplit("/", 1)[-1]
-    return f"{parts[4]}/{name}" if parts[4] else name
+        return None
+    return parts[4], parts[5].rsplit("/", 1)[-1]
+
+
+def account_and_user(row: StatusRow, user: str | None = None) -> str:
+    """`ACCOUNT/USER` with no AWS call. A role shows its account and role name; an
+    identity its account (from the MFA device's ARN) and its IAM user once known (`user`,
+    learned from IAM), never the device's name, which is often not the user's."""
+    if row.kind == "role":
+        parts = _arn_parts(row.role_arn)
+        if parts is None:
+            return ""
+        account, name = parts
+        return f"{account}/{name}" if account else name
+    parts = _arn_parts(row.mfa_serial)
+    account = parts[0] if parts else ""
+    if user:
+        return f"{account}/{user}" if account else user
+    return account
 
 
 def state_label(row: StatusRow, state: SessionState, flags: RowFlags, frame: int) -> str:
+    """The state in a word or two. An ended session reads "expired" (the time column says
+    how long ago), one marked stale by a key rotation "stale (key rotated)"."""
+    spin = SPINNER[frame % len(SPINNER)]
+    if flags.waiting_for_command:
+        return f"{spin} touch key?"
     if flags.busy:
-        return f"{SPINNER[frame % len(SPINNER)]} refresh"
+        return f"{spin} refresh"
     if row.blocked:
         return "blocked"
     if flags.error:
         return "error"
-    if flags.needs_code and state in (SessionState.EXPIRING, SessionState.EXPIRED):
+    if stale_reason(row):
+        return STALE_LABEL
+    if flags.needs_code and state is SessionState.EXPIRING:
         return "needs code"
     return {
         SessionState.FRESH: "fresh",
@@ -82,41 +118,78 @@ def theme_colours(variables: dict[str, str]) -> dict[str, str]:
     return colours
 
 
-def fit_columns(rows: list[StatusRow], width: int) -> list[Column]:
-    """Columns that fit `width` cells: the account/user column only when everything fits
-    with a 10-cell bar; the bar grows into what is left."""
+def _gap(widths: list[int]) -> int:
+    """Cells taken by columns of these widths: a leading space, two after each column."""
+    return 1 + sum(w + 2 for w in widths)
+
+
+def fit_columns(rows: list[StatusRow], width: int,
+                users: dict[str, str] | None = None) -> list[Column]:
+    """Columns that fit `width` cells. Name, state and time left always stay; as the
+    terminal narrows the account goes first, then the bar, then the session profile.
+    Names that must be cut are cut in the middle (`middle_cut`) and never below
+    `MIN_NAME`; the bar grows into spare room, up to `MAX_BAR`."""
+    users = users or {}
     profile = max([7, *(len(r.name) + (2 if r.kind == "role" else 0) for r in rows)])
     target = max([15, *(len(r.target) for r in rows)])
-    account = min(26, max([12, *(len(account_and_user(r)) for r in rows)]))
-    fixed = 1 + STATE_WIDTH + LEFT_WIDTH
-    wide_room = width - 2 - 2 * 7 - fixed
-    wide = profile + target + account + MIN_BAR <= wide_room
-    if wide:
-        bar = min(MAX_BAR, wide_room - profile - target - account)
+    low, high = ACCOUNT_WIDTH
+    account = min(high, max([low, *(len(account_and_user(r, users.get(r.identity)))
+                                    for r in rows)]))
+    state = len(STALE_LABEL) if any(stale_reason(r) for r in rows) else STATE_WIDTH
+    fixed = [1, state, LEFT_WIDTH]  # mark, state, left
+
+    def cut(room: int, names: list[int]) -> list[int] | None:
+        """Share `room` among the name columns: each its full width if it can, else the
+        first (the profile) first, never below MIN_NAME."""
+        floors = [min(n, MIN_NAME) for n in names]
+        if sum(floors) > room:
+            return None
+        widths = floors[:]
+        spare = room - sum(floors)
+        for i, need in enumerate(names):
+            extra = min(need - widths[i], spare)
+            widths[i] += extra
+            spare -= extra
+        return widths
+
+    plain = width - _gap(fixed)  # room left for names, account and bar, with their gaps
+    # 1. everything, names in full, with at least a MIN_BAR bar
+    if profile + target + account + MIN_BAR + 8 <= plain:
+        bar = min(MAX_BAR, plain - 8 - profile - target - account)
+        names, bar_width, show_account = [profile, target], bar, True
     else:
-        room = width - 2 - 2 * 6 - fixed - MIN_BAR
-        profile = min(profile, max(10, room // 2))
-        target = min(target, max(10, room - profile))
-        bar = max(MIN_BAR, min(MAX_BAR, room + MIN_BAR - profile - target))
-    columns = [Column("mark", " ", 1), Column("profile", "Profile", profile),
-               Column("target", "Session profile", target)]
-    if wide:
+        show_account = False
+        # 2. names (cut if need be) and a bar
+        shared = cut(plain - 6 - MIN_BAR, [profile, target])
+        if shared is not None:
+            bar = min(MAX_BAR, plain - 6 - sum(shared))
+            names, bar_width = shared, bar
+        else:
+            bar_width = 0
+            # 3. names (cut) without the bar; 4. the profile alone
+            shared = cut(plain - 4, [profile, target])
+            names = shared if shared is not None else [max(4, min(profile, plain - 2))]
+    columns = [Column("mark", " ", 1), Column("profile", "Profile", names[0])]
+    if len(names) > 1:
+        columns.append(Column("target", "Session profile", names[1]))
+    if show_account:
         columns.append(Column("account", "Account/user", account))
-    columns += [Column("state", "State", STATE_WIDTH), Column("left", "Left", LEFT_WIDTH, True),
-                Column("bar", "Countdown", bar)]
+    columns += [Column("state", "State", state), Column("left", "Left", LEFT_WIDTH, True)]
+    if bar_width:
+        columns.append(Column("bar", "Countdown", bar_width))
     return columns
 
 
 STATIC_COLUMNS = ("profile", "target", "account")
 
 
-def static_cells(row: StatusRow) -> dict[str, Cell]:
-    """The cells that only change when the files do."""
+def static_cells(row: StatusRow, user: str | None = None) -> dict[str, Cell]:
+    """The cells that only change when the files do (or IAM names the user)."""
     name = row.name if row.kind == "identity" else f"└ {row.name}"
     return {
         "profile": ((name, "bold" if row.kind == "identity" else ""),),
         "target": ((row.target, "dim" if row.kind == "role" else ""),),
-        "account": ((account_and_user(row), "dim"),),
+        "account": ((account_and_user(row, user), "dim"),),
     }
 
 
@@ -135,12 +208,16 @@ def moving_cells(row: StatusRow, entry: ScheduleEntry, flags: RowFlags, frame: i
         state_style = colours.get("accent", "")
     elif row.blocked or flags.error:
         state_style = f"bold {colours.get('error', '')}".strip()
-    elif label == "needs code":
+    elif label in ("needs code", STALE_LABEL):
         state_style = f"bold {colours.get('warning', '')}".strip()
-    left = format_time_left(entry.time_left) if entry.expires_at else "—"
+    stale = stale_reason(row)
+    left = "—" if stale or not entry.expires_at else time_left_words(entry.time_left)
+    if stale:  # no fake expiry: the bar is empty, the time unknown
+        state = SessionState.NONE
     return {
         "mark": (("●" if flags.marked else " ", colours.get("accent", "")),),
         "state": ((label, state_style),),
         "left": ((left, state_style if state != SessionState.FRESH else ""),),
-        "bar": CountdownBar(entry.fraction_left, state, bar_width).spans(colours),
+        "bar": CountdownBar(entry.fraction_left, state, bar_width).spans(colours)
+        if bar_width else (),
     }

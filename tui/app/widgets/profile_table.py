@@ -24,9 +24,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.app.time_words import middle_cut
 from tui.app.widgets.countdown_bar import SessionCountdown
 from tui.app.widgets.profile_columns import (
-    MIN_BAR,
     STATIC_COLUMNS,
     Cell,
     Column,
@@ -58,7 +58,8 @@ def _lay_out(column: Column, cell: Cell, base: Style) -> list[Segment]:
         room = column.width - used
         if room <= 0:
             break
-        piece = text if len(text) <= room else set_cell_size(text, room)
+        piece = text if len(text) <= room else (
+            middle_cut(text, room) if column.key in STATIC_COLUMNS else set_cell_size(text, room))
         parts.append(Segment(piece, base + _style(style)))
         used += len(piece)
     if used < column.width:
@@ -121,6 +122,8 @@ class ProfileTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.rows_shown: list[StatusRow] = []
         self.colours: dict[str, str] = {}
+        #: identity -> IAM user name, once IAM said it (for the Account/user column).
+        self.users: dict[str, str] = {}
         self.cursor_row = 0
         self._countdowns: dict[str, SessionCountdown] = {}
         self._static: list[dict[str, Cell]] = []
@@ -147,7 +150,7 @@ class ProfileTable(ScrollView, can_focus=True):
         self._countdowns = {row_key(r): SessionCountdown.of(r) for r in rows}
         self._layout()
         self._entries_at = None
-        self._static = [static_cells(row) for row in rows]
+        self._static = [static_cells(row, self.users.get(row.identity)) for row in rows]
         self._cells = [self._cells_of(row, now, lead_time, flags, frame) for row in rows]
         self._strips.clear()
         self._static_segments.clear()
@@ -163,14 +166,14 @@ class ProfileTable(ScrollView, can_focus=True):
 
     def _layout(self) -> None:
         self._width = self.size.width or self.app.size.width
-        self._columns = fit_columns(self.rows_shown, self._width)
+        self._columns = fit_columns(self.rows_shown, self._width, self.users)
 
     @property
     def columns(self) -> list[Column]:
         return self._columns
 
     def _bar_width(self) -> int:
-        return self._columns[-1].width if self._columns else MIN_BAR
+        return next((c.width for c in self._columns if c.key == "bar"), 0)
 
     def _cells_of(self, row: StatusRow, now: datetime, lead_time: int,
                   flags: dict[str, RowFlags], frame: int) -> dict[str, Cell]:
