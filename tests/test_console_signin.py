@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from botocore.configloader import raw_config_parse
 
 from tui.engine.console_signin import (
     RoleSession,
@@ -82,3 +86,52 @@ def test_refusal_is_one_line_without_secrets(fake: str) -> None:
 ])
 def test_partition_picks_the_host(arn: str, host: str) -> None:
     assert federation_endpoint(partition_of(arn), {}) == host
+
+
+def _cli(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tui", *argv], capture_output=True, text=True,
+                          timeout=60, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+@pytest.fixture
+def prod(aws, make_user, sandbox_home) -> dict[str, str]:
+    make_user("alice", profile="work")
+    arn = make_user.iam.create_role(RoleName="Admin", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    sandbox_home.config.write_text(f"[profile prod]\nrole_arn = {arn}\nsource_profile = work\n")
+    env = dict(os.environ)
+    assert _cli("refresh", "work", "--token-code", "123456", env=env).returncode == 0
+    done = _cli("assume", "prod", env=env)
+    assert done.returncode == 0, done.stderr
+    return raw_config_parse(str(sandbox_home.credentials))["prod-session"]
+
+
+def test_console_print_sends_the_role_session_and_prints_the_url(prod, fake) -> None:
+    env = {**os.environ, "AWS_ENDPOINT_URL_SIGNIN": fake}
+    done = _cli("console", "prod", "--print", env=env)
+    assert done.returncode == 0, done.stderr
+    (form,) = _Fake.received
+    assert json.loads(form["Session"][0]) == {
+        "sessionId": prod["aws_access_key_id"], "sessionKey": prod["aws_secret_access_key"],
+        "sessionToken": prod["aws_session_token"],
+    }
+    assert "SigninToken=TOKEN123" in done.stdout
+
+
+def test_console_without_print_opens_a_browser_and_shows_no_secret(prod, fake, tmp_path) -> None:
+    seen = tmp_path / "browser-argv"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {seen}\n')
+    browser.chmod(0o755)
+    env = {**os.environ, "AWS_ENDPOINT_URL_SIGNIN": fake, "BROWSER": str(browser)}
+    done = _cli("console", "prod", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "TOKEN123" in seen.read_text()
+    for secret in ("TOKEN123", prod["aws_secret_access_key"], prod["aws_session_token"]):
+        assert secret not in done.stdout and secret not in done.stderr
+
+
+def test_console_for_an_mfa_session_names_its_roles(prod, fake) -> None:
+    done = _cli("console", "work", env={**os.environ, "AWS_ENDPOINT_URL_SIGNIN": fake})
+    assert done.returncode == 2
+    assert "prod" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert _Fake.received == []

@@ -215,6 +215,12 @@ def _watch(p: argparse.ArgumentParser) -> None:
                    help="refresh whatever is due, then exit (for cron or a systemd timer)")
 
 
+def _console(p: argparse.ArgumentParser) -> None:
+    p.add_argument("profile", metavar="PROFILE")
+    p.add_argument("--print", action="store_true",
+                   help="print the sign-in URL (a credential) instead of opening a browser")
+
+
 def _no_options(p: argparse.ArgumentParser) -> None:
     pass
 
@@ -231,6 +237,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "init": ("discover a profile's MFA device and save it in settings", _init),
     "rotate": ("rotate a profile's access key without ever losing it", _rotate),
     "watch": ("headless keeper: refresh sessions before they expire", _watch),
+    "console": ("open the AWS console for a role session", _console),
     "policy": ("print a starter IAM policy that requires MFA", _no_options),
 }
 _GLOBAL_OPTIONS_WITH_VALUE = ("--credentials-file", "--config-file", "--settings")
