@@ -14,6 +14,14 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from botocore.configloader import raw_config_parse
 
+from tests.test_app_harness import (  # noqa: F401 (fixtures)
+    START,
+    add_config,
+    add_session,
+    clock,
+    make_service,
+    settle,
+)
 from tui.engine.console_signin import (
     RoleSession,
     SigninError,
@@ -135,3 +143,33 @@ def test_console_for_an_mfa_session_names_its_roles(prod, fake) -> None:
     assert done.returncode == 2
     assert "prod" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert _Fake.received == []
+
+
+async def test_o_in_the_tui_opens_the_console_for_the_highlighted_role(
+        sandbox_home, clock, fake, monkeypatch) -> None:  # noqa: F811
+    import webbrowser
+    from datetime import timedelta
+
+    from tui.app.app import AwsMfaApp
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", fake)
+    sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
+    sandbox_home.credentials.write_text(
+        "[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key = s\n")
+    add_config(sandbox_home.config, "[profile work]\nmfa_serial = arn:aws:iam::123456789012:mfa/w")
+    add_session(sandbox_home.credentials, "work-mfa", START + timedelta(hours=8))
+    add_config(sandbox_home.config, "[profile prod]\nrole_arn = arn:aws:iam::123456789012:"
+               "role/Admin\nsource_profile = work-mfa")
+    add_session(sandbox_home.credentials, "prod-session", START + timedelta(hours=1))
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test() as pilot:
+        await settle(app, pilot)
+        while (row := app.main_screen.table.highlighted_row()) and row.name != "prod":
+            await pilot.press("down")
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+        assert len(opened) == 1 and "SigninToken=TOKEN123" in opened[0]
+        assert len(_Fake.received) == 1

@@ -9,30 +9,15 @@ import webbrowser
 
 from tui.commands.context import data, notice, service_from
 from tui.commands.session_use import usable_session
-from tui.engine.console_signin import RoleSession, SigninError, console_url, partition_of
-from tui.engine.errors import AwsAuthError, UsageError
+from tui.engine.console_signin import console_url_for
+from tui.engine.errors import UsageError
 
 
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
-    catalog = service.catalog()
-    role = catalog.role(args.profile)
-    if role is None:
-        for identity in catalog.identities:
-            if args.profile in (identity.name, identity.session_profile):
-                roles = ", ".join(r.name for r in catalog.roles_of(identity.name)) or "none"
-                raise UsageError(
-                    f"{args.profile} is an MFA session (GetSessionToken), which the console "
-                    f"federation endpoint refuses: use one of its roles ({roles})"
-                )
-        raise UsageError(f"{args.profile} is not a role profile")
-    credentials = usable_session(service, args.profile)
-    session = RoleSession(credentials.access_key_id, credentials.secret_access_key.reveal(),
-                          credentials.session_token.reveal())
-    try:
-        url = console_url(session, partition_of(role.role_arn))
-    except SigninError as exc:
-        raise AwsAuthError(str(exc)) from None
+    if service.catalog().role(args.profile) is not None:
+        usable_session(service, args.profile)  # refreshed first when due
+    url = console_url_for(service, args.profile)
     if args.print:
         data(url)
     elif not webbrowser.open(url):

@@ -15,6 +15,9 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
+from tui.engine.errors import AwsAuthError, UsageError
+from tui.engine.sessions import SessionService
+
 SIGNIN_HOSTS = {
     "aws": "https://signin.aws.amazon.com",
     "aws-cn": "https://signin.amazonaws.cn",
@@ -100,3 +103,28 @@ def login_url(endpoint: str, token: str, partition: str = "aws") -> str:
 def console_url(session: RoleSession, partition: str, environ: dict[str, str] | None = None) -> str:
     endpoint = federation_endpoint(partition, environ)
     return login_url(endpoint, get_signin_token(session, endpoint), partition)
+
+
+def console_url_for(service: SessionService, name: str) -> str:
+    """The sign-in URL for the stored session of role profile `name`. An identity's MFA
+    session (GetSessionToken) is refused by the federation endpoint: say so, name its roles."""
+    catalog = service.catalog()
+    role = catalog.role(name)
+    if role is None:
+        for identity in catalog.identities:
+            if name in (identity.name, identity.session_profile):
+                roles = ", ".join(r.name for r in catalog.roles_of(identity.name)) or "none"
+                raise UsageError(
+                    f"{name} is an MFA session (GetSessionToken), which the console "
+                    f"federation endpoint refuses: use one of its roles ({roles})"
+                )
+        raise UsageError(f"{name} is not a role profile")
+    _, credentials = service.session_for(name)
+    if credentials.expiration <= service.clock():
+        raise UsageError(f"the session for {name} has expired: refresh it first")
+    session = RoleSession(credentials.access_key_id, credentials.secret_access_key.reveal(),
+                          credentials.session_token.reveal())
+    try:
+        return console_url(session, partition_of(role.role_arn))
+    except SigninError as exc:
+        raise AwsAuthError(str(exc)) from None

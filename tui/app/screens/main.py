@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -53,6 +53,8 @@ class MainScreen(Screen[None]):
                 tooltip="Log out the marked (or highlighted) session profiles, after asking"),
         Binding("s", "settings", "Settings", id="main.settings",
                 tooltip="Session length, lead time, naming, mfa_command, theme"),
+        Binding("o", "console", "Console", id="main.console",
+                tooltip="Open the AWS console for the highlighted role's session"),
         Binding("g", "toggle_log", "Log", id="main.log",
                 tooltip="Show or hide the event log"),
     ]
@@ -436,6 +438,34 @@ class MainScreen(Screen[None]):
             self.app.notify("Nothing is expiring", timeout=3)
             return
         self.start_refresh([row.name for row in due])
+
+    def action_console(self) -> None:
+        row = self.table.highlighted_row()
+        if row is not None:
+            self._open_console(row.name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console")
+    def _open_console(self, name: str) -> None:
+        import webbrowser
+
+        from tui.engine.console_signin import console_url_for
+
+        try:
+            opened = webbrowser.open(console_url_for(self.service, name))
+            outcome = (f"opened the console for {name} in a browser" if opened else
+                       "no browser found: use `aws-mfa-tui console NAME --print`")
+        except AwsMfaError as exc:
+            outcome = str(exc)
+        self.post_message(self.ConsoleOutcome(outcome))
+
+    class ConsoleOutcome(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    @on(ConsoleOutcome)
+    def _console_outcome(self, message: ConsoleOutcome) -> None:
+        self.note(message.text, toast=True)
 
     def action_toggle_log(self) -> None:
         self.log_panel.toggle()
