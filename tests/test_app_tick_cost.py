@@ -25,14 +25,14 @@ ROWS = 2000
 SLACK = 5
 
 
-def write_many(sandbox) -> None:
+def write_many(sandbox, rows: int = ROWS) -> None:
     """2,000 identities with sessions, the last one (off screen) ending first: 2 s after
     the start its lead time (300 s) begins; the others stay fresh for minutes."""
     sandbox.aws_dir.mkdir(mode=0o700, exist_ok=True)
     credentials, config = [], []
-    for index in range(ROWS):
+    for index in range(rows):
         name = f"p{index:04d}"
-        expires = START + timedelta(seconds=302 + 60 * (ROWS - 1 - index))
+        expires = START + timedelta(seconds=302 + 60 * (rows - 1 - index))
         credentials.append(f"[{name}]\naws_access_key_id = AKIA{index:016d}\n"
                            f"aws_secret_access_key = LONGTERM{index:016d}\n")
         credentials.append(f"[{name}-mfa]\naws_access_key_id = ASIA{index:016d}\n"
