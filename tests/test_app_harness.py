@@ -16,7 +16,8 @@ import pytest
 from tui.app.app import AwsMfaApp
 from tui.engine.credentials_store import format_expiration
 from tui.engine.mfa_code import UsedCodes
-from tui.engine.sessions import Paths, SessionService
+from tui.engine.profiles import Paths
+from tui.engine.sessions import SessionService
 
 START = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)
 SIZE = (100, 30)

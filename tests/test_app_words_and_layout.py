@@ -38,8 +38,8 @@ from tui.app.widgets.profile_columns import (
     fit_columns,
     moving_cells,
 )
+from tui.engine.profile_status import StatusRow
 from tui.engine.schedule import RefreshSchedule
-from tui.engine.sessions import StatusRow
 from tui.engine.settings import load_settings
 
 ODD_NAMES = ("a[b]", "[/]", "[bold]x")

@@ -388,3 +388,37 @@ def test_an_unexpected_error_is_one_line_without_traceback(aws, make_user, capsy
     monkeypatch.setenv("AWS_MFA_TUI_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         main(["refresh", "work", "--token-code", "654321"])
+
+
+def test_role_chain_is_listed_by_depth_and_assumed_from_its_parent(aws, make_user,
+                                                                  sandbox_home, capsys):
+    make_user("alice", profile="work")
+    admin, deploy = _role(make_user, "Admin"), _role(make_user, "Deploy")
+    sandbox_home.config.write_text(
+        f"[profile deploy]\nrole_arn = {deploy}\nsource_profile = prod-admin\n"
+        f"[profile prod-admin]\nrole_arn = {admin}\nsource_profile = work-mfa\n"
+    )
+    code, out, _ = run(capsys, "status")
+    names = [line.split()[0] for line in out.splitlines()[1:]]
+    assert names == ["work", "prod-admin", "deploy"]
+    assert "    deploy " in out and "  prod-admin " in out
+    assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
+    code, _, err = run(capsys, "assume", "deploy")
+    assert code == 0, err
+    calls = aws.injector.calls("AssumeRole")
+    assert [c.params["RoleArn"] for c in calls[-2:]] == [admin, deploy]
+    assert all("TokenCode" not in c.params for c in calls[-2:])
+    parent_key = read_credentials(sandbox_home)["prod-admin-session"]["aws_access_key_id"]
+    assert calls[-1].access_key_id == parent_key
+    assert calls[-1].params["DurationSeconds"] == "3600"
+
+
+def test_role_chain_cycle_is_one_error_naming_the_chain(aws, make_user, sandbox_home, capsys):
+    make_user("alice", profile="work")
+    sandbox_home.config.write_text(
+        "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = b\n"
+        "[profile b]\nrole_arn = arn:aws:iam::123456789012:role/B\nsource_profile = a\n"
+    )
+    code, _, err = run(capsys, "assume", "a")
+    assert code == 2
+    assert "cycle" in err and "a -> b -> a" in err and "Traceback" not in err

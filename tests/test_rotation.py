@@ -24,6 +24,7 @@ from tui.engine import aws_calls
 from tui.engine.aws_calls import AccessKeyInfo
 from tui.engine.errors import CredentialsFileError, RotationError
 from tui.engine.mfa_code import USED_CODES, FixedCode
+from tui.engine.profiles import Paths
 from tui.engine.rotation import (
     VERIFY_TIMEOUT,
     KeyRotation,
@@ -34,7 +35,7 @@ from tui.engine.rotation import (
     old_keys,
 )
 from tui.engine.secret import Secret
-from tui.engine.sessions import Paths, SessionService
+from tui.engine.sessions import SessionService
 
 ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"}]})

@@ -11,9 +11,10 @@ from textual.widgets import DataTable, Static
 
 from tui.app.screens.rotation import RotationScreen
 from tui.engine.mfa_code import FixedCode, UsedCodes
+from tui.engine.profiles import Paths
 from tui.engine.rotation import KeyRotation
 from tui.engine.secret import Secret
-from tui.engine.sessions import Paths, SessionService
+from tui.engine.sessions import SessionService
 
 SIZE = (100, 30)
 ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [

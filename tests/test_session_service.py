@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tui.engine.mfa_code import FixedCode, UsedCodes
+from tui.engine.profiles import Paths
 from tui.engine.secret import Secret
-from tui.engine.sessions import Paths, SessionService
+from tui.engine.sessions import SessionService
 
 
 def _service(sandbox) -> SessionService:

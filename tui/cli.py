@@ -216,8 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AwsMfaError as exc:
         print(f"aws-mfa-tui: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("aws-mfa-tui: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"aws-mfa-tui: {exc or 'interrupted'}", file=sys.stderr)
         return 130
     except Exception as exc:
         # A bug of ours. Tracebacks can carry values near secrets: show one only on request.

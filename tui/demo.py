@@ -37,7 +37,7 @@ from typing import Any
 
 from tui.engine.credentials_store import format_expiration
 from tui.engine.errors import UsageError
-from tui.engine.sessions import Paths
+from tui.engine.profiles import Paths
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

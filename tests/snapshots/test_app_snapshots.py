@@ -18,8 +18,10 @@ from textual.widgets import Input
 from tui.app.app import AwsMfaApp
 from tui.engine.aws_calls import AccessKeyInfo
 from tui.engine.credentials_store import format_expiration
+from tui.engine.identity_details import IdentityDetails
 from tui.engine.mfa_code import UsedCodes
-from tui.engine.sessions import IdentityDetails, Paths, SessionService
+from tui.engine.profiles import Paths
+from tui.engine.sessions import SessionService
 
 NOW = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)
 SIZE = (100, 30)

@@ -17,6 +17,7 @@ from tui.app.screens.rotation import RotationScreen
 from tui.engine.aws_calls import AccessKeyInfo
 from tui.engine.errors import RotationError
 from tui.engine.mfa_code import CodeRequest, UsedCodes
+from tui.engine.profiles import Paths
 from tui.engine.rotation import (
     RotationPlan,
     RotationResult,
@@ -25,7 +26,7 @@ from tui.engine.rotation import (
     StepOutcome,
 )
 from tui.engine.secret import mask_key_id
-from tui.engine.sessions import Paths, SessionService
+from tui.engine.sessions import SessionService
 
 SIZE = (100, 30)
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

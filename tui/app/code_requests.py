@@ -10,7 +10,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from enum import Enum
 
-from tui.engine.sessions import StatusRow
+from tui.engine.profile_status import StatusRow
 
 
 class NextStep(Enum):

@@ -12,8 +12,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tui.engine.profile_status import StatusRow
 from tui.engine.schedule import ScheduleEntry, SessionState, format_time_left
-from tui.engine.sessions import StatusRow
 
 DUE = (SessionState.EXPIRING, SessionState.EXPIRED)
 

@@ -14,6 +14,7 @@ from typing import Any
 from textual.message import Message
 
 from tui.engine.errors import AwsMfaError, MfaCodeError
+from tui.engine.identity_details import IdentityDetails
 from tui.engine.mfa_code import (
     CodeRequest,
     CommandCode,
@@ -21,8 +22,9 @@ from tui.engine.mfa_code import (
     MfaCodeSource,
     choose_code_source,
 )
+from tui.engine.profile_status import StatusRow
 from tui.engine.secret import Secret
-from tui.engine.sessions import IdentityDetails, RefreshResult, SessionService, StatusRow
+from tui.engine.sessions import RefreshResult, SessionService
 from tui.engine.sessions import no_code_needed as chained_code_source
 from tui.engine.settings import parse_settings
 
@@ -124,10 +126,7 @@ def refresh(service: SessionService, row: StatusRow, code: Secret | None = None,
     try:
         source = (FixedCode(code, origin="the TUI") if code
                   else code_source_for(service, row, told))
-        if row.kind == "role":
-            result = service.assume(row.name, source, force=True)
-        else:
-            result = service.refresh(row.name, source, force=True)
+        result = service.renew(row.name, source, interactive=False)
     except MfaCodeError as exc:
         return RefreshFinished(row.name, error=str(exc), bad_code=code is not None,
                                with_code=code is not None)

@@ -141,10 +141,8 @@ def _offer_refresh(service, profile: str, sessions: tuple[str, ...], ask: bool) 
                            "refresh it now?"):
         notice(f"{names} is marked stale: run `aws-mfa-tui refresh {profile}` for a new one")
         return
-    identity = service.catalog().identity(profile)
     try:
-        refreshed = service.refresh(profile, choose_code_source(None, identity.mfa_command),
-                                    force=True)
+        refreshed = service.renew(profile)
     except AwsMfaError as exc:
         notice(f"the key was rotated, but refreshing {names} failed: {exc}")
         return

@@ -8,48 +8,26 @@ import os
 from tui.commands.context import notice
 from tui.engine.credentials_store import SessionCredentials
 from tui.engine.errors import UsageError
-from tui.engine.mfa_code import NoCodeSource, choose_code_source
-from tui.engine.schedule import SessionState
-from tui.engine.sessions import SessionService, no_code_needed
+from tui.engine.sessions import SessionService
 
 
 def usable_session(service: SessionService, name: str) -> SessionCredentials:
     catalog = service.catalog()
-    role = catalog.role(name)
-    identity = None
-    if role is None:
+    managed = catalog.role(name) is not None
+    if not managed:
         try:
-            identity = catalog.identity(name)
+            catalog.identity(name)
+            managed = True
         except UsageError:
-            identity = None  # a session profile we don't manage: use it as it is
-    target = role.session if role else (identity.session if identity else None)
-    if target is not None:
-        state = service.schedule().entry(target.name, target.expiration).state
-        if not target.present or state is not SessionState.FRESH:
-            _renew(service, name, role is not None, target.present and state is
-                   SessionState.EXPIRING)
+            pass  # a session profile we don't manage: use it as it is
+    if managed:
+        result = service.renew(name, force=False, keep_valid=True)
+        for note in result.notes if result.skipped else ():
+            notice(f"{name}: {note}")
     _, credentials = service.session_for(name)
     if credentials.expiration <= service.clock():
         raise UsageError(f"the session for {name} has expired: run `aws-mfa-tui refresh {name}`")
     return credentials
-
-
-def _renew(service: SessionService, name: str, is_role: bool, still_valid: bool) -> None:
-    catalog = service.catalog()
-    if is_role and not service.needs_code(name):
-        service.assume(name, no_code_needed(), force=True)
-        return
-    role = catalog.role(name)
-    owner = catalog.identity(role.identity if role else name)
-    source = choose_code_source(None, owner.mfa_command)
-    if isinstance(source, NoCodeSource) and still_valid:
-        # A few minutes left and no way to ask for a code: use what we have, and say so.
-        notice(f"{name}: session expires soon and no MFA code source is available")
-        return
-    if is_role:
-        service.assume(name, source, force=True)
-    else:
-        service.refresh(owner.name, source, force=True)
 
 
 def environment(credentials: SessionCredentials, region: str | None = None) -> dict[str, str]:

@@ -95,7 +95,7 @@ def table(rows: list[StatusRow]) -> str:
     lines = [f"{'PROFILE':<24} {'SESSION PROFILE':<24} {'STATE':<9} {'LEFT':>9}  EXPIRES (UTC)"]
     for row in rows:
         entry = row.entry
-        name = row.name if row.kind == "identity" else f"  {row.name}"
+        name = f"{'  ' * row.depth}{row.name}"  # roles indented by chain depth
         expires = format_expiration(entry.expires_at) if entry.expires_at else "-"
         left = format_time_left(entry.time_left) if entry.time_left is not None else "-"
         lines.append(

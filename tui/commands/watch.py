@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine.errors import AwsMfaError, MfaCodeError
-from tui.engine.mfa_code import choose_code_source, seconds_left_in_window
-from tui.engine.sessions import SessionService, StatusRow, no_code_needed
+from tui.engine.mfa_code import seconds_left_in_window
+from tui.engine.profile_status import StatusRow
+from tui.engine.sessions import SessionService
 
 MAX_SLEEP = 30.0
 FIRST_RETRY = 5.0
@@ -113,8 +114,8 @@ class Keeper:
             notice(str(exc))
             self.failures.append(exc)
             return
-        # Identities first, so chained roles can use their fresh session.
-        for row in sorted(rows, key=lambda r: r.kind != "identity"):
+        # Identities first, then roles by chain depth: each parent before its children.
+        for row in sorted(rows, key=lambda r: r.depth):
             now = self.service.clock()
             if row.blocked or not row.state.needs_refresh or not self.backoff.ready(row.name, now):
                 continue
@@ -123,17 +124,7 @@ class Keeper:
     def refresh(self, row: StatusRow) -> None:
         now = self.service.clock()
         try:
-            if row.kind == "role":
-                if not self.service.needs_code(row.name):
-                    result = self.service.assume(row.name, no_code_needed(), force=True)
-                else:
-                    identity = self.service.catalog().identity(row.identity)
-                    source = choose_code_source(None, identity.mfa_command)
-                    result = self.service.assume(row.name, source, force=True)
-            else:
-                identity = self.service.catalog().identity(row.name)
-                source = choose_code_source(None, identity.mfa_command)
-                result = self.service.refresh(row.name, source, force=True)
+            result = self.service.renew(row.name)
         except AwsMfaError as exc:
             self.failures.append(exc)
             if not self.retry:

@@ -39,6 +39,10 @@ class LockTimeoutError(CredentialsFileError):
     """Another program held the credentials lock for longer than the timeout."""
 
 
+class SessionNotSaved(KeyboardInterrupt):
+    """Ctrl-C while a granted session waited for the credentials lock. `str(e)` says so."""
+
+
 class SettingsError(AwsMfaError):
     """The settings TOML is invalid. The message names the key."""
 

@@ -15,6 +15,7 @@ from tui.engine.profiles import (
     IdentityProfile,
     ProfileCatalog,
     RoleProfile,
+    SessionProfile,
 )
 from tui.engine.schedule import RefreshSchedule, ScheduleEntry, SessionState
 
@@ -40,6 +41,10 @@ class StatusRow(NamedTuple):
     lifetime: float | None = None
     #: The identity's mfa_command, when its codes come from one.
     mfa_command: str | None = None
+    #: 0 for an identity, 1 for its roles, 2 for a role assumed from one of those, ...
+    depth: int = 0
+    #: The role it is assumed from, for a role chain.
+    parent: str | None = None
     #: Why the session must be renewed whatever its expiry said (`key-rotated`), or None.
     stale: str | None = None
 
@@ -52,10 +57,28 @@ class StatusRow(NamedTuple):
         return self.code_mode in ("command", "chained")
 
 
+def session_usable(session: SessionProfile, now: datetime) -> bool:
+    """Whether a session can still sign a call (to assume a role from it)."""
+    expires = session.expiration
+    return bool(session.present and expires and expires - now > CHAIN_MARGIN)
+
+
 def can_chain(identity: IdentityProfile, now: datetime) -> bool:
     """A role can be assumed without a code while the identity's MFA session is valid."""
-    expires = identity.session.expiration
-    return bool(identity.session.present and expires and expires - now > CHAIN_MARGIN)
+    return session_usable(identity.session, now)
+
+
+def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime) -> bool:
+    """Whether assuming this role now would ask a person for a code: never while the
+    session it is assumed from (its parent's, up the chain, or the identity's) is valid."""
+    while True:
+        parent = catalog.parent(role)
+        if parent is None:
+            identity = catalog.identity(role.identity)
+            return not can_chain(identity, now) and not identity.mfa_command
+        if session_usable(parent.session, now):
+            return False
+        role = parent
 
 
 def status_rows(
@@ -79,15 +102,20 @@ def status_rows(
             stale=identity.session.stale,
         ))
         for role in catalog.roles_of(identity.name):
-            rows.append(_role_row(role, identity, schedule, now))
+            rows.append(_role_row(catalog, role, identity, schedule, now))
     return rows
 
 
-def _role_row(role: RoleProfile, identity: IdentityProfile, schedule: RefreshSchedule,
-              now: datetime) -> StatusRow:
-    chained = can_chain(identity, now)
+def _role_row(catalog: ProfileCatalog, role: RoleProfile, identity: IdentityProfile,
+              schedule: RefreshSchedule, now: datetime) -> StatusRow:
+    # No code while some session up the chain is valid ("chained"); else the root
+    # identity's mfa_command or a person gives one.
+    parent = catalog.parent(role)
+    chained = (session_usable(parent.session, now) if parent is not None else False) or (
+        not needs_code(catalog, role, now) and (
+            can_chain(identity, now) or not identity.mfa_command))
     lifetime = role.duration or CHAINED_ROLE_MAX_DURATION
-    if chained:
+    if chained or role.chained:
         lifetime = min(lifetime, CHAINED_ROLE_MAX_DURATION)
     return StatusRow(
         kind="role", name=role.name, identity=identity.name, target=role.target,
@@ -96,5 +124,6 @@ def _role_row(role: RoleProfile, identity: IdentityProfile, schedule: RefreshSch
         mfa_serial=role.mfa_serial or identity.mfa_serial,
         code_mode="chained" if chained else ("command" if identity.mfa_command else "code"),
         blocked=role.session.blocked, role_arn=role.role_arn, lifetime=lifetime,
-        mfa_command=identity.mfa_command, stale=role.session.stale,
+        mfa_command=identity.mfa_command, depth=role.depth, parent=role.parent,
+        stale=role.session.stale,
     )

@@ -76,6 +76,14 @@ class RoleProfile(NamedTuple):
     mfa_serial: str | None = None
     region: str | None = None
     from_config: bool = False
+    #: The role it is assumed from (a chain), or None when it starts from its identity.
+    parent: str | None = None
+    depth: int = 1  # 1 for a role assumed from an identity, 2 for its child, ...
+
+    @property
+    def chained(self) -> bool:
+        """Assumed from another role's credentials: AWS caps it at 1 hour."""
+        return self.parent is not None
 
     @property
     def target(self) -> str:
@@ -83,23 +91,42 @@ class RoleProfile(NamedTuple):
 
 
 class ProfileCatalog:
+    """The profiles, indexed once: every lookup is a dict access, so a catalog of
+    thousands of profiles costs linear time to build and to list."""
+
     def __init__(
         self,
         identities: list[IdentityProfile] | None = None,
         roles: list[RoleProfile] | None = None,
         config: dict[str, dict[str, str]] | None = None,
         credentials: dict[str, dict[str, str]] | None = None,
+        problems: dict[str, str] | None = None,
     ) -> None:
         self.identities = identities or []
         self.roles = roles or []
         self.config = config or {}
         self.credentials = credentials or {}
+        #: Roles that can't be resolved (a cycle, a missing source), with the error.
+        self.problems = problems or {}
+        self._identity_by_name: dict[str, IdentityProfile] = {}
+        for identity in self.identities:
+            self._identity_by_name.setdefault(identity.session_profile, identity)
+        for identity in self.identities:
+            self._identity_by_name[identity.name] = identity
+        self._role_by_name: dict[str, RoleProfile] = {}
+        for role in self.roles:
+            self._role_by_name.setdefault(role.target, role)
+        for role in self.roles:
+            self._role_by_name[role.name] = role
+        self._roles_by_identity: dict[str, list[RoleProfile]] = {}
+        for role in self.roles:
+            self._roles_by_identity.setdefault(role.identity, []).append(role)
 
     def identity(self, name: str) -> IdentityProfile:
         """An identity by its own name or by its session profile's name."""
-        for identity in self.identities:
-            if name in (identity.name, identity.session_profile):
-                return identity
+        identity = self._identity_by_name.get(name)
+        if identity is not None:
+            return identity
         half = self.credentials.get(name, {})
         if half.get("aws_access_key_id") and not half.get("aws_secret_access_key"):
             raise UsageError(
@@ -112,14 +139,41 @@ class ProfileCatalog:
             f"(identity profiles: {known})"
         )
 
+    def is_identity(self, name: str) -> bool:
+        identity = self._identity_by_name.get(name)
+        return identity is not None and identity.name == name
+
     def role(self, name: str) -> RoleProfile | None:
-        for role in self.roles:
-            if name in (role.name, role.target):
-                return role
-        return None
+        if name in self.problems:
+            raise UsageError(self.problems[name])
+        return self._role_by_name.get(name)
+
+    def parent(self, role: RoleProfile) -> RoleProfile | None:
+        """The role this one is assumed from, or None when it starts from its identity."""
+        return self._role_by_name.get(role.parent) if role.parent else None
+
+    def role_by_arn(self, arn: str, identity_name: str | None, target: str | None,
+                    target_template: str) -> RoleProfile:
+        """A role named only by its ARN (`assume ROLE_ARN --profile IDENTITY`)."""
+        if not arn.startswith("arn:") or ":role/" not in arn:
+            known = ", ".join(r.name for r in self.roles) or "none"
+            raise UsageError(
+                f"`{arn}` is neither a role profile (known: {known}) nor a role ARN"
+            )
+        if not identity_name:
+            raise UsageError("assuming a role by ARN needs --profile IDENTITY")
+        identity = self.identity(identity_name)
+        short = arn.rsplit("/", 1)[-1]
+        target_name = target or target_template.format(role=short)
+        return RoleProfile(
+            name=short, role_arn=arn, source_profile=identity.name, identity=identity.name,
+            session=session_profile_from(target_name, self.credentials, identity.name),
+            region=identity.region,
+        )
 
     def roles_of(self, identity: str) -> list[RoleProfile]:
-        return [r for r in self.roles if r.identity == identity]
+        """The identity's roles as a tree, depth first: each role right after its parent."""
+        return self._roles_by_identity.get(identity, [])
 
     def session_section(self, name: str) -> dict[str, str]:
         return self.credentials.get(name, {})
@@ -216,54 +270,130 @@ def build_catalog(
             region=config_values.get("region"),
             serial_source=serial_source if serial else None,
         ))
-    roles = _roles(identities, creds, config, settings)
-    return ProfileCatalog(identities=identities, roles=roles, config=config, credentials=creds)
+    roles, problems = _roles(identities, creds, config, settings)
+    return ProfileCatalog(identities=identities, roles=roles, config=config, credentials=creds,
+                          problems=problems)
 
 
-def _owner(source: str, identities: list[IdentityProfile]) -> IdentityProfile | None:
-    for identity in identities:
-        if source in (identity.name, identity.session_profile):
-            return identity
-    return None
+class _RoleSpec(NamedTuple):
+    name: str
+    role_arn: str
+    source: str
+    target: str
+    duration: int | None
+    role_session_name: str | None
+    mfa_serial: str | None
+    region: str | None
+    from_config: bool
 
 
-def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
-           config: dict[str, dict[str, str]], settings: Settings) -> list[RoleProfile]:
-    roles: dict[str, RoleProfile] = {}
+def _role_specs(config: dict[str, dict[str, str]], settings: Settings) -> dict[str, _RoleSpec]:
+    specs: dict[str, _RoleSpec] = {}
     for name, values in config.items():
         arn, source = values.get("role_arn"), values.get("source_profile")
         if not arn or not source:
             continue
-        owner = _owner(source, identities)
-        if owner is None:
-            continue
         override = settings.roles.get(name)
-        target = (override.target if override and override.target else
-                  settings.role_session_name.format(role=name))
-        roles[name] = RoleProfile(
-            name=name, role_arn=arn, source_profile=source, identity=owner.name,
-            session=session_profile_from(target, creds, owner.name),
+        specs[name] = _RoleSpec(
+            name=name, role_arn=arn, source=source,
+            target=(override.target if override and override.target else
+                    settings.role_session_name.format(role=name)),
             duration=_int_or_none(values.get("duration_seconds")) or (
                 override.duration if override else None),
             role_session_name=values.get("role_session_name") or (
                 override.role_session_name if override else None),
-            mfa_serial=values.get("mfa_serial"), region=values.get("region") or owner.region,
+            mfa_serial=values.get("mfa_serial"), region=values.get("region"),
             from_config=True,
         )
     for name, role in settings.roles.items():
-        if name in roles:
+        if name in specs:
             continue
-        owner = _owner(role.source_profile, identities)
-        if owner is None:
-            continue
-        target = role.target or name
-        roles[name] = RoleProfile(
-            name=name, role_arn=role.role_arn, source_profile=role.source_profile,
-            identity=owner.name, session=session_profile_from(target, creds, owner.name),
-            duration=role.duration, role_session_name=role.role_session_name,
-            mfa_serial=role.mfa_serial, region=owner.region,
+        specs[name] = _RoleSpec(
+            name=name, role_arn=role.role_arn, source=role.source_profile,
+            target=role.target or name, duration=role.duration,
+            role_session_name=role.role_session_name, mfa_serial=role.mfa_serial,
+            region=None, from_config=False,
         )
-    return list(roles.values())
+    return specs
+
+
+def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
+           config: dict[str, dict[str, str]], settings: Settings
+           ) -> tuple[list[RoleProfile], dict[str, str]]:
+    """Every role whose chain ends at one of our identities, as trees under each identity
+    (depth first, file order among siblings), and the roles whose chain is broken."""
+    owners: dict[str, IdentityProfile] = {}
+    for identity in identities:
+        owners.setdefault(identity.session_profile, identity)
+    for identity in identities:
+        owners[identity.name] = identity
+    specs = _role_specs(config, settings)
+    resolved: dict[str, tuple[IdentityProfile, str | None, int] | None] = {}
+    problems: dict[str, str] = {}
+
+    def resolve(name: str, trail: tuple[str, ...] = ()
+                ) -> tuple[IdentityProfile, str | None, int] | None:
+        """(root identity, parent role, depth), or None when the chain isn't ours."""
+        if name in resolved:
+            return resolved[name]
+        chain = (*trail, name)
+        source = specs[name].source
+        place: tuple[IdentityProfile, str | None, int] | None = None
+        if source in chain:
+            message = f"role chain has a cycle: {' -> '.join(chain[chain.index(source):])}" \
+                      f" -> {source}"
+            for link in chain[chain.index(source):]:
+                problems[link] = message
+        elif source in specs:
+            above = resolve(source, chain)
+            if above is not None:
+                place = (above[0], source, above[2] + 1)
+            elif source in problems:
+                problems.setdefault(name, problems[source])
+        elif source in owners:
+            place = (owners[source], None, 1)
+        elif source not in config and source not in creds:
+            problems[name] = (f"role chain {' -> '.join(chain)} -> {source}: source profile "
+                              f"`{source}` doesn't exist")
+        # else: a source we don't manage (e.g. an SSO profile): not ours to keep fresh
+        resolved[name] = place
+        return place
+
+    children: dict[str | None, list[str]] = {}
+    roots: dict[str, list[str]] = {}
+    for name in specs:
+        place = resolve(name)
+        if place is None:
+            continue
+        owner, parent_name, _ = place
+        if parent_name is None:
+            roots.setdefault(owner.name, []).append(name)
+        else:
+            children.setdefault(parent_name, []).append(name)
+
+    def build(name: str, owner: IdentityProfile, parent: RoleProfile | None
+              ) -> RoleProfile:
+        spec = specs[name]
+        return RoleProfile(
+            name=name, role_arn=spec.role_arn, source_profile=spec.source,
+            identity=owner.name, session=session_profile_from(spec.target, creds, owner.name),
+            duration=spec.duration, role_session_name=spec.role_session_name,
+            mfa_serial=spec.mfa_serial,
+            region=spec.region or (parent.region if parent else owner.region),
+            from_config=spec.from_config, parent=parent.name if parent else None,
+            depth=parent.depth + 1 if parent else 1,
+        )
+
+    roles: list[RoleProfile] = []
+    for identity in identities:
+        stack: list[tuple[str, RoleProfile | None]] = [
+            (n, None) for n in reversed(roots.get(identity.name, []))]
+        while stack:  # depth first, siblings in file order
+            name, parent = stack.pop()
+            role = build(name, identity, parent)
+            roles.append(role)
+            stack.extend((child, role) for child in reversed(children.get(name, [])))
+    return roles, problems
 
 
 def _int_or_none(value: str | None) -> int | None:

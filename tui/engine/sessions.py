@@ -1,7 +1,5 @@
 """MFA sessions and role sessions: get them, keep them, drop them.
 
-`Paths` and `StatusRow` are re-exported here for the UI and the commands.
-
 `SessionService` is the one API the command line, `watch` and the TUI share. Each method
 reads the files fresh (another process may have written them), calls AWS through
 `aws_calls`, and writes through the locked `CredentialsStore`. Methods block: the TUI calls
@@ -18,9 +16,19 @@ from typing import NamedTuple
 from tui.engine import aws_calls
 from tui.engine.aws_calls import AwsKeys
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
-from tui.engine.errors import AwsAuthError, AwsMfaError, MfaCodeError, UsageError
-from tui.engine.mfa_code import USED_CODES, CodeRequest, FixedCode, MfaCodeSource, UsedCodes
-from tui.engine.profile_status import StatusRow, can_chain, status_rows
+from tui.engine.errors import AwsMfaError, MfaCodeError, SessionNotSaved, UsageError
+from tui.engine.identity_details import IdentityDetails, identity_details
+from tui.engine.mfa_code import (
+    USED_CODES,
+    CodeRequest,
+    FixedCode,
+    MfaCodeSource,
+    NoCodeSource,
+    UsedCodes,
+    choose_code_source,
+)
+from tui.engine.mfa_devices import MfaDevices
+from tui.engine.profile_status import StatusRow, can_chain, needs_code, session_usable, status_rows
 from tui.engine.profiles import (
     CHAINED_ROLE_MAX_DURATION,
     IdentityProfile,
@@ -37,8 +45,7 @@ from tui.engine.secret import Secret
 from tui.engine.settings import MAX_DURATION, MIN_DURATION, Settings, load_settings, save_settings
 
 ROOT_MAX_DURATION = 3600
-__all__ = ["IdentityDetails", "Paths", "RefreshResult", "SessionService", "StatusRow",
-           "check_duration", "no_code_needed"]
+__all__ = ["RefreshResult", "SessionService", "check_duration", "no_code_needed"]
 
 
 class RefreshResult(NamedTuple):
@@ -49,17 +56,6 @@ class RefreshResult(NamedTuple):
     notes: tuple[str, ...] = ()
 
 
-class IdentityDetails(NamedTuple):
-    """What IAM says about an identity: who it is and its access keys (ages, last use)."""
-
-    name: str
-    account: str
-    arn: str
-    user_name: str | None
-    keys: tuple[aws_calls.AccessKeyInfo, ...]
-    signed_with: str  # which profile signed the IAM calls
-
-
 class SessionService:
     def __init__(
         self,
@@ -67,15 +63,18 @@ class SessionService:
         settings: Settings | None = None,
         clock: Clock = system_clock,
         used_codes: UsedCodes | None = None,
-        lock_timeout: float = 30.0,
+        lock_timeout: float | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         self.paths = paths
         self.clock = clock
         self.used_codes = used_codes or USED_CODES
         self.lock_timeout = lock_timeout
-        self.store = CredentialsStore(paths.credentials, lock_timeout=lock_timeout)
+        # lock_timeout None: a busy lock is waited for (told through `notice` after 2 s),
+        # never given up on, so a session AWS granted is not thrown away with its code.
+        self.store = CredentialsStore(paths.credentials, lock_timeout=lock_timeout, notice=notice)
         self.settings = settings if settings is not None else load_settings(paths.settings)
-        self._discovered: dict[str, str] = {}
+        self.devices = MfaDevices(self.long_term_keys)
         self._user_names: dict[str, str] = {}
         self._guard = threading.Lock()
 
@@ -104,9 +103,8 @@ class SessionService:
     def status(self, catalog: ProfileCatalog | None = None,
                now: datetime | None = None) -> list[StatusRow]:
         """Every identity with its session, then its roles, in file order."""
-        with self._guard:
-            discovered = dict(self._discovered)
-        return status_rows(catalog or self.catalog(), self.schedule(), now, discovered)
+        return status_rows(catalog or self.catalog(), self.schedule(), now,
+                           self.devices.discovered())
 
     # ------------------------------------------------------------ MFA device
     def resolve_serial(
@@ -114,69 +112,17 @@ class SessionService:
         choose: Callable[[list[str]], str] | None = None,
     ) -> str:
         """--serial-number > settings > config > credentials > discovery through IAM."""
-        if explicit:
-            return explicit
-        if identity.mfa_serial:
-            return identity.mfa_serial
-        with self._guard:
-            known = self._discovered.get(identity.name)
-        if known:
-            return known
-        serial = self.discover_serial(identity, choose)  # raises when there is none
-        with self._guard:
-            self._discovered[identity.name] = serial
-        return serial
-
-    def _totp_devices(self, identity: IdentityProfile) -> tuple[str, list[str]]:
-        """(the user's ARN, serials of the TOTP devices STS can use) through IAM."""
-        keys = self.long_term_keys(identity)
-        caller = aws_calls.get_caller_identity(keys, identity.region)
-        devices = aws_calls.list_mfa_devices(keys, caller.user_name)
-        return caller.arn, [d.serial for d in devices if d.is_totp]
+        return self.devices.resolve(identity, explicit, choose)
 
     def mfa_device(self, identity: IdentityProfile, explicit: str | None = None) -> str | None:
-        """The device a code is needed for, or None when the user has none (no error).
-
-        Several devices are still an error: guessing could ask for a code from a device the
-        person doesn't hold."""
-        if explicit or identity.mfa_serial:
-            return explicit or identity.mfa_serial
-        with self._guard:
-            if identity.name in self._discovered:
-                return self._discovered[identity.name] or None
-        _, serials = self._totp_devices(identity)
-        serial = self._pick(identity, serials, None) if serials else ""
-        with self._guard:
-            self._discovered[identity.name] = serial
-        return serial or None
-
-    def discover_serial(self, identity: IdentityProfile,
-                        choose: Callable[[list[str]], str] | None = None) -> str:
-        arn, serials = self._totp_devices(identity)
-        if not serials:
-            raise AwsAuthError(
-                f"no MFA device that STS can use is assigned to {arn} (security keys "
-                "can't be used here): assign a virtual or hardware TOTP device, or pass "
-                "--token-code skip for a session without MFA"
-            )
-        return self._pick(identity, serials, choose)
-
-    def _pick(self, identity: IdentityProfile, serials: list[str],
-              choose: Callable[[list[str]], str] | None) -> str:
-        if len(serials) == 1:
-            return serials[0]
-        if choose is not None:
-            return choose(serials)
-        raise UsageError(
-            f"{identity.name} has {len(serials)} MFA devices ({', '.join(serials)}): pick one "
-            f"with --serial-number or `aws-mfa-tui init {identity.name}`"
-        )
+        """The device a code is needed for, or None when the user has none."""
+        return self.devices.device(identity, explicit)
 
     def init(self, name: str, serial: str | None = None,
              choose: Callable[[list[str]], str] | None = None) -> str:
         """Find (or take) the profile's MFA device and store it in settings."""
         identity = self.catalog().identity(name)
-        found = serial or self.discover_serial(identity, choose)
+        found = serial or self.devices.discover(identity, choose)
         self.reload_settings()
         self.save_settings(self.current_settings.with_profile(identity.name, mfa_serial=found))
         return found
@@ -193,13 +139,46 @@ class SessionService:
         catalog = self.catalog()
         role = catalog.role(name)
         if role is not None:
-            identity = catalog.identity(role.identity)
-            if can_chain(identity, self.clock()):
-                return False
-            return not identity.mfa_command
+            return needs_code(catalog, role, self.clock())
         return not catalog.identity(name).mfa_command
 
     # ------------------------------------------------------------ refreshing
+    def renew(
+        self, name: str, code_source: MfaCodeSource | None = None, *,
+        interactive: bool = True, force: bool = True, keep_valid: bool = False,
+    ) -> RefreshResult:
+        """Make this profile's session fresh: the one place that decides how.
+
+        `name` is an identity, its session profile, or a role. A role that can be chained
+        from a valid session needs no code; otherwise `code_source` gives the code, or when
+        it is None the usual sources do (mfa_command, then a terminal or askpass when
+        `interactive`). Unless `force`, a fresh session is left alone. With `keep_valid`, a
+        session that is still valid is kept when no code source is available (a note says
+        so) instead of failing."""
+        catalog = self.catalog()
+        role = catalog.role(name)
+        identity = catalog.identity(role.identity if role else name)
+        session = role.session if role else identity.session
+        if not force and self._is_fresh(session):
+            return RefreshResult(role.name if role else identity.name, session.name,
+                                 session.expiration, skipped=True)
+        if code_source is None:
+            if role is not None and not self.needs_code(role.name):
+                code_source = no_code_needed()
+            else:
+                code_source = choose_code_source(None, identity.mfa_command,
+                                                 interactive=interactive)
+                if keep_valid and isinstance(code_source, NoCodeSource) and (
+                        session.present and session.expiration
+                        and session.expiration > self.clock()):
+                    return RefreshResult(
+                        role.name if role else identity.name, session.name,
+                        session.expiration, skipped=True,
+                        notes=("session expires soon and no MFA code source is available",))
+        if role is not None:
+            return self.assume(role.name, code_source, force=True)
+        return self.refresh(identity.name, code_source, force=True)
+
     def refresh(
         self, name: str, code_source: MfaCodeSource, duration: int | None = None,
         force: bool = False, serial: str | None = None,
@@ -219,7 +198,7 @@ class SessionService:
         credentials = aws_calls.get_session_token(
             keys, duration, device if use_mfa else None, code, identity.region
         )
-        self.store.write_session(target.name, credentials)
+        self._save(target.name, credentials)
         notes = []
         if use_mfa and device and not identity.mfa_serial and device != serial:
             # Found through IAM: remember it, so the next refresh needs no discovery calls.
@@ -273,33 +252,40 @@ class SessionService:
         notes: list[str] = []
         duration = duration or role.duration
         now = self.clock()
-        if role.source_profile == identity.session_profile and not can_chain(identity, now
-        ):
-            # The role starts from the MFA session, which needs renewing first.
-            result = self.refresh(identity.name, code_source, force=True, serial=serial)
-            notes.extend(result.notes)
-            notes.append(f"renewed {identity.session_profile} first")
-            catalog = self.catalog()
-            identity = catalog.identity(identity.name)
-            now = self.clock()
-        if can_chain(identity, now):
-            keys = AwsKeys.from_section(
-                identity.session_profile, catalog.session_section(identity.session_profile)
-            )
-            if duration and duration > CHAINED_ROLE_MAX_DURATION:
-                notes.append(
-                    f"asked for {duration} s, but AWS caps a role chained from a session at "
-                    "1 hour: using 3600 s"
-                )
-            duration = min(duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION)
+        parent = catalog.parent(role)
+        if parent is not None:
+            # A chain: assumed from the parent role's session, renewed first when needed.
+            if not session_usable(parent.session, now):
+                result = self.assume(parent.name, code_source, force=True, serial=serial)
+                notes.extend(result.notes)
+                notes.append(f"renewed {parent.target} first")
+                catalog = self.catalog()
+                parent = catalog.parent(role) or parent
+            keys = AwsKeys.from_section(parent.target, catalog.session_section(parent.target))
+            duration = self._chained_duration(duration, notes)
             device = code = None
         else:
-            keys = self.long_term_keys(identity, catalog)
-            use_mfa, device, code = self._code_for(
-                identity, code_source, serial or role.mfa_serial
-            )
-            if not use_mfa:
+            if role.source_profile == identity.session_profile and not can_chain(identity, now):
+                # The role starts from the MFA session, which needs renewing first.
+                result = self.refresh(identity.name, code_source, force=True, serial=serial)
+                notes.extend(result.notes)
+                notes.append(f"renewed {identity.session_profile} first")
+                catalog = self.catalog()
+                identity = catalog.identity(identity.name)
+                now = self.clock()
+            if can_chain(identity, now):
+                keys = AwsKeys.from_section(
+                    identity.session_profile, catalog.session_section(identity.session_profile)
+                )
+                duration = self._chained_duration(duration, notes)
                 device = code = None
+            else:
+                keys = self.long_term_keys(identity, catalog)
+                use_mfa, device, code = self._code_for(
+                    identity, code_source, serial or role.mfa_serial
+                )
+                if not use_mfa:
+                    device = code = None
         session_name = role_session_name or role.role_session_name or self._user_name(
             identity, self.long_term_keys(identity, catalog)
         )
@@ -307,29 +293,34 @@ class SessionService:
             keys, role.role_arn, session_name, duration, device, code,
             role.region,
         )
-        self.store.write_session(role.target, credentials)
+        self._save(role.target, credentials)
         return RefreshResult(role.name, role.target, credentials.expiration, notes=tuple(notes))
+
+    def _save(self, section: str, credentials: SessionCredentials) -> None:
+        try:
+            self.store.write_session(section, credentials)
+        except KeyboardInterrupt:
+            raise SessionNotSaved(
+                f"interrupted while waiting for the credentials lock: the session AWS granted "
+                f"for [{section}] was not saved"
+            ) from None
+
+    @staticmethod
+    def _chained_duration(duration: int | None, notes: list[str]) -> int:
+        if duration and duration > CHAINED_ROLE_MAX_DURATION:
+            notes.append(
+                f"asked for {duration} s, but AWS caps a role chained from a session at "
+                "1 hour: using 3600 s"
+            )
+        return min(duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION)
 
     def _role_for(self, catalog: ProfileCatalog, name: str, identity_name: str | None,
                   target: str | None) -> RoleProfile:
         role = catalog.role(name)
         if role is None:
-            if not name.startswith("arn:") or ":role/" not in name:
-                known = ", ".join(r.name for r in catalog.roles) or "none"
-                raise UsageError(
-                    f"`{name}` is neither a role profile (known: {known}) nor a role ARN"
-                )
-            if not identity_name:
-                raise UsageError("assuming a role by ARN needs --profile IDENTITY")
-            identity = catalog.identity(identity_name)
-            short = name.rsplit("/", 1)[-1]
-            target_name = target or self.current_settings.role_session_name.format(role=short)
-            return RoleProfile(
-                name=short, role_arn=name, source_profile=identity.name,
-                identity=identity.name,
-                session=session_profile_from(target_name, catalog.credentials, identity.name),
-                region=identity.region,
-            )
+            role = catalog.role_by_arn(name, identity_name, target,
+                                       self.current_settings.role_session_name)
+            return role
         if identity_name and catalog.identity(identity_name).name != role.identity:
             raise UsageError(f"role {role.name} starts from {role.identity}, not {identity_name}")
         if target and target != role.target:
@@ -361,25 +352,7 @@ class SessionService:
 
     def identity_details(self, name: str) -> IdentityDetails:
         """Ask IAM who this identity is and about its access keys (for the details view)."""
-        catalog = self.catalog()
-        identity = catalog.identity(name)
-        long_term = self.long_term_keys(identity, catalog)
-        # Who the user is: GetCallerIdentity is never denied, and the long-term key always
-        # names the IAM user (a session's key may not, e.g. in the local emulator).
-        caller = aws_calls.get_caller_identity(long_term, identity.region)
-        keys = self.signing_keys(identity.name, catalog)
-        try:
-            access_keys = aws_calls.list_access_keys(keys, caller.user_name)
-        except AwsMfaError:
-            if keys.access_key_id == long_term.access_key_id:
-                raise
-            # The session was refused (revoked, or its key was rotated): try the key itself.
-            keys = long_term
-            access_keys = aws_calls.list_access_keys(keys, caller.user_name)
-        return IdentityDetails(
-            name=identity.name, account=caller.account, arn=caller.arn,
-            user_name=caller.user_name, keys=tuple(access_keys), signed_with=keys.profile,
-        )
+        return identity_details(self, name)
 
     # ------------------------------------------------------------ using sessions
     def session_for(self, name: str) -> tuple[str, SessionCredentials]:
@@ -388,7 +361,7 @@ class SessionService:
         role = catalog.role(name)
         if role is not None:
             section = role.target
-        elif name in catalog.credentials and not _is_identity(catalog, name):
+        elif name in catalog.credentials and not catalog.is_identity(name):
             section = name
         else:
             section = catalog.identity(name).session_profile
@@ -413,12 +386,12 @@ class SessionService:
             role = catalog.role(name)
             if role is not None:
                 section = role.target
-            elif _is_identity(catalog, name):
+            elif catalog.is_identity(name):
                 section = catalog.identity(name).session_profile
             else:
                 section = name
             values = catalog.session_section(section)
-            if _is_identity(catalog, section) or (
+            if catalog.is_identity(section) or (
                 values and not (values.get("aws_session_token")
                                 or values.get("aws_security_token"))
             ):
@@ -426,10 +399,6 @@ class SessionService:
             if self.store.remove_section(section):
                 removed.append(section)
         return removed
-
-
-def _is_identity(catalog: ProfileCatalog, name: str) -> bool:
-    return any(i.name == name for i in catalog.identities)
 
 
 def check_duration(duration: int) -> None:

@@ -23,8 +23,10 @@ from tui.app.screens.dialog import Dialog
 from tui.app.time_words import time_left_words
 from tui.app.widgets.countdown_bar import SessionCountdown
 from tui.app.widgets.profile_columns import stale_reason
+from tui.engine.identity_details import IdentityDetails
+from tui.engine.profile_status import StatusRow
 from tui.engine.secret import mask_key_id
-from tui.engine.sessions import IdentityDetails, SessionService, StatusRow
+from tui.engine.sessions import SessionService
 
 
 def _exact(moment: datetime | None) -> str:

@@ -34,8 +34,10 @@ from tui.app.widgets.profile_columns import RowFlags, stale_reason, theme_colour
 from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.errors import AwsMfaError
+from tui.engine.identity_details import IdentityDetails
+from tui.engine.profile_status import StatusRow
 from tui.engine.schedule import SessionState
-from tui.engine.sessions import IdentityDetails, SessionService, StatusRow
+from tui.engine.sessions import SessionService
 
 # The other screens are imported when first opened: the first paint doesn't wait for them.
 

@@ -25,8 +25,9 @@ from tui.app import session_jobs
 from tui.app.screens.dialog import Dialog
 from tui.app.widgets.code_input import CodeInput
 from tui.engine.mfa_code import CODE_LENGTH, seconds_left_in_window
+from tui.engine.profile_status import StatusRow
 from tui.engine.secret import Secret
-from tui.engine.sessions import SessionService, StatusRow
+from tui.engine.sessions import SessionService
 
 
 class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):

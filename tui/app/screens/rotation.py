@@ -347,15 +347,11 @@ class RotationScreen(Screen[RotationResult | None]):
     @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
     def refresh_session(self, code: Secret | None) -> None:
         try:
-            if code is not None:
-                source: MfaCodeSource = FixedCode(code, origin="the rotation screen")
-            else:
-                identity = self.service.catalog().identity(self.profile)
-                if not identity.mfa_command:
-                    self.post_message(SessionCodeNeeded())
-                    return
-                source = choose_code_source(None, identity.mfa_command, interactive=False)
-            self.service.refresh(self.profile, source, force=True)
+            source = FixedCode(code, origin="the rotation screen") if code else None
+            if source is None and self.service.needs_code(self.profile):
+                self.post_message(SessionCodeNeeded())
+                return
+            self.service.renew(self.profile, source, interactive=False)
         except AwsMfaError as exc:
             self.post_message(SessionRefreshed(exc.message))
         except Exception as exc:

@@ -12,8 +12,8 @@ from textual.color import Color
 
 from tui.app.time_words import time_left_words
 from tui.app.widgets.countdown_bar import CountdownBar
+from tui.engine.profile_status import StatusRow
 from tui.engine.schedule import ScheduleEntry, SessionState
-from tui.engine.sessions import StatusRow
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATE_WIDTH = 12
@@ -130,7 +130,7 @@ def fit_columns(rows: list[StatusRow], width: int,
     Names that must be cut are cut in the middle (`middle_cut`) and never below
     `MIN_NAME`; the bar grows into spare room, up to `MAX_BAR`."""
     users = users or {}
-    profile = max([7, *(len(r.name) + (2 if r.kind == "role" else 0) for r in rows)])
+    profile = max([7, *(len(r.name) + 2 * r.depth for r in rows)])
     target = max([15, *(len(r.target) for r in rows)])
     low, high = ACCOUNT_WIDTH
     account = min(high, max([low, *(len(account_and_user(r, users.get(r.identity)))

@@ -35,8 +35,8 @@ from tui.app.widgets.profile_columns import (
     moving_cells,
     static_cells,
 )
+from tui.engine.profile_status import StatusRow
 from tui.engine.schedule import ScheduleEntry
-from tui.engine.sessions import StatusRow
 
 __all__ = ["ProfileTable", "RowFlags", "row_key"]
 
