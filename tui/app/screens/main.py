@@ -55,7 +55,7 @@ class MainScreen(Screen[None]):
         Binding("s", "settings", "Settings", id="main.settings",
                 tooltip="Session length, lead time, naming, mfa_command, theme"),
         Binding("o", "console", "Console", id="main.console",
-                tooltip="Open the AWS console for the highlighted role's session"),
+                tooltip="AWS console for the highlighted role"),
         Binding("g", "toggle_log", "Log", id="main.log",
                 tooltip="Show or hide the event log"),
     ]
