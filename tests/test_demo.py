@@ -60,3 +60,80 @@ def test_demo_flag_runs_commands_against_the_demo(sandbox_home):
     assert done.returncode == 0, done.stderr
     for name in ("work", "staging", "personal", "sandbox", "prod-admin"):
         assert name in done.stdout
+
+
+def _start_demo_app_in_a_pty(tmp_path):
+    """`aws-mfa-tui --demo` in a pty (100x30), TMPDIR in tmp_path; returns it once painted."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import subprocess
+    import termios
+    import time
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {**os.environ, "TMPDIR": str(tmp_path), "TERM": "xterm-256color"}
+    process = subprocess.Popen([sys.executable, "-m", "tui", "--demo"], stdin=slave,
+                               stdout=slave, stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 120  # a bound for a loaded machine, not a speed check
+    while b"prod-admin" not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if ready:
+            try:
+                seen += os.read(master, 65536)
+            except OSError:
+                break
+    return process, master, seen
+
+
+@pytest.mark.parametrize("signame", ["SIGHUP", "SIGTERM"])
+def test_demo_folder_is_removed_on_hangup_and_term(sandbox_home, tmp_path, signame):
+    import signal
+    import subprocess
+
+    process, master, seen = _start_demo_app_in_a_pty(tmp_path)
+    try:
+        assert b"prod-admin" in seen, seen[-2000:]
+        folders = list(tmp_path.glob("aws-mfa-tui-demo-*"))
+        assert len(folders) == 1 and (folders[0] / ".aws" / "credentials").exists()
+        assert folders[0].name.startswith(f"aws-mfa-tui-demo-{process.pid}-")
+        process.send_signal(getattr(signal, signame))
+        process.wait(timeout=60)
+        assert not folders[0].exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        os.close(master)
+
+
+def test_demo_removes_folders_of_dead_demos_only(sandbox_home, tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f"aws-mfa-tui-demo-{gone.pid}-abc123"
+    alive = tmp_path / f"aws-mfa-tui-demo-{os.getppid()}-def456"
+    unnamed = tmp_path / "aws-mfa-tui-demo-xyz"
+    other = tmp_path / f"something-{gone.pid}-else"
+    for folder in (dead, alive, unnamed, other):
+        (folder / ".aws").mkdir(parents=True)
+        (folder / ".aws" / "credentials").write_text("[x]\n")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    demo = start_demo()
+    try:
+        assert demo.folder.parent == tmp_path
+        assert demo.folder.name.startswith(f"aws-mfa-tui-demo-{os.getpid()}-")
+        assert not dead.exists()
+        assert alive.exists() and unnamed.exists() and other.exists()
+    finally:
+        demo.stop()
+    assert not demo.folder.exists()

@@ -54,3 +54,69 @@ def test_cli_module_does_not_import_textual_or_boto3():
     loaded = _imported_after("tui.cli")
     assert "textual" not in loaded
     assert "boto3" not in loaded and "botocore" not in loaded
+
+
+# ------------------------------------------------------------------ the status line
+# tmux runs `status --short` every few seconds: it loads no argument parser (argparse's help
+# formatter pulls in shutil and gettext's locale look-ups), no threading (only writers lock),
+# and no TOML parser when there is no settings file.
+STATUS_LIGHT = ("locale", "shutil", "threading", "tomllib")
+
+
+def _status_run_loads(argv: list[str]) -> set[str]:
+    code = (
+        "import sys\nimport tui.cli\n"
+        f"code = tui.cli.main({argv!r})\n"
+        "print('\\n'.join(sys.modules), file=sys.stderr); raise SystemExit(code)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return set(done.stderr.split())
+
+
+@pytest.fixture
+def a_profile(sandbox_home):
+    sandbox_home.aws_dir.mkdir()
+    sandbox_home.credentials.write_text(
+        "[p]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n")
+    return sandbox_home
+
+
+@pytest.mark.parametrize("flag", [["--short"], ["--json"], []])
+def test_status_without_settings_loads_no_parser_threads_or_toml(a_profile, flag):
+    loaded = _status_run_loads(["status", *flag])
+    assert not loaded & set(STATUS_LIGHT)
+    assert "boto3" not in loaded and "botocore" not in loaded
+    assert "tui.engine.credentials_store" in loaded
+
+
+def test_the_status_probe_sees_toml_and_argparse_when_they_are_used(a_profile):
+    a_profile.settings.parent.mkdir(parents=True)
+    a_profile.settings.write_text("lead_time = 600\n")
+    assert "tomllib" in _status_run_loads(["status", "--short"])
+    assert "shutil" in _status_run_loads(["status", "--sh"])  # an abbreviation: argparse
+
+
+@pytest.mark.parametrize("argv", [
+    ["status"], ["status", "--short"], ["status", "--json"],
+    ["--credentials-file", "/c", "status", "--short"],
+    ["--settings", "", "--config-file", "/k", "--credentials-file", "/c", "status"],
+])
+def test_the_plain_status_reading_is_what_argparse_reads(argv):
+    from tui.cli import _plain_status, build_parser
+
+    fast = _plain_status(argv)
+    assert fast is not None
+    assert vars(fast) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ["status", "--sh"], ["status", "--short", "--json"], ["status", "--help"],
+    ["--settings=/s", "status"], ["--settings", "/a", "--settings", "/b", "status"],
+    ["--settings", "--short", "status"], ["--settings"], ["--demo", "status"],
+    ["status", "extra"], ["refresh"], [], ["status", "--short", "--short"],
+])
+def test_anything_else_goes_through_argparse(argv):
+    from tui.cli import _plain_status
+
+    assert _plain_status(argv) is None

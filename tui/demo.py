@@ -11,7 +11,10 @@ credentials file, a config file and a settings file into a temp folder:
 - `sandbox`   no session yet
 
 It never reads or writes the real ~/.aws. `Demo.stop()` stops the server, deletes the
-folder and puts the environment back as it was.
+folder and puts the environment back as it was. SIGHUP (the terminal closed) and SIGTERM
+delete the folder too before the process ends. The folder's name carries the pid
+(`aws-mfa-tui-demo-<pid>-...`), so a demo that starts removes the folders of demos whose
+process is gone (killed with SIGKILL, say); folders of live demos and of other users stay.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ import logging
 import os
 import secrets
 import shutil
+import signal
 import string
 import tempfile
+import threading
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,6 +42,9 @@ from tui.engine.profiles import Paths
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 DEMO_LEAD_TIME = 300
+FOLDER_PREFIX = "aws-mfa-tui-demo-"
+#: Signals after which the demo's folder is deleted (SIGHUP: the terminal was closed).
+HANDLED_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 
 #: Variables that could point botocore at real credentials or a real endpoint.
 REMOVED_VARIABLES = (
@@ -78,12 +86,29 @@ class Demo:
     folder: Path
     _server: Any = None
     _saved_environ: dict[str, str | None] = field(default_factory=dict)
+    _saved_handlers: dict[int, Any] = field(default_factory=dict)
     _stopped: bool = False
+
+    def remove_folder_on_signals(self) -> None:
+        """On SIGHUP or SIGTERM: delete the folder, then end as the signal would."""
+        if threading.current_thread() is not threading.main_thread():
+            return  # signal handlers can only be set from the main thread
+
+        def on_signal(signum: int, _frame: object) -> None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+        for signum in HANDLED_SIGNALS:
+            self._saved_handlers[signum] = signal.signal(signum, on_signal)
 
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
+        for signum, handler in self._saved_handlers.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(signum, handler)
         if self._server is not None:
             with contextlib.suppress(Exception):
                 self._server.stop()
@@ -111,7 +136,8 @@ def start_demo(now: datetime | None = None) -> Demo:
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
-    folder = Path(tempfile.mkdtemp(prefix="aws-mfa-tui-demo-"))
+    remove_dead_demo_folders()
+    folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
     paths = Paths(
         credentials=folder / ".aws" / "credentials",
         config=folder / ".aws" / "config",
@@ -119,6 +145,7 @@ def start_demo(now: datetime | None = None) -> Demo:
     )
     demo = Demo(paths=paths, endpoint_url=url, folder=folder, _server=server)
     try:
+        demo.remove_folder_on_signals()
         _point_environment_at(demo)
         _reset_emulator(url)
         _write_files(paths, _seed_iam(url), now)
@@ -126,6 +153,40 @@ def start_demo(now: datetime | None = None) -> Demo:
         demo.stop()
         raise
     return demo
+
+
+def remove_dead_demo_folders(directory: Path | None = None) -> list[Path]:
+    """Delete `aws-mfa-tui-demo-<pid>-*` folders of ours whose process is gone."""
+    directory = Path(directory or tempfile.gettempdir())
+    removed: list[Path] = []
+    try:
+        candidates = list(directory.glob(f"{FOLDER_PREFIX}*-*"))
+    except OSError:
+        return removed
+    for path in candidates:
+        pid_text = path.name[len(FOLDER_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            if not path.is_dir() or path.is_symlink() or path.lstat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        if _process_alive(int(pid_text)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process (or a number we can't ask about): keep it
+    return True
 
 
 def _point_environment_at(demo: Demo) -> None:

@@ -22,20 +22,86 @@ def _command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "tui"]
 
 
-@pytest.mark.benchmark(group="status")
-def test_status_short_whole_process(benchmark, sandbox_home):
-    sandbox_home.aws_dir.mkdir()
+# The peer: a hand-written configparser script printing the same expiries.
+PEER = """\
+import configparser, os, sys
+from datetime import datetime, timezone
+now = datetime.now(timezone.utc)
+parser = configparser.RawConfigParser()
+parser.read(os.environ["AWS_SHARED_CREDENTIALS_FILE"])
+parts = []
+for name in parser.sections():
+    if parser.has_option(name, "expiration"):
+        left = datetime.fromisoformat(parser.get(name, "expiration").replace("Z", "+00:00")) - now
+        s = int(left.total_seconds())
+        parts.append(f"{name} {s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}")
+print(" · ".join(parts))
+"""
+
+
+def _write_files(home: Path, identities: int) -> None:
     expires = (datetime.now(UTC) + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     credentials, config = [], []
-    for i in range(20):
+    for i in range(identities):
         credentials.append(f"# account {i}\n[p{i}]\naws_access_key_id = AKIA{i:016d}\n"
                            f"aws_secret_access_key = {'s' * 40}\n\n[p{i}-mfa]\n"
                            f"aws_access_key_id = ASIA{i:016d}\naws_secret_access_key = x\n"
                            f"aws_session_token = {'t' * 300}\nexpiration = {expires}\n")
         config.append(f"[profile r{i}]\nrole_arn = arn:aws:iam::1:role/R{i}\n"
                       f"source_profile = p{i}-mfa\n")
-    sandbox_home.credentials.write_text("\n".join(credentials))
-    sandbox_home.config.write_text("\n".join(config))
+    (home / ".aws").mkdir(exist_ok=True)
+    (home / ".aws" / "credentials").write_text("\n".join(credentials))
+    (home / ".aws" / "config").write_text("\n".join(config))
+
+
+@pytest.mark.benchmark(group="status")
+def test_status_short_against_configparser_and_at_1000(benchmark, tmp_path, sandbox_home):
+    """Interleaved whole-process runs: ours at 20 + 20, the configparser peer on the same
+    files, ours at 1,000 + 1,000. Goals: <= 1.5x the peer; 1,000 + 1,000 <= 2.5x 20 + 20."""
+    small, large = tmp_path / "small", tmp_path / "large"
+    for home, n in ((small, 20), (large, 1000)):
+        home.mkdir()
+        _write_files(home, n)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+    def runner(argv: list[str], home: Path):
+        run_env = {**env, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+                   "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+                   "AWS_CONFIG_FILE": str(home / ".aws" / "config")}
+
+        def once() -> float:
+            start = time.perf_counter()
+            subprocess.run(argv, env=run_env, check=True, stdout=subprocess.DEVNULL)
+            return time.perf_counter() - start
+        return once
+
+    runs = {
+        "ours 20+20": runner([*_command(), "status", "--short"], small),
+        "configparser 20+20": runner([sys.executable, "-c", PEER], small),
+        "ours 1000+1000": runner([*_command(), "status", "--short"], large),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for once in runs.values():
+        once()  # bytecode caches
+    for _ in range(int(os.environ.get("STATUS_BENCH_ROUNDS", "21"))):
+        for name, once in runs.items():
+            samples[name].append(once())
+    medians = {name: statistics.median(v) * 1000 for name, v in samples.items()}
+    for name, values in samples.items():
+        benchmark.extra_info[name] = round(medians[name], 1)
+        print(f"\n{name}: median {medians[name]:.1f} ms "
+              f"({min(values) * 1000:.1f}-{max(values) * 1000:.1f}, {len(values)} runs)", end="")
+    peer = medians["ours 20+20"] / medians["configparser 20+20"]
+    growth = medians["ours 1000+1000"] / medians["ours 20+20"]
+    print(f"\nours/configparser {peer:.2f}x, 1000/20 {growth:.2f}x")
+    benchmark.pedantic(runs["ours 20+20"], rounds=3, iterations=1)
+    assert peer <= 1.5
+    assert growth <= 2.5
+
+
+@pytest.mark.benchmark(group="status")
+def test_status_short_whole_process(benchmark, sandbox_home):
+    _write_files(sandbox_home.home, 20)
     argv = [*_command(), "status", "--short"]
     # As users run it: with bytecode caches (pip byte-compiles boto3 at install; our
     # editable checkout gets its caches on the warm-up run).

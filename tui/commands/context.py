@@ -3,7 +3,6 @@ one way to print notices (stderr) and data (stdout)."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +11,8 @@ from tui.engine.profiles import Paths
 from tui.engine.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    import argparse
+
     from tui.engine.sessions import SessionService
 
 

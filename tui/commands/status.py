@@ -7,7 +7,7 @@ runs it every few seconds. `--json` is for scripts. Nothing here prints a secret
 
 from __future__ import annotations
 
-import argparse
+from typing import TYPE_CHECKING
 
 from tui.commands.context import (
     data,
@@ -22,6 +22,9 @@ from tui.engine.profile_status import StatusRow, status_rows
 from tui.engine.profiles import build_catalog, read_config
 from tui.engine.schedule import RefreshSchedule, SessionState, format_time_left
 from tui.engine.secret import mask_key_id
+
+if TYPE_CHECKING:
+    import argparse
 
 _MARK = {
     SessionState.FRESH: "",

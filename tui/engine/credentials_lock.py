@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,13 +30,23 @@ Notice = Callable[[str], None]
 # instances on one path meet in one thread. thread_local=True gives each thread its own fd,
 # so threads of one process exclude each other as processes do.
 _LOCKS: dict[str, object] = {}
-_LOCKS_GUARD = threading.Lock()
+_GUARD: dict[str, object] = {}  # its threading.Lock, made by the first writer (not `status`)
+
+
+def _locks_guard():  # -> threading.Lock
+    guard = _GUARD.get("locks")
+    if guard is None:
+        import threading
+
+        # setdefault is atomic: threads racing here all get the one lock that was stored.
+        guard = _GUARD.setdefault("locks", threading.Lock())
+    return guard
 
 
 def _file_lock(path: Path):  # -> filelock.FileLock
     import filelock
 
-    with _LOCKS_GUARD:
+    with _locks_guard():
         lock = _LOCKS.get(str(path))
         if lock is None:
             lock = filelock.FileLock(

@@ -337,6 +337,11 @@ class IniDocument:
 
     @classmethod
     def parse_bytes(cls, data: bytes, source: str = "<credentials>") -> IniDocument:
+        """Parse and fully validate `data`; bytes equal (`==`) to the last bytes this
+        process validated reuse that parse instead of validating them again."""
+        last = _last_validated
+        if last is not None and last.data == data:
+            return cls._from_validated(last, source)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -346,6 +351,22 @@ class IniDocument:
         document = cls.parse(text, source)
         if text.isascii():
             document._original = data
+        _remember_validated(data, document)
+        return document
+
+    @classmethod
+    def _from_validated(cls, last: _Validated, source: str) -> IniDocument:
+        """A fresh document from a remembered parse (copies: edits change them in place)."""
+        document = cls.__new__(cls)
+        document._lines = list(last.lines)
+        document.source = source
+        document._original = last.data if last.ascii else None
+        document._changed = None
+        document._names = dict(last.names)
+        document._headers = list(last.headers)
+        document._default_headers = list(last.defaults)
+        document._default_bad = dict(last.default_bad)
+        document._index_fresh = True
         return document
 
     def _index(self) -> None:
@@ -565,6 +586,32 @@ class IniDocument:
         for key, line in self._default_bad.items():
             if line > start + 1:
                 self._default_bad[key] = line + delta
+
+
+class _Validated:
+    """The last bytes fully validated in this process and what their parse found."""
+
+    __slots__ = ("ascii", "data", "default_bad", "defaults", "headers", "lines", "names")
+
+    def __init__(self, data: bytes, document: IniDocument) -> None:
+        self.data = data
+        self.ascii = document._original is not None
+        self.lines = tuple(document._lines)
+        self.names = dict(document._names)
+        self.headers = tuple(document._headers)
+        self.defaults = tuple(document._default_headers)
+        self.default_bad = dict(document._default_bad)
+
+
+# One slot, replaced whole (an atomic store), so threads need no lock. A long-running
+# process (the TUI, `watch`) reads the file, then writes into it: the write re-reads the same
+# bytes under the lock and skips the whole-file walk. Any other bytes are checked in full.
+_last_validated: _Validated | None = None
+
+
+def _remember_validated(data: bytes, document: IniDocument) -> None:
+    global _last_validated
+    _last_validated = _Validated(data, document)
 
 
 def _ends_with_header(lines: list[str]) -> bool:

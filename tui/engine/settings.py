@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tomllib
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -110,13 +109,17 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
     """Read the settings file; a missing file gives the defaults."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Settings(path=path)
     except IsADirectoryError:
         raise SettingsError(f"{path} is a directory, not a settings file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path} can't be read: {exc}") from None
+    import tomllib  # only when there is a file: `status --short` without one stays light
+
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path} is not valid TOML: {exc}") from None
     return parse_settings(data, path)

@@ -12,10 +12,11 @@ Every name from the files or from AWS reaches a toast as plain text (`markup=Fal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -53,6 +54,8 @@ class MainScreen(Screen[None]):
                 tooltip="Log out the marked (or highlighted) session profiles, after asking"),
         Binding("s", "settings", "Settings", id="main.settings",
                 tooltip="Session length, lead time, naming, mfa_command, theme"),
+        Binding("o", "console", "Console", id="main.console",
+                tooltip="AWS console for the highlighted role"),
         Binding("g", "toggle_log", "Log", id="main.log",
                 tooltip="Show or hide the event log"),
     ]
@@ -61,6 +64,14 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.service = service
         self.rows: list[StatusRow] = []
+        self._by_name: dict[str, StatusRow] = {}
+        #: (start of lead time, name) for each row not yet in its lead time, soonest first:
+        #: a tick looks only at the rows it pops, not at every row.
+        self._due: list[tuple[datetime, str]] = []
+        #: The lead time and the moment the heap was built for (None: build it again).
+        self._due_for: tuple[int, datetime] | None = None
+        #: Rows due while busy: looked at again on each tick until they are not.
+        self._held: set[str] = set()
         self.loaded = False
         self.busy: set[str] = set()
         #: Rows whose refresh waits for its mfa_command (a security key to be touched?).
@@ -193,18 +204,19 @@ class MainScreen(Screen[None]):
     def lead_time(self) -> int:
         return self.service.current_settings.lead_time
 
-    def flags(self) -> dict[str, RowFlags]:
-        return {
-            row.name: RowFlags(
-                marked=row.name in self.marked, busy=row.name in self.busy,
-                needs_code=row.name in self.alerts.needs_code, error=self.errors.get(row.name),
-                waiting_for_command=row.name in self.waiting_for_command,
-            )
-            for row in self.rows
-        }
+    def flags(self) -> Mapping[str, RowFlags]:
+        """Each row's flags, built only when the table draws that row."""
+        return _LazyFlags(self)
+
+    def flags_of(self, name: str) -> RowFlags:
+        return RowFlags(
+            marked=name in self.marked, busy=name in self.busy,
+            needs_code=name in self.alerts.needs_code, error=self.errors.get(name),
+            waiting_for_command=name in self.waiting_for_command,
+        )
 
     def row_named(self, name: str) -> StatusRow | None:
-        return next((row for row in self.rows if row.name == name), None)
+        return self._by_name.get(name)
 
     def note(self, message: str, level: str = "info", toast: bool = False) -> None:
         self.log_panel.add(self._now, message, level)
@@ -236,10 +248,33 @@ class MainScreen(Screen[None]):
         self.repaint()
         self._update_title(now)
 
+    def _rows_to_check(self, now: datetime, lead: int) -> list[StatusRow]:
+        """Every row after a reload (or a change of lead time, or a clock set back);
+        else only the rows whose lead time began since the last tick, and the held ones."""
+        last = self._due_for
+        if last is None or last[0] != lead or now < last[1]:
+            start = timedelta(seconds=lead)
+            self._due = [(row.entry.expires_at - start, row.name) for row in self.rows
+                         if not row.blocked and row.entry.expires_at is not None
+                         and row.entry.expires_at - start > now]
+            heapq.heapify(self._due)
+            self._held.clear()
+            names = [row.name for row in self.rows]
+        else:
+            names = sorted(self._held)
+            self._held.clear()
+            while self._due and self._due[0][0] <= now:
+                names.append(heapq.heappop(self._due)[1])
+        self._due_for = (lead, now)
+        return [row for name in names if (row := self._by_name.get(name)) is not None]
+
     def _check_lead_times(self, now: datetime) -> None:
         lead = self.lead_time
-        for row in self.rows:
-            if row.name in self.busy or row.blocked:
+        for row in self._rows_to_check(now, lead):
+            if row.blocked:
+                continue
+            if row.name in self.busy:
+                self._held.add(row.name)
                 continue
             entry = self.table.countdown_at(row, now, lead)
             action = self.alerts.check(row, entry, first_look=not self.alerts.seen(row.name))
@@ -280,7 +315,11 @@ class MainScreen(Screen[None]):
         first = not self.loaded
         self.loaded = True
         self.rows = message.rows
-        names = {row.name for row in self.rows}
+        self._by_name = {}
+        for row in self.rows:
+            self._by_name.setdefault(row.name, row)
+        self._due_for = None
+        names = set(self._by_name)
         self.marked &= names
         self.alerts.forget_missing(names)
         self.table.show(self.rows, self.flags(), self._now, self.lead_time, self._frame)
@@ -437,6 +476,34 @@ class MainScreen(Screen[None]):
             return
         self.start_refresh([row.name for row in due])
 
+    def action_console(self) -> None:
+        row = self.table.highlighted_row()
+        if row is not None:
+            self._open_console(row.name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console")
+    def _open_console(self, name: str) -> None:
+        import webbrowser
+
+        from tui.engine.console_signin import console_url_for
+
+        try:
+            opened = webbrowser.open(console_url_for(self.service, name))
+            outcome = (f"opened the console for {name} in a browser" if opened else
+                       "no browser found: use `aws-mfa-tui console NAME --print`")
+        except AwsMfaError as exc:
+            outcome = str(exc)
+        self.post_message(self.ConsoleOutcome(outcome))
+
+    class ConsoleOutcome(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    @on(ConsoleOutcome)
+    def _console_outcome(self, message: ConsoleOutcome) -> None:
+        self.note(message.text, toast=True)
+
     def action_toggle_log(self) -> None:
         self.log_panel.toggle()
 
@@ -510,3 +577,21 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.call_after_refresh(
             self.table.relayout, self._now, self.lead_time, self.flags(), self._frame)
+
+
+class _LazyFlags(Mapping[str, RowFlags]):
+    """The main screen's flags as a mapping: a row's `RowFlags` is built when asked for."""
+
+    def __init__(self, screen: MainScreen) -> None:
+        self._screen = screen
+
+    def __getitem__(self, name: str) -> RowFlags:
+        if name not in self._screen._by_name:
+            raise KeyError(name)
+        return self._screen.flags_of(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._screen._by_name)
+
+    def __len__(self) -> int:
+        return len(self._screen._by_name)

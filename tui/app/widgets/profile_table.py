@@ -132,17 +132,20 @@ class ProfileTable(ScrollView, can_focus=True):
         self._static_segments: dict[int, list[Segment]] = {}
         self._entries: dict[str, ScheduleEntry] = {}
         self._entries_at: tuple[datetime, int] | None = None
-        self._stale: set[int] = set()
+        #: The paint each row's cells were last computed at; rows off screen fall behind
+        #: and are recomputed when drawn (so a tick costs the rows on screen, not all).
+        self._painted_at: list[int] = []
+        self._paint_count = 0
         #: Laid-out cells, by (column, cell, style): most cells repeat from tick to tick.
         self._laid_out: dict[tuple[Column, Cell, Style], list[Segment]] = {}
         self._styles_for: tuple[str, bool] | None = None
         self._style_set = (Style.null(), Style.null(), Style.null())
-        self._paint_args: tuple[datetime, int, dict[str, RowFlags], int] | None = None
+        self._paint_args: tuple[datetime, int, Mapping[str, RowFlags], int] | None = None
         self._columns: list[Column] = []
         self._width = 0
 
     # ------------------------------------------------------------------ content
-    def show(self, rows: list[StatusRow], flags: dict[str, RowFlags], now: datetime,
+    def show(self, rows: list[StatusRow], flags: Mapping[str, RowFlags], now: datetime,
              lead_time: int, frame: int = 0) -> None:
         """Rebuild every row from a fresh status (keeps the cursor on the same profile)."""
         current = self.highlighted_row()
@@ -152,9 +155,9 @@ class ProfileTable(ScrollView, can_focus=True):
         self._entries_at = None
         self._static = [static_cells(row, self.users.get(row.identity)) for row in rows]
         self._cells = [self._cells_of(row, now, lead_time, flags, frame) for row in rows]
+        self._painted_at = [self._paint_count] * len(rows)
         self._strips.clear()
         self._static_segments.clear()
-        self._stale.clear()
         # Width 0: the columns always fit, so there is never a horizontal scrollbar (a
         # virtual width that follows the widget's would make scrollbars flip-flop).
         self.virtual_size = Size(0, len(rows) + 1)
@@ -176,27 +179,27 @@ class ProfileTable(ScrollView, can_focus=True):
         return next((c.width for c in self._columns if c.key == "bar"), 0)
 
     def _cells_of(self, row: StatusRow, now: datetime, lead_time: int,
-                  flags: dict[str, RowFlags], frame: int) -> dict[str, Cell]:
+                  flags: Mapping[str, RowFlags], frame: int) -> dict[str, Cell]:
         entry = self.countdown_at(row, now, lead_time)
         return moving_cells(row, entry, flags.get(row.name, RowFlags()), frame, self.colours,
                             self._bar_width())
 
-    def paint(self, now: datetime, lead_time: int, flags: dict[str, RowFlags],
+    def paint(self, now: datetime, lead_time: int, flags: Mapping[str, RowFlags],
               frame: int = 0) -> int:
         """Recompute the cells of the rows on screen and redraw only what changed: one
         region per tick, as narrow as the columns that changed (usually just "Left").
         Rows off screen are recomputed when they scroll into view. Returns how many rows
         changed."""
         self._paint_args = (now, lead_time, flags, frame)
+        self._paint_count += 1
         top = int(self.scroll_offset.y)
         bottom = min(len(self.rows_shown), top + max(0, self.size.height - 1))
-        self._stale.update(i for i in range(len(self.rows_shown)) if not top <= i < bottom)
         changed_rows: list[int] = []
         changed_columns: set[str] = set()
         for index in range(top, bottom):
             cells = self._cells_of(self.rows_shown[index], now, lead_time, flags, frame)
             old = self._cells[index]
-            self._stale.discard(index)
+            self._painted_at[index] = self._paint_count
             if cells != old:
                 changed_columns.update(k for k, v in cells.items() if old.get(k) != v)
                 self._cells[index] = cells
@@ -218,7 +221,7 @@ class ProfileTable(ScrollView, can_focus=True):
             x += column.width + 2
         return (start or 0), max(1, end - (start or 0))
 
-    def relayout(self, now: datetime, lead_time: int, flags: dict[str, RowFlags],
+    def relayout(self, now: datetime, lead_time: int, flags: Mapping[str, RowFlags],
                  frame: int = 0) -> None:
         """Fit the columns again after a resize."""
         if self.size.width and self.size.width != self._width:
@@ -267,8 +270,8 @@ class ProfileTable(ScrollView, can_focus=True):
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.rows_shown):
             return Strip.blank(width, base)
-        if index in self._stale and self._paint_args is not None:
-            self._stale.discard(index)
+        if self._painted_at[index] != self._paint_count and self._paint_args is not None:
+            self._painted_at[index] = self._paint_count
             cells = self._cells_of(self.rows_shown[index], *self._paint_args)
             if cells != self._cells[index]:
                 self._cells[index] = cells

@@ -1,0 +1,27 @@
+"""`console PROFILE [--print]`: open the AWS console for a role session, as aws-vault's
+`login` does. The sign-in URL is a credential: it is printed only with --print; otherwise
+it is handed to the browser (which, as with aws-vault, receives it in its argv)."""
+
+from __future__ import annotations
+
+import argparse
+import webbrowser
+
+from tui.commands.context import data, notice, service_from
+from tui.commands.session_use import usable_session
+from tui.engine.console_signin import console_url_for
+from tui.engine.errors import UsageError
+
+
+def run(args: argparse.Namespace) -> int:
+    service = service_from(args)
+    if service.catalog().role(args.profile) is not None:
+        usable_session(service, args.profile)  # refreshed first when due
+    url = console_url_for(service, args.profile)
+    if args.print:
+        data(url)
+    elif not webbrowser.open(url):
+        raise UsageError("no browser found: run with --print to get the URL")
+    else:
+        notice(f"opened the console for {args.profile} in a browser")
+    return 0
