@@ -115,7 +115,7 @@ def test_awscli_style_writer_never_costs_a_long_term_profile(sandbox_home, tmp_p
         time.sleep(0.2)
         ours = _our_writer(path, OUR_WRITES, "ours")
         try:
-            out, err = ours.communicate(timeout=60)
+            _, err = ours.communicate(timeout=60)
         finally:
             ours.kill()
         assert ours.returncode == 0, err
@@ -160,7 +160,7 @@ def test_real_aws_configure_set_raced_with_our_writes(sandbox_home):
             )
             assert done.returncode == 0, done.stderr
     finally:
-        out, err = ours.communicate(timeout=120)
+        _, err = ours.communicate(timeout=120)
     assert ours.returncode == 0, err
     parsed = raw_config_parse(str(path))
     assert _lost_long_term(parsed) == []
