@@ -195,7 +195,7 @@ class SessionService:
         credentials = aws_calls.get_session_token(
             keys, duration, device if use_mfa else None, code, identity.region
         )
-        self.store.write_session(target.name, credentials)
+        self.store.write_session(target.name, credentials, target.layout)
         notes = []
         if use_mfa and device and not identity.mfa_serial and device != serial:
             # Found through IAM: remember it, so the next refresh needs no discovery calls.
