@@ -133,3 +133,16 @@ def test_default_layout_unchanged(make_user, sandbox_home, capsys):
     make_user("alice", profile="work")
     row = status(capsys)["work"]
     assert row["session_profile"] == "work-mfa" and row["layout"] == "aws-mfa-tui"
+
+
+def test_aws_mfa_suffix_beside_another_identity_keeps_default(make_user, sandbox_home, capsys):
+    old = make_user("alice", write_profile=False)
+    other = make_user("bob", write_profile=False)
+    write(sandbox_home,
+          f"[work-long-term]\naws_access_key_id = {old.access_key_id}\n"
+          f"aws_secret_access_key = {old.secret_access_key}\n\n"
+          f"[work]\naws_access_key_id = {other.access_key_id}\n"
+          f"aws_secret_access_key = {other.secret_access_key}\n")
+    rows = status(capsys)
+    assert rows["work-long-term"]["session_profile"] == "work-long-term-mfa"
+    assert rows["work-long-term"]["problem"] is None

@@ -243,7 +243,10 @@ def peer_session(name: str, values: dict[str, str], creds: dict[str, dict[str, s
                                or "awsmfa_expiration" in existing):
             return target, "awsmfa"
     if name.endswith(LONG_TERM_SUFFIX) and len(name) > len(LONG_TERM_SUFFIX):
-        return name[: -len(LONG_TERM_SUFFIX)], "aws-mfa"
+        base = name[: -len(LONG_TERM_SUFFIX)]
+        # [X] holding keys of its own is another identity, not aws-mfa's session.
+        if not is_long_term(creds.get(base, {})):
+            return base, "aws-mfa"
     sts = name + STS_SUFFIX
     if sts in creds or (values.get("username") and values.get("mfa_serial")):
         return sts, "aws-iam-login"
