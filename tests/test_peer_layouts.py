@@ -146,3 +146,15 @@ def test_aws_mfa_suffix_beside_another_identity_keeps_default(make_user, sandbox
     rows = status(capsys)
     assert rows["work-long-term"]["session_profile"] == "work-long-term-mfa"
     assert rows["work-long-term"]["problem"] is None
+
+
+def test_awsmfa_new_default_gets_identity_region(aws, make_user, sandbox_home, capsys):
+    user = make_user("alice", write_profile=False)
+    # awsmfa copies [identity] (region included) into a new [default].
+    write(sandbox_home, f"[identity]\naws_access_key_id = {user.access_key_id}\n"
+                        f"aws_secret_access_key = {user.secret_access_key}\n"
+                        "region = eu-west-1\n")
+    assert status(capsys)["identity"]["layout"] == "awsmfa"
+    assert run(capsys, "refresh", "identity", "--token-code", "123456")[0] == 0
+    section = raw_config_parse(str(sandbox_home.credentials))["default"]
+    assert section["region"] == "eu-west-1" and "awsmfa_expiration" in section

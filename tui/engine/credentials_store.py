@@ -243,10 +243,12 @@ class CredentialsStore:
         return self.edit(lambda doc: doc.set_values(name, values, remove))
 
     def write_session(self, name: str, credentials: SessionCredentials,
-                      layout: str | None = None) -> None:
+                      layout: str | None = None, extra: Mapping[str, str] | None = None
+                      ) -> None:
         """Write a session profile: keys, both token keys, and its expiration, and the
-        expiry in the form the peer tool whose layout the section follows reads it."""
-        values = credentials.as_section()
+        expiry in the form the peer tool whose layout the section follows reads it.
+        `extra` (not secret, e.g. awsmfa's copied `region`) is set too."""
+        values = {**(extra or {}), **credentials.as_section()}
         moment = credentials.expiration.astimezone(UTC).replace(microsecond=0)
         if layout == "aws-mfa":  # aws-mfa parses `%Y-%m-%d %H:%M:%S`, UTC
             values["expiration"] = moment.strftime("%Y-%m-%d %H:%M:%S")

@@ -195,7 +195,11 @@ class SessionService:
         credentials = aws_calls.get_session_token(
             keys, duration, device if use_mfa else None, code, identity.region
         )
-        self.store.write_session(target.name, credentials, target.layout)
+        # awsmfa copies the identity section into a new target: its `region` comes along.
+        region = catalog.session_section(identity.name).get("region")
+        extra = {"region": region} if (
+            target.layout == "awsmfa" and not target.present and region) else None
+        self.store.write_session(target.name, credentials, target.layout, extra)
         notes = []
         if use_mfa and device and not identity.mfa_serial and device != serial:
             # Found through IAM: remember it, so the next refresh needs no discovery calls.
