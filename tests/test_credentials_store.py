@@ -50,12 +50,15 @@ def test_edit_changes_only_its_section(sandbox_home):
     sandbox_home.aws_dir.mkdir()
     sandbox_home.credentials.write_bytes(ORIGINAL.encode())
     os.chmod(sandbox_home.credentials, 0o640)
-    store = CredentialsStore(sandbox_home.credentials)
+    notices: list[str] = []
+    store = CredentialsStore(sandbox_home.credentials, notice=notices.append)
     store.write_session("work-mfa", _session())
     text = sandbox_home.credentials.read_bytes().decode()
     # Everything is still there byte for byte; new lines use the file's first line ending.
     assert text.startswith(ORIGINAL + "\n\n[work-mfa]\n")
-    assert stat.S_IMODE(os.stat(sandbox_home.credentials).st_mode) == 0o640
+    # A group-readable file that now holds a session is made private, and told in one line.
+    assert stat.S_IMODE(os.stat(sandbox_home.credentials).st_mode) == 0o600
+    assert len(notices) == 1 and "0640" in notices[0] and "0600" in notices[0]
     assert raw_config_parse(str(sandbox_home.credentials))["prod"]["aws_secret_access_key"] == "secret2"
     store.write_session("work-mfa", _session("tok2"))
     assert raw_config_parse(str(sandbox_home.credentials))["work-mfa"]["aws_session_token"] == "tok2"

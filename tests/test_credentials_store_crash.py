@@ -12,6 +12,8 @@ import os
 import random
 import re
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -64,8 +66,7 @@ def _counter(text: str) -> int:
 
 def _crash_writer(path: str, ready) -> None:
     """Write versions n+1, n+2, ... until killed. Says `ready` after its first write."""
-    # stale_temp_seconds=0: inside the lock, any temp file is a dead writer's.
-    store = CredentialsStore(path, stale_temp_seconds=0)
+    store = CredentialsStore(path)
     with open(path) as handle:
         n = _counter(handle.read())
     n += 1
@@ -114,24 +115,20 @@ def test_sigkill_at_random_moments_never_tears_the_file(sandbox_home):
         assert len(temps) <= 1 and all(TEMP.fullmatch(name) for name in temps), temps
         left_behind += len(temps)
     assert last >= KILLS
-    # A normal store (60 s threshold) leaves a young temp file alone and removes an old one.
+    # The next write removes a killed writer's temp file at once, however young.
     temps = [p for p in sandbox_home.aws_dir.iterdir() if p.name.endswith(".tmp")]
-    store = CredentialsStore(path)
-    _write(store, last + 1)
-    assert [p for p in temps if p.exists()] == temps
-    for temp in temps:
-        os.utime(temp, (time.time() - 61, time.time() - 61))
-    _write(store, last + 2)
+    _write(CredentialsStore(path), last + 1)
     assert not any(p.exists() for p in temps)
-    assert path.read_text() == render(last + 2)
+    assert path.read_text() == render(last + 1)
     print(f"{KILLS} kills, {left_behind} caught a writer between temp file and replace")
 
 
-def test_stale_temp_files_are_removed_on_the_next_write_only_when_old(sandbox_home):
+def test_dead_writers_temp_files_are_removed_at_once_by_the_next_write(sandbox_home):
+    """Inside the lock every temp file of ours is a dead writer's: it goes at once, however
+    young (it may hold secrets), while files that are not ours stay."""
     sandbox_home.aws_dir.mkdir(mode=0o700)
     path = sandbox_home.credentials
     path.write_text(render(0))
-    old = time.time() - 120
     stale = sandbox_home.aws_dir / ".credentials.k2j4_x9a.tmp"
     young = sandbox_home.aws_dir / ".credentials.abcdefgh.tmp"
     foreign = [  # not names our mkstemp makes: never touched
@@ -139,17 +136,32 @@ def test_stale_temp_files_are_removed_on_the_next_write_only_when_old(sandbox_ho
         sandbox_home.aws_dir / "credentials.tmp",
         sandbox_home.aws_dir / ".credentials.ABCDEFGH.tmp",
     ]
+    old = time.time() - 120
     for file in [stale, young, *foreign]:
         file.write_text("[x]\n")
-        if file is not young:
-            os.utime(file, (old, old))
+    os.utime(stale, (old, old))
     link = sandbox_home.aws_dir / ".credentials.linkxxxx.tmp"
     link.symlink_to(path)
-    os.utime(link, (old, old), follow_symlinks=False)
     store = CredentialsStore(path)
     store.read()  # reading cleans nothing
-    assert stale.exists()
+    assert stale.exists() and young.exists()
     _write(store, 1)
-    assert not stale.exists()
-    assert young.exists() and all(file.exists() for file in foreign) and link.is_symlink()
+    assert not stale.exists() and not young.exists()
+    assert all(file.exists() for file in foreign) and link.is_symlink()
     assert path.read_text() == render(1)
+
+
+def test_logout_removes_a_dead_writers_temp_file_at_once(sandbox_home):
+    sandbox_home.aws_dir.mkdir(mode=0o700)
+    path = sandbox_home.credentials
+    path.write_text(render(0) + "\n[old-mfa]\naws_access_key_id = ASIAX\n"
+                    "aws_secret_access_key = s\naws_session_token = t\n")
+    young = sandbox_home.aws_dir / ".credentials.abcdefgh.tmp"
+    young.write_text("[w]\naws_secret_access_key = leaked\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "--credentials-file", str(path), "logout", "old-mfa"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not young.exists()
+    assert path.read_text() == render(0) + "\n"

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tui import __version__
-from tui.engine.errors import EXIT_CODES, AwsMfaError
+from tui.engine.errors import EXIT_CODES, AwsMfaError, UsageError
 
 
 def default_credentials_file() -> str:
@@ -44,9 +45,63 @@ def _exit_codes_epilog() -> str:
     return "\n".join(lines)
 
 
+class CommandLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (exit 2) that never repeats a value typed.
+
+    argparse's own error is a usage block plus a message that echoes what was typed
+    (`unrecognized arguments: --token-code 987654`), and values typed on a command line
+    include codes. Its subparsers are made with this class too.
+    """
+
+    #: The command being run, for the "see ... --help" hint of errors found at top level.
+    command: str | None = None
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        hint = f"aws-mfa-tui {self.command} --help" if self.command else f"{self.prog} --help"
+        raise UsageError(f"{usage_problem(message)}; see {hint}")
+
+
+_OPTION_NAME = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def _option_name(token: str) -> str | None:
+    """`--token-code=987654` -> `--token-code`; a token that isn't an option name -> None."""
+    name = token.split("=", 1)[0]
+    return name if _OPTION_NAME.fullmatch(name) else None
+
+
+def usage_problem(message: str) -> str:
+    """argparse's error message, rewritten without any value that was typed."""
+    prefix = ""
+    argument = re.match(r"argument ([^:]+): (.*)", message)
+    if argument:
+        prefix, message = f"argument {argument[1]}: ", argument[2]
+    if message.startswith("unrecognized arguments:"):
+        tokens = message.split(":", 1)[1].split()
+        names = list(dict.fromkeys(n for n in map(_option_name, tokens) if n))
+        if names:
+            return f"unrecognized option{'s' if len(names) > 1 else ''} {', '.join(names)}"
+        return "unexpected extra argument (not shown)"
+    if message.startswith("ambiguous option:"):
+        typed, _, matches = message.split(":", 1)[1].strip().partition(" could match ")
+        return f"ambiguous option {_option_name(typed) or '(not shown)'} could match {matches}"
+    choices = re.search(r"\((?:choose from|choices:) (.*)\)$", message)
+    if message.startswith(("invalid choice", "unknown parser")) and choices:
+        what = "unknown command" if argument and "COMMAND" in prefix else "invalid choice"
+        return f"{prefix}{what} (choose from {choices[1].replace(chr(39), '')})".replace(
+            "argument COMMAND: ", "")
+    invalid = re.match(r"invalid (\S+) value:", message)
+    if invalid:
+        return f"{prefix}invalid {invalid[1]} value (not shown)"
+    if message.startswith("ignored explicit argument"):
+        return f"{prefix}takes no value"
+    return prefix + _QUOTED.sub("(not shown)", message)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (with `only`) one that builds just that command's options."""
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="aws-mfa-tui",
         description=(
             "Keep ~/.aws/credentials stocked with MFA sessions. With no command, opens the "
@@ -75,6 +130,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="run against an embedded local AWS emulator with throwaway profiles "
         "(needs the `demo` extra); never touches ~/.aws",
     )
+    parser.command = only
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (summary, add_options) in COMMANDS.items():
         if only is None or name == only:
@@ -204,10 +260,9 @@ def resolve_paths(args: argparse.Namespace) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(only=command_in(argv))
-    args = resolve_paths(parser.parse_args(argv))
     demo = None
     try:
+        args = resolve_paths(build_parser(only=command_in(argv)).parse_args(argv))
         if args.demo:
             demo = _start_demo(args)
         if args.command is None:
@@ -216,8 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AwsMfaError as exc:
         print(f"aws-mfa-tui: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("aws-mfa-tui: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"aws-mfa-tui: {exc or 'interrupted'}", file=sys.stderr)
         return 130
     except Exception as exc:
         # A bug of ours. Tracebacks can carry values near secrets: show one only on request.

@@ -34,7 +34,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def service_from(args: argparse.Namespace) -> SessionService:
     from tui.engine.sessions import SessionService
 
-    return SessionService(paths_from(args), settings=settings_from(args))
+    return SessionService(paths_from(args), settings=settings_from(args), notice=notice)
 
 
 def notice(message: str) -> None:

@@ -6,13 +6,15 @@
   AWS_ENDPOINT_URL_STS/_IAM, AWS_REGION/AWS_DEFAULT_REGION, AWS_CA_BUNDLE, HTTPS_PROXY.
 - Connect timeout 5 s, read timeout 10 s, standard retry mode. A call that carries an MFA
   code is never retried: a retry would send the same one-time code twice.
+- Every call also has a total deadline, and a reply that isn't AWS's is one line (see
+  `call_guard`); a session in a reply is checked before anyone can write it (`sts_reply`).
+- Error text from AWS goes through the redactor, with the code and secrets of the call.
 - botocore's debug logging stays off: it prints response bodies with secrets in them.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from tui.engine.credentials_store import SessionCredentials
@@ -24,7 +26,9 @@ from tui.engine.errors import (
     CredentialsFileError,
     MfaCodeError,
     UsageError,
+    unusable_reply,
 )
+from tui.engine.redaction import Redactor
 from tui.engine.secret import Secret, mask_key_id
 
 DEFAULT_REGION = "us-east-1"
@@ -107,9 +111,17 @@ def _client(service: str, keys: AwsKeys, region: str | None, retries: bool = Tru
     import botocore.configprovider
     import botocore.session
 
+    from tui.engine.call_guard import deadline_seconds, guard_client
+
     _quiet_botocore()
+    deadline = deadline_seconds()
     session = botocore.session.Session()
     session.register_component("data_loader", _data_loader(session))
+    if service == "sts":
+        # Expiration arrives as text, checked by `sts_reply`: botocore's own parser would
+        # raise a bare ValueError on a hostile date.
+        session.get_component("response_parser_factory").set_parser_defaults(
+            timestamp_parser=str)
     # We always pass credentials explicitly. AWS_PROFILE may name the very session profile
     # we're about to create; it must not make client creation fail with ProfileNotFound.
     session.get_component("config_store").set_config_provider(
@@ -124,7 +136,7 @@ def _client(service: str, keys: AwsKeys, region: str | None, retries: bool = Tru
     )
     try:
         region = region or session.get_config_variable("region") or DEFAULT_REGION
-        return session.create_client(
+        client = session.create_client(
             service,
             region_name=region,
             aws_access_key_id=keys.access_key_id,
@@ -134,6 +146,7 @@ def _client(service: str, keys: AwsKeys, region: str | None, retries: bool = Tru
         )
     except Exception as exc:  # botocore raises many types here; all become one line
         raise translate_error(exc, f"{service} client", keys) from None
+    return guard_client(client, service, deadline)
 
 
 #: The only services we create clients for.
@@ -177,21 +190,6 @@ def _data_loader(session: Any) -> Any:
     return _LOADER_CLASS(extra_search_paths=extra)
 
 
-def _session_credentials(result: dict[str, Any]) -> SessionCredentials:
-    creds = result["Credentials"]
-    expiration = creds["Expiration"]
-    if isinstance(expiration, str):
-        expiration = datetime.fromisoformat(expiration.replace("Z", "+00:00"))
-    if expiration.tzinfo is None:
-        expiration = expiration.replace(tzinfo=UTC)
-    return SessionCredentials(
-        access_key_id=creds["AccessKeyId"],
-        secret_access_key=Secret(creds["SecretAccessKey"]),
-        session_token=Secret(creds["SessionToken"]),
-        expiration=expiration,
-    )
-
-
 def _with_mfa(params: dict[str, Any], serial: str | None, code: Secret | None
               ) -> dict[str, Any]:
     """Add the device and code; the code is revealed only into the request itself."""
@@ -205,26 +203,35 @@ def get_session_token(
     keys: AwsKeys, duration: int, serial: str | None, code: Secret | None,
     region: str | None = None,
 ) -> SessionCredentials:
+    from tui.engine.sts_reply import session_from_reply
+
     params = _with_mfa({"DurationSeconds": duration}, serial, code)
     client = _client("sts", keys, region, retries=code is None)
     try:
-        return _session_credentials(client.get_session_token(**params))
+        result = client.get_session_token(**params)
     except Exception as exc:
-        raise translate_error(exc, "sts:GetSessionToken", keys, serial=serial) from None
+        raise translate_error(exc, "sts:GetSessionToken", keys, serial=serial,
+                              code=code) from None
+    return session_from_reply(result, "sts:GetSessionToken", duration)
 
 
 def assume_role(
     keys: AwsKeys, role_arn: str, session_name: str, duration: int | None,
     serial: str | None = None, code: Secret | None = None, region: str | None = None,
 ) -> SessionCredentials:
+    from tui.engine.sts_reply import ASSUME_ROLE_DEFAULT_DURATION, session_from_reply
+
     params = _with_mfa({"RoleArn": role_arn, "RoleSessionName": session_name}, serial, code)
     if duration:
         params["DurationSeconds"] = duration
     client = _client("sts", keys, region, retries=code is None)
     try:
-        return _session_credentials(client.assume_role(**params))
+        result = client.assume_role(**params)
     except Exception as exc:
-        raise translate_error(exc, "sts:AssumeRole", keys, serial=serial, role=role_arn) from None
+        raise translate_error(exc, "sts:AssumeRole", keys, serial=serial, role=role_arn,
+                              code=code) from None
+    return session_from_reply(result, "sts:AssumeRole",
+                              duration or ASSUME_ROLE_DEFAULT_DURATION)
 
 
 def get_caller_identity(keys: AwsKeys, region: str | None = None) -> CallerIdentity:
@@ -233,7 +240,16 @@ def get_caller_identity(keys: AwsKeys, region: str | None = None) -> CallerIdent
         result = client.get_caller_identity()
     except Exception as exc:
         raise translate_error(exc, "sts:GetCallerIdentity", keys) from None
-    return CallerIdentity(account=result["Account"], arn=result["Arn"], user_id=result["UserId"])
+    account, arn, user_id = (_text(result, name) for name in ("Account", "Arn", "UserId"))
+    if not (account and arn and user_id):
+        raise unusable_reply("sts:GetCallerIdentity: it doesn't say who these credentials are")
+    return CallerIdentity(account, arn, user_id)
+
+
+def _text(result: Any, name: str) -> str:
+    """A printable text field of a reply, else ""."""
+    value = result.get(name) if isinstance(result, dict) else None
+    return value if isinstance(value, str) and value.isprintable() else ""
 
 
 def list_mfa_devices(keys: AwsKeys, user_name: str | None = None) -> list[MfaDevice]:
@@ -281,14 +297,6 @@ def iam_client(keys: AwsKeys, retries: bool = True) -> Any:
 
 
 # ------------------------------------------------------------------ errors
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-
-
-def _sanitize(message: str) -> str:
-    """AWS validation messages quote the bad value, which may be a code or a key: drop it."""
-    return _QUOTED.sub("'…'", message or "").strip()
-
-
 def _who(keys: AwsKeys | None) -> str:
     if keys is None:
         return "these credentials"
@@ -298,9 +306,23 @@ def _who(keys: AwsKeys | None) -> str:
 
 def translate_error(
     exc: BaseException, action: str, keys: AwsKeys | None = None,
-    serial: str | None = None, role: str | None = None,
+    serial: str | None = None, role: str | None = None, code: Secret | None = None,
 ) -> AwsMfaError:
-    """Turn any botocore/network exception into one line that says what to do."""
+    """Turn any botocore/network exception into one line that says what to do, without the
+    code or any secret of the call (`keys`, `code`)."""
+    secrets = (keys.secret_access_key, keys.session_token) if keys else ()
+    redactor = Redactor((*secrets, code))
+    error = _translated(exc, action, keys, serial, role, redactor)
+    scrubbed = redactor(error.message)
+    if scrubbed != error.message:
+        error = type(error)(scrubbed)
+    return error
+
+
+def _translated(
+    exc: BaseException, action: str, keys: AwsKeys | None, serial: str | None,
+    role: str | None, redactor: Redactor,
+) -> AwsMfaError:
     import botocore.exceptions as bx
 
     if isinstance(exc, AwsMfaError):
@@ -353,12 +375,15 @@ def translate_error(
         if code == "LimitExceeded" and "AccessKey" in action:
             return AwsAuthError(f"{action}: the IAM user already has two access keys")
         if code in ("ValidationError", "InvalidParameterValue", "InvalidParameterCombination"):
-            return UsageError(f"AWS rejected a parameter of {action}: {_sanitize(message)}")
+            return UsageError(f"AWS rejected a parameter of {action}: {redactor.aws_text(message)}")
         if status >= 500 or code in ("ServiceUnavailable", "InternalFailure", "InternalError"):
             return AwsUnavailableError(
                 f"AWS answered {action} with a server error ({code or status}): retry shortly"
             )
-        return AwsMfaError(f"{action} failed: {code}: {_sanitize(message)}")
+        detail = f"{code}: {redactor.aws_text(message)}" if code else f"HTTP {status}"
+        if 400 <= status < 500:
+            return AwsAuthError(f"AWS refused {action}: {detail}")
+        return AwsMfaError(f"{action} failed: {detail}")
     if isinstance(exc, bx.ParamValidationError):
         # Its message echoes the bad value, which may be a token code or a secret.
         return UsageError(f"invalid parameters for {action}")

@@ -1,18 +1,24 @@
 """The one writer of ~/.aws/credentials: locked, atomic, and byte-faithful outside its edit.
 
 Every change is a read-modify-write that
-1. holds an exclusive `flock` on `.credentials.lock` beside the credentials file (the
-   protocol aws-mfa-credentials uses, so both tools can run side by side);
-2. re-reads and re-parses the file inside the lock, refusing a file botocore couldn't read;
+1. holds an exclusive `flock` on `.credentials.lock` beside the credentials file and beside
+   the file it resolves to (see `credentials_lock`; the protocol aws-mfa-credentials uses);
+2. re-reads and re-parses the file inside the lock, refusing a file botocore couldn't read,
+   one owned by another user, or one whose owner may not write it;
 3. edits only the lines of the sections it changes (see `ini_document`);
 4. writes a temp file in the same directory (0600 from creation, then the old file's mode),
    fsyncs it, `os.replace`s the real file, and fsyncs the directory.
 
 A reader (botocore in another process) therefore always sees one complete version. A
-symlinked credentials file stays a symlink: we replace its target. A writer killed between
-creating its temp file and the replace leaves that temp file behind; the next write (inside
-the lock, so no other writer of ours can be using it) removes such files once they are
-`stale_temp_seconds` old.
+symlinked credentials file stays a symlink: we replace its target. Inside the lock every
+temp file of ours is a dead writer's, so each edit removes any it finds.
+
+Programs that take no lock (awscli's `aws configure set` truncates the file and writes it
+in place) are met as well as they can be: a read that such a writer is in the middle of is
+never taken for the file (`_settled_read`); the edit starts over if the file changed
+between our read and our replace; and if the writer wrote into the inode we replaced, our
+edit is redone on top of its version. What can't be prevented: such a writer that read the
+file before our replace and writes after it puts back the version it read.
 """
 
 from __future__ import annotations
@@ -22,23 +28,26 @@ import errno
 import os
 import re
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from tui.engine.errors import CredentialsFileError, LockTimeoutError
+from tui.engine.credentials_lock import LOCK_FILE_NAME, Notice, credentials_lock
+from tui.engine.errors import CredentialsFileError
 from tui.engine.ini_document import IniDocument
 from tui.engine.secret import Secret
 
 T = TypeVar("T")
 
-LOCK_FILE_NAME = ".credentials.lock"
-DEFAULT_LOCK_TIMEOUT = 30.0
-#: A temp file of ours this old, found while we hold the lock, was left by a killed writer.
-DEFAULT_STALE_TEMP_SECONDS = 60.0
+#: A read of a file changed less than this long ago is looked at again after SETTLE.
+RECENT_NS = 1_000_000_000
+SETTLE = 0.002
+#: How long an empty file, or one that lost sections, must stay as it is to be believed.
+SUSPECT_WAIT = 0.5
+#: How often an edit starts over because another program changed the file under it.
+MAX_ATTEMPTS = 50
 TEMP_PREFIX = ".credentials."
 TEMP_SUFFIX = ".tmp"
 # Exactly the names tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX) makes.
@@ -99,30 +108,78 @@ def parse_expiration(value: str | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-# One filelock instance per lock path per process: filelock 4.x raises "Deadlock" when two
-# instances on one path meet in one thread. thread_local=True gives each thread its own fd,
-# so threads of one process exclude each other as processes do.
-_LOCKS: dict[tuple[str, float], object] = {}
-_LOCKS_GUARD = threading.Lock()
+class _Read(NamedTuple):
+    """One stable read of the file: its bytes, the fstat that held before and after, and
+    the descriptor (kept open so that, after our replace, we can see whether a writer that
+    takes no lock wrote into the inode we replaced)."""
+
+    fd: int
+    data: bytes
+    stamp: tuple[int, int, int, int]  # inode, size, mtime_ns, ctime_ns
 
 
-def _file_lock(path: Path, timeout: float):  # -> filelock.FileLock
-    import filelock
+def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
-    key = (str(path), timeout)
-    with _LOCKS_GUARD:
-        lock = _LOCKS.get(key)
-        if lock is None:
-            lock = filelock.FileLock(
-                str(path),
-                timeout=timeout,
-                mode=0o600,
-                thread_local=True,
-                fallback_to_soft=False,
-                preserve_lock_file=True,
-            )
-            _LOCKS[key] = lock
-        return lock
+
+def _recently_changed(info: os.stat_result) -> bool:
+    return time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < RECENT_NS
+
+
+def _read_fd(fd: int) -> bytes:
+    chunks: list[bytes] = []
+    offset = 0
+    while True:
+        chunk = os.pread(fd, 1 << 20, offset)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        offset += len(chunk)
+
+
+def _settled_read(fd: int, section_names: frozenset[str] | None) -> tuple[bytes, os.stat_result]:
+    """Read `fd` until a read is not in the middle of another program's write.
+
+    A writer that takes no lock (awscli's ConfigFileWriter) truncates the file and writes
+    it again in place: for a moment it is empty or a prefix. A read is taken only when
+    - fstat is the same before and after it (no write happened during it);
+    - and, if the file changed within the last second, fstat is still the same a moment
+      later (the truncate-to-write gap of such a writer is microseconds);
+    - and, if it is empty or lacks sections the last read had while the file changed
+      recently, nothing changes for `SUSPECT_WAIT` seconds (a writer killed between its
+      truncate and its write leaves such a file for good).
+    """
+    suspect_until: float | None = None
+    while True:
+        before = os.fstat(fd)
+        data = _read_fd(fd)
+        after = os.fstat(fd)
+        if _stamp(before) != _stamp(after):
+            time.sleep(0.0005)
+            continue
+        if not _recently_changed(after):
+            return data, after
+        time.sleep(SETTLE)
+        if _stamp(os.fstat(fd)) != _stamp(after):
+            continue
+        if not _suspect(data, section_names):
+            return data, after
+        now = time.monotonic()
+        if suspect_until is None:
+            suspect_until = now + SUSPECT_WAIT
+        if now >= suspect_until:
+            return data, after
+        time.sleep(0.005)
+
+
+def _suspect(data: bytes, section_names: frozenset[str] | None) -> bool:
+    if not data.strip():
+        return True
+    try:  # a prefix cut mid-line may not parse
+        names = set(IniDocument.parse_bytes(data, "").sections())
+    except CredentialsFileError:
+        return True
+    return section_names is not None and not section_names <= names
 
 
 class CredentialsStore:
@@ -131,16 +188,20 @@ class CredentialsStore:
     def __init__(
         self,
         path: str | os.PathLike[str],
-        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-        stale_temp_seconds: float = DEFAULT_STALE_TEMP_SECONDS,
+        lock_timeout: float | None = None,
+        notice: Notice | None = None,
     ):
         self.path = Path(os.path.expanduser(os.fspath(path)))
+        #: None: wait for a busy lock until interrupted (told through `notice` after 2 s).
         self.lock_timeout = lock_timeout
-        self.stale_temp_seconds = stale_temp_seconds
+        self.notice = notice
+        # The sections of the last stable read: a later read that lost some is distrusted
+        # for a moment (see `_settled_read`).
+        self._last_names: frozenset[str] | None = None
 
     @property
     def lock_path(self) -> Path:
-        # Beside the path as given (not its symlink target), where other tools look for it.
+        """The lock beside the path as given, where aws-mfa-credentials looks for it."""
         return self.path.parent / LOCK_FILE_NAME
 
     # ------------------------------------------------------------------ reading
@@ -160,41 +221,57 @@ class CredentialsStore:
         except OSError as exc:
             raise _os_error(path, exc) from None
 
-    def _read_bytes(self, target: Path) -> bytes | None:
-        try:
-            # O_NONBLOCK: a FIFO at this path must not hang us (it is refused below).
-            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except FileNotFoundError:
-            if target != self.path:
-                raise CredentialsFileError(
-                    f"{self.path} is a symlink to {target}, which does not exist; "
-                    "fix the link or remove it"
-                ) from None
-            return None
-        except OSError as exc:
-            raise _os_error(target, exc) from None
-        try:
-            mode = os.fstat(fd).st_mode
-            if stat.S_ISDIR(mode):
-                raise CredentialsFileError(
-                    f"{target} is a directory, not a credentials file; move it away"
-                )
-            if not stat.S_ISREG(mode):
-                raise CredentialsFileError(
-                    f"{target} is not a regular file (a device, FIFO or socket); move it away"
-                )
-            with open(fd, "rb", closefd=False) as handle:
-                return handle.read()
-        except OSError as exc:
-            raise _os_error(target, exc) from None
-        finally:
+    def _open(self, target: Path) -> _Read | None:
+        """A stable read of `target` (None if it does not exist); the caller closes `fd`."""
+        for _ in range(1000):
+            try:
+                # O_NONBLOCK: a FIFO at this path must not hang us (it is refused below).
+                fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            except FileNotFoundError:
+                if target != self.path:
+                    raise CredentialsFileError(
+                        f"{self.path} is a symlink to {target}, which does not exist; "
+                        "fix the link or remove it"
+                    ) from None
+                return None
+            except OSError as exc:
+                raise _os_error(target, exc) from None
+            try:
+                mode = os.fstat(fd).st_mode
+                if stat.S_ISDIR(mode):
+                    raise CredentialsFileError(
+                        f"{target} is a directory, not a credentials file; move it away"
+                    )
+                if not stat.S_ISREG(mode):
+                    raise CredentialsFileError(
+                        f"{target} is not a regular file (a device, FIFO or socket); move it away"
+                    )
+                data, info = _settled_read(fd, self._last_names)
+                # Replaced while we read: read the new file.
+                if os.stat(target).st_ino == info.st_ino:
+                    return _Read(fd, data, _stamp(info))
+            except OSError as exc:
+                os.close(fd)
+                raise _os_error(target, exc) from None
+            except BaseException:
+                os.close(fd)
+                raise
             os.close(fd)
+        raise CredentialsFileError(f"{target} is replaced faster than it can be read")
+
+    def _parse(self, read: _Read | None) -> IniDocument:
+        document = IniDocument.parse_bytes(read.data if read else b"", str(self.path))
+        self._last_names = frozenset(document.sections())
+        return document
 
     def read(self) -> IniDocument:
-        """Parse the file as it is now (no lock: writers replace it atomically)."""
-        target = self._target()
-        data = self._read_bytes(target)
-        return IniDocument.parse_bytes(data or b"", str(self.path))
+        """Parse the file as it is now (no lock: our writers replace it atomically)."""
+        read = self._open(self._target())
+        try:
+            return self._parse(read)
+        finally:
+            if read is not None:
+                os.close(read.fd)
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -202,45 +279,82 @@ class CredentialsStore:
     # ------------------------------------------------------------------ writing
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the credentials lock (re-entrant within one thread)."""
+        """Hold the credentials lock(s) (re-entrant within one thread)."""
         self._ensure_directory()
-        import filelock
-
-        lock = _file_lock(self.lock_path, self.lock_timeout)
-        try:
-            lock.acquire()  # type: ignore[attr-defined]
-        except filelock.Timeout:
-            raise LockTimeoutError(
-                f"waited {self.lock_timeout:g} s for the lock {self.lock_path}: another program "
-                f"is editing the credentials file; find it with `fuser {self.lock_path}`"
-            ) from None
-        except OSError as exc:
-            raise CredentialsFileError(
-                f"can't lock {self.lock_path}: {exc.strerror or exc}"
-            ) from None
-        try:
+        with credentials_lock(self.path, self.lock_timeout, self.notice):
             yield
-        finally:
-            lock.release()  # type: ignore[attr-defined]
 
-    def edit(self, change: Callable[[IniDocument], T]) -> T:
-        """Run `change` on a fresh parse inside the lock; write only if the text changed."""
+    def edit(self, change: Callable[[IniDocument], T], private: bool = False) -> T:
+        """Run `change` on a fresh parse inside the lock; write only if the text changed.
+
+        `change` may run more than once: when another program changed the file between our
+        read and our replace, the edit starts over on its version. `private`: the edit puts
+        secrets in the file, so a file others can read is made 0600 (and told).
+        """
         with self.locked():
             target = self._target()
-            data = self._read_bytes(target)
-            document = IniDocument.parse_bytes(data or b"", str(self.path))
-            result = change(document)
+            self._remove_dead_temps(target.parent)
+            for attempt in range(MAX_ATTEMPTS):
+                read = self._open(target)
+                try:
+                    document = self._parse(read)
+                    result = change(document)
+                    new = document.to_bytes()
+                    if new == (read.data if read else b""):
+                        return result
+                    mode = self._check_writable(target, read, private)
+                    if attempt < MAX_ATTEMPTS - 1 and self._changed(target, read):
+                        continue  # another writer got in between: start over on its version
+                    stamp = self._replace(target, new, mode)
+                    self._last_names = frozenset(document.sections())
+                    if read is not None:
+                        self._redo_on_orphan(target, read, stamp, change, mode)
+                    return result
+                finally:
+                    if read is not None:
+                        os.close(read.fd)
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    def _changed(self, target: Path, read: _Read | None) -> bool:
+        """Whether the path is no longer the file we read (checked right before replace)."""
+        try:
+            now = _stamp(os.stat(target))
+        except FileNotFoundError:
+            return read is not None
+        return read is None or now != read.stamp
+
+    def _redo_on_orphan(
+        self, target: Path, read: _Read, stamp: tuple[int, int, int, int],
+        change: Callable[[IniDocument], object], mode: int,
+    ) -> None:
+        """A writer that takes no lock may have written into the inode we just replaced (it
+        opened the path before our replace). Its change is then gone from the path: redo
+        our edit on top of it, unless the path changed again meanwhile."""
+        for _ in range(MAX_ATTEMPTS):
+            # Not ctime: the replace itself changes the old inode's link count and ctime.
+            if _stamp(os.fstat(read.fd))[:3] == read.stamp[:3]:
+                return
+            data, info = _settled_read(read.fd, self._last_names)
+            try:
+                document = IniDocument.parse_bytes(data, str(self.path))
+            except CredentialsFileError:
+                return
+            change(document)
             new = document.to_bytes()
-            if data is None and not new:
-                return result
-            if new != data:
-                self._replace(target, new, existed=data is not None)
-            return result
+            try:
+                if _stamp(os.stat(target)) != stamp:
+                    return
+            except OSError:
+                return
+            read = read._replace(stamp=_stamp(info))
+            stamp = self._replace(target, new, mode)
+            self._last_names = frozenset(document.sections())
 
     def set_section(
-        self, name: str, values: Mapping[str, str], remove: tuple[str, ...] = ()
+        self, name: str, values: Mapping[str, str], remove: tuple[str, ...] = (),
+        private: bool = False,
     ) -> bool:
-        return self.edit(lambda doc: doc.set_values(name, values, remove))
+        return self.edit(lambda doc: doc.set_values(name, values, remove), private=private)
 
     def write_session(self, name: str, credentials: SessionCredentials,
                       layout: str | None = None, extra: Mapping[str, str] | None = None
@@ -267,7 +381,7 @@ class CredentialsStore:
                 ) or changed
             return changed
 
-        self.edit(change)
+        self.edit(change, private=True)
 
     def remove_section(self, name: str) -> bool:
         return self.edit(lambda doc: doc.remove_section(name))
@@ -280,12 +394,38 @@ class CredentialsStore:
             if directory.exists():
                 raise CredentialsFileError(f"{directory} exists and is not a directory")
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(directory, 0o700)  # whatever the umask
         except OSError as exc:
             raise CredentialsFileError(f"can't create {directory}: {exc.strerror}") from None
 
-    def _remove_stale_temps(self, directory: Path) -> None:
-        """Remove temp files that killed writers left behind (called inside the lock)."""
-        now = time.time()
+    def _check_writable(self, target: Path, read: _Read | None, private: bool) -> int:
+        """The mode to write, after refusing a file that isn't ours to replace."""
+        if read is None:
+            return 0o600
+        info = os.fstat(read.fd)
+        mode = stat.S_IMODE(info.st_mode)
+        if info.st_uid != os.geteuid():
+            owner, me = _user_name(info.st_uid), _user_name(os.geteuid())
+            raise CredentialsFileError(
+                f"{target} belongs to {owner}, not to {me}: replacing it would make it "
+                f"yours; nothing was written (fix: sudo chown {me} {target})"
+            )
+        if not mode & stat.S_IWUSR:
+            raise CredentialsFileError(
+                f"{target} is read-only (mode {mode:04o}); nothing was written "
+                f"(to let aws-mfa-tui write it: chmod u+w {target})"
+            )
+        if private and mode & 0o077:
+            if self.notice is not None:
+                self.notice(
+                    f"{target} was readable by others (mode {mode:04o}); made it 0600, "
+                    "since it now holds session secrets"
+                )
+            mode = 0o600
+        return mode
+
+    def _remove_dead_temps(self, directory: Path) -> None:
+        """Remove temp files of ours (called inside the lock: each is a dead writer's)."""
         try:
             entries = os.scandir(directory)
         except OSError:
@@ -295,26 +435,14 @@ class CredentialsStore:
                 if not _TEMP_NAME.fullmatch(entry.name):
                     continue
                 try:
-                    info = entry.stat(follow_symlinks=False)
-                    if stat.S_ISREG(info.st_mode) and (
-                        now - info.st_mtime >= self.stale_temp_seconds
-                    ):
+                    if entry.is_file(follow_symlinks=False):
                         os.unlink(entry.path)
                 except OSError:
                     pass
 
-    def _replace(self, target: Path, data: bytes, existed: bool) -> None:
+    def _replace(self, target: Path, data: bytes, mode: int) -> tuple[int, int, int, int]:
+        """Write `data` to a temp file and put it in place; return the new file's stamp."""
         directory = target.parent
-        mode = 0o600
-        owner: tuple[int, int] | None = None
-        if existed:
-            try:
-                info = os.stat(target)
-                mode = stat.S_IMODE(info.st_mode)
-                owner = (info.st_uid, info.st_gid)
-            except FileNotFoundError:
-                pass
-        self._remove_stale_temps(directory)
         try:
             import tempfile  # only writers need it: `status` stays light
 
@@ -326,13 +454,12 @@ class CredentialsStore:
         try:
             try:
                 os.fchmod(fd, mode)
-                if owner is not None and os.geteuid() == 0 and owner != (0, 0):
-                    os.fchown(fd, *owner)
                 view = memoryview(data)
                 while view:
                     written = os.write(fd, view)
                     view = view[written:]
                 os.fsync(fd)
+                stamp = _stamp(os.fstat(fd))
             finally:
                 os.close(fd)
             os.replace(temp, target)
@@ -346,7 +473,12 @@ class CredentialsStore:
                 ) from None
             raise
         _fsync_directory(directory)
-
+        # rename changes ctime on some filesystems: stamp what the path now shows.
+        with contextlib.suppress(OSError):
+            info = os.stat(target)
+            if info.st_ino == stamp[0]:
+                return _stamp(info)
+        return stamp
 
     # ------------------------------------------------------------------ rotation verbs
     def sections_with_key(self, key_id: str) -> list[str]:
@@ -402,6 +534,15 @@ class CredentialsStore:
             return tuple(done)
 
         return self.edit(mark)
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, ImportError):
+        return str(uid)
+
 
 def _long_term_sections(document: IniDocument, key_id: str) -> list[str]:
     return [name for name, values in document.as_dict().items()

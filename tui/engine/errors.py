@@ -6,6 +6,8 @@ can tell a wrong MFA code from a dead network. The codes are documented in the R
 
 from __future__ import annotations
 
+from tui.engine.redaction import redact
+
 
 class AwsMfaError(Exception):
     """Base of every error aws-mfa-tui reports to a person. `str(e)` is one line."""
@@ -15,8 +17,9 @@ class AwsMfaError(Exception):
     transient = False
 
     def __init__(self, message: str) -> None:
-        # One line, always: a stray newline would break status bars and logs.
-        super().__init__(" ".join(message.split()))
+        # One line, always: a stray newline would break status bars and logs. And never a
+        # code or a secret, whoever built the message (see `redaction`).
+        super().__init__(redact(" ".join(message.split())))
 
     @property
     def message(self) -> str:
@@ -37,6 +40,10 @@ class CredentialsFileError(AwsMfaError):
 
 class LockTimeoutError(CredentialsFileError):
     """Another program held the credentials lock for longer than the timeout."""
+
+
+class SessionNotSaved(KeyboardInterrupt):
+    """Ctrl-C while a granted session waited for the credentials lock. `str(e)` says so."""
 
 
 class SettingsError(AwsMfaError):
@@ -64,6 +71,16 @@ class AwsUnavailableError(AwsMfaError):
     transient = True
 
 
+class AwsReplyError(AwsUnavailableError):
+    """What answered was not a usable AWS reply: not XML, a web page, a session that is
+    empty, oversized or already expired. Nothing was written. Often a captive portal or a
+    proxy, so worth retrying later."""
+
+
+def unusable_reply(why: str) -> AwsReplyError:
+    return AwsReplyError(f"AWS sent a reply that can't be used: {why}")
+
+
 class ClockSkewError(AwsMfaError):
     """The request was signed with a clock too far from AWS's."""
 
@@ -85,7 +102,8 @@ EXIT_CODES: dict[int, str] = {
     3: "credentials, config or settings file can't be read, parsed or locked",
     4: "MFA code missing, malformed or rejected",
     5: "AWS refused the credentials or the action",
-    6: "AWS unreachable, throttled, or clock skew (transient)",
+    6: "AWS unreachable, too slow, throttled, clock skew, or a reply that can't be used "
+    "(transient)",
     7: "key rotation stopped (the message names any key that needs attention)",
     130: "interrupted",
 }

@@ -376,13 +376,13 @@ class KeyRotation:
         its new key, or the old key it still signs with). Never waits."""
         import filelock
 
-        from tui.engine.credentials_store import _file_lock
+        from tui.engine.credentials_lock import _file_lock
 
         assert self.log_path is not None
         lock_path = self.log_path.with_name(ROTATION_LOCK_NAME)
-        lock = _file_lock(lock_path, 0)
+        lock = _file_lock(lock_path)
         try:
-            lock.acquire()
+            lock.acquire(timeout=0)
         except filelock.Timeout:
             raise RotationError(
                 "another key rotation is running on this machine; nothing was changed: "

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from tui.engine import aws_calls
 from tui.engine.aws_calls import AwsKeys
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
-from tui.engine.errors import AwsMfaError, MfaCodeError, UsageError
+from tui.engine.errors import AwsMfaError, MfaCodeError, SessionNotSaved, UsageError
 from tui.engine.identity_details import IdentityDetails, identity_details
 from tui.engine.mfa_code import (
     USED_CODES,
@@ -63,13 +63,16 @@ class SessionService:
         settings: Settings | None = None,
         clock: Clock = system_clock,
         used_codes: UsedCodes | None = None,
-        lock_timeout: float = 30.0,
+        lock_timeout: float | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         self.paths = paths
         self.clock = clock
         self.used_codes = used_codes or USED_CODES
         self.lock_timeout = lock_timeout
-        self.store = CredentialsStore(paths.credentials, lock_timeout=lock_timeout)
+        # lock_timeout None: a busy lock is waited for (told through `notice` after 2 s),
+        # never given up on, so a session AWS granted is not thrown away with its code.
+        self.store = CredentialsStore(paths.credentials, lock_timeout=lock_timeout, notice=notice)
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self.devices = MfaDevices(self.long_term_keys)
         self._user_names: dict[str, str] = {}
@@ -199,7 +202,7 @@ class SessionService:
         region = catalog.session_section(identity.name).get("region")
         extra = {"region": region} if (
             target.layout == "awsmfa" and not target.present and region) else None
-        self.store.write_session(target.name, credentials, target.layout, extra)
+        self._save(target.name, credentials, target.layout, extra)
         notes = []
         if use_mfa and device and not identity.mfa_serial and device != serial:
             # Found through IAM: remember it, so the next refresh needs no discovery calls.
@@ -294,8 +297,18 @@ class SessionService:
             keys, role.role_arn, session_name, duration, device, code,
             role.region,
         )
-        self.store.write_session(role.target, credentials)
+        self._save(role.target, credentials)
         return RefreshResult(role.name, role.target, credentials.expiration, notes=tuple(notes))
+
+    def _save(self, section: str, credentials: SessionCredentials,
+              layout: str | None = None, extra: dict[str, str] | None = None) -> None:
+        try:
+            self.store.write_session(section, credentials, layout, extra)
+        except KeyboardInterrupt:
+            raise SessionNotSaved(
+                f"interrupted while waiting for the credentials lock: the session AWS granted "
+                f"for [{section}] was not saved"
+            ) from None
 
     @staticmethod
     def _chained_duration(duration: int | None, notes: list[str]) -> int:

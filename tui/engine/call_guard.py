@@ -1,0 +1,166 @@
+"""What every AWS call goes through: a total deadline, and one line for a reply that isn't
+AWS's.
+
+- botocore's `read_timeout` bounds each socket read, not the call: a reply that drips a byte
+  every few seconds never times out. `guard_client` gives each API call a total deadline
+  (connect, every retry, every read; 30 s, or `AWS_MFA_TUI_CALL_TIMEOUT` seconds). When it
+  passes, a watchdog thread shuts the client's sockets down, which wakes the blocked read at
+  once, no new attempt is sent, and the call fails with "did not answer within N s".
+- A reply botocore can't parse (broken XML, a captive portal's web page, random bytes)
+  becomes `AwsReplyError` (exit 6), described by its status and kind, never by its content.
+
+It hooks botocore in three places: `before-send` and `before-parse` events, the pool classes
+of the client's own HTTP session (to see its connections), and the client's
+`_make_api_call` (around every operation, so code that calls the client directly, like key
+rotation, gets the same limits).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import threading
+from typing import Any
+
+from tui.engine.errors import AwsUnavailableError, UsageError, unusable_reply
+
+DEFAULT_DEADLINE = 30.0
+DEADLINE_VARIABLE = "AWS_MFA_TUI_CALL_TIMEOUT"
+#: How often the watchdog, once the deadline has passed, shuts down connections that were
+#: still being opened when it fired.
+_KILL_INTERVAL = 0.05
+
+
+def deadline_seconds() -> float:
+    raw = os.environ.get(DEADLINE_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_DEADLINE
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 3600:
+        raise UsageError(
+            f"{DEADLINE_VARIABLE} must be a number of seconds above 0 and at most 3600 (e.g. 30)"
+        )
+    return value
+
+
+class _DeadlinePassed(Exception):
+    """Raised in `before-send` once the deadline has passed: botocore doesn't retry it."""
+
+
+class _Watchdog:
+    """Shuts down `connections` once `seconds` pass, until `finish()`."""
+
+    def __init__(self, seconds: float, connections: list[Any]) -> None:
+        self.seconds = seconds
+        self.connections = connections
+        self.passed = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="aws-call-deadline",
+                                        daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        self.passed = True
+        while True:
+            for connection in list(self.connections):
+                sock = getattr(connection, "sock", None)
+                if sock is not None:
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass  # already closed
+            if self._done.wait(_KILL_INTERVAL):
+                return
+
+    def finish(self) -> None:
+        self._done.set()
+
+
+def _recording_pools(connections: list[Any]) -> dict[str, type]:
+    """botocore's pool classes, but every connection they open is added to `connections`."""
+    import botocore.awsrequest
+
+    def recording(base: type) -> type:
+        class RecordingPool(base):  # type: ignore[valid-type, misc]
+            def _new_conn(self) -> Any:
+                connection = super()._new_conn()
+                connections.append(connection)
+                return connection
+
+        return RecordingPool
+
+    return {"http": recording(botocore.awsrequest.AWSHTTPConnectionPool),
+            "https": recording(botocore.awsrequest.AWSHTTPSConnectionPool)}
+
+
+def guard_client(client: Any, service: str, seconds: float | None = None) -> Any:
+    """Give every API call of this (new, unused) botocore client the deadline and the
+    unparseable-reply translation. Returns the client."""
+    seconds = deadline_seconds() if seconds is None else seconds
+    connections: list[Any] = []
+    http_session = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    pool_classes = getattr(http_session, "_pool_classes_by_scheme", None)
+    if isinstance(pool_classes, dict):  # the dict its pool managers share
+        pool_classes.update(_recording_pools(connections))
+    raw: dict[str, Any] = {}
+    state: dict[str, _Watchdog] = {}
+
+    def before_send(**kwargs: Any) -> None:
+        watchdog = state.get("watchdog")
+        if watchdog is not None and watchdog.passed:
+            raise _DeadlinePassed
+
+    def before_parse(response_dict: dict[str, Any], **kwargs: Any) -> None:
+        body = response_dict.get("body") or b""
+        headers = response_dict.get("headers") or {}
+        raw.update(status=response_dict.get("status_code"), size=len(body), head=body[:512],
+                   content_type=str(headers.get("content-type", "")))
+
+    client.meta.events.register("before-send", before_send)
+    client.meta.events.register("before-parse", before_parse)
+    make_api_call = client._make_api_call
+
+    def guarded(operation_name: str, api_params: dict[str, Any]) -> Any:
+        raw.clear()
+        watchdog = state["watchdog"] = _Watchdog(seconds, connections)
+        try:
+            return make_api_call(operation_name, api_params)
+        except Exception as exc:
+            if watchdog.passed:
+                raise AwsUnavailableError(
+                    f"AWS did not answer {service}:{operation_name} within {seconds:g} s, so "
+                    "the call was cut off: check your network or proxy and retry"
+                ) from None
+            if type(exc).__name__ == "ResponseParserError":
+                raise unusable_reply(
+                    f"{service}:{operation_name} got {describe_reply(raw)}"
+                ) from None
+            raise
+        finally:
+            watchdog.finish()
+
+    client._make_api_call = guarded
+    return client
+
+
+def describe_reply(raw: dict[str, Any]) -> str:
+    """What an unparseable reply was, without a byte of its content."""
+    status = raw.get("status")
+    if status is None:
+        return "a reply that is not AWS XML"
+    head = bytes(raw.get("head") or b"").lstrip().lower()
+    portal = "a captive portal or a proxy? Sign in to the network and retry"
+    if 300 <= status < 400:
+        return f"a redirect (HTTP {status}) instead of an AWS reply: {portal}"
+    if "html" in raw.get("content_type", "").lower() or head.startswith((b"<!doctype html",
+                                                                          b"<html")):
+        return f"a web page (HTTP {status}) instead of an AWS reply: {portal}"
+    if not raw.get("size"):
+        return f"an empty reply (HTTP {status})"
+    return f"a reply that is not AWS XML (HTTP {status}, {raw['size']} bytes)"
