@@ -37,6 +37,7 @@ from tui.app.widgets.profile_columns import (
     account_and_user,
     fit_columns,
     moving_cells,
+    static_cells,
 )
 from tui.engine.profile_status import StatusRow
 from tui.engine.schedule import RefreshSchedule
@@ -179,6 +180,15 @@ def _rows() -> list[StatusRow]:
         StatusRow("role", "staging-readwrite", "staging", "staging-readwrite-session", entry,
                   role_arn="arn:aws:iam::123456789012:role/ReadWrite"),
     ]
+
+
+def test_chained_roles_are_indented_under_their_parent_role():
+    entry = RefreshSchedule(300).entry("x", START + timedelta(hours=1), 3600, None, START)
+    names = [static_cells(StatusRow(kind, name, "work", f"{name}-session", entry,
+                                    depth=depth))["profile"][0][0]
+             for kind, name, depth in (("identity", "work", 0), ("role", "prod-admin", 1),
+                                       ("role", "deploy", 2))]
+    assert names == ["work", "└ prod-admin", "  └ deploy"]
 
 
 def test_narrow_columns_drop_account_then_bar_then_session_profile():

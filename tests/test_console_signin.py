@@ -173,3 +173,10 @@ async def test_o_in_the_tui_opens_the_console_for_the_highlighted_role(
         await settle(app, pilot)
         assert len(opened) == 1 and "SigninToken=TOKEN123" in opened[0]
         assert len(_Fake.received) == 1
+
+
+def test_a_role_session_never_shows_its_secrets_in_a_repr():
+    # Textual's crash screen renders locals: the secret parts must not be in the repr.
+    text = repr(SESSION)
+    assert "ASIAEXAMPLE" in text
+    assert "secretkey/xyz" not in text and "tokenvalue" not in text

@@ -89,6 +89,8 @@ def as_json(row: StatusRow) -> dict[str, object]:
         "role_arn": row.role_arn,
         "access_key_id": mask_key_id(row.access_key_id) if row.access_key_id else None,
         "problem": row.blocked,
+        # Whose file convention the session follows: ours, or a peer tool's.
+        "layout": row.layout or "aws-mfa-tui",
     }
 
 

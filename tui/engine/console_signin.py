@@ -13,7 +13,7 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tui.engine.errors import AwsAuthError, UsageError
 from tui.engine.sessions import SessionService
@@ -37,9 +37,11 @@ class SigninError(Exception):
 
 @dataclass(frozen=True)
 class RoleSession:
+    """A role session's parts; the secret ones never show in a repr (or a crash screen)."""
+
     access_key_id: str
-    secret_access_key: str
-    session_token: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
 
 
 def partition_of(arn: str) -> str:

@@ -361,9 +361,32 @@ class CredentialsStore:
     ) -> bool:
         return self.edit(lambda doc: doc.set_values(name, values, remove), private=private)
 
-    def write_session(self, name: str, credentials: SessionCredentials) -> None:
-        """Write a session profile: keys, both token keys, and its expiration."""
-        self.set_section(name, credentials.as_section(), remove=(STALE_KEY,), private=True)
+    def write_session(self, name: str, credentials: SessionCredentials,
+                      layout: str | None = None, extra: Mapping[str, str] | None = None
+                      ) -> None:
+        """Write a session profile: keys, both token keys, and its expiration, and the
+        expiry in the form the peer tool whose layout the section follows reads it.
+        `extra` (not secret, e.g. awsmfa's copied `region`) is set too."""
+        values = {**(extra or {}), **credentials.as_section()}
+        moment = credentials.expiration.astimezone(UTC).replace(microsecond=0)
+        if layout == "aws-mfa":  # aws-mfa parses `%Y-%m-%d %H:%M:%S`, UTC
+            values["expiration"] = moment.strftime("%Y-%m-%d %H:%M:%S")
+            values["assumed_role"] = "False"
+        elif layout == "aws-iam-login":
+            values["expiration"] = moment.isoformat(sep=" ")
+        elif layout == "awsmfa":
+            values["awsmfa_expiration"] = moment.isoformat()
+
+        def change(document: IniDocument) -> bool:
+            changed = document.set_values(name, values, remove=(STALE_KEY,))
+            if layout == "mfa-login":
+                stamp = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+                changed = document.replace_comment(
+                    name, "Credentials expire at:", f"# Credentials expire at: {stamp}"
+                ) or changed
+            return changed
+
+        self.edit(change, private=True)
 
     def remove_section(self, name: str) -> bool:
         return self.edit(lambda doc: doc.remove_section(name))

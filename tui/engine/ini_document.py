@@ -441,6 +441,23 @@ class IniDocument:
         start, end = self._range(name)
         return self._lines[start:end]
 
+    def replace_comment(self, name: str, marker: str, text: str) -> bool:
+        """Replace the first comment line of section `name` that holds `marker` with
+        `text` (a whole comment line). Returns True when the text changed."""
+        if name not in self._sections or not text.lstrip().startswith(("#", ";")):
+            return False
+        start, end = self._range(name)
+        for i in range(start + 1, end):
+            line = self._lines[i]
+            if line.lstrip().startswith(("#", ";")) and marker.lower() in line.lower():
+                ending = line[len(line.rstrip("\r\n")):] or "\n"
+                new = text + ending
+                if new == line:
+                    return False
+                self._lines[i] = new
+                return True
+        return False
+
     def to_text(self) -> str:
         return "".join(self._lines)
 

@@ -47,6 +47,8 @@ class StatusRow(NamedTuple):
     parent: str | None = None
     #: Why the session must be renewed whatever its expiry said (`key-rotated`), or None.
     stale: str | None = None
+    #: The peer tool whose file layout the session follows (`aws-mfa`, ...), or None.
+    layout: str | None = None
 
     @property
     def state(self) -> SessionState:
@@ -99,7 +101,7 @@ def status_rows(
             code_mode="command" if identity.mfa_command else "code",
             blocked=identity.session.blocked, access_key_id=identity.access_key_id,
             lifetime=identity.duration, mfa_command=identity.mfa_command,
-            stale=identity.session.stale,
+            stale=identity.session.stale, layout=identity.session.layout,
         ))
         for role in catalog.roles_of(identity.name):
             rows.append(_role_row(catalog, role, identity, schedule, now))

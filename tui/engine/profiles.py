@@ -15,6 +15,8 @@ Everything here is read from files: no AWS call, no boto3 import.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -22,7 +24,7 @@ from typing import NamedTuple
 from tui.engine.credentials_store import STALE_KEY, parse_expiration
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
-from tui.engine.settings import MAX_DURATION, Settings
+from tui.engine.settings import DEFAULT_SESSION_NAME, MAX_DURATION, Settings
 
 TOKEN_KEYS = ("aws_session_token", "aws_security_token")
 CHAINED_ROLE_MAX_DURATION = 3600
@@ -48,6 +50,9 @@ class SessionProfile(NamedTuple):
     #: Why the session must be renewed whatever its expiration says (`stale = key-rotated`
     #: after a key rotation), else None.
     stale: str | None = None
+    #: The peer tool whose convention this section follows (`aws-mfa`, `awsmfa`,
+    #: `aws-iam-login`, `mfa-login`), kept on every write; None for our own layout.
+    layout: str | None = None
 
 
 class IdentityProfile(NamedTuple):
@@ -218,11 +223,53 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
     return profiles
 
 
-def session_profile_from(name: str, credentials: dict[str, dict[str, str]], identity: str
-                     ) -> SessionProfile:
+#: Peers' naming conventions, tried (with no settings naming the session) before `X-mfa`.
+LONG_TERM_SUFFIX = "-long-term"  # aws-mfa: [X-long-term] holds the keys, [X] the session
+STS_SUFFIX = "-sts"  # aws-iam-login: [X-sts]
+#: The AWS CLI's `aws configure mfa-login` puts the expiry only in this comment.
+MFA_LOGIN_COMMENT = re.compile(r"^\s*[#;]\s*Credentials expire at:\s*(.+?)\s*$", re.I)
+
+
+def peer_session(name: str, values: dict[str, str], creds: dict[str, dict[str, str]],
+                 env: Mapping[str, str]) -> tuple[str, str] | None:
+    """The session section a peer tool would use for identity `name`, and the tool, when
+    the files (or the peer's environment variables) show that convention."""
+    awsmfa_identity = env.get("AWS_MFA_IDENTITY_PROFILE") or "identity"
+    if name == awsmfa_identity:
+        target = env.get("AWS_MFA_TARGET_PROFILE") or "default"
+        existing = creds.get(target)
+        explicit = bool(env.get("AWS_MFA_IDENTITY_PROFILE") or env.get("AWS_MFA_TARGET_PROFILE"))
+        if target != name and (explicit or existing is None
+                               or "awsmfa_expiration" in existing):
+            return target, "awsmfa"
+    if name.endswith(LONG_TERM_SUFFIX) and len(name) > len(LONG_TERM_SUFFIX):
+        base = name[: -len(LONG_TERM_SUFFIX)]
+        # [X] holding keys of its own is another identity, not aws-mfa's session.
+        if not is_long_term(creds.get(base, {})):
+            return base, "aws-mfa"
+    sts = name + STS_SUFFIX
+    if sts in creds or (values.get("username") and values.get("mfa_serial")):
+        return sts, "aws-iam-login"
+    return None
+
+
+def _comment_expiry(lines: list[str]) -> datetime | None:
+    for line in lines:
+        match = MFA_LOGIN_COMMENT.match(line)
+        if match:
+            text = match.group(1)
+            if text.upper().endswith(" UTC"):
+                text = text[:-4]
+            return parse_expiration(text)
+    return None
+
+
+def session_profile_from(name: str, credentials: dict[str, dict[str, str]], identity: str,
+                         layout: str | None = None, raw: list[str] | None = None
+                         ) -> SessionProfile:
     values = credentials.get(name)
     if values is None:
-        return SessionProfile(name=name)
+        return SessionProfile(name=name, layout=layout)
     blocked = None
     if name == identity:
         blocked = f"the session profile of `{identity}` can't be `{identity}` itself"
@@ -232,20 +279,38 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
             "(set another target in settings)"
         )
     stale = values.get(STALE_KEY) or None
+    expiration = parse_expiration(values.get("expiration"))
+    if "awsmfa_expiration" in values:
+        layout = "awsmfa"
+        expiration = expiration or parse_expiration(values["awsmfa_expiration"])
+    elif "assumed_role" in values and layout is None:
+        layout = "aws-mfa"
+    comment = _comment_expiry(raw or [])
+    if comment is not None:  # ours (written beside it on refresh) wins when present
+        layout, expiration = "mfa-login", expiration or comment
     return SessionProfile(
         name=name,
         access_key_id=values.get("aws_access_key_id"),
         # A stale session counts as having no usable expiry: it needs a new code.
-        expiration=None if stale else parse_expiration(values.get("expiration")),
+        expiration=None if stale else expiration,
         present=True,
         blocked=blocked,
         stale=stale,
+        layout=layout,
     )
 
 
+def _names_sessions(settings: Settings, name: str) -> bool:
+    """Whether the settings say where `name`'s session goes (then no peer layout applies)."""
+    return bool(settings.for_profile(name).target or settings.strip_suffix
+                or settings.session_name != DEFAULT_SESSION_NAME)
+
+
 def build_catalog(
-    credentials: IniDocument, config: dict[str, dict[str, str]], settings: Settings
+    credentials: IniDocument, config: dict[str, dict[str, str]], settings: Settings,
+    env: Mapping[str, str] | None = None,
 ) -> ProfileCatalog:
+    env = os.environ if env is None else env
     creds = credentials.as_dict()
     identities: list[IdentityProfile] = []
     for name, values in creds.items():
@@ -253,20 +318,30 @@ def build_catalog(
             continue
         own = settings.for_profile(name)
         config_values = config.get(name, {})
+        peer = None if _names_sessions(settings, name) else peer_session(name, values, creds, env)
+        layout = peer[1] if peer else None
         serial, serial_source = own.mfa_serial, "settings"
+        peer_serial = {"aws-mfa": "MFA_DEVICE", "awsmfa": "AWS_MFA_SERIAL_NUMBER"}.get(
+            layout or "")
+        if not serial and peer_serial and env.get(peer_serial):
+            serial, serial_source = env[peer_serial], f"environment ({peer_serial})"
         if not serial and config_values.get("mfa_serial"):
             serial, serial_source = config_values["mfa_serial"], "config"
         if not serial:
             serial = values.get("mfa_serial") or values.get("aws_mfa_device")
             serial_source = "credentials"
-        target = session_name_for(name, settings)
+        target = peer[0] if peer else session_name_for(name, settings)
+        duration = own.duration
+        if not duration and layout == "aws-mfa":
+            duration = _int_or_none(env.get("MFA_STS_DURATION"))
         identities.append(IdentityProfile(
             name=name,
             access_key_id=values["aws_access_key_id"],
-            session=session_profile_from(target, creds, name),
+            session=session_profile_from(target, creds, name, layout,
+                                         credentials.raw_section(target)),
             mfa_serial=serial or None,
             mfa_command=own.mfa_command or settings.mfa_command,
-            duration=own.duration or settings.duration,
+            duration=duration or settings.duration,
             region=config_values.get("region"),
             serial_source=serial_source if serial else None,
         ))

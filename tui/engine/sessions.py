@@ -198,7 +198,11 @@ class SessionService:
         credentials = aws_calls.get_session_token(
             keys, duration, device if use_mfa else None, code, identity.region
         )
-        self._save(target.name, credentials)
+        # awsmfa copies the identity section into a new target: its `region` comes along.
+        region = catalog.session_section(identity.name).get("region")
+        extra = {"region": region} if (
+            target.layout == "awsmfa" and not target.present and region) else None
+        self._save(target.name, credentials, target.layout, extra)
         notes = []
         if use_mfa and device and not identity.mfa_serial and device != serial:
             # Found through IAM: remember it, so the next refresh needs no discovery calls.
@@ -296,9 +300,10 @@ class SessionService:
         self._save(role.target, credentials)
         return RefreshResult(role.name, role.target, credentials.expiration, notes=tuple(notes))
 
-    def _save(self, section: str, credentials: SessionCredentials) -> None:
+    def _save(self, section: str, credentials: SessionCredentials,
+              layout: str | None = None, extra: dict[str, str] | None = None) -> None:
         try:
-            self.store.write_session(section, credentials)
+            self.store.write_session(section, credentials, layout, extra)
         except KeyboardInterrupt:
             raise SessionNotSaved(
                 f"interrupted while waiting for the credentials lock: the session AWS granted "

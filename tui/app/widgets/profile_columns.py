@@ -185,7 +185,9 @@ STATIC_COLUMNS = ("profile", "target", "account")
 
 def static_cells(row: StatusRow, user: str | None = None) -> dict[str, Cell]:
     """The cells that only change when the files do (or IAM names the user)."""
-    name = row.name if row.kind == "identity" else f"└ {row.name}"
+    # A chained role sits under its parent role: two cells of indent per level below the first.
+    indent = "  " * max(row.depth - 1, 0)
+    name = row.name if row.kind == "identity" else f"{indent}└ {row.name}"
     return {
         "profile": ((name, "bold" if row.kind == "identity" else ""),),
         "target": ((row.target, "dim" if row.kind == "role" else ""),),
