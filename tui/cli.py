@@ -182,8 +182,6 @@ def _env(p: argparse.ArgumentParser) -> None:
 
 
 def _exec(p: argparse.ArgumentParser) -> None:
-    import argparse
-
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
