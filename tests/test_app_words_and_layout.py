@@ -26,10 +26,10 @@ from tests.test_app_harness import (  # noqa: F401 (fixtures)
     table_rows,
 )
 from tui.app.app import AwsMfaApp
+from tui.app.engine_calls import CommandWaiting
 from tui.app.screens.details import DetailsScreen
 from tui.app.screens.mfa_code_modal import MfaCodeModal
 from tui.app.screens.settings import SettingsScreen
-from tui.app.session_jobs import CommandWaiting
 from tui.app.time_words import middle_cut, time_left_words, until_words
 from tui.app.widgets.profile_columns import (
     STALE_LABEL,

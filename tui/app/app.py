@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tui.app import desktop_notice, session_jobs
+from tui.app import desktop_notice, engine_calls
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.sessions import SessionService
@@ -99,7 +99,7 @@ class AwsMfaApp(App[int]):
 
     @work(thread=True, exclusive=True, group="save-theme", exit_on_error=False)
     def _save_theme(self, theme: str) -> None:
-        saved = session_jobs.save_settings(self.service, {"theme": theme})
+        saved = engine_calls.save_settings(self.service, {"theme": theme})
         if saved.error:
             self.call_from_thread(self.notify, f"the theme wasn't saved: {saved.error}",
                                   severity="error", markup=False)

@@ -22,7 +22,7 @@ from tui.engine.mfa_code import (
     MfaCodeSource,
     choose_code_source,
 )
-from tui.engine.profile_status import StatusRow
+from tui.engine.profile_status import CodeMode, StatusRow
 from tui.engine.secret import Secret
 from tui.engine.sessions import RefreshResult, SessionService
 from tui.engine.sessions import no_code_needed as chained_code_source
@@ -112,7 +112,7 @@ def code_source_for(service: SessionService, row: StatusRow,
                     told: Callable[[bool], None] | None = None) -> MfaCodeSource:
     """How a refresh without a person gets its code: chained roles need none, a
     configured mfa_command gives one (and `told` hears when it starts and ends)."""
-    if row.code_mode == "chained":
+    if row.code_mode == CodeMode.CHAINED:
         return chained_code_source()
     source = choose_code_source(None, row.mfa_command, interactive=False)
     if told is not None and isinstance(source, CommandCode):

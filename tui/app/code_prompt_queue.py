@@ -10,7 +10,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from enum import Enum
 
-from tui.engine.profile_status import StatusRow
+from tui.engine.profile_status import CodeMode, StatusRow
 
 
 class NextStep(Enum):
@@ -19,7 +19,7 @@ class NextStep(Enum):
 
 
 @dataclass
-class CodeRequests:
+class CodePromptQueue:
     waiting: list[str] = field(default_factory=list)
     #: The profile whose code modal is open, if any.
     asking: str | None = None
@@ -43,7 +43,7 @@ class CodeRequests:
             row = row_named(self.waiting.pop(0))
             if row is None or row.name in busy:
                 continue
-            if row.code_mode != "code":
+            if row.code_mode != CodeMode.CODE:
                 return NextStep.RUN, row
             self.asking = row.name
             return NextStep.ASK, row

@@ -1,5 +1,6 @@
-"""Shared by `env`, `exec` and `credential-process`: a usable session, refreshed first when
-it is missing or inside its lead time and a code source is available."""
+"""Handing a session to another program, shared by `env`, `exec`, `credential-process` and
+`console`: a usable session (refreshed first when it is missing or inside its lead time and
+a code source is available), its environment variables and its region."""
 
 from __future__ import annotations
 
