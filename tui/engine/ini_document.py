@@ -317,7 +317,6 @@ class IniDocument:
         # edited since, (first, end in the original, end now): to_bytes splices them.
         self._original: bytes | None = None
         self._changed: tuple[int, int, int] | None = None
-        self._index_fresh = False
         self._index()
 
     # ----------------------------------------------------------------- reading
@@ -366,7 +365,6 @@ class IniDocument:
         document._headers = list(last.headers)
         document._default_headers = list(last.defaults)
         document._default_bad = dict(last.default_bad)
-        document._index_fresh = True
         return document
 
     def _index(self) -> None:
@@ -375,13 +373,10 @@ class IniDocument:
         self._headers = scan.headers
         self._default_headers = scan.defaults
         self._default_bad = scan.default_bad
-        self._index_fresh = True
 
     @property
     def _sections(self) -> dict[str, int]:
-        """Section name -> index of its header line."""
-        if not self._index_fresh:
-            self._index()
+        """Section name -> index of its header line (edits keep it up to date)."""
         return self._names
 
     def _range(self, name: str) -> tuple[int, int]:
@@ -399,8 +394,6 @@ class IniDocument:
         return scan.options.get(name, {})
 
     def _defaults(self) -> dict[str, str]:
-        if not self._index_fresh:
-            self._index()
         values: dict[str, str] = {}
         for header in self._default_headers:
             block = self._lines[header : self._end_of(header)]
