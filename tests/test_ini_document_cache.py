@@ -24,14 +24,14 @@ def whole_walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the whole-file validations (the real walk runs; we only count)."""
     ini_document._last_validated = None
     calls: list[int] = []
-    real = ini_document._walk
+    real = ini_document.walk
 
     def counting(lines, source, start=0, detail=False, whole=True):
         if whole and not detail and start == 0:
             calls.append(len(lines))
         return real(lines, source, start, detail=detail, whole=whole)
 
-    monkeypatch.setattr(ini_document, "_walk", counting)
+    monkeypatch.setattr(ini_document, "walk", counting)
     return calls
 
 
