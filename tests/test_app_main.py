@@ -266,16 +266,35 @@ async def test_rotation_key_opens_rotation_screen(sandbox_home, clock, monkeypat
         assert opened == [(service, "work")]
 
 
-async def test_countdown_state_matches_engine(sandbox_home, clock):
+async def test_countdown_state_moves_with_the_clock(sandbox_home, clock):
+    # The table works states out from the rows it loaded at START and the clock, caching
+    # them per tick. At each later time they must be what the seeded expiries say (lead
+    # time 300 s), what a fresh status read from the files says, and what the table shows.
+    from datetime import timedelta
+
+    fresh, expiring = SessionState.FRESH, SessionState.EXPIRING
+    expired, none = SessionState.EXPIRED, SessionState.NONE
+    expected = {  # minutes after START -> states (prod's session ends at 40 min: not reached)
+        0: {"work": fresh, "prod": fresh, "staging": expiring, "old": expired, "new": none},
+        2: {"work": fresh, "prod": fresh, "staging": expiring, "old": expired, "new": none},
+        4: {"work": fresh, "prod": fresh, "staging": expired, "old": expired, "new": none},
+    }
     service, _ = seeded(sandbox_home, clock)
     app = AwsMfaApp(service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         table = app.main_screen.table
-        states = {row.name: table.countdown_at(row, clock.now, 300).state
-                  for row in table.rows_shown}
-        assert states == {r.name: r.state for r in service.status()}
-        assert states["staging"] is SessionState.EXPIRING
+        lead = service.current_settings.lead_time
+        assert lead == 300
+        for minutes, states in expected.items():
+            clock.now = START + timedelta(minutes=minutes)
+            app._tick()
+            await pilot.pause()
+            shown = {row.name: table.countdown_at(row, clock.now, lead).state
+                     for row in table.rows_shown}
+            assert shown == states, minutes
+            assert {r.name: r.state for r in service.status()} == states, minutes
+        assert table_rows(app)["staging"]["state"] == "expired"
 
 
 def test_first_paint_does_not_import_botocore(sandbox_home, clock):
@@ -312,11 +331,17 @@ async def test_unreadable_file_keeps_the_table_and_says_why(sandbox_home, clock)
         sandbox_home.credentials.write_text(good + "\n[work]\naws_access_key_id = dup\n")
         stat = os.stat(sandbox_home.credentials)
         os.utime(sandbox_home.credentials, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        logged = len(app.main_screen.log_panel.lines_written)
         app.main_screen.watcher.check()
         await settle(app, pilot)
-        assert "work" in table_rows(app)
-        log = app.main_screen.log_panel.lines_written
-        assert any("work" in line and "Traceback" not in line for line in log[1:])
+        assert table_rows(app)["work"]["state"] == "fresh"  # the rows read before stay
+        new_lines = app.main_screen.log_panel.lines_written[logged:]
+        bad_line = len((good + "\n[work]\n").splitlines())
+        why = [line for line in new_lines if "appears a second time" in line]
+        assert len(why) == 1, new_lines
+        assert (f"{sandbox_home.credentials}, line {bad_line}: profile [work] appears a "
+                "second time (first on line 1)") in why[0]
+        assert not any("Traceback" in line for line in new_lines)
         sandbox_home.credentials.write_text(good)
         os.utime(sandbox_home.credentials, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2 * 10**9))
         app.main_screen.watcher.check()

@@ -19,7 +19,7 @@ from botocore.configloader import raw_config_parse
 
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials
 from tui.engine.errors import CredentialsFileError
-from tui.engine.ini_document import IniDocument
+from tui.engine.ini_document import IniDocument, IniParseError
 from tui.engine.secret import Secret
 
 SESSION = SessionCredentials(
@@ -95,9 +95,35 @@ def _as_botocore(document: IniDocument) -> dict:
     return result
 
 
-def test_corpus_is_big_enough():
-    assert len(CORPUS) >= 20
-    assert sum(line is not None for _, line in CORPUS.values()) >= 10
+# Each refused file, and the words of the reason it must be refused for: right line, wrong
+# reason (a key-before-header case refused as a duplicate, say) would be a wrong fix to give.
+REASON = {
+    "utf8 byte order mark": "byte order mark",
+    "NUL byte": "has a NUL byte",
+    "invalid utf-8": "is not valid UTF-8",
+    "invalid utf-8 after lone CR": "is not valid UTF-8",
+    "duplicate section": "profile [a] appears a second time (first on line 1)",
+    "duplicate key, different case": "key `key` appears twice in [a]",
+    "duplicate key, different spacing": "key `aws_access_key_id` appears twice in [a]",
+    "duplicate key in DEFAULT twice": "key `k` appears twice in [DEFAULT]",
+    "missing ]": "without its closing `]`",
+    "empty section name": "empty section name `[]`",
+    "key before any header": "setting before any [profile] header",
+    "indented key before any header": "setting before any [profile] header",
+    "empty key": "no key name before its `=` or `:`",
+    "colon with empty key": "no key name before its `=` or `:`",
+    "a line that is nothing": "is neither a [profile] header",
+    "nested value without =": "`s3` in [a] has its value on indented lines",
+}
+
+
+@pytest.mark.parametrize("name", [name for name, (_, line) in CORPUS.items() if line])
+def test_each_refusal_gives_its_own_reason(name):
+    data, refused_line = CORPUS[name]
+    with pytest.raises(IniParseError) as caught:
+        IniDocument.parse_bytes(data, "creds")
+    assert caught.value.line == refused_line
+    assert REASON[name] in caught.value.problem
 
 
 @pytest.mark.parametrize("name", list(CORPUS))
