@@ -16,6 +16,7 @@ from tui.engine.mfa_code import (
     CommandCode,
     FixedCode,
     NoCodeSource,
+    TerminalPrompt,
     UsedCodes,
     check_code,
     choose_code_source,
@@ -115,11 +116,42 @@ def test_code_source_order(monkeypatch):
     assert isinstance(source, FixedCode) and source.origin == "AWS_MFA_TOKEN_CODE"
     monkeypatch.delenv("AWS_MFA_TOKEN_CODE")
     assert isinstance(choose_code_source(None, "cmd"), CommandCode)
+    # Whether a person can type a code depends on the controlling terminal, which is
+    # pytest's own (none under CI, the developer's under `pytest -s` in a terminal): the
+    # rest is chosen in child processes with a terminal, or none, of the test's choosing.
     monkeypatch.setenv("SSH_ASKPASS", "/bin/true")
-    assert isinstance(choose_code_source(None, None), AskpassPrompt)  # stdin isn't a tty here
+    assert _chosen_source(terminal=False) == AskpassPrompt.__name__
+    assert _chosen_source(terminal=True) == TerminalPrompt.__name__  # a terminal comes first
+    monkeypatch.setenv("SSH_ASKPASS_REQUIRE", "force")
+    assert _chosen_source(terminal=True) == AskpassPrompt.__name__
+    monkeypatch.delenv("SSH_ASKPASS_REQUIRE")
     monkeypatch.delenv("SSH_ASKPASS")
     monkeypatch.setenv("PATH", "/nonexistent")
-    assert isinstance(choose_code_source(None, None), NoCodeSource)
+    assert _chosen_source(terminal=False) == NoCodeSource.__name__
+
+
+def _chosen_source(terminal: bool) -> str:
+    """The code source `choose_code_source(None, None)` picks in a new session: with a
+    pseudo-terminal as its controlling terminal, or with none at all."""
+    import fcntl
+    import pty
+    import subprocess
+    import sys
+    import termios
+
+    code = ("from tui.engine.mfa_code import choose_code_source\n"
+            "print(type(choose_code_source(None, None)).__name__)")
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code], stdin=slave if terminal else subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=60, check=True, start_new_session=True,
+            preexec_fn=(lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0)) if terminal else None,
+        )
+    finally:
+        os.close(master)
+        os.close(slave)
+    return done.stdout.strip()
 
 
 def test_secret_is_masked_everywhere():
