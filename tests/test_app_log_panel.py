@@ -1,10 +1,9 @@
 """The event log stays bounded while hidden (Textual's RichLog queues writes until it
 learns its size, which a display:none widget never does)."""
 
-# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
 from __future__ import annotations
 
-from tests.test_app_harness import SIZE, clock, make_service, settle  # noqa: F401
+from tests.support.app import SIZE, make_service, settle
 from tui.app.app import AwsMfaApp
 from tui.app.widgets.log_panel import MAX_LINES, LogPanel
 

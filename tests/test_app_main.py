@@ -2,20 +2,17 @@
 alerts, outside edits, help, log, palette. No AWS call is needed here, except where a row
 refreshes by itself."""
 
-# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
 from __future__ import annotations
 
 import os
 import sys
 import types
 
-from tests.test_app_harness import (  # noqa: F401 (fixtures)
+from tests.support.app import (
     SIZE,
     START,
     add_config,
     add_session,
-    bells,
-    clock,
     make_service,
     screen_text,
     settle,

@@ -1,19 +1,16 @@
 """Refreshing from the TUI against the local AWS emulator: the MFA code modal, codes from
 an mfa_command, chained roles, `a`, errors, a hung endpoint, logout, details, settings."""
 
-# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
 from __future__ import annotations
 
 import sys
 from datetime import timedelta
 
-from tests.test_app_harness import (  # noqa: F401 (fixtures)
+from tests.support.app import (
     SIZE,
     START,
     add_config,
     add_session,
-    bells,
-    clock,
     make_service,
     screen_text,
     settle,

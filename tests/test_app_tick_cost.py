@@ -2,46 +2,26 @@
 entries and builds `RowFlags` only for the rows drawn (and the few whose lead time began),
 while the bell, the "needs code" state and the title behave as before. Counted, not timed."""
 
-# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
 from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.test_app_harness import (  # noqa: F401 (fixtures)
+from tests.support.app import (
+    MANY_ROWS,
     SIZE,
     START,
-    bells,
-    clock,
     make_service,
     settle,
     table_rows,
+    write_many,
 )
 from tui.app.app import AwsMfaApp
 from tui.app.screens import main as main_module
 from tui.engine.schedule import RefreshSchedule
 
-ROWS = 2000
+ROWS = MANY_ROWS
 #: Besides the rows on screen: the rows whose lead time began this tick, the cursor's row.
 SLACK = 5
-
-
-def write_many(sandbox, rows: int = ROWS) -> None:
-    """2,000 identities with sessions, the last one (off screen) ending first: 2 s after
-    the start its lead time (300 s) begins; the others stay fresh for minutes."""
-    sandbox.aws_dir.mkdir(mode=0o700, exist_ok=True)
-    credentials, config = [], []
-    for index in range(rows):
-        name = f"p{index:04d}"
-        expires = START + timedelta(seconds=302 + 60 * (rows - 1 - index))
-        credentials.append(f"[{name}]\naws_access_key_id = AKIA{index:016d}\n"
-                           f"aws_secret_access_key = LONGTERM{index:016d}\n")
-        credentials.append(f"[{name}-mfa]\naws_access_key_id = ASIA{index:016d}\n"
-                           f"aws_secret_access_key = SECRET{index:016d}\n"
-                           f"aws_session_token = TOKEN{index:016d}\n"
-                           f"expiration = {expires.isoformat().replace('+00:00', 'Z')}\n")
-        config.append(f"[profile {name}]\nmfa_serial = arn:aws:iam::123456789012:mfa/{name}\n")
-    sandbox.credentials.write_text("\n".join(credentials))
-    sandbox.config.write_text("\n".join(config))
 
 
 class Counter:

@@ -1,7 +1,6 @@
 """Issue 12 in the TUI: names are text, states read in words, layouts fit, settings say
 why, marks clear, an mfa_command wait is shown, and a code can ring the desktop."""
 
-# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
 from __future__ import annotations
 
 import asyncio
@@ -13,13 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.widgets import Input, Static
 
-from tests.test_app_harness import (  # noqa: F401 (fixtures)
+from tests.support.app import (
     SIZE,
     START,
     add_config,
     add_session,
-    bells,
-    clock,
     make_service,
     screen_text,
     settle,

@@ -5,17 +5,9 @@ or empty credentials file, a section with a key id and no secret, and `assume AR
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tomllib
 
-COMMAND = [sys.executable, "-m", "tui"]
-
-
-def cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*COMMAND, *argv], capture_output=True, text=True, timeout=60,
-                          env=env or dict(os.environ), stdin=subprocess.DEVNULL,
-                          start_new_session=True)
+from tests.support.cli import cli
 
 
 def test_watch_once_exits_with_the_worst_code_and_promises_no_retry(aws, make_user):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tomllib
 
-from tests.test_cli_exit_codes import cli
+from tests.support.cli import cli
 
 
 def saved_serial(sandbox_home, profile: str = "work") -> str | None:

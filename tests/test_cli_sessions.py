@@ -13,19 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.configloader import raw_config_parse
 
+from tests.support.cli import run
 from tui.cli import main
-from tui.engine.mfa_code import USED_CODES
-
-
-@pytest.fixture(autouse=True)
-def fresh_code_memory():
-    USED_CODES._seen.clear()
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def read_credentials(sandbox) -> dict[str, dict[str, str]]:

@@ -10,7 +10,6 @@ import fcntl
 import json
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
@@ -20,30 +19,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import botocore.session
-import pytest
 from botocore.configloader import raw_config_parse
 
-COMMAND = [sys.executable, "-m", "tui"]
-
-
-def cli(*argv: str, env: dict[str, str] | None = None, timeout: float = 60,
-        **kwargs) -> subprocess.CompletedProcess[str]:
-    # A new session: no controlling terminal, so nothing can prompt on /dev/tty.
-    return subprocess.run([*COMMAND, *argv], capture_output=True, text=True, timeout=timeout,
-                          env=env or dict(os.environ), stdin=subprocess.DEVNULL,
-                          start_new_session=True, **kwargs)
+from tests.support.cli import COMMAND, cli, read_until
 
 
 def session_section(sandbox, name: str = "work-mfa") -> dict[str, str]:
     return raw_config_parse(str(sandbox.credentials))[name]
-
-
-@pytest.fixture
-def work(aws, make_user):
-    user = make_user("alice", profile="work")
-    done = cli("refresh", "work", "--token-code", "123456")
-    assert done.returncode == 0, done.stderr
-    return user
 
 
 def test_env_formats(work, sandbox_home):
@@ -119,26 +101,13 @@ def _spawn_on_terminal(argv: list[str]) -> tuple[subprocess.Popen[bytes], int]:
     return process, master
 
 
-def _read_until(master: int, text: bytes, timeout: float = 30) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while text not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                seen += os.read(master, 4096)
-            except OSError:
-                break
-    return seen
-
-
 def test_prompt_on_the_terminal_does_not_echo_the_code(aws, make_user):
     make_user("alice", profile="work")
     process, master = _spawn_on_terminal([*COMMAND, "refresh", "work"])
     try:
-        assert b"MFA code for work" in _read_until(master, b"MFA code for work")
+        assert b"MFA code for work" in read_until(master, b"MFA code for work")
         os.write(master, b"975310\n")
-        rest = _read_until(master, b"updated")
+        rest = read_until(master, b"updated")
         assert process.wait(timeout=30) == 0
     finally:
         os.close(master)

@@ -18,7 +18,7 @@ import termios
 
 import pytest
 
-from tests.test_cli_use import _read_until as read_until
+from tests.support.cli import read_until
 
 COMMAND = [sys.executable, "-m", "tui"]
 

@@ -14,11 +14,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from botocore.configloader import raw_config_parse
 
-from tests.test_app_harness import (  # noqa: F401 (fixtures)
+from tests.support.app import (
     START,
     add_config,
     add_session,
-    clock,
     make_service,
     settle,
 )
@@ -146,7 +145,7 @@ def test_console_for_an_mfa_session_names_its_roles(prod, fake) -> None:
 
 
 async def test_o_in_the_tui_opens_the_console_for_the_highlighted_role(
-        sandbox_home, clock, fake, monkeypatch) -> None:  # noqa: F811
+        sandbox_home, clock, fake, monkeypatch) -> None:
     import webbrowser
     from datetime import timedelta
 

@@ -14,7 +14,7 @@ import time
 import pytest
 from botocore.configloader import raw_config_parse
 
-from tests.test_credentials_store_paths import HOLDER
+from tests.support.writers import HOLDER
 
 CLI = shutil.which("aws-mfa-tui", path=os.path.dirname(sys.executable))
 

@@ -9,17 +9,10 @@ import sys
 import pytest
 from botocore.configloader import raw_config_parse
 
-from tests.test_credentials_store_unlocked import OUR_WRITER
+from tests.support.writers import HOLDER, OUR_WRITER
 
 WRITES = 150
 
-HOLDER = (
-    "import fcntl, sys, time\n"
-    "f = open(sys.argv[1], 'a')\n"
-    "fcntl.flock(f, fcntl.LOCK_EX)\n"
-    "print('held', flush=True)\n"
-    "sys.stdin.read()\n"
-)
 TRY_WRITE = (
     "import sys\n"
     "from tui.engine.credentials_store import CredentialsStore\n"

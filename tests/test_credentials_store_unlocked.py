@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from botocore.configloader import raw_config_parse
 
+from tests.support.writers import OUR_WRITER
+
 LONG_TERM = 1500
 OUR_WRITES = 100
 
@@ -49,26 +51,6 @@ UNLOCKED_WRITER = textwrap.dedent(
     print(rounds, " ".join(appended))
     """
 ).replace("PAUSE", "0.02")
-
-# Our writes: the engine in a process of its own, one write_session per section.
-OUR_WRITER = textwrap.dedent(
-    """
-    import sys
-    from datetime import UTC, datetime, timedelta
-    from tui.engine.credentials_store import CredentialsStore, SessionCredentials
-    from tui.engine.secret import Secret
-    import time
-    path, count, prefix, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
-    store = CredentialsStore(path)
-    for n in range(count):
-        time.sleep(pause)
-        store.write_session(f"{prefix}-{n}", SessionCredentials(
-            access_key_id=f"ASIAOURS{n:012d}", secret_access_key=Secret(f"s-{n}"),
-            session_token=Secret(f"t-{n}"),
-            expiration=datetime.now(UTC) + timedelta(hours=1)))
-    print("done")
-    """
-)
 
 
 def _seed(path: Path) -> None:

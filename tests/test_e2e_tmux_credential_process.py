@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_e2e_tmux import alive, pane_env, tmux, wait_for
+from tests.support.tmux import alive, pane_env, tmux, wait_for
 
 pytestmark = [
     pytest.mark.tmux,

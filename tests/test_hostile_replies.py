@@ -5,7 +5,6 @@ drips is cut off by the call's total deadline (shortened here with AWS_MFA_TUI_C
 so the tests take seconds; the outcome is asserted, never the duration).
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
 from __future__ import annotations
 
 import os
@@ -26,8 +25,7 @@ from tests.hostile_sts import (
     credentials_xml,
     in_hours,
 )
-from tests.test_app_harness import SIZE, clock, make_service, settle, table_rows  # noqa: F401
-from tests.test_cli_sessions import fresh_code_memory  # noqa: F401 (fixture)
+from tests.support.app import SIZE, make_service, settle, table_rows
 from tui.cli import main
 
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"

@@ -5,22 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from botocore.configloader import raw_config_parse
 
-from tui.cli import main
-from tui.engine.mfa_code import USED_CODES
-
-
-@pytest.fixture(autouse=True)
-def _fresh_codes():
-    USED_CODES._seen.clear()
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli import run
 
 
 def status(capsys) -> dict[str, dict]:

@@ -20,11 +20,11 @@ import botocore.exceptions
 import pytest
 from botocore.configloader import raw_config_parse
 
+from tests.support.sandbox import sandbox_service
 from tui.engine import aws_calls
 from tui.engine.aws_calls import AccessKeyInfo
 from tui.engine.errors import CredentialsFileError, RotationError
 from tui.engine.mfa_code import USED_CODES, FixedCode
-from tui.engine.profiles import Paths
 from tui.engine.rotation import (
     VERIFY_TIMEOUT,
     KeyRotation,
@@ -37,14 +37,7 @@ from tui.engine.rotation import (
 from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService
 
-ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"}]})
 ADMIN_KEY = "AKIAADMINEXAMPLE0000"  # make_user.iam signs with this
-
-
-@pytest.fixture(autouse=True)
-def fresh_code_memory():
-    USED_CODES._seen.clear()
 
 
 class FakeTime:
@@ -66,14 +59,8 @@ def fake_time() -> FakeTime:
 
 
 def service_for(sandbox, lock_timeout: float = 30.0) -> SessionService:
-    return SessionService(Paths(sandbox.credentials, sandbox.config, sandbox.settings),
-                          lock_timeout=lock_timeout)
-
-
-def user_with_policy(make_user, name: str = "carol", **kwargs):
-    user = make_user(name, **kwargs)
-    make_user.iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=ALLOW_ALL)
-    return user
+    # With the process-wide memory of used codes, as the `rotate` command has.
+    return sandbox_service(sandbox, used_codes=USED_CODES, lock_timeout=lock_timeout)
 
 
 def rotator(service, profile, fake_time, **kwargs) -> KeyRotation:
@@ -119,7 +106,7 @@ def steps_of(events, outcome=StepOutcome.DONE) -> list[RotationStep]:
 # ------------------------------------------------------------------ happy paths
 def test_happy_path_replaces_key_and_old_one_stops_working(aws, make_user, sandbox_home,
                                                            fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     service = service_for(sandbox_home)
     rotation = rotator(service, "carol", fake_time)
@@ -153,7 +140,7 @@ def test_happy_path_replaces_key_and_old_one_stops_working(aws, make_user, sandb
 
 def test_new_secret_is_only_a_secret_and_only_in_the_file(aws, make_user, sandbox_home,
                                                           fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     service = service_for(sandbox_home)
     rotation = rotator(service, "carol", fake_time)
@@ -229,7 +216,7 @@ def test_a_used_code_is_not_sent_again(aws, make_user, sandbox_home, fake_time):
 
 
 def test_two_profiles_sharing_a_key_are_both_updated(aws, make_user, sandbox_home, fake_time):
-    user = user_with_policy(make_user, "carol", profile="work", mfa=False)
+    user = make_user("carol", profile="work", mfa=False, allow_all=True)
     with open(sandbox_home.credentials, "a") as handle:
         handle.write(
             "# same key, other name\n[work-copy]\n"
@@ -252,7 +239,7 @@ def test_two_profiles_sharing_a_key_are_both_updated(aws, make_user, sandbox_hom
 
 
 def test_keep_old_inactive_leaves_it_inactive(aws, make_user, sandbox_home, fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     rotation = rotator(service_for(sandbox_home), "carol", fake_time)
     events = []
@@ -266,7 +253,7 @@ def test_keep_old_inactive_leaves_it_inactive(aws, make_user, sandbox_home, fake
 # ------------------------------------------------------------------ two keys
 def test_two_active_keys_are_refused_and_nothing_changes(aws, make_user, sandbox_home,
                                                          fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     other = make_user.iam.create_access_key(UserName="carol")["AccessKey"]["AccessKeyId"]
     before = sandbox_home.credentials.read_bytes()
     aws.set_auth(True)
@@ -287,7 +274,7 @@ def test_two_active_keys_are_refused_and_nothing_changes(aws, make_user, sandbox
 
 def test_inactive_second_key_blocks_until_deletion_is_asked_for(aws, make_user, sandbox_home,
                                                                 fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     other = make_user.iam.create_access_key(UserName="carol")["AccessKey"]["AccessKeyId"]
     make_user.iam.update_access_key(UserName="carol", AccessKeyId=other, Status="Inactive")
     aws.set_auth(True)
@@ -308,7 +295,7 @@ def test_inactive_second_key_blocks_until_deletion_is_asked_for(aws, make_user, 
 
 
 def test_keys_changed_since_the_plan_stop_the_run(aws, make_user, sandbox_home, fake_time):
-    user_with_policy(make_user, "carol", mfa=False)
+    make_user("carol", mfa=False, allow_all=True)
     rotation = rotator(service_for(sandbox_home), "carol", fake_time)
     plan = rotation.plan()
     make_user.iam.create_access_key(UserName="carol")
@@ -319,7 +306,7 @@ def test_keys_changed_since_the_plan_stop_the_run(aws, make_user, sandbox_home, 
 
 # ------------------------------------------------------------------ faults at each step
 def test_create_fails_nothing_changes(aws, make_user, sandbox_home, fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     before = sandbox_home.credentials.read_bytes()
     aws.set_auth(True)
     rotation = rotator(service_for(sandbox_home), "carol", fake_time)
@@ -335,7 +322,7 @@ def test_create_fails_nothing_changes(aws, make_user, sandbox_home, fake_time):
 def test_create_whose_answer_is_lost_deletes_the_orphan(aws, make_user, sandbox_home,
                                                         fake_time, monkeypatch):
     """The network drops after AWS made the key: nobody has its secret, so it goes."""
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     before = sandbox_home.credentials.read_bytes()
     aws.set_auth(True)
     real_iam = aws_calls.iam_client
@@ -364,7 +351,7 @@ def test_create_whose_answer_is_lost_deletes_the_orphan(aws, make_user, sandbox_
 
 
 def test_create_is_sent_once_even_on_a_server_error(aws, make_user, sandbox_home, fake_time):
-    user_with_policy(make_user, "carol", mfa=False)
+    make_user("carol", mfa=False, allow_all=True)
     rotation = rotator(service_for(sandbox_home), "carol", fake_time)
     plan = rotation.plan()
     aws.injector.add("CreateAccessKey", code="ServiceUnavailable", status=503, times=-1)
@@ -382,7 +369,7 @@ def hold_lock(sandbox):
 
 def test_persist_fails_on_a_held_lock_and_the_new_key_is_deleted(aws, make_user, sandbox_home,
                                                                  fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     before = sandbox_home.credentials.read_bytes()
     aws.set_auth(True)
     rotation = rotator(service_for(sandbox_home, lock_timeout=0.2), "carol", fake_time)
@@ -404,7 +391,7 @@ def test_persist_fails_on_a_held_lock_and_the_new_key_is_deleted(aws, make_user,
 
 def test_persist_and_cleanup_both_fail_names_the_new_key(aws, make_user, sandbox_home,
                                                          fake_time, monkeypatch):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     before = sandbox_home.credentials.read_bytes()
     aws.set_auth(True)
     service = service_for(sandbox_home)
@@ -428,7 +415,7 @@ def test_persist_and_cleanup_both_fail_names_the_new_key(aws, make_user, sandbox
 
 def test_verify_fails_for_60_seconds_restores_old_key_and_deletes_new(aws, make_user,
                                                                       sandbox_home, fake_time):
-    user = user_with_policy(make_user, "carol", profile="work", mfa=False)
+    user = make_user("carol", profile="work", mfa=False, allow_all=True)
     with open(sandbox_home.credentials, "a") as handle:
         handle.write(f"[twin]\naws_access_key_id = {user.access_key_id}\n"
                      f"aws_secret_access_key = {user.secret_access_key}\n")
@@ -453,7 +440,7 @@ def test_verify_fails_for_60_seconds_restores_old_key_and_deletes_new(aws, make_
 
 
 def test_verify_retries_until_the_new_key_works(aws, make_user, sandbox_home, fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     rotation = rotator(service_for(sandbox_home), "carol", fake_time)
     plan = rotation.plan()
@@ -466,7 +453,7 @@ def test_verify_retries_until_the_new_key_works(aws, make_user, sandbox_home, fa
 
 def test_verify_and_restore_both_fail_names_both_keys(aws, make_user, sandbox_home,
                                                       fake_time, monkeypatch):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     service = service_for(sandbox_home)
     rotation = rotator(service, "carol", fake_time)
@@ -494,7 +481,7 @@ def test_verify_and_restore_both_fail_names_both_keys(aws, make_user, sandbox_ho
 def test_deactivate_fails_keeps_the_verified_new_key(aws, make_user, sandbox_home, fake_time):
     """Past a good verify nothing is undone: a lost answer may have deactivated the old key
     after all, and rolling back to it could leave no working key."""
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     rotation = rotator(service_for(sandbox_home), "carol", fake_time)
     plan = rotation.plan()
@@ -518,7 +505,7 @@ def test_deactivate_fails_keeps_the_verified_new_key(aws, make_user, sandbox_hom
 
 def test_deactivate_fails_and_iam_unreachable_names_the_old_key(aws, make_user, sandbox_home,
                                                                  fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     rotation = rotator(service_for(sandbox_home), "carol", fake_time)
     plan = rotation.plan()
@@ -538,7 +525,7 @@ def test_deactivate_fails_and_iam_unreachable_names_the_old_key(aws, make_user, 
 
 def test_delete_fails_leaves_new_key_working_and_names_the_old_key(aws, make_user,
                                                                    sandbox_home, fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     rotation = rotator(service_for(sandbox_home), "carol", fake_time)
     plan = rotation.plan()
@@ -585,7 +572,7 @@ def test_key_age_helpers_flag_keys_older_than_90_days():
 
 def test_a_definite_create_refusal_never_deletes_a_key_made_by_someone_else(
         aws, make_user, sandbox_home, fake_time):
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     rotation = rotator(service_for(sandbox_home), "carol", fake_time)
     plan = rotation.plan()
     theirs = {}
@@ -614,7 +601,7 @@ def test_a_second_rotation_while_one_runs_changes_nothing(aws, make_user, sandbo
     refuse at once, before any IAM change."""
     from tui.engine.rotation import ROTATION_LOCK_NAME
 
-    user = user_with_policy(make_user, "carol", mfa=False)
+    user = make_user("carol", mfa=False, allow_all=True)
     service = service_for(sandbox_home)
     rotation = rotator(service, "carol", fake_time)
     plan = rotation.plan()

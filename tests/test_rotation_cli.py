@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import io
-import json
 
-import pytest
 from botocore.configloader import raw_config_parse
 
-from tui.cli import main
+from tests.support.cli import run
 from tui.commands import rotate as rotate_command
-from tui.engine.mfa_code import USED_CODES
 from tui.engine.secret import mask_key_id
-
-ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"}]})
-
-
-@pytest.fixture(autouse=True)
-def fresh_code_memory():
-    USED_CODES._seen.clear()
-
-
-def user(make_user, name="carol", **kwargs):
-    created = make_user(name, **kwargs)
-    make_user.iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=ALLOW_ALL)
-    return created
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_rotate_with_yes(aws, make_user, sandbox_home, capsys):
-    carol = user(make_user, mfa=False)
+    carol = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     code, out, err = run(capsys, "rotate", "carol", "--yes")
     assert code == 0, err
@@ -52,7 +29,7 @@ def test_rotate_with_yes(aws, make_user, sandbox_home, capsys):
 
 def test_rotate_without_terminal_or_yes_refuses_before_anything(aws, make_user, sandbox_home,
                                                                   capsys):
-    user(make_user, mfa=False)
+    make_user("carol", mfa=False, allow_all=True)
     before = sandbox_home.credentials.read_bytes()
     code, _out, err = run(capsys, "rotate", "carol")
     assert code == 2
@@ -65,7 +42,7 @@ def test_rotate_without_terminal_or_yes_refuses_before_anything(aws, make_user, 
 
 def test_rotate_on_a_terminal_asks_and_no_means_nothing_changes(aws, make_user, sandbox_home,
                                                                 capsys, monkeypatch):
-    user(make_user, mfa=False)
+    make_user("carol", mfa=False, allow_all=True)
     before = sandbox_home.credentials.read_bytes()
     monkeypatch.setattr(rotate_command, "_has_terminal", lambda: True)
     monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
@@ -77,7 +54,7 @@ def test_rotate_on_a_terminal_asks_and_no_means_nothing_changes(aws, make_user, 
 
 
 def test_rotate_on_a_terminal_yes_rotates(aws, make_user, sandbox_home, capsys, monkeypatch):
-    carol = user(make_user, mfa=False)
+    carol = make_user("carol", mfa=False, allow_all=True)
     monkeypatch.setattr(rotate_command, "_has_terminal", lambda: True)
     monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
     code, out, err = run(capsys, "rotate", "carol", "--keep-old-inactive")
@@ -86,7 +63,7 @@ def test_rotate_on_a_terminal_yes_rotates(aws, make_user, sandbox_home, capsys, 
 
 
 def test_rotate_two_keys_shows_both_and_exits_7(aws, make_user, sandbox_home, capsys):
-    carol = user(make_user, mfa=False)
+    carol = make_user("carol", mfa=False, allow_all=True)
     other = make_user.iam.create_access_key(UserName="carol")["AccessKey"]["AccessKeyId"]
     before = sandbox_home.credentials.read_bytes()
     code, _out, err = run(capsys, "rotate", "carol", "--yes")
@@ -98,7 +75,7 @@ def test_rotate_two_keys_shows_both_and_exits_7(aws, make_user, sandbox_home, ca
 
 
 def test_rotate_delete_inactive_on_the_command_line(aws, make_user, sandbox_home, capsys):
-    user(make_user, mfa=False)
+    make_user("carol", mfa=False, allow_all=True)
     other = make_user.iam.create_access_key(UserName="carol")["AccessKey"]["AccessKeyId"]
     make_user.iam.update_access_key(UserName="carol", AccessKeyId=other, Status="Inactive")
     code, _out, err = run(capsys, "rotate", "carol", "--yes")
@@ -120,7 +97,7 @@ def test_rotate_with_mfa_code_and_stale_session_hint(aws, make_user, sandbox_hom
 
 
 def test_rotate_failure_message_is_one_line_with_exit_7(aws, make_user, sandbox_home, capsys):
-    carol = user(make_user, mfa=False)
+    carol = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     aws.injector.add("DeleteAccessKey", code="AccessDenied", status=403, times=-1)
     code, out, err = run(capsys, "rotate", "carol", "--yes")
@@ -153,7 +130,7 @@ def test_ctrl_c_during_the_steps_does_not_stop_a_rotation_half_way(aws, make_use
     import sys
     import time
 
-    old = user(make_user, mfa=False)
+    old = make_user("carol", mfa=False, allow_all=True)
     # The new key's check is slow, so the interrupt lands between create and the end.
     aws.injector.add("GetCallerIdentity", delay=2.0, passthrough=True, times=-1)
     creates_before = len(aws.injector.calls("CreateAccessKey"))  # the fixture's own
@@ -179,7 +156,7 @@ def test_rotate_signs_with_a_valid_mfa_session_without_asking_a_code(aws, make_u
                                                                     sandbox_home, capsys):
     """As on the rotation screen: the profile's own MFA session, while valid, signs the
     IAM calls, so `rotate` needs no code (none is available here: it would fail)."""
-    user(make_user, "alice", mfa=True)
+    make_user("alice", mfa=True, allow_all=True)
     assert run(capsys, "refresh", "alice", "--token-code", "111111")[0] == 0
     session_key = raw_config_parse(str(sandbox_home.credentials))["alice-mfa"][
         "aws_access_key_id"]

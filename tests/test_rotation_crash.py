@@ -9,7 +9,6 @@ active key, the one in the credentials file, and it must work.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -20,9 +19,6 @@ import pytest
 from botocore.configloader import raw_config_parse
 
 from tui.engine.rotation_journal import KILL_HOOK
-
-ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"}]})
 
 #: Every step of a plain rotation: after its journal line (before the step runs) and
 #: before its `done` line (after it ran).
@@ -76,9 +72,7 @@ def assert_one_working_key(aws, make_user, sandbox_home) -> None:
 @pytest.mark.parametrize("kill_at", KILL_POINTS)
 def test_rotation_killed_at_each_step_is_finished_by_the_next_rotate(
         aws, make_user, sandbox_home, kill_at):
-    carol = make_user("carol", mfa=False)
-    make_user.iam.put_user_policy(UserName="carol", PolicyName="all",
-                                  PolicyDocument=ALLOW_ALL)
+    carol = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     killed = rotate(kill_at=kill_at)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
@@ -99,9 +93,7 @@ def test_rotation_killed_at_each_step_is_finished_by_the_next_rotate(
 @pytest.mark.parametrize("kill_at", ["before:deactivate:done", "before:delete:skipped"])
 def test_kept_inactive_stays_inactive_after_a_cut_off_rotation(aws, make_user, sandbox_home,
                                                                kill_at):
-    carol = make_user("carol", mfa=False)
-    make_user.iam.put_user_policy(UserName="carol", PolicyName="all",
-                                  PolicyDocument=ALLOW_ALL)
+    carol = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     assert rotate("--keep-old-inactive", kill_at=kill_at).returncode == -signal.SIGKILL
     again = rotate()
@@ -114,9 +106,7 @@ def test_kept_inactive_stays_inactive_after_a_cut_off_rotation(aws, make_user, s
                                          "before:delete:done", "before:recover:done"])
 def test_a_recovery_killed_too_is_finished_by_the_rotate_after(aws, make_user, sandbox_home,
                                                                second_kill):
-    make_user("carol", mfa=False)
-    make_user.iam.put_user_policy(UserName="carol", PolicyName="all",
-                                  PolicyDocument=ALLOW_ALL)
+    make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     assert rotate(kill_at="verify:running").returncode == -signal.SIGKILL
     assert rotate(kill_at=second_kill).returncode == -signal.SIGKILL
@@ -129,9 +119,7 @@ def test_a_recovery_killed_too_is_finished_by_the_rotate_after(aws, make_user, s
 @pytest.mark.parametrize("kill_at", ["mark_stale:running", "before:mark_stale:done"])
 def test_the_mfa_session_is_marked_stale_by_the_rotate_after_the_kill(
         aws, make_user, sandbox_home, kill_at):
-    make_user("carol", mfa=True)
-    make_user.iam.put_user_policy(UserName="carol", PolicyName="all",
-                                  PolicyDocument=ALLOW_ALL)
+    make_user("carol", mfa=True, allow_all=True)
     made = subprocess.run([sys.executable, "-m", "tui", "refresh", "carol",
                            "--token-code", "123456"], capture_output=True, text=True,
                           timeout=120)
@@ -146,9 +134,7 @@ def test_the_mfa_session_is_marked_stale_by_the_rotate_after_the_kill(
 
 
 def test_a_journal_line_cut_short_by_the_kill_is_ignored(aws, make_user, sandbox_home):
-    make_user("carol", mfa=False)
-    make_user.iam.put_user_policy(UserName="carol", PolicyName="all",
-                                  PolicyDocument=ALLOW_ALL)
+    make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
     assert rotate(kill_at="before:persist:done").returncode == -signal.SIGKILL
     journal = sandbox_home.settings.parent / "rotation.log"

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 from botocore.configloader import raw_config_parse
 from textual.app import App
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from tests.support.app import settle
+from tests.support.sandbox import sandbox_service
 from tui.app.screens.rotation import RotationScreen
-from tui.engine.mfa_code import FixedCode, UsedCodes
-from tui.engine.profiles import Paths
+from tui.engine.mfa_code import FixedCode
 from tui.engine.rotation import KeyRotation
 from tui.engine.secret import Secret
-from tui.engine.sessions import SessionService
 
 SIZE = (100, 30)
-ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"}]})
 
 
 class Host(App[None]):
@@ -36,19 +32,8 @@ class Host(App[None]):
                          self.dismissed.append)
 
 
-def service_for(sandbox) -> SessionService:
-    return SessionService(Paths(sandbox.credentials, sandbox.config, sandbox.settings),
-                          used_codes=UsedCodes())
-
-
 def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
-
-
-async def settle(app, pilot) -> None:
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def no_wait_rotation(service, profile):
@@ -56,10 +41,9 @@ def no_wait_rotation(service, profile):
 
 
 async def test_rotation_screen_happy_path(aws, make_user, sandbox_home):
-    carol = make_user("carol", mfa=False)
-    make_user.iam.put_user_policy(UserName="carol", PolicyName="all", PolicyDocument=ALLOW_ALL)
+    carol = make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)
-    app = Host(service_for(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    app = Host(sandbox_service(sandbox_home), "carol", rotation_factory=no_wait_rotation)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
@@ -86,7 +70,7 @@ async def test_rotation_screen_happy_path(aws, make_user, sandbox_home):
 async def test_rotation_screen_asks_for_a_code_and_signs_with_a_session(aws, make_user,
                                                                        sandbox_home):
     alice = make_user("alice", mfa=True)
-    app = Host(service_for(sandbox_home), "alice", rotation_factory=no_wait_rotation)
+    app = Host(sandbox_service(sandbox_home), "alice", rotation_factory=no_wait_rotation)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
@@ -112,7 +96,7 @@ async def test_rotation_screen_two_keys_offers_deleting_the_inactive_one(aws, ma
     make_user("carol", mfa=False)
     other = make_user.iam.create_access_key(UserName="carol")["AccessKey"]["AccessKeyId"]
     make_user.iam.update_access_key(UserName="carol", AccessKeyId=other, Status="Inactive")
-    app = Host(service_for(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    app = Host(sandbox_service(sandbox_home), "carol", rotation_factory=no_wait_rotation)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
@@ -135,7 +119,7 @@ async def test_rotation_screen_shows_a_failed_step_and_the_key_to_act_on(aws, ma
                                                                         sandbox_home):
     carol = make_user("carol", mfa=False)
     aws.injector.add("DeleteAccessKey", code="AccessDenied", status=403, times=-1)
-    app = Host(service_for(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    app = Host(sandbox_service(sandbox_home), "carol", rotation_factory=no_wait_rotation)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("r")
@@ -151,7 +135,7 @@ async def test_rotation_screen_signs_with_the_valid_mfa_session_and_asks_one_cod
     """Issue 12: with an MFA session still valid, rotating needs no code; refreshing the
     stale session afterwards needs exactly one, and then f is no longer offered."""
     make_user("alice", mfa=True)
-    service = service_for(sandbox_home)
+    service = sandbox_service(sandbox_home)
     service.refresh("alice", FixedCode(Secret("111111")))
     session_key = raw_config_parse(str(sandbox_home.credentials))["alice-mfa"][
         "aws_access_key_id"]
@@ -186,7 +170,7 @@ async def test_rotation_screen_signs_with_the_valid_mfa_session_and_asks_one_cod
 
 async def test_keep_old_inactive_from_the_screen(aws, make_user, sandbox_home):
     carol = make_user("carol", mfa=False)
-    app = Host(service_for(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    app = Host(sandbox_service(sandbox_home), "carol", rotation_factory=no_wait_rotation)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("i")
@@ -219,7 +203,7 @@ async def test_screen_finishes_a_rotation_cut_off_before_its_verify(aws, make_us
     assert killed.returncode < 0
     from tui.app.app import AwsMfaApp
 
-    app = AwsMfaApp(service_for(sandbox_home))
+    app = AwsMfaApp(sandbox_service(sandbox_home))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await settle(app, pilot)
@@ -233,7 +217,7 @@ async def test_screen_finishes_a_rotation_cut_off_before_its_verify(aws, make_us
 async def test_q_does_not_quit_while_steps_run(aws, make_user, sandbox_home):
     make_user("carol", mfa=False)
     aws.injector.add("CreateAccessKey", delay=1.0, passthrough=True)
-    app = Host(service_for(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    app = Host(sandbox_service(sandbox_home), "carol", rotation_factory=no_wait_rotation)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.press("r")
@@ -256,7 +240,7 @@ async def test_ctrl_q_in_the_real_app_is_held_once_while_steps_run(aws, make_use
 
     make_user("carol", mfa=False)
     aws.injector.add("CreateAccessKey", delay=1.5, passthrough=True)
-    service = service_for(sandbox_home)
+    service = sandbox_service(sandbox_home)
     app = AwsMfaApp(service)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await app.push_screen(RotationScreen(service, "carol", rotation_factory=no_wait_rotation))
@@ -280,14 +264,14 @@ async def test_cut_off_rotation_of_a_removed_profile_is_reported_once(sandbox_ho
     from tui.app.widgets.log_panel import LogPanel
     from tui.engine.rotation_journal import RotationJournal
 
-    service = service_for(sandbox_home)
+    service = sandbox_service(sandbox_home)
     journal = RotationJournal(sandbox_home.settings.parent / "rotation.log")
     journal.write("ghost", "begin", "running", "AKIAGHOSTOLD00000000",
                   known_keys=["AKIAGHOSTOLD00000000"])
     journal.write("ghost", "create", "done", "AKIAGHOSTOLD00000000", "AKIAGHOSTNEW00000000")
     seen = []
     for _start in range(2):
-        app = AwsMfaApp(service_for(sandbox_home))
+        app = AwsMfaApp(sandbox_service(sandbox_home))
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
             seen.append(list(app.query_one(LogPanel).lines_written))

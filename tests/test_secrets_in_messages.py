@@ -9,8 +9,7 @@ import os
 import pytest
 from botocore.configloader import raw_config_parse
 
-from tests.test_cli_sessions import fresh_code_memory, run  # noqa: F401 (fixture)
-from tests.test_cli_use import cli, work  # noqa: F401 (fixture)
+from tests.support.cli import cli, run
 from tui.engine.redaction import Redactor
 
 CODE = "246813"
@@ -131,7 +130,7 @@ def test_exec_never_passes_a_code_to_the_child(aws, make_user, sandbox_home):
     assert "AWS_SHARED_CREDENTIALS_FILE" in child  # the rest of the environment is kept
 
 
-def test_env_output_never_carries_a_code(work):  # noqa: F811
+def test_env_output_never_carries_a_code(work):
     env = dict(os.environ, **CODES_IN_THE_ENVIRONMENT)
     for shell in ("sh", "fish", "powershell", "json"):
         done = cli("env", "work", "--format", shell, env=env)

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from tui.engine.mfa_code import FixedCode, UsedCodes
-from tui.engine.profiles import Paths
+from tests.support.sandbox import sandbox_service
+from tui.engine.mfa_code import FixedCode
 from tui.engine.secret import Secret
-from tui.engine.sessions import SessionService
-
-
-def _service(sandbox) -> SessionService:
-    return SessionService(Paths(sandbox.credentials, sandbox.config, sandbox.settings),
-                          used_codes=UsedCodes())
 
 
 def test_details_are_asked_with_the_session_while_it_is_valid(aws, make_user, sandbox_home):
     user = make_user("alice", profile="work")
-    service = _service(sandbox_home)
+    service = sandbox_service(sandbox_home)
     service.refresh("work", FixedCode(Secret("123456")))
     details = service.identity_details("work")
     assert details.arn == user.arn and details.user_name == "alice"
@@ -28,7 +22,7 @@ def test_details_are_asked_with_the_session_while_it_is_valid(aws, make_user, sa
 def test_details_fall_back_to_the_key_when_the_session_is_refused(aws, make_user,
                                                                   sandbox_home):
     user = make_user("alice", profile="work")
-    service = _service(sandbox_home)
+    service = sandbox_service(sandbox_home)
     service.refresh("work", FixedCode(Secret("123456")))
     aws.injector.add("ListAccessKeys", code="ExpiredToken", message="The token has expired")
     details = service.identity_details("work")

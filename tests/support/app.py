@@ -1,7 +1,7 @@
-"""Shared pieces for the TUI tests: a clock the test moves, a service on the sandbox files,
-session sections written with chosen expiries, and screen text to search.
+"""For the TUI tests: a clock the test moves, a service on the sandbox files, session
+sections written with chosen expiries, screen text to search, and `settle`.
 
-Imported by the `test_app_*` modules; it holds no tests itself.
+The `clock` and `bells` fixtures are in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -11,12 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
+from tests.support.sandbox import sandbox_service
 from tui.app.app import AwsMfaApp
 from tui.engine.credentials_store import format_expiration
-from tui.engine.mfa_code import UsedCodes
-from tui.engine.profiles import Paths
 from tui.engine.sessions import SessionService
 
 START = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)
@@ -63,9 +60,7 @@ def add_config(config: Path, text: str) -> None:
 
 
 def make_service(sandbox, clock: MovableClock) -> SessionService:
-    paths = Paths(credentials=sandbox.credentials, config=sandbox.config,
-                  settings=sandbox.settings)
-    return SessionService(paths, clock=clock, used_codes=UsedCodes())
+    return sandbox_service(sandbox, clock=clock)
 
 
 def screen_text(app: AwsMfaApp) -> str:
@@ -85,13 +80,24 @@ async def settle(app: AwsMfaApp, pilot) -> None:
         await pilot.pause()
 
 
-@pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
+#: Rows for the tick-cost test and benchmark.
+MANY_ROWS = 2000
 
 
-@pytest.fixture
-def bells(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    rung: list[int] = []
-    monkeypatch.setattr(AwsMfaApp, "bell", lambda self: rung.append(1))
-    return rung
+def write_many(sandbox, rows: int = MANY_ROWS) -> None:
+    """2,000 identities with sessions, the last one (off screen) ending first: 2 s after
+    the start its lead time (300 s) begins; the others stay fresh for minutes."""
+    sandbox.aws_dir.mkdir(mode=0o700, exist_ok=True)
+    credentials, config = [], []
+    for index in range(rows):
+        name = f"p{index:04d}"
+        expires = START + timedelta(seconds=302 + 60 * (rows - 1 - index))
+        credentials.append(f"[{name}]\naws_access_key_id = AKIA{index:016d}\n"
+                           f"aws_secret_access_key = LONGTERM{index:016d}\n")
+        credentials.append(f"[{name}-mfa]\naws_access_key_id = ASIA{index:016d}\n"
+                           f"aws_secret_access_key = SECRET{index:016d}\n"
+                           f"aws_session_token = TOKEN{index:016d}\n"
+                           f"expiration = {expires.isoformat().replace('+00:00', 'Z')}\n")
+        config.append(f"[profile {name}]\nmfa_serial = arn:aws:iam::123456789012:mfa/{name}\n")
+    sandbox.credentials.write_text("\n".join(credentials))
+    sandbox.config.write_text("\n".join(config))
