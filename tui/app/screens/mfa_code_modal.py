@@ -87,7 +87,7 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
     def _device_text(self) -> str:
         text = f"device: {self.serial or 'looking it up in IAM…'}"
         if self.remembered:
-            text += " (remembered for this profile)"
+            text += "\nremembered for this profile in settings"
         if self.skipped:
             count = len(self.skipped)
             text += (f"\nskipped {count} FIDO/U2F security key{'s' if count > 1 else ''}, "
@@ -172,8 +172,8 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
             self.remember_device(serial)
 
         self.add_class("-behind")
-        self.app.push_screen(MfaDeviceChooser(self.row.identity, serials, self.skipped,
-                                              str(self.service.paths.settings)), chosen)
+        self.app.push_screen(MfaDeviceChooser(self.row.identity, serials, self.skipped),
+                             chosen)
 
     def _offer_without_mfa(self, user_arn: str) -> None:
         from tui.app.screens.no_mfa_device import NoMfaDeviceOffer

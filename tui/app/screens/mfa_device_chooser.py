@@ -25,19 +25,17 @@ class MfaDeviceChooser(Dialog[str | None]):
     ]
 
     def __init__(self, identity: str, serials: tuple[str, ...],
-                 skipped: tuple[str, ...] = (), settings_path: str = "") -> None:
+                 skipped: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.identity = identity
         self.serials = serials
         self.skipped = skipped
-        self.settings_path = settings_path
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(f"Which MFA device for {self.identity}?", id="title", markup=False)
             yield Static(f"IAM lists {len(self.serials)} MFA devices for this user. The one "
-                         "you choose is remembered for this profile"
-                         + (f" (in {self.settings_path})." if self.settings_path else "."),
+                         "you choose is remembered for this profile in the settings file.",
                          classes="field", markup=False)
             yield OptionList(*(Option(serial, id=serial) for serial in self.serials),
                              id="devices")
