@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import tomllib
 
+from textual.widgets import OptionList, Static
+
 from tests.aws_emulator import list_mfa_devices_reply
 from tests.test_app_harness import (  # noqa: F401 (fixtures)
     SIZE,
@@ -20,8 +22,6 @@ from tests.test_app_harness import (  # noqa: F401 (fixtures)
     table_rows,
 )
 from tests.test_cli_exit_codes import cli
-from textual.widgets import OptionList, Static
-
 from tui.app.app import AwsMfaApp
 from tui.app.screens.main import MainScreen
 from tui.app.screens.mfa_code_modal import MfaCodeModal
@@ -203,6 +203,13 @@ async def test_no_device_explains_and_a_session_without_mfa_is_written(
         assert "[alice-mfa]" in sandbox_home.credentials.read_text()
         assert table_rows(app)["alice"]["state"] == "fresh"
         assert "no MFA was used" in log_lines(app)
+        # Not remembered: the next refresh looks again and asks again.
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoMfaDeviceOffer)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert len(aws.injector.calls("GetSessionToken")) == 1
     assert saved_serial(sandbox_home) is None
 
 

@@ -3,6 +3,8 @@
 It is dismissed with True (make the session: GetSessionToken with no serial and no code)
 or False (leave the credentials file as it is). Policies that require MFA
 (`aws:MultiFactorAuthPresent`) deny such a session: the dialog says so before asking.
+The answer is not remembered: a session without MFA is a step down, so it is always a
+person's choice, and a device assigned later is found by the next refresh.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ class NoMfaDeviceOffer(Dialog[bool]):
             yield Static(f"A session without MFA can still be written to [{self.target}]. "
                          "Policies that require MFA (aws:MultiFactorAuthPresent) deny it.",
                          id="caveat", markup=False)
-            yield Static("To use MFA instead, assign a virtual or hardware TOTP device to "
-                         "the user in IAM, then refresh again.", id="hint", markup=False)
+            yield Static("This answer is not remembered: each refresh looks again, so a "
+                         "TOTP device assigned in IAM later is used from then on.", id="hint",
+                         markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Leave it (n)", id="decline")
                 yield Button("Session without MFA (y)", variant="warning", id="accept")
