@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from tests.aws_emulator import list_mfa_devices_reply
 from tests.test_app_harness import (  # noqa: F401 (fixtures)
     SIZE,
+    add_config,
     clock,
     make_service,
     screen_text,
@@ -246,3 +247,34 @@ async def test_only_a_security_key_counts_as_no_device_and_says_so(
         await settle(app, pilot)
         assert isinstance(app.screen, NoMfaDeviceOffer)
         assert KEY in shown(app, "#skipped")
+
+
+async def test_a_role_of_a_user_with_no_device_gets_the_offer_too(
+        sandbox_home, clock, make_user, aws):
+    make_user("alice", mfa=False)
+    add_config(sandbox_home.config, "[profile ops]\nrole_arn = arn:aws:iam::123456789012:"
+               "role/Ops\nsource_profile = alice-mfa")
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoMfaDeviceOffer) and app.screen.profile == "ops"
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MainScreen)
+        token, = aws.injector.calls("GetSessionToken")
+        assume, = aws.injector.calls("AssumeRole")
+        assert "SerialNumber" not in token.params and "TokenCode" not in assume.params
+        text = sandbox_home.credentials.read_text()
+        assert "[alice-mfa]" in text and "[ops-session]" in text
+
+
+def test_init_names_a_skipped_security_key(aws, make_user, sandbox_home):
+    alice = make_user("alice", profile="work")
+    aws.injector.add("ListMFADevices", status=200, times=-1,
+                     body=list_mfa_devices_reply("alice", [KEY, alice.serial]))
+    done = cli("init", "work")
+    assert done.returncode == 0, done.stderr
+    assert f"skipped 1 FIDO/U2F security key ({KEY})" in done.stderr
+    assert saved_serial(sandbox_home, "work") == alice.serial

@@ -156,7 +156,9 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
         elif message.no_device_for:
             self._offer_without_mfa(message.no_device_for)
         elif message.error:
-            self.query_one("#device", Static).update("device: unknown")
+            self.query_one("#device", Static).update(
+                "device: unknown (IAM didn't say): name it with mfa_serial in this "
+                "profile's ~/.aws/config section")
             self.show_problem(message.error, ring=False)
 
     def _ask_which_device(self, serials: tuple[str, ...]) -> None:
