@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from tests.aws_emulator import list_mfa_devices_reply
@@ -45,6 +48,18 @@ def add_devices(make_user, user: str, names: list[str]) -> list[str]:
     return serials
 
 
+@asynccontextmanager
+async def app_after(sandbox_home, clock, *keys: str) -> AsyncIterator[tuple[AwsMfaApp, Pilot]]:
+    """A fresh app (a start) on the sandbox files, once these keys were pressed and the
+    workers they started are done."""
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*keys)
+        await settle(app, pilot)
+        yield app, pilot
+
+
 def saved_serial(sandbox_home, profile: str = "alice") -> str | None:
     if not sandbox_home.settings.exists():
         return None
@@ -70,11 +85,7 @@ async def test_chooser_lists_each_device_and_the_choice_survives_a_restart(
         sandbox_home, clock, make_user, aws):
     alice = make_user("alice")
     serials = [alice.serial, *add_devices(make_user, "alice", ["alice-phone", "alice-token"])]
-    app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
+    async with app_after(sandbox_home, clock, "r") as (app, pilot):
         assert isinstance(app.screen, MfaDeviceChooser)
         assert sorted(options(app)) == sorted(serials)
         text = screen_text(app)
@@ -98,11 +109,7 @@ async def test_chooser_lists_each_device_and_the_choice_survives_a_restart(
     # A new app (a restart): the remembered device is used, IAM is not asked, no chooser.
     sandbox_home.credentials.write_text(
         sandbox_home.credentials.read_text().split("[alice-mfa]")[0])
-    app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
+    async with app_after(sandbox_home, clock, "r") as (app, pilot):
         assert isinstance(app.screen, MfaCodeModal) and app.screen.serial == chosen
         await pilot.press(*"654321")
         await settle(app, pilot)
@@ -114,11 +121,7 @@ async def test_chooser_lists_each_device_and_the_choice_survives_a_restart(
 async def test_escape_in_the_chooser_saves_and_sends_nothing(sandbox_home, clock, make_user, aws):
     alice = make_user("alice")
     add_devices(make_user, "alice", ["alice-phone"])
-    app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
+    async with app_after(sandbox_home, clock, "r") as (app, pilot):
         assert isinstance(app.screen, MfaDeviceChooser)
         await pilot.press("escape")
         await settle(app, pilot)
@@ -134,11 +137,7 @@ async def test_a_security_key_is_skipped_in_the_chooser_with_a_note(
     usable = ["arn:aws:iam::123456789012:mfa/alice-phone", "GAHT12345678"]
     aws.injector.add("ListMFADevices", status=200, times=-1,
                      body=list_mfa_devices_reply("alice", [usable[0], KEY, usable[1]]))
-    app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
+    async with app_after(sandbox_home, clock, "r") as (app, _pilot):
         assert isinstance(app.screen, MfaDeviceChooser)
         assert options(app) == usable
         assert shown(app, "#skipped") == (
@@ -150,11 +149,7 @@ async def test_one_device_beside_a_security_key_needs_no_chooser(
     alice = make_user("alice")
     aws.injector.add("ListMFADevices", status=200, times=-1,
                      body=list_mfa_devices_reply("alice", [KEY, alice.serial]))
-    app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
+    async with app_after(sandbox_home, clock, "r") as (app, _pilot):
         assert isinstance(app.screen, MfaCodeModal) and app.screen.serial == alice.serial
         assert "skipped 1 FIDO/U2F security key" in shown(app, "#device")
 
@@ -183,11 +178,7 @@ def test_the_cli_error_lists_the_devices_and_the_skipped_key(aws, make_user):
 async def test_no_device_explains_and_a_session_without_mfa_is_written(
         sandbox_home, clock, make_user, aws):
     alice = make_user("alice", mfa=False)
-    app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
+    async with app_after(sandbox_home, clock, "r") as (app, pilot):
         assert isinstance(app.screen, NoMfaDeviceOffer)
         assert shown(app, "#title") == "No MFA device on this user (alice)"
         assert alice.arn in screen_text(app)
@@ -220,11 +211,7 @@ async def test_declining_a_session_without_mfa_leaves_the_file_byte_identical(
     with open(sandbox_home.credentials, "a") as handle:
         handle.write("# a comment the user keeps\n[other]\nregion=eu-west-1\n")
     before = sandbox_home.credentials.read_bytes()
-    app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
+    async with app_after(sandbox_home, clock, "r") as (app, pilot):
         assert isinstance(app.screen, NoMfaDeviceOffer)
         await pilot.press("n")
         await settle(app, pilot)
@@ -240,11 +227,7 @@ async def test_only_a_security_key_counts_as_no_device_and_says_so(
     make_user("alice", mfa=False)
     aws.injector.add("ListMFADevices", status=200, times=-1,
                      body=list_mfa_devices_reply("alice", [KEY]))
-    app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
+    async with app_after(sandbox_home, clock, "r") as (app, _pilot):
         assert isinstance(app.screen, NoMfaDeviceOffer)
         assert KEY in shown(app, "#skipped")
 
@@ -254,11 +237,7 @@ async def test_a_role_of_a_user_with_no_device_gets_the_offer_too(
     make_user("alice", mfa=False)
     add_config(sandbox_home.config, "[profile ops]\nrole_arn = arn:aws:iam::123456789012:"
                "role/Ops\nsource_profile = alice-mfa")
-    app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("j", "r")
-        await settle(app, pilot)
+    async with app_after(sandbox_home, clock, "j", "r") as (app, pilot):
         assert isinstance(app.screen, NoMfaDeviceOffer) and app.screen.profile == "ops"
         await pilot.press("y")
         await settle(app, pilot)
