@@ -30,6 +30,7 @@ from tui.engine.mfa_code import (
     MfaCodeSource,
     NoCodeSource,
     UsedCodes,
+    check_serial_shape,
     choose_code_source,
 )
 from tui.engine.mfa_devices import MfaDevices
@@ -136,6 +137,7 @@ class SessionService:
         """A person picked one of the identity's MFA devices: save it in settings (raises
         when that fails) and use it from now on."""
         identity = self.catalog().identity(name)
+        serial = check_serial_shape(serial)
         self.devices.chosen(identity, serial)
         self.reload_settings()
         try:
