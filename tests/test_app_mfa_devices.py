@@ -257,3 +257,17 @@ def test_init_names_a_skipped_security_key(aws, make_user, sandbox_home):
     assert done.returncode == 0, done.stderr
     assert f"skipped 1 FIDO/U2F security key ({KEY})" in done.stderr
     assert saved_serial(sandbox_home, "work") == alice.serial
+
+
+async def test_a_tick_before_a_pushed_screen_is_composed_is_skipped(
+        sandbox_home, clock, make_user, aws):
+    """The 1-second tick can land between a push and the compose (seen under load with
+    the details screen): it must skip that screen, not query widgets it doesn't have."""
+    make_user("alice")
+    async with app_after(sandbox_home, clock) as (app, pilot):
+        row = app.main_screen.row_named("alice")
+        app.push_screen(MfaCodeModal(app.service, row, clock.now))
+        app._tick()  # at once: nothing composed yet
+        await settle(app, pilot)
+        assert isinstance(app.screen, MfaCodeModal)
+        app._tick()
