@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws_emulator import LocalAws
 from tests.support.app import MovableClock
+from tests.support.aws_emulator import LocalAws
 from tests.support.cli import cli
 from tui.engine.mfa_code import USED_CODES
 

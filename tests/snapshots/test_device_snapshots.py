@@ -1,7 +1,7 @@
 """Snapshots of the MFA device dialogs: the chooser (with a skipped FIDO key) and the
 offer of a session without MFA. Pushed straight onto the fixed main screen of
 `test_app_snapshots`; the IAM lookups that open them are covered by the Pilot tests in
-tests/test_app_mfa_devices.py. Regenerate with `pytest tests/snapshots --snapshot-update`.
+tests/app/test_app_mfa_devices.py. Regenerate with `pytest tests/snapshots --snapshot-update`.
 """
 
 from __future__ import annotations

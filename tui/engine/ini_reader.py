@@ -3,7 +3,7 @@
 botocore reads ~/.aws/credentials with a strict `configparser.RawConfigParser` (see
 `botocore.configloader.raw_config_parse`). `walk` follows the same rules line by line, so a
 file we accept is a file every SDK accepts, and a file botocore would reject is refused here
-with the line number and what to fix. tests/test_ini_document.py checks this against
+with the line number and what to fix. tests/engine/test_ini_document.py checks this against
 configparser and botocore themselves.
 
 One deliberate difference: a NUL byte is refused although configparser would read it (no
@@ -92,7 +92,7 @@ def walk(
     first `=` or `:`. On top of configparser, botocore reads a value that starts on the line
     after its key as nested `name = value` lines and rejects the whole file when one of them
     has no `=`; that is checked too (for [DEFAULT]'s keys only when `whole`, as they matter
-    only in profiles that don't set the key themselves). tests/test_ini_document.py checks
+    only in profiles that don't set the key themselves). tests/engine/test_ini_document.py checks
     all of this against configparser and botocore themselves.
 
     The loop is the hot path of every write, so the common lines take a short road: a line

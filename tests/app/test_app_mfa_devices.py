@@ -14,8 +14,8 @@ from contextlib import asynccontextmanager
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
-from tests.aws_emulator import list_mfa_devices_reply
 from tests.support.app import SIZE, add_config, make_service, screen_text, settle, table_rows
+from tests.support.aws_emulator import list_mfa_devices_reply
 from tests.support.cli import cli
 from tui.app.app import AwsMfaApp
 from tui.app.screens.main import MainScreen

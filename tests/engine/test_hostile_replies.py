@@ -1,4 +1,4 @@
-"""Replies no real AWS sends, from a server of the tests' own (`tests.hostile_sts`).
+"""Replies no real AWS sends, from a server of the tests' own (`tests.support.hostile_sts`).
 
 Each is answered with one line, exit 6 and an untouched credentials file; a reply that
 drips is cut off by the call's total deadline (shortened here with AWS_MFA_TUI_CALL_TIMEOUT
@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.hostile_sts import (
+from tests.support.app import SIZE, make_service, settle, table_rows
+from tests.support.hostile_sts import (
     ACCESS_KEY_ID,
     CALLER_XML,
     CAPTIVE_PORTAL,
@@ -25,7 +26,6 @@ from tests.hostile_sts import (
     credentials_xml,
     in_hours,
 )
-from tests.support.app import SIZE, make_service, settle, table_rows
 from tui.cli import main
 
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
