@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -61,15 +60,6 @@ def visible_text(app: AwsMfaApp) -> str:
 
     svg = screen_text(app)
     return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
-
-
-@pytest.fixture
-def utc_zone(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 # ---------------------------------------------------------------- 1. names are text
@@ -376,7 +366,6 @@ def test_settings_refuse_an_unknown_code_alert(sandbox_home):
     sandbox_home.settings.write_text('code_alert = "siren"\n')
     with pytest.raises(SettingsError, match="code_alert"):
         load_settings(sandbox_home.settings)
-
 
 
 async def test_a_session_marked_stale_in_the_file_reads_stale(sandbox_home, clock):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.support.snapshot_app import fixed_app
@@ -11,12 +9,8 @@ from tui.app.app import AwsMfaApp
 
 
 @pytest.fixture(autouse=True)
-def fixed_time_zone(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def fixed_time_zone(utc_zone) -> None:
+    """Every snapshot shows times in UTC."""
 
 
 @pytest.fixture
