@@ -67,15 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
 DEFAULT_WIDTH = 80
 SEPARATOR = " · "
-#: What needs action first (expired, error, expiring, no session), then what is fresh.
-_URGENCY = {
-    SessionState.EXPIRED: 0,
-    SessionState.ERROR: 1,
-    SessionState.EXPIRING: 2,
-    SessionState.NONE: 3,
-    SessionState.FRESH: 4,
-}
-#: The word for each state in the count of what didn't fit (`+47 fresh`).
+#: The word for each state in the count of what didn't fit (`+47 fresh`), in the order
+#: they are shown: what needs action first (expired, error, expiring, no session).
 _COUNTED_AS = {
     SessionState.EXPIRED: "expired",
     SessionState.ERROR: "error",
@@ -130,38 +123,45 @@ def short_line(rows: list[StatusRow], width: int = DEFAULT_WIDTH) -> str:
     """
     if not rows:
         return cut("no profiles", width)
-    parts = [short_entry(row) for row in rows]
-    sizes = [cells(part) for part in parts]
     gap = len(SEPARATOR)
-    if sum(sizes) + gap * (len(parts) - 1) <= width:
+    parts: list[str] = []
+    used = -gap
+    for row in rows:  # stops at the first entry past the width: 2,000 rows cost little
+        parts.append(short_entry(row))
+        used += gap + cells(parts[-1])
+        if used > width:
+            break
+    else:
         return SEPARATOR.join(parts)
-    order = sorted(range(len(rows)), key=lambda i: _urgency(rows[i]))
-    left: dict[SessionState, int] = {}
+    by_state: dict[SessionState, list[StatusRow]] = {state: [] for state in _COUNTED_AS}
     for row in rows:
-        left[row.state] = left.get(row.state, 0) + 1
+        by_state[row.entry.state].append(row)
+    for state in (SessionState.ERROR, SessionState.EXPIRING):
+        by_state[state].sort(key=_soonest_first)
+    order = [row for state in _COUNTED_AS for row in by_state[state]]
+    left = {state: len(same) for state, same in by_state.items()}
     # The most entries that fit with a count of the rest after them (never all of them:
     # all of them didn't fit in any order).
     compact = count_of(left, width) is None
     shown = 0
     count = count_of(left, width, compact) or cut(f"+{len(rows)}", width)
     used = -gap
-    for placed, at in enumerate(order[:-1], start=1):
-        used += gap + sizes[at]
-        left[rows[at].state] -= 1
+    parts = []
+    for placed, row in enumerate(order[:-1], start=1):
+        parts.append(short_entry(row))
+        used += gap + cells(parts[-1])
+        left[row.entry.state] -= 1
         if used + gap >= width:
             break
         fitting = count_of(left, width - used - gap, compact)
         if fitting:
             shown, count = placed, fitting
-    return SEPARATOR.join([*(parts[at] for at in order[:shown]), count])
+    return SEPARATOR.join([*parts[:shown], count])
 
 
-def _urgency(row: StatusRow) -> tuple[int, float]:
-    """Sort key: by state, then soonest to expire (fresh ones stay in listing order)."""
+def _soonest_first(row: StatusRow) -> float:
     left = row.entry.time_left
-    if left is None or row.state is SessionState.FRESH:
-        return _URGENCY[row.state], 0.0
-    return _URGENCY[row.state], left.total_seconds()
+    return float("-inf") if left is None else left.total_seconds()
 
 
 def count_of(left: dict[SessionState, int], room: int, compact: bool = False) -> str | None:
@@ -171,8 +171,8 @@ def count_of(left: dict[SessionState, int], room: int, compact: bool = False) ->
     if compact:
         forms = [f"+{total} more", f"+{total}"]
     else:
-        forms = [" ".join(f"+{left[state]} {_COUNTED_AS[state]}"
-                          for state in _URGENCY if left.get(state))]
+        forms = [" ".join(f"+{left[state]} {word}"
+                          for state, word in _COUNTED_AS.items() if left[state])]
     return next((count for count in forms if len(count) <= room), None)
 
 
