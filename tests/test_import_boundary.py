@@ -131,3 +131,22 @@ def test_anything_else_goes_through_argparse(argv):
     from tui.cli import _plain_status
 
     assert _plain_status(argv) is None
+
+
+def test_status_in_its_own_process_skips_the_collector_but_never_a_callers(a_profile):
+    # As the console script: no argv given. The collector is off for the run and the heap
+    # frozen, so exit doesn't walk every module again.
+    code = ("import gc, sys, tui.cli\nsys.argv = ['aws-mfa-tui', 'status', '--short']\n"
+            "code = tui.cli.main()\n"
+            "print(gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)\n"
+            "raise SystemExit(code)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr.split() == ["False", "True"]
+    # Called with argv, inside a longer process (tests, the TUI, a script): untouched.
+    import gc
+
+    from tui.cli import main
+
+    frozen = gc.get_freeze_count()
+    assert main(["status", "--short"]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
