@@ -97,6 +97,15 @@ def test_awsmfa_environment(make_user, sandbox_home, capsys, monkeypatch):
     assert row["mfa_serial"] == "arn:aws:iam::123456789012:mfa/me"
 
 
+def test_awsmfa_duration_from_environment(aws, make_user, sandbox_home, capsys, monkeypatch):
+    user = make_user("alice", write_profile=False)
+    write(sandbox_home, f"[identity]\naws_access_key_id = {user.access_key_id}\n"
+                        f"aws_secret_access_key = {user.secret_access_key}\n")
+    monkeypatch.setenv("AWS_MFA_DURATION", "7200")  # awsmfa's own variable for -d
+    assert run(capsys, "refresh", "identity", "--token-code", "123456")[0] == 0
+    assert aws.injector.calls("GetSessionToken")[-1].params["DurationSeconds"] == "7200"
+
+
 def test_aws_cli_mfa_login_comment_expiry(aws, make_user, sandbox_home, capsys):
     user = make_user("alice", write_profile=False)
     write(sandbox_home,

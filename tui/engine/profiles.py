@@ -335,8 +335,10 @@ def build_catalog(
             serial_source = "credentials"
         target = peer[0] if peer else session_name_for(name, settings)
         duration = own.duration
-        if not duration and layout == "aws-mfa":
-            duration = _int_or_none(env.get("MFA_STS_DURATION"))
+        peer_duration = {"aws-mfa": "MFA_STS_DURATION", "awsmfa": "AWS_MFA_DURATION"}.get(
+            layout or "")
+        if not duration and peer_duration:
+            duration = _int_or_none(env.get(peer_duration))
         identities.append(IdentityProfile(
             name=name,
             access_key_id=values["aws_access_key_id"],
