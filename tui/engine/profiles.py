@@ -230,6 +230,7 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
 LONG_TERM_SUFFIX = "-long-term"  # aws-mfa: [X-long-term] holds the keys, [X] the session
 STS_SUFFIX = "-sts"  # aws-iam-login: [X-sts]
 #: The AWS CLI's `aws configure mfa-login` puts the expiry only in this comment.
+MFA_LOGIN_PREFIX = "session-"  # its default target: `session-<MFA device name>`
 MFA_LOGIN_COMMENT = re.compile(r"^\s*[#;]\s*Credentials expire at:\s*(.+?)\s*$", re.I)
 
 
@@ -303,6 +304,26 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
     )
 
 
+def _mfa_login_sessions(credentials: IniDocument, creds: dict[str, dict[str, str]],
+                        keyed: list[str]) -> list[str]:
+    """Sections `aws configure mfa-login` wrote (its expiry comment, no long-term keys)."""
+    if not any(n.startswith(MFA_LOGIN_PREFIX) for n in creds) and len(keyed) != 1:
+        return []  # neither rule below could apply: skip reading raw lines
+    return [n for n in creds if n not in keyed and _comment_expiry(credentials.raw_section(n))]
+
+
+def _mfa_login_target(serial: str | None, sessions: list[str], identities: int) -> str | None:
+    """The session `aws configure mfa-login` keeps for an identity: `session-DEVICE` (its
+    default name, from the MFA device's name), or, with one identity only, the one section
+    it wrote (`--update-profile` may have named it anything)."""
+    device = serial.rsplit("/", 1)[-1] if serial and "/" in serial else None
+    if device and MFA_LOGIN_PREFIX + device in sessions:
+        return MFA_LOGIN_PREFIX + device
+    if identities == 1 and len(sessions) == 1:
+        return sessions[0]
+    return None
+
+
 def _names_sessions(settings: Settings, name: str) -> bool:
     """Whether the settings say where `name`'s session goes (then no peer layout applies)."""
     return bool(settings.for_profile(name).target or settings.strip_suffix
@@ -316,6 +337,8 @@ def build_catalog(
     env = os.environ if env is None else env
     creds = credentials.as_dict()
     identities: list[IdentityProfile] = []
+    keyed = [name for name, values in creds.items() if is_long_term(values)]
+    mfa_login = _mfa_login_sessions(credentials, creds, keyed)
     for name, values in creds.items():
         if not is_long_term(values):
             continue
@@ -334,6 +357,8 @@ def build_catalog(
             serial = values.get("mfa_serial") or values.get("aws_mfa_device")
             serial_source = "credentials"
         target = peer[0] if peer else session_name_for(name, settings)
+        if peer is None and target not in creds and not _names_sessions(settings, name):
+            target = _mfa_login_target(serial, mfa_login, len(keyed)) or target
         duration = own.duration
         peer_duration = {"aws-mfa": "MFA_STS_DURATION", "awsmfa": "AWS_MFA_DURATION"}.get(
             layout or "")
