@@ -12,7 +12,6 @@ import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from botocore.configloader import raw_config_parse
 
 from tests.test_app_harness import (  # noqa: F401 (fixtures)
     SIZE,
@@ -24,25 +23,13 @@ from tests.test_app_harness import (  # noqa: F401 (fixtures)
     settle,
     table_rows,
 )
+from tests.test_cli_sessions import (  # noqa: F401 (fresh_code_memory: an autouse fixture)
+    fresh_code_memory,
+    read_credentials,
+    run,
+)
 from tui.app.app import AwsMfaApp
-from tui.cli import main
-from tui.engine.mfa_code import USED_CODES
 from tui.engine.sessions import no_code_needed
-
-
-@pytest.fixture(autouse=True)
-def fresh_code_memory():
-    USED_CODES._seen.clear()
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def credentials(sandbox) -> dict[str, dict[str, str]]:
-    return raw_config_parse(str(sandbox.credentials))
 
 
 @pytest.fixture
@@ -80,7 +67,7 @@ def assert_parent_first(aws, sandbox, admin: str, deploy: str, mfa_key: str) -> 
     assert not aws.injector.calls("GetSessionToken")
     assert calls[0].access_key_id == mfa_key  # prod-admin from work's MFA session
     # deploy from prod-admin's *new* session, not the one about to expire
-    assert calls[1].access_key_id == credentials(sandbox)["prod-admin-session"][
+    assert calls[1].access_key_id == read_credentials(sandbox)["prod-admin-session"][
         "aws_access_key_id"]
 
 
@@ -119,7 +106,7 @@ def test_chain_cap_note_is_said_once_per_command_run(aws, chain, sandbox_home, c
 def test_watch_once_refreshes_each_role_after_its_parent(aws, chain, sandbox_home, capsys):
     admin, deploy = chain()
     due_chain(sandbox_home, datetime.now(UTC))
-    mfa_key = credentials(sandbox_home)["work-mfa"]["aws_access_key_id"]
+    mfa_key = read_credentials(sandbox_home)["work-mfa"]["aws_access_key_id"]
     code, _, err = run(capsys, "watch", "--once")
     assert code == 0, err
     assert err.index("prod-admin-session updated") < err.index("deploy-session updated")
@@ -169,7 +156,7 @@ async def test_tui_auto_refresh_renews_each_role_after_its_parent(aws, chain, sa
                                                                  clock):
     admin, deploy = chain()
     due_chain(sandbox_home, START)
-    mfa_key = credentials(sandbox_home)["work-mfa"]["aws_access_key_id"]
+    mfa_key = read_credentials(sandbox_home)["work-mfa"]["aws_access_key_id"]
     app = AwsMfaApp(make_service(sandbox_home, clock))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
