@@ -60,7 +60,7 @@ def make_client(service: str, keys: AwsKeys, region: str | None, retries: bool =
 
     _quiet_botocore()
     deadline = deadline_seconds()
-    session = _session_class()(shared)
+    session = new_session(shared)
     # We always pass credentials explicitly. AWS_PROFILE may name the very session profile
     # we're about to create; it must not make client creation fail with ProfileNotFound.
     session.get_component("config_store").set_config_provider(
@@ -101,6 +101,11 @@ def _quiet_botocore() -> None:
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET or logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
+
+
+def new_session(shared: SharedFiles | None = None) -> Any:
+    """A botocore session whose shared files are read by us (`shared_config`)."""
+    return _session_class()(shared)
 
 
 def _session_class() -> Any:
