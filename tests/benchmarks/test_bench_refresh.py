@@ -5,7 +5,9 @@ local emulator, in the same HOME (so both see the same shared files).
 Goals (issue 13): with a 2-profile credentials file, at most 0.96x of the script (0.89-0.96x
 measured before botocore stopped parsing the files); with a 2,000-profile file, at most
 0.85x, where botocore's configparser pass over the file (which the script still pays) is
-the difference. Run (11 rounds by default; medians with min-max):
+the difference. The CPU time of each process (user + system) is printed beside the wall
+time: on a busy shared machine it is the steadier of the two. Run (11 rounds by default;
+medians with min-max):
 
     REFRESH_BENCH_ROUNDS=11 .venv/bin/python -m pytest tests/benchmarks/test_bench_refresh.py \
         --benchmark-only -s
@@ -14,6 +16,7 @@ the difference. Run (11 rounds by default; medians with min-max):
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,11 +49,17 @@ def _our_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "tui"]
 
 
-def _timed(argv: list[str], env: dict[str, str]) -> float:
+def _timed(argv: list[str], env: dict[str, str], cpu: list[float] | None = None) -> float:
+    """Wall time of one whole process; its CPU time (user + system) goes to `cpu`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, env=env, check=True, stdin=subprocess.DEVNULL,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return elapsed
 
 
 def _spread(samples: list[float]) -> str:
@@ -74,6 +83,7 @@ def test_refresh_force_against_minimal_boto3_script(benchmark, aws, make_user, s
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env |= {"BENCH_KEY_ID": user.access_key_id, "BENCH_SECRET_KEY": user.secret_access_key}
     ours, baseline, ratios = [], [], []
+    cpu: dict[str, list[float]] = {"ours": [], "baseline": []}
     ours_cmd = _our_command()
     for i in range(ROUNDS + 2):  # the first pairs warm disk caches and the emulator
         code_a, code_b = f"{100000 + 2 * i}", f"{100001 + 2 * i}"
@@ -84,7 +94,8 @@ def test_refresh_force_against_minimal_boto3_script(benchmark, aws, make_user, s
         ]
         if i % 2:
             pair.reverse()  # alternate who goes first
-        times = {name: _timed(argv, env) for name, argv in pair}
+        times = {name: _timed(argv, env, cpu[name] if i >= 2 else None)
+                 for name, argv in pair}
         if i >= 2:
             ours.append(times["ours"])
             baseline.append(times["baseline"])
@@ -92,17 +103,20 @@ def test_refresh_force_against_minimal_boto3_script(benchmark, aws, make_user, s
     profiles = len([line for line in sandbox_home.credentials.read_text().splitlines()
                     if line.startswith("[")])
     ratio = statistics.median(ours) / statistics.median(baseline)
+    cpu_ratio = statistics.median(cpu["ours"]) / statistics.median(cpu["baseline"])
     benchmark.extra_info.update({
         "profiles": profiles,
         "ours_median_s": round(statistics.median(ours), 4),
         "baseline_median_s": round(statistics.median(baseline), 4),
         "ratio": round(ratio, 3),
         "pair_ratio_min_max": [round(min(ratios), 3), round(max(ratios), 3)],
+        "cpu_ratio": round(cpu_ratio, 3),
         "rounds": ROUNDS,
     })
     print(f"\n{profiles} profiles, {ROUNDS} rounds: refresh --force {_spread(ours)}, minimal "
           f"boto3 script {_spread(baseline)}, ratio of medians {ratio:.3f} (pairs "
-          f"{statistics.median(ratios):.3f}, {min(ratios):.3f}-{max(ratios):.3f}); "
+          f"{statistics.median(ratios):.3f}, {min(ratios):.3f}-{max(ratios):.3f}); CPU time "
+          f"{_spread(cpu['ours'])} vs {_spread(cpu['baseline'])}, ratio {cpu_ratio:.3f}; "
           f"load {os.getloadavg()[0]:.1f}")
     # Record one more of ours under pytest-benchmark for its usual statistics table.
     counter = iter(range(500000, 600000))
