@@ -16,15 +16,21 @@ from typing import NamedTuple
 from tui.engine import aws_calls
 from tui.engine.aws_calls import AwsKeys
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
-from tui.engine.errors import AwsMfaError, MfaCodeError, SessionNotSaved, UsageError
+from tui.engine.errors import (
+    AwsMfaError,
+    MfaCodeError,
+    SessionNotSaved,
+    SettingsError,
+    UsageError,
+)
 from tui.engine.identity_details import IdentityDetails, identity_details
 from tui.engine.mfa_code import (
     USED_CODES,
     CodeRequest,
-    FixedCode,
     MfaCodeSource,
     NoCodeSource,
     UsedCodes,
+    check_serial_shape,
     choose_code_source,
 )
 from tui.engine.mfa_devices import MfaDevices
@@ -127,6 +133,20 @@ class SessionService:
         self.save_settings(self.current_settings.with_profile(identity.name, mfa_serial=found))
         return found
 
+    def choose_device(self, name: str, serial: str) -> None:
+        """A person picked one of the identity's MFA devices: save it in settings (raises
+        when that fails) and use it from now on."""
+        identity = self.catalog().identity(name)
+        serial = check_serial_shape(serial)
+        self.devices.chosen(identity, serial)
+        self.reload_settings()
+        try:
+            self.save_settings(self.current_settings.with_profile(identity.name,
+                                                                  mfa_serial=serial))
+        except OSError as exc:
+            raise SettingsError(f"{self.paths.settings} can't be written: "
+                                f"{exc.strerror or exc}") from None
+
     def remember_serial(self, name: str, serial: str) -> None:
         try:
             self.reload_settings()
@@ -228,7 +248,7 @@ class SessionService:
 
     def _code_for(self, identity: IdentityProfile, source: MfaCodeSource,
                   serial: str | None) -> tuple[bool, str | None, Secret | None]:
-        if isinstance(source, FixedCode) and source.code.reveal().strip().lower() == "skip":
+        if source.without_mfa:
             return False, None, None
         device = self.resolve_serial(identity, serial)
         code = source.get_code(CodeRequest(identity.name, device, identity.mfa_command))

@@ -425,7 +425,8 @@ class MainScreen(Screen[None]):
             modal = MfaCodeModal(self.service, row, self._now, self.codes.position(),
                                  on_checking=self._code_checking,
                                  late_result=self._refresh_finished)
-            self.app.push_screen(modal, self._code_modal_closed)
+            self.app.push_screen(
+                modal, lambda result, modal=modal: self._code_modal_closed(result, modal.outcome))
             return
 
     def _code_checking(self, name: str, checking: bool) -> None:
@@ -437,11 +438,12 @@ class MainScreen(Screen[None]):
             self.busy.discard(name)
         self.repaint()
 
-    def _code_modal_closed(self, result: session_jobs.RefreshFinished | None) -> None:
+    def _code_modal_closed(self, result: session_jobs.RefreshFinished | None,
+                           why: str = "no code entered") -> None:
         name = self.codes.closed()
         if result is None or result.error:
             if result is None and name is not None:
-                self.note(f"{name}: no code entered")
+                self.note(f"{name}: {why}")
                 self.marked.discard(name)
             skipped = self.codes.cancel_rest()
             if skipped:
