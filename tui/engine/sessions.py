@@ -82,6 +82,10 @@ class SessionService:
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self.devices = MfaDevices(self.long_term_keys)
         self._user_names: dict[str, str] = {}
+        #: Roles already told that AWS caps a chained session at 1 hour: the note is said
+        #: once per role per service (one CLI command run; the whole life of `watch` or
+        #: the TUI), not on every hourly renewal.
+        self._told_chain_cap: set[str] = set()
         self._guard = threading.Lock()
 
     # ------------------------------------------------------------ reading state
@@ -289,7 +293,7 @@ class SessionService:
                 catalog = self.catalog()
                 parent = catalog.parent(role) or parent
             keys = AwsKeys.from_section(parent.target, catalog.session_section(parent.target))
-            duration = self._chained_duration(duration, notes)
+            duration = self._chained_duration(role.name, duration, notes)
             device = code = None
         else:
             if role.source_profile == identity.session_profile and not can_chain(identity, now):
@@ -304,7 +308,7 @@ class SessionService:
                 keys = AwsKeys.from_section(
                     identity.session_profile, catalog.session_section(identity.session_profile)
                 )
-                duration = self._chained_duration(duration, notes)
+                duration = self._chained_duration(role.name, duration, notes)
                 device = code = None
             else:
                 keys = self.long_term_keys(identity, catalog)
@@ -333,13 +337,16 @@ class SessionService:
                 f"for [{section}] was not saved"
             ) from None
 
-    @staticmethod
-    def _chained_duration(duration: int | None, notes: list[str]) -> int:
+    def _chained_duration(self, name: str, duration: int | None, notes: list[str]) -> int:
         if duration and duration > CHAINED_ROLE_MAX_DURATION:
-            notes.append(
-                f"asked for {duration} s, but AWS caps a role chained from a session at "
-                "1 hour: using 3600 s"
-            )
+            with self._guard:
+                first = name not in self._told_chain_cap
+                self._told_chain_cap.add(name)
+            if first:
+                notes.append(
+                    f"AWS caps a role chained from a session at 1 hour: {name} gets 3600 s, "
+                    f"not the {duration} s asked for"
+                )
         return min(duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION)
 
     def _role_for(self, catalog: ProfileCatalog, name: str, identity_name: str | None,
