@@ -157,11 +157,13 @@ class AwsMfaApp(App[int]):
                                   severity="error", markup=False)
 
     def _tick(self) -> None:
-        """The one timer: every screen that shows time reads the same clock."""
+        """The one timer: every screen that shows time reads the same clock. A screen
+        pushed since the last tick but not yet composed is skipped: its widgets aren't
+        there yet (a code modal opened just before a tick crashed the app)."""
         now = self.service.clock()
         for screen in list(self.screen_stack):
             tick = getattr(screen, "clock_tick", None)
-            if tick is not None:
+            if tick is not None and screen.is_mounted:
                 tick(now)
 
     def code_needed(self, name: str, text: str) -> None:
