@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
-import logging
 import os
 import secrets
 import shutil
@@ -41,7 +39,6 @@ import socket
 import string
 import tempfile
 import threading
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -126,6 +123,8 @@ class Demo:
                 from werkzeug.serving import make_server
             except ImportError:
                 raise UsageError(MISSING_MOTO) from None
+            import logging
+
             # werkzeug logs each request to stderr, which would scribble over the TUI.
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
             app = DomainDispatcherApplication(create_backend_app)
@@ -319,6 +318,8 @@ def _point_environment_at(demo: Demo) -> None:
 
 
 def _reset_emulator(url: str) -> None:
+    import urllib.request
+
     # Our own loopback emulator's URL, never a user-given one.
     request = urllib.request.Request(f"{url}/moto-api/reset", data=b"", method="POST")  # noqa: S310
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -327,6 +328,8 @@ def _reset_emulator(url: str) -> None:
 
 def _seed_iam(url: str) -> dict[str, dict[str, str]]:
     """Users with keys and enabled virtual MFA devices, and the demo roles."""
+    import json
+
     import boto3
 
     iam = boto3.client(
