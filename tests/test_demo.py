@@ -200,3 +200,16 @@ async def test_demo_rows_say_the_emulator_is_starting_then_everything_works(sand
         release.set()
         demo.stop()
     assert not demo.folder.exists()
+
+
+def test_a_demo_stopped_while_its_emulator_starts_leaves_no_folder(sandbox_home):
+    """Quitting in the first seconds: stop() removes the folder, and the emulator's start,
+    still under way in its worker, must not re-create it by writing the keys."""
+    from tui.demo import prepare_demo
+
+    demo = prepare_demo()
+    demo.stop()
+    assert not demo.folder.exists()
+    demo.start_emulator()
+    assert not demo.folder.exists()
+    assert not demo.ready.is_set()

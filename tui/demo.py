@@ -108,6 +108,9 @@ class Demo:
     _stopped: bool = False
     #: Set once the emulator answers (and the real keys are in the credentials file).
     ready: threading.Event = field(default_factory=threading.Event)
+    #: Held by `stop` and by the emulator's last steps (files, socket), so each sees the
+    #: other's work whole.
+    _guard: threading.Lock = field(default_factory=threading.Lock)
 
     def start_emulator(self) -> None:
         """Import moto, seed it, write the users' real keys, then serve the socket.
@@ -129,18 +132,18 @@ class Demo:
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
             app = DomainDispatcherApplication(create_backend_app)
             made = _seed_through_private_server(app, make_server, MotoRequestHandler)
-            _put_real_keys(self.paths, self._placeholders, made)
-            assert self._socket is not None
-            server = make_server("127.0.0.1", 0, app, threaded=True,
-                                 request_handler=MotoRequestHandler,
-                                 fd=self._socket.fileno())
-            if self._stopped:
-                server.server_close()
-                return
-            self._server = server
-            threading.Thread(target=server.serve_forever, name="demo-emulator",
-                             daemon=True).start()
-            self.ready.set()
+            with self._guard:  # stop() (the app quit meanwhile) can't cut in from here
+                if self._stopped:
+                    return  # never write into (and so re-create) a removed folder
+                _put_real_keys(self.paths, self._placeholders, made)
+                assert self._socket is not None
+                server = make_server("127.0.0.1", 0, app, threaded=True,
+                                     request_handler=MotoRequestHandler,
+                                     fd=self._socket.fileno())
+                self._server = server
+                threading.Thread(target=server.serve_forever, name="demo-emulator",
+                                 daemon=True).start()
+                self.ready.set()
         except BaseException:
             self._close_socket()
             raise
@@ -164,6 +167,10 @@ class Demo:
             self._saved_handlers[signum] = signal.signal(signum, on_signal)
 
     def stop(self) -> None:
+        with self._guard:
+            self._stop()
+
+    def _stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True

@@ -132,6 +132,8 @@ class AwsMfaApp(App[int]):
             error = str(exc)
         except Exception as exc:  # a bug (ours or moto's): said in a line, not a traceback
             error = f"unexpected error ({type(exc).__name__})"
+        if error is None and not self._emulator.ready.is_set():
+            return  # the demo was stopped meanwhile: the app is quitting
         self.call_from_thread(self._emulator_started, error)
 
     def _emulator_started(self, error: str | None) -> None:
