@@ -213,3 +213,30 @@ def test_a_demo_stopped_while_its_emulator_starts_leaves_no_folder(sandbox_home)
     demo.start_emulator()
     assert not demo.folder.exists()
     assert not demo.ready.is_set()
+
+
+async def test_demo_whose_emulator_fails_to_start_says_so_and_stops_saying_starting(
+        sandbox_home, monkeypatch):
+    from tests.test_app_harness import table_rows
+    from tui.app.app import AwsMfaApp
+    from tui.demo import prepare_demo
+
+    demo = prepare_demo()
+    monkeypatch.setitem(sys.modules, "moto.server", None)  # as if moto broke after the check
+    try:
+        app = AwsMfaApp(SessionService(demo.paths, used_codes=UsedCodes()), demo=demo)
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            for _ in range(1200):  # a bound against a hang, not a speed check
+                await pilot.pause(0.05)
+                if not app.emulator_starting and table_rows(app):
+                    break
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            toasts = [str(n.message) for n in app._notifications]
+            assert any("didn't start: --demo needs the demo extra" in t for t in toasts), toasts
+            assert not any("starting" in cells["state"] for cells in table_rows(app).values())
+            assert app.sub_title == "the local AWS emulator didn't start" or "needs" in \
+                app.sub_title
+    finally:
+        demo.stop()
+    assert not demo.folder.exists()

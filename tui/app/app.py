@@ -60,6 +60,7 @@ class AwsMfaApp(App[int]):
         #: What the title says about the demo ("" outside one).
         self.demo_words = DEMO_READY_WORDS if demo else ""
         self._emulator: Demo | None = None
+        self._emulator_asked = False
         if demo is not True and demo and not demo.ready.is_set():
             self._emulator = demo
             self.demo_words = _starting_words()
@@ -120,8 +121,6 @@ class AwsMfaApp(App[int]):
             self._emulator_asked = True
             self.call_after_refresh(self._start_emulator)
 
-    _emulator_asked = False
-
     @work(thread=True, exclusive=True, group="demo-emulator", exit_on_error=False)
     def _start_emulator(self) -> None:
         assert self._emulator is not None
@@ -139,6 +138,7 @@ class AwsMfaApp(App[int]):
     def _emulator_started(self, error: str | None) -> None:
         screen = self.main_screen
         if error:
+            self._emulator = None  # the rows stop saying "starting"; calls now fail at once
             self.demo_words = "the local AWS emulator didn't start"
             screen.note(f"the local AWS emulator didn't start: {error}", "error", toast=True)
         else:
