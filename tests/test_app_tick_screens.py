@@ -31,3 +31,29 @@ async def test_a_tick_just_after_a_code_modal_opens_does_not_crash(sandbox_home,
         await pilot.pause()
         assert isinstance(app.screen, MfaCodeModal)
         app._tick()  # and once it is composed, it counts down as before
+
+
+async def test_a_long_summary_line_is_cut_and_keeps_the_note_line(sandbox_home, clock):
+    """Seen in the all-day run at 100 columns: the summary of a role with long names
+    wrapped, a lone "UTC" took the second line and hid "needs a code: press r"."""
+    from datetime import timedelta
+
+    from tests.test_app_harness import START, add_session
+
+    name = "staging-readonly-with-a-rather-long-name"
+    sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
+    sandbox_home.credentials.write_text(
+        f"[{name}]\naws_access_key_id = AKIA0000000000000001\n"
+        "aws_secret_access_key = LONGTERM0000000000000001\n\n")
+    add_session(sandbox_home.credentials, f"{name}-mfa", START + timedelta(minutes=3))
+    add_config(sandbox_home.config,
+               f"[profile {name}]\nmfa_serial = arn:aws:iam::123456789012:mfa/someone")
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        summary = app.main_screen.query_one("#summary")
+        lines = summary.render_lines(summary.region.reset_offset)
+        text = ["".join(segment.text for segment in line) for line in lines]
+        assert text[0].rstrip().endswith("…"), text
+        assert "needs a code: press r" in text[1], text
+        assert "UTC" not in text[1]
