@@ -186,7 +186,7 @@ async def test_demo_rows_say_the_emulator_is_starting_then_everything_works(sand
             # refresh with a code (any 6 digits), and a chained role by itself
             app.main_screen.start_refresh(["personal"])
             await until(lambda: isinstance(app.screen, MfaCodeModal))
-            await pilot.press(*"135790", "enter")
+            await pilot.press(*"135790")  # it submits on the 6th digit
             await until(lambda: table_rows(app)["personal"]["state"] == "fresh")
             app.main_screen.start_refresh(["staging-readonly"])
             await until(lambda: table_rows(app)["staging-readonly"]["state"] == "fresh")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -160,13 +161,18 @@ class AwsMfaApp(App[int]):
 
     def _tick(self) -> None:
         """The one timer: every screen that shows time reads the same clock. A screen
-        pushed since the last tick but not yet composed is skipped: its widgets aren't
-        there yet (a code modal opened just before a tick crashed the app)."""
+        whose widgets aren't all there is skipped this second: one pushed since the last
+        tick and not yet composed (a code modal opened just before a tick ended the app),
+        or one being torn down while the app quits."""
         now = self.service.clock()
         for screen in list(self.screen_stack):
             tick = getattr(screen, "clock_tick", None)
-            if tick is not None and screen.is_mounted:
+            if tick is None or not screen.is_mounted:
+                continue
+            try:
                 tick(now)
+            except NoMatches:
+                continue
 
     def code_needed(self, name: str, text: str) -> None:
         """A session needs a typed code: the bell, a desktop notification, or both, as
