@@ -356,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.demo:
             demo = _start_demo(args)
         if args.command is None:
-            return _run_app(args)
+            return _run_app(args, demo)
         return _run_command(args)
     except AwsMfaError as exc:
         print(f"aws-mfa-tui: {exc}", file=sys.stderr)
@@ -394,21 +394,22 @@ def _short_lived() -> bool:
 
 
 def _start_demo(args: argparse.Namespace):  # -> tui.demo.Demo
-    """Point everything at a throwaway home and an in-process AWS emulator."""
-    from tui.demo import start_demo
+    """Point everything at a throwaway home and an in-process AWS emulator. The TUI
+    starts the emulator itself after its first paint; a command waits for it here."""
+    from tui.demo import prepare_demo, start_demo
 
-    demo = start_demo()
+    demo = prepare_demo() if args.command is None else start_demo()
     args.credentials_file = str(demo.paths.credentials)
     args.config_file = str(demo.paths.config)
     args.settings = str(demo.paths.settings)
     return demo
 
 
-def _run_app(args: argparse.Namespace) -> int:
+def _run_app(args: argparse.Namespace, demo=None) -> int:  # demo: tui.demo.Demo | None
     from tui.app import run_app
     from tui.commands.context import service_from
 
-    return run_app(service_from(args), demo=args.demo)
+    return run_app(service_from(args), demo=demo)
 
 
 def _run_command(args: argparse.Namespace) -> int:
