@@ -11,14 +11,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from botocore.configloader import raw_config_parse
 
-from tests.support.cli import run
+from tests.support.cli import read_credentials, run
 from tui.cli import main
-
-
-def read_credentials(sandbox) -> dict[str, dict[str, str]]:
-    return raw_config_parse(str(sandbox.credentials))
 
 
 def expiry_of(sandbox, section: str) -> datetime:

@@ -8,9 +8,11 @@ returns a fixed value; the real call is covered by the Pilot tests). Regenerate 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from tests.support.snapshot_app import SECRETS, SIZE, ready
+from tests.support.snapshot_app import _session as session_section
 from tui.app.app import AwsMfaApp
 
 
@@ -35,6 +37,16 @@ def test_main_screen_60x20(snap_compare, app):
 def test_main_screen_200x60(snap_compare, app):
     """The room goes to a wider bar."""
     assert snap_compare(app, terminal_size=(200, 60), run_before=ready())
+
+
+def test_main_screen_role_chain(snap_compare, app, sandbox_home):
+    """A role assumed from a role sits one level deeper under its root identity."""
+    with open(sandbox_home.config, "a") as handle:
+        handle.write("\n[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/Deploy\n"
+                     "source_profile = prod-admin\n")
+    with open(sandbox_home.credentials, "a") as handle:
+        handle.write(session_section("deploy-session", timedelta(minutes=51), "5"))
+    _check(snap_compare, app)
 
 
 def test_mfa_code_modal(snap_compare, app):

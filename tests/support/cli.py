@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+from botocore.configloader import raw_config_parse
+
 from tui.cli import main
 
 COMMAND = [sys.executable, "-m", "tui"]
@@ -39,3 +41,7 @@ def read_until(master: int, text: bytes, timeout: float = 30) -> bytes:
             except OSError:
                 break
     return seen
+
+
+def read_credentials(sandbox) -> dict[str, dict[str, str]]:
+    return raw_config_parse(str(sandbox.credentials))

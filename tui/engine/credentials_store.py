@@ -32,14 +32,17 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple, TypeVar
 
 from tui.engine.credentials_lock import LOCK_FILE_NAME, Notice, credentials_lock
 from tui.engine.errors import CredentialsFileError
 from tui.engine.ini_document import IniDocument
+from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
 from tui.engine.secret import Secret
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 #: A read of a file changed less than this long ago is looked at again after SETTLE.
 RECENT_NS = 1_000_000_000

@@ -82,6 +82,10 @@ class SessionService:
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self.devices = MfaDevices(self.long_term_keys)
         self._user_names: dict[str, str] = {}
+        #: Roles already told that AWS caps a chained session at 1 hour: the note is said
+        #: once per role per service (one CLI command run; the whole life of `watch` or
+        #: the TUI), not on every hourly renewal.
+        self._told_chain_cap: set[str] = set()
         self._guard = threading.Lock()
 
     # ------------------------------------------------------------ reading state
@@ -201,10 +205,12 @@ class SessionService:
 
     def refresh(
         self, name: str, code_source: MfaCodeSource, duration: int | None = None,
-        force: bool = False, serial: str | None = None,
+        force: bool = False, serial: str | None = None, catalog: ProfileCatalog | None = None,
     ) -> RefreshResult:
-        """Trade an identity's long-term keys (and a code) for a new MFA session."""
-        catalog = self.catalog()
+        """Trade an identity's long-term keys (and a code) for a new MFA session.
+
+        `catalog`: one the caller has just built, so the files aren't read again."""
+        catalog = catalog or self.catalog()
         identity = catalog.identity(name)
         target = identity.session
         if target.blocked:
@@ -216,7 +222,8 @@ class SessionService:
         keys = self.long_term_keys(identity, catalog)
         use_mfa, device, code = self._code_for(identity, code_source, serial)
         credentials = aws_calls.get_session_token(
-            keys, duration, device if use_mfa else None, code, identity.region
+            keys, duration, device if use_mfa else None, code, identity.region,
+            shared=aws_calls.SharedFiles(self.paths.credentials, catalog.credentials),
         )
         # awsmfa copies the identity section into a new target: its `region` comes along.
         region = catalog.session_section(identity.name).get("region")
@@ -286,7 +293,7 @@ class SessionService:
                 catalog = self.catalog()
                 parent = catalog.parent(role) or parent
             keys = AwsKeys.from_section(parent.target, catalog.session_section(parent.target))
-            duration = self._chained_duration(duration, notes)
+            duration = self._chained_duration(role.name, duration, notes)
             device = code = None
         else:
             if role.source_profile == identity.session_profile and not can_chain(identity, now):
@@ -301,7 +308,7 @@ class SessionService:
                 keys = AwsKeys.from_section(
                     identity.session_profile, catalog.session_section(identity.session_profile)
                 )
-                duration = self._chained_duration(duration, notes)
+                duration = self._chained_duration(role.name, duration, notes)
                 device = code = None
             else:
                 keys = self.long_term_keys(identity, catalog)
@@ -330,13 +337,16 @@ class SessionService:
                 f"for [{section}] was not saved"
             ) from None
 
-    @staticmethod
-    def _chained_duration(duration: int | None, notes: list[str]) -> int:
+    def _chained_duration(self, name: str, duration: int | None, notes: list[str]) -> int:
         if duration and duration > CHAINED_ROLE_MAX_DURATION:
-            notes.append(
-                f"asked for {duration} s, but AWS caps a role chained from a session at "
-                "1 hour: using 3600 s"
-            )
+            with self._guard:
+                first = name not in self._told_chain_cap
+                self._told_chain_cap.add(name)
+            if first:
+                notes.append(
+                    f"AWS caps a role chained from a session at 1 hour: {name} gets 3600 s, "
+                    f"not the {duration} s asked for"
+                )
         return min(duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION)
 
     def _role_for(self, catalog: ProfileCatalog, name: str, identity_name: str | None,

@@ -74,6 +74,8 @@ class MainScreen(Screen[None]):
         self._held: set[str] = set()
         self.loaded = False
         self.busy: set[str] = set()
+        #: Roles to refresh once the session they are assumed from is renewed.
+        self._after_source: list[str] = []
         #: Rows whose refresh waits for its mfa_command (a security key to be touched?).
         self.waiting_for_command: set[str] = set()
         self.errors: dict[str, str] = {}
@@ -213,6 +215,7 @@ class MainScreen(Screen[None]):
             marked=name in self.marked, busy=name in self.busy,
             needs_code=name in self.alerts.needs_code, error=self.errors.get(name),
             waiting_for_command=name in self.waiting_for_command,
+            starting=self.app.emulator_starting,  # type: ignore[attr-defined]
         )
 
     def row_named(self, name: str) -> StatusRow | None:
@@ -232,7 +235,9 @@ class MainScreen(Screen[None]):
     def _show_summary(self) -> None:
         row = self.table.highlighted_row()
         note = None
-        if row is not None and row.name in self.waiting_for_command:
+        if self.app.emulator_starting:  # type: ignore[attr-defined]
+            note = self.app.demo_words  # type: ignore[attr-defined]
+        elif row is not None and row.name in self.waiting_for_command:
             note = "waiting for its mfa_command: touch your security key?"
         elif row is not None and row.name in self.alerts.needs_code:
             note = "needs a code: press r"
@@ -270,7 +275,8 @@ class MainScreen(Screen[None]):
 
     def _check_lead_times(self, now: datetime) -> None:
         lead = self.lead_time
-        for row in self._rows_to_check(now, lead):
+        # Parents first: a role is renewed after the session it is assumed from.
+        for row in sorted(self._rows_to_check(now, lead), key=lambda r: r.depth):
             if row.blocked:
                 continue
             if row.name in self.busy:
@@ -298,7 +304,7 @@ class MainScreen(Screen[None]):
     def _update_title(self, now: datetime) -> None:
         """The header and the terminal (tmux) title say which session needs a code."""
         text = self.alerts.title(self.rows, now)
-        idle = "demo: any 6-digit code works" if self.app.demo else ""  # type: ignore[attr-defined]
+        idle = self.app.demo_words  # type: ignore[attr-defined]
         self.app.sub_title = text or idle
         self.app.set_terminal_title(  # type: ignore[attr-defined]
             f"aws-mfa-tui: {text}" if text else "aws-mfa-tui")
@@ -331,6 +337,9 @@ class MainScreen(Screen[None]):
         self._check_lead_times(self._now)
         self.repaint()
         self._update_title(self._now)
+        if self._after_source:  # their source was renewed (or failed): their turn now
+            waiting, self._after_source = self._after_source, []
+            self.start_refresh(waiting)
         self._next_code()
 
     @on(FilesChanged)
@@ -383,19 +392,35 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ refreshing
     def start_refresh(self, names: list[str]) -> None:
-        """Refresh these rows: by themselves when they can, else one code modal each."""
-        for name in names:
-            row = self.row_named(name)
-            if row is None or name in self.busy or name in self.codes:
+        """Refresh these rows: by themselves when they can, else one code modal each.
+        A role whose source (up its chain) is being renewed waits for it."""
+        rows = sorted(filter(None, map(self.row_named, names)), key=lambda r: r.depth)
+        for row in rows:
+            name = row.name
+            if name in self.busy or name in self.codes:
                 continue
             if row.blocked:
                 self.note(f"{name}: {row.blocked}", level="error", toast=True)
                 self.marked.discard(name)
+            elif self._source_busy(row):
+                if name not in self._after_source:
+                    self._after_source.append(name)
             elif row.code_mode in (CodeMode.CHAINED, CodeMode.COMMAND):
                 self._run_refresh(row)
             else:
                 self.codes.add(name)
         self._next_code()
+
+    def _source_busy(self, row: StatusRow) -> bool:
+        """Whether a session this role is assumed from, up its chain, is being renewed."""
+        while row.kind == ProfileKind.ROLE:
+            source = self._by_name.get(row.parent or row.identity)
+            if source is None:
+                return False
+            if source.name in self.busy:
+                return True
+            row = source
+        return False
 
     def _run_refresh(self, row: StatusRow) -> None:
         """A refresh that needs no typed code (chained, or from the mfa_command)."""
