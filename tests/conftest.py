@@ -1,4 +1,5 @@
-"""Shared fixtures: a real local AWS endpoint, a sandbox HOME, and seeded IAM users.
+"""Shared fixtures: a real local AWS endpoint, a sandbox HOME, seeded IAM users, a clock
+the test moves, and a fresh memory of used MFA codes for every test.
 
 Every test runs with HOME, XDG_CONFIG_HOME, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE
 and AWS_MFA_TUI_SETTINGS pointing into its own temp folder, and AWS_ENDPOINT_URL at the
@@ -7,14 +8,23 @@ local emulator, so no test can read or write a real ~/.aws or reach real AWS.
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.aws_emulator import LocalAws
+from tests.support.app import MovableClock
+from tests.support.aws_emulator import LocalAws
+from tests.support.cli import cli
+from tui.engine.mfa_code import USED_CODES
+
+#: An IAM policy that allows every IAM and STS call (`make_user(..., allow_all=True)`).
+ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"}]})
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
@@ -96,8 +106,10 @@ def make_user(aws: LocalAws, sandbox_home: Sandbox):
     )
 
     def make(name: str = "alice", profile: str | None = None, mfa: bool = True,
-             write_profile: bool = True) -> IamUser:
+             write_profile: bool = True, allow_all: bool = False) -> IamUser:
         user = iam.create_user(UserName=name)["User"]
+        if allow_all:  # what key rotation needs (moto checks policies once auth is on)
+            iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=ALLOW_ALL)
         key = iam.create_access_key(UserName=name)["AccessKey"]
         serial = None
         if mfa:
@@ -121,3 +133,44 @@ def make_user(aws: LocalAws, sandbox_home: Sandbox):
 
     make.iam = iam  # type: ignore[attr-defined]
     return make
+
+
+@pytest.fixture(autouse=True)
+def fresh_code_memory() -> None:
+    """The command line's process-wide memory of used codes starts empty in every test
+    (in-process runs would otherwise refuse a code an earlier test sent)."""
+    USED_CODES._seen.clear()
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def bells(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the app's bells instead of ringing them."""
+    from tui.app.app import AwsMfaApp
+
+    rung: list[int] = []
+    monkeypatch.setattr(AwsMfaApp, "bell", lambda self: rung.append(1))
+    return rung
+
+
+@pytest.fixture
+def work(aws, make_user) -> IamUser:
+    """alice's identity profile `work`, with a session made by the real command."""
+    user = make_user("alice", profile="work")
+    done = cli("refresh", "work", "--token-code", "123456")
+    assert done.returncode == 0, done.stderr
+    return user
+
+
+@pytest.fixture
+def utc_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local time is UTC (for times shown as words and in snapshots)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -145,7 +145,7 @@ async def test_demo_rows_say_the_emulator_is_starting_then_everything_works(sand
     were looked at), the real keys are in the file and refresh, assume and rotate work."""
     import threading
 
-    from tests.test_app_harness import screen_text, table_rows
+    from tests.support.app import screen_text, table_rows
     from tui.app.app import DEMO_READY_WORDS, AwsMfaApp
     from tui.app.screens.mfa_code_modal import MfaCodeModal
     from tui.demo import STARTING_WORDS, prepare_demo
@@ -217,7 +217,7 @@ def test_a_demo_stopped_while_its_emulator_starts_leaves_no_folder(sandbox_home)
 
 async def test_demo_whose_emulator_fails_to_start_says_so_and_stops_saying_starting(
         sandbox_home, monkeypatch):
-    from tests.test_app_harness import table_rows
+    from tests.support.app import table_rows
     from tui.app.app import AwsMfaApp
     from tui.demo import prepare_demo
 

@@ -9,7 +9,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.getcwd())
-from tests.hostile_sts import HostileSts, Reply, credentials_xml
+from tests.support.hostile_sts import HostileSts, Reply, credentials_xml
 
 server = HostileSts({"GetSessionToken": Reply(credentials_xml(), drip=4.0, drip_limit=40)}).start()
 for run in range(3):

@@ -13,7 +13,6 @@ move, so after each draw (every 5 simulated minutes) the toasts shown expire.
     .venv/bin/python -m pytest tests/benchmarks/test_bench_memory.py --benchmark-only -s
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
 from __future__ import annotations
 
 import gc
@@ -24,7 +23,7 @@ from pathlib import Path
 import pytest
 from textual.widgets._toast import Toast
 
-from tests.test_app_harness import SIZE, clock, make_service, settle  # noqa: F401
+from tests.support.app import SIZE, make_service, settle
 from tui.app.app import AwsMfaApp
 from tui.app.widgets.log_panel import MAX_LINES
 from tui.engine.credentials_store import format_expiration

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.test_bench_credentials_store import realistic_file
+from tests.support.credentials_files import realistic_file
 
 ROUNDS = int(os.environ.get("REFRESH_BENCH_ROUNDS", "11"))
 

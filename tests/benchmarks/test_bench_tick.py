@@ -8,13 +8,12 @@ sizes should be close.
     .venv/bin/python -m pytest tests/benchmarks/test_bench_tick.py --benchmark-only -s
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from the harness are parameters here)
+
 from __future__ import annotations
 
 import pytest
 
-from tests.test_app_harness import SIZE, bells, clock, make_service, settle  # noqa: F401
-from tests.test_app_tick_cost import write_many
+from tests.support.app import SIZE, make_service, settle, write_many
 from tui.app.app import AwsMfaApp
 
 TICKS = 200

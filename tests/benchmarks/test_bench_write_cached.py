@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.test_bench_credentials_store import _session, realistic_file
+from tests.support.credentials_files import realistic_file, session
 from tui.engine import ini_document
 from tui.engine.credentials_store import RECENT_NS, CredentialsStore
 
@@ -64,7 +64,7 @@ def _measure(sandbox_home, profiles: int) -> dict[str, list[float]]:
     sandbox_home.credentials.write_text(realistic_file(profiles))
     store = CredentialsStore(sandbox_home.credentials)
     target = f"team-00-account-{profiles // 2:04d}-mfa"
-    store.write_session(target, _session(0))
+    store.write_session(target, session(0))
     floor_path = sandbox_home.aws_dir / "floor-copy"
     samples: dict[str, list[float]] = {"floor": [], "cached": [], "full": []}
     n = 1
@@ -77,14 +77,14 @@ def _measure(sandbox_home, profiles: int) -> dict[str, list[float]]:
         _wait_quiet(sandbox_home.credentials)
         store.read()  # the reload that precedes a write in a long-running process
         start = time.perf_counter()
-        store.write_session(target, _session(n))
+        store.write_session(target, session(n))
         samples["cached"].append(time.perf_counter() - start)
         n += 1
 
         ini_document._last_validated = None  # as in a fresh process
         _wait_quiet(sandbox_home.credentials)
         start = time.perf_counter()
-        store.write_session(target, _session(n))
+        store.write_session(target, session(n))
         samples["full"].append(time.perf_counter() - start)
         n += 1
     return {k: v[2:] for k, v in samples.items()}
@@ -111,7 +111,7 @@ def test_cached_write_into_2000_profiles_near_the_floor(benchmark, sandbox_home)
     calls = iter(range(1000, 2000))
 
     def write() -> None:
-        store.write_session(target, _session(next(calls)))
+        store.write_session(target, session(next(calls)))
 
     def reload() -> None:
         _wait_quiet(sandbox_home.credentials)

@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 from textual.app import App
 from textual.widgets import Input
 
+from tests.support.app import settle
+from tests.support.sandbox import sandbox_service
 from tui.app.screens.rotation import RotationScreen
 from tui.engine.aws_calls import AccessKeyInfo
 from tui.engine.errors import RotationError
-from tui.engine.mfa_code import CodeRequest, UsedCodes
-from tui.engine.profiles import Paths
+from tui.engine.mfa_code import CodeRequest
 from tui.engine.rotation import (
     RotationPlan,
     RotationResult,
@@ -26,7 +27,6 @@ from tui.engine.rotation import (
     StepOutcome,
 )
 from tui.engine.secret import mask_key_id
-from tui.engine.sessions import SessionService
 
 SIZE = (100, 30)
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -117,15 +117,12 @@ class Host(App[None]):
 
 
 def host(sandbox, rotation) -> Host:
-    service = SessionService(Paths(sandbox.credentials, sandbox.config, sandbox.settings),
-                             clock=lambda: NOW, used_codes=UsedCodes())
+    service = sandbox_service(sandbox, clock=lambda: NOW)
     return Host(service, rotation)
 
 
 async def _settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle(pilot.app, pilot)
 
 
 def test_code_prompt(snap_compare, sandbox_home):

@@ -15,7 +15,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tui.app import desktop_notice, session_jobs
+from tui.app import desktop_notice, engine_calls
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.errors import AwsMfaError
@@ -113,7 +113,7 @@ class AwsMfaApp(App[int]):
         """The demo's emulator is still starting: the rows and the title say so."""
         return self._emulator is not None and not self._emulator.ready.is_set()
 
-    @on(session_jobs.StatusLoaded)
+    @on(engine_calls.StatusLoaded)
     def _rows_loaded(self) -> None:
         """(Bubbled up from the main screen, after it showed the rows.) The first time, a
         demo starts its emulator, once that paint is on the terminal: moto's import takes
@@ -154,7 +154,7 @@ class AwsMfaApp(App[int]):
 
     @work(thread=True, exclusive=True, group="save-theme", exit_on_error=False)
     def _save_theme(self, theme: str) -> None:
-        saved = session_jobs.save_settings(self.service, {"theme": theme})
+        saved = engine_calls.save_settings(self.service, {"theme": theme})
         if saved.error:
             self.call_from_thread(self.notify, f"the theme wasn't saved: {saved.error}",
                                   severity="error", markup=False)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from tui.engine.profile_status import ProfileKind
+
 if TYPE_CHECKING:
     from tui.app.screens.main import MainScreen
 
@@ -35,7 +37,7 @@ class ProfileCommands(Provider):
                              partial(main.start_refresh, [row.name])))
             commands.append((f"Details of {row.name}", "device, key, key age, expiry, error",
                              partial(main.open_details, row.name)))
-            if row.kind == "identity":
+            if row.kind == ProfileKind.IDENTITY:
                 commands.append((f"Rotate key of {row.name}",
                                  "replace the access key without losing it",
                                  partial(main.action_rotate_key, row.name)))

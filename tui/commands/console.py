@@ -8,7 +8,7 @@ import argparse
 import webbrowser
 
 from tui.commands.context import data, notice, service_from
-from tui.commands.session_use import usable_session
+from tui.commands.session_handoff import usable_session
 from tui.engine.console_signin import console_url_for
 from tui.engine.errors import UsageError
 

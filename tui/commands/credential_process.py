@@ -12,7 +12,7 @@ import argparse
 import json
 
 from tui.commands.context import data, service_from
-from tui.commands.session_use import usable_session
+from tui.commands.session_handoff import usable_session
 from tui.engine.credentials_store import format_expiration
 
 

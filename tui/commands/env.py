@@ -9,7 +9,7 @@ import json
 import shlex
 
 from tui.commands.context import data, service_from
-from tui.commands.session_use import environment, region_of, usable_session
+from tui.commands.session_handoff import environment, region_of, usable_session
 
 
 def run(args: argparse.Namespace) -> int:

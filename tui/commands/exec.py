@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from tui.commands.context import service_from
-from tui.commands.session_use import environment, region_of, usable_session
+from tui.commands.session_handoff import environment, region_of, usable_session
 from tui.engine.errors import UsageError
 
 

@@ -1,4 +1,4 @@
 """The engine: AWS calls, the credentials store, settings, schedule and rotation.
 
-Nothing in this package imports textual; tests/test_import_boundary.py enforces it.
+Nothing in this package imports textual; tests/engine/test_import_boundary.py enforces it.
 """

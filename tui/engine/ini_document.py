@@ -1,310 +1,36 @@
-"""A line-faithful INI document that parses exactly the way botocore does.
+"""A line-faithful INI document: the credentials file as written, edited in place.
 
-botocore reads ~/.aws/credentials with a strict `configparser.RawConfigParser` (see
-`botocore.configloader.raw_config_parse`). This module follows the same rules line by line,
-so a file we accept is a file every SDK accepts, and a file botocore would reject is refused
-here with the line number and what to fix.
+The lines are read by `ini_reader`, which parses exactly the way botocore does. Unlike
+configparser, the document keeps every line as written: comments, blank lines, spacing, key
+case, order, CRLF/LF endings and a missing final newline. An edit touches only the lines of
+the section it edits (the awscli model: rewrite one key line, insert a new key after the
+section's last key, append a new section at the end).
 
-Unlike configparser, the document keeps every line as written: comments, blank lines,
-spacing, key case, order, CRLF/LF endings and a missing final newline. An edit touches only
-the lines of the section it edits (the awscli model: rewrite one key line, insert a new key
-after the section's last key, append a new section at the end).
-
-One deliberate difference: a NUL byte is refused although configparser would read it (no
-credentials file has one unless it is binary or corrupt).
-
-Speed matters because the store re-reads the whole file inside the lock on every write:
-lines are kept as the raw strings `str.splitlines(keepends=True)` gives; the validating
-pass dispatches on each line's first character (a line that starts at column 0 can't be a
-continuation) and checks keys for duplicates with one bit per distinct key, building no
-per-key objects; a section's keys are parsed in detail only when that section is read or
-edited; and `to_bytes` splices the edited lines into the bytes it parsed.
+Speed matters because the store re-reads the whole file inside the lock on every write: a
+section's keys are parsed in detail only when that section is read or edited; bytes equal
+to the last ones validated reuse that parse; and `to_bytes` splices the edited lines into
+the bytes it parsed.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 
 from tui.engine.errors import CredentialsFileError
-
-# Universal newlines, as Python's text mode reads them.
-_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
-# Characters str.splitlines() breaks on but Python's text mode (and so botocore) does not.
-_EXOTIC_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
-_ASCII_EXOTIC_BREAKS = _EXOTIC_BREAKS[:5]
-_DEFAULT_SECTION = "DEFAULT"
-_NEWLINES = "\r\n"
-# First characters of a line that can only be a `key = value` line at column 0: printable
-# ASCII other than space and the characters that start a header, a comment or a separator.
-_KEY_START = frozenset(chr(c) for c in range(0x21, 0x7F)) - frozenset("[#;=:")
-
-# Keys with a bit each in a section's duplicate mask (small ints stay fast).
-_MAX_KEY_BITS = 60
-
-_BEFORE_HEADER = "has a setting before any [profile] header; add a header above it or remove it"
-_NOT_A_SETTING = (
-    "is neither a [profile] header, a `key = value` line nor a comment; fix or remove it"
+from tui.engine.ini_reader import (
+    DEFAULT_SECTION,
+    IniParseError,
+    Option,
+    decode,
+    nested_problem,
+    read_lines,
+    walk,
 )
 
+__all__ = ["IniDocument", "IniParseError"]
 
-class IniParseError(CredentialsFileError):
-    """The file is not one botocore can read. Carries the 1-based line number."""
-
-    def __init__(self, source: str, line: int | None, problem: str) -> None:
-        where = f"{source}, line {line}" if line else source
-        super().__init__(f"{where}: {problem}; the file was left unchanged")
-        self.source = source
-        self.line = line
-        self.problem = problem
-
-
-class _Option:
-    __slots__ = ("first", "key", "last", "parts")
-
-    def __init__(self, key: str, first: int, value: str) -> None:
-        self.key = key  # lower-cased, as configparser's optionxform leaves it
-        self.first = first  # index of the `key = value` line
-        self.last = first  # index of its last continuation line
-        self.parts = [value]  # value pieces, joined the way configparser joins them
-
-    @property
-    def value(self) -> str:
-        return "\n".join(self.parts).rstrip()
-
-
-class _Scan:
-    """What one pass over the lines found."""
-
-    __slots__ = ("default_bad", "defaults", "headers", "names", "options")
-
-    def __init__(self) -> None:
-        self.names: dict[str, int] = {}  # section name -> index of its header line
-        self.headers: list[int] = []  # every header line, [DEFAULT] ones included
-        self.defaults: list[int] = []  # header lines of [DEFAULT] sections
-        self.options: dict[str, dict[str, _Option]] = {}  # by section, when `detail`
-        # [DEFAULT] keys with a nested value botocore can't read: key -> 1-based line.
-        self.default_bad: dict[str, int] = {}
-
-
-def _walk(
-    lines: list[str], source: str, start: int = 0, detail: bool = False, whole: bool = True
-) -> _Scan:
-    """Walk lines exactly as RawConfigParser._read does (strict, no interpolation).
-
-    configparser's regular expressions are replaced by equivalent string operations: a
-    header is `[`, at least one character, then the line's last `]`; a key ends at the
-    first `=` or `:`. On top of configparser, botocore reads a value that starts on the line
-    after its key as nested `name = value` lines and rejects the whole file when one of them
-    has no `=`; that is checked too (for [DEFAULT]'s keys only when `whole`, as they matter
-    only in profiles that don't set the key themselves). tests/test_ini_document.py checks
-    all of this against configparser and botocore themselves.
-
-    The loop is the hot path of every write, so the common lines take a short road: a line
-    starting with a plain ASCII character is a `key = value` line at column 0, which can't
-    be a continuation; its key is looked up by the raw text before its `=` (files repeat the
-    same few spellings) to get one bit per distinct key, and a section's keys are a bit mask.
-    Past _MAX_KEY_BITS distinct keys (big masks would be slow) keys go into a set instead.
-    Everything else takes the general road, which follows configparser statement by statement.
-    """
-    scan = _Scan()
-    names = scan.names
-    headers = scan.headers
-    options = scan.options
-    raw_bits: dict[str, int] = {}  # text before a key line's first `=` -> its key's bit
-    raw_keys: dict[str, str] = {}  # the same -> its key, for keys without a bit (bit 0)
-    key_bits: dict[str, int] = {}  # key -> bit
-    mask = 0  # bits of the current section's keys
-    extra: set[str] = set()  # the current section's keys that have no bit
-    default_mask = 0  # the same for [DEFAULT] (several [DEFAULT] sections share them)
-    default_extra: set[str] = set()
-    section: str | None = None  # current section (None before the first header)
-    current: dict[str, _Option] = {}  # the current section's options, when `detail`
-    option: _Option | None = None  # the option taking continuation lines, when `detail`
-    opt: str | None = None  # the key line that may take continuation lines
-    nested_for: str | None = None  # the key line `nested` was worked out for
-    nested = False  # its value starts on the next line, so botocore reads it as nested
-    # _KEY_START once inside a section: before the first header a key line is an error.
-    fast: frozenset[str] = frozenset()
-    for i, line in enumerate(lines, start):
-        c = line[0]
-        if c in fast:
-            # A `key = value` line at column 0 (the common case): never a continuation.
-            k = line.find("=")
-            if k < 0:
-                k = line.find(":")
-            raw = line[:k] if k >= 0 else line  # the key is a function of `raw`
-            bit = raw_bits.get(raw)
-            if bit is None:
-                key = _key_of(line)
-                if key is None:
-                    raise IniParseError(source, i + 1, _NOT_A_SETTING)
-                bit = raw_bits[raw] = _bit_for(key, key_bits)
-                raw_keys[raw] = key
-            if mask & bit:
-                raise _duplicate_key(source, i, _key_of(line) or "", section or "")
-            if bit:
-                mask |= bit
-            else:
-                key = raw_keys[raw]
-                if key in extra:
-                    raise _duplicate_key(source, i, key, section or "")
-                extra.add(key)
-            opt = line
-            if detail:
-                key, value = _split_setting(line)
-                option = current[key] = _Option(key, i, value)
-            continue
-        if c == "\n" or c == "\r":
-            if option is not None:
-                option.parts.append("")  # configparser keeps empty lines inside a value
-            continue
-        if c == "#" or c == ";":
-            continue  # a full-line comment
-        stripped = line
-        if c != "[":
-            stripped = line.strip()
-            if not stripped:
-                if option is not None:
-                    option.parts.append("")
-                continue
-            c = stripped[0]
-            if c == "#" or c == ";":
-                continue  # a full-line comment, however it is indented
-            if opt is not None:
-                cur_indent = len(line) - len(line.lstrip())
-                if cur_indent > len(opt) - len(opt.lstrip()):
-                    # A continuation line: part of the value above.
-                    if option is not None:
-                        option.parts.append(stripped)
-                        option.last = i
-                    if nested_for is not opt:
-                        nested_for = opt
-                        nested = not _split_setting(opt)[1]
-                    if nested and _bad_nested(stripped):
-                        key = _split_setting(opt)[0]
-                        if section == _DEFAULT_SECTION:
-                            scan.default_bad.setdefault(key, i + 1)
-                        else:
-                            raise IniParseError(source, i + 1, _nested_problem(key, section or ""))
-                    continue
-        if c == "[":
-            close = stripped.rfind("]")
-            if close >= 2:
-                name = stripped[1:close]
-                headers.append(i)
-                opt = None
-                option = None
-                fast = _KEY_START
-                if section == _DEFAULT_SECTION:
-                    default_mask, default_extra = mask, extra
-                section = name
-                if name == _DEFAULT_SECTION:
-                    mask, extra = default_mask, default_extra
-                    scan.defaults.append(i)
-                    if detail:
-                        current = options.setdefault(name, {})
-                    continue
-                if name in names:
-                    raise IniParseError(
-                        source, i + 1,
-                        f"profile [{name}] appears a second time (first on line "
-                        f"{names[name] + 1}); merge the two sections into one",
-                    )
-                names[name] = i
-                mask = 0
-                if extra:
-                    extra = set()
-                if detail:
-                    current = options[name] = {}
-                continue
-        # Anything else must be a `key = value` line inside a section.
-        if section is None:
-            raise IniParseError(source, i + 1, _unexpected(c, stripped, before_header=True))
-        key = _key_of(stripped)
-        if not key:
-            raise IniParseError(source, i + 1, _unexpected(c, stripped, before_header=False))
-        bit = _bit_for(key, key_bits)
-        if mask & bit or (not bit and key in extra):
-            raise _duplicate_key(source, i, key, section)
-        if bit:
-            mask |= bit
-        else:
-            extra.add(key)
-        opt = line
-        if detail:
-            option = current[key] = _Option(key, i, _split_setting(stripped)[1])
-    if whole and scan.default_bad and names:
-        _check_default_nested(lines, source, start, scan)
-    return scan
-
-
-def _bit_for(key: str, key_bits: dict[str, int]) -> int:
-    """The key's bit in a section's mask; 0 (use a set) past the first _MAX_KEY_BITS keys."""
-    bit = key_bits.get(key)
-    if bit is None:
-        bit = key_bits[key] = 1 << len(key_bits) if len(key_bits) < _MAX_KEY_BITS else 0
-    return bit
-
-
-def _key_of(text: str) -> str | None:
-    """The key of a `key = value` line (from its first `=` or `:`), None without either."""
-    eq = text.find("=")
-    colon = text.find(":", 0, eq) if eq >= 0 else text.find(":")
-    end = colon if colon >= 0 else eq
-    if end < 0:
-        return None
-    return text[:end].strip().lower()
-
-
-def _split_setting(text: str) -> tuple[str, str]:
-    """(key, value) of a `key = value` line, as configparser reads them."""
-    eq = text.find("=")
-    colon = text.find(":", 0, eq) if eq >= 0 else text.find(":")
-    end = colon if colon >= 0 else eq
-    return text[:end].strip().lower(), text[end + 1 :].strip()
-
-
-def _check_default_nested(lines: list[str], source: str, start: int, scan: _Scan) -> None:
-    """botocore reads [DEFAULT]'s keys into every profile that doesn't set its own."""
-    detailed = _walk(lines, source, start, detail=True, whole=False)
-    for name in detailed.names:
-        own = detailed.options[name]
-        for key, line_number in scan.default_bad.items():
-            if key not in own:
-                raise IniParseError(source, line_number, _nested_problem(key, _DEFAULT_SECTION))
-
-
-def _bad_nested(part: str) -> bool:
-    """botocore's `_parse_nested` would fail on this line of a nested value."""
-    if "=" not in part:
-        return True
-    return any(piece.strip() and "=" not in piece for piece in part.splitlines())
-
-
-def _nested_problem(key: str, section: str) -> str:
-    return (
-        f"`{key}` in [{section}] has its value on indented lines below it, which the AWS "
-        "SDKs read as nested `name = value` settings, and this line has no `=`; put the "
-        "value on the key's line or fix the indentation"
-    )
-
-
-def _duplicate_key(source: str, i: int, key: str, section: str) -> IniParseError:
-    return IniParseError(source, i + 1, f"key `{key}` appears twice in [{section}]; keep only one")
-
-
-def _unexpected(first: str, stripped: str, before_header: bool) -> str:
-    if first == "[":
-        if stripped.startswith("[]"):
-            return "has an empty section name `[]`; name the profile or remove the line"
-        return "has a `[` without its closing `]`; close the section header"
-    if before_header:
-        return _BEFORE_HEADER
-    if first in "=:":
-        return "has a value but no key name before its `=` or `:`; add the key or remove it"
-    return _NOT_A_SETTING
+_NEWLINES = "\r\n"
 
 
 class IniDocument:
@@ -317,23 +43,12 @@ class IniDocument:
         # edited since, (first, end in the original, end now): to_bytes splices them.
         self._original: bytes | None = None
         self._changed: tuple[int, int, int] | None = None
-        self._index_fresh = False
         self._index()
 
     # ----------------------------------------------------------------- reading
     @classmethod
     def parse(cls, text: str, source: str = "<credentials>") -> IniDocument:
-        if text.startswith("\ufeff"):
-            raise IniParseError(
-                source, 1, "starts with a UTF-8 byte order mark, which the AWS SDKs can't "
-                "read; save the file as UTF-8 without BOM"
-            )
-        nul = text.find("\x00")
-        if nul >= 0:
-            raise IniParseError(
-                source, _line_of(text, nul), "has a NUL byte; remove it (is this a binary file?)"
-            )
-        return cls(_split_lines(text), source)
+        return cls(read_lines(text, source), source)
 
     @classmethod
     def parse_bytes(cls, data: bytes, source: str = "<credentials>") -> IniDocument:
@@ -342,12 +57,7 @@ class IniDocument:
         last = _last_validated
         if last is not None and last.data == data:
             return cls._from_validated(last, source)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            prefix = data[: exc.start].decode("utf-8")
-            line = _line_of(prefix, len(prefix))
-            raise IniParseError(source, line, "is not valid UTF-8; re-save it as UTF-8") from None
+        text = decode(data, source)
         document = cls.parse(text, source)
         if text.isascii():
             document._original = data
@@ -366,22 +76,18 @@ class IniDocument:
         document._headers = list(last.headers)
         document._default_headers = list(last.defaults)
         document._default_bad = dict(last.default_bad)
-        document._index_fresh = True
         return document
 
     def _index(self) -> None:
-        scan = _walk(self._lines, self.source)
+        scan = walk(self._lines, self.source)
         self._names = scan.names
         self._headers = scan.headers
         self._default_headers = scan.defaults
         self._default_bad = scan.default_bad
-        self._index_fresh = True
 
     @property
     def _sections(self) -> dict[str, int]:
-        """Section name -> index of its header line."""
-        if not self._index_fresh:
-            self._index()
+        """Section name -> index of its header line (edits keep it up to date)."""
         return self._names
 
     def _range(self, name: str) -> tuple[int, int]:
@@ -393,19 +99,17 @@ class IniDocument:
         following = bisect_right(self._headers, header)
         return self._headers[following] if following < len(self._headers) else len(self._lines)
 
-    def _options(self, name: str) -> dict[str, _Option]:
+    def _options(self, name: str) -> dict[str, Option]:
         start, end = self._range(name)
-        scan = _walk(self._lines[start:end], self.source, start, detail=True)
+        scan = walk(self._lines[start:end], self.source, start, detail=True)
         return scan.options.get(name, {})
 
     def _defaults(self) -> dict[str, str]:
-        if not self._index_fresh:
-            self._index()
         values: dict[str, str] = {}
         for header in self._default_headers:
             block = self._lines[header : self._end_of(header)]
-            scan = _walk(block, self.source, header, detail=True)
-            values.update((k, o.value) for k, o in scan.options[_DEFAULT_SECTION].items())
+            scan = walk(block, self.source, header, detail=True)
+            values.update((k, o.value) for k, o in scan.options[DEFAULT_SECTION].items())
         return values
 
     def sections(self) -> list[str]:
@@ -427,8 +131,8 @@ class IniDocument:
         return self.get_section(name).get(key.lower())
 
     def as_dict(self) -> dict[str, dict[str, str]]:
-        scan = _walk(self._lines, self.source, detail=True)
-        defaults = {k: o.value for k, o in scan.options.get(_DEFAULT_SECTION, {}).items()}
+        scan = walk(self._lines, self.source, detail=True)
+        defaults = {k: o.value for k, o in scan.options.get(DEFAULT_SECTION, {}).items()}
         return {
             name: defaults | {k: o.value for k, o in scan.options[name].items()}
             for name in scan.names
@@ -507,7 +211,7 @@ class IniDocument:
                 if key not in own:
                     raise IniParseError(
                         self.source, line,
-                        f"{_nested_problem(key, _DEFAULT_SECTION)} (profile [{name}] would "
+                        f"{nested_problem(key, DEFAULT_SECTION)} (profile [{name}] would "
                         "inherit it)",
                     )
         if not exists:
@@ -634,7 +338,7 @@ def _remember_validated(data: bytes, document: IniDocument) -> None:
 def _ends_with_header(lines: list[str]) -> bool:
     """Does the last line still parse as a section header after the lines before it?"""
     try:
-        scan = _walk(lines, "<check>", whole=False)
+        scan = walk(lines, "<check>", whole=False)
     except IniParseError:
         return False
     return bool(scan.headers) and scan.headers[-1] == len(lines) - 1
@@ -658,7 +362,7 @@ def _edit_block(
     is. A new key goes after the section's last key, indented like it.
     """
     lines = [_split_ending(line) for line in old]
-    options = next(iter(_walk(old, source, start, detail=True).options.values()), {})
+    options = next(iter(walk(old, source, start, detail=True).options.values()), {})
     by_first = {option.first - start: option for option in options.values()}
     out: list[tuple[str, str]] = []
     insert_at = 0  # where new keys go: after the last key kept (0: right after the header)
@@ -720,21 +424,6 @@ def _render(key: str, value: str) -> str:
     return f"{key} = {value}" if value else f"{key} ="
 
 
-def _split_lines(text: str) -> list[str]:
-    """Split on \\n, \\r\\n and \\r (Python's universal newlines), keeping each ending."""
-    breaks = _ASCII_EXOTIC_BREAKS if text.isascii() else _EXOTIC_BREAKS
-    for char in breaks:
-        if char in text:
-            return [m.group(0) for m in _LINE_RE.finditer(text) if m.group(0)]
-    return text.splitlines(keepends=True)
-
-
-def _line_of(text: str, offset: int) -> int:
-    """1-based line number of `offset` in `text`, counting universal newlines."""
-    before = text[:offset]
-    return before.count("\n") + before.count("\r") - before.count("\r\n") + 1
-
-
 def _split_ending(line: str) -> tuple[str, str]:
     body = line.rstrip(_NEWLINES)
     return body, line[len(body) :]
@@ -769,7 +458,7 @@ def _check_section_name(name: str) -> None:
         raise CredentialsFileError(
             f"profile name {name!r} is not allowed: it contains `]` or a line break"
         )
-    if name == _DEFAULT_SECTION:
+    if name == DEFAULT_SECTION:
         raise CredentialsFileError(
             "refusing to write the [DEFAULT] section: its keys would leak into every profile"
         )

@@ -8,6 +8,7 @@ cheap. `SessionService.status()` and the TUI use the same rows.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from tui.engine.named_tuple import NamedTuple
 from tui.engine.profiles import (
@@ -23,17 +24,33 @@ from tui.engine.schedule import RefreshSchedule, ScheduleEntry, SessionState
 CHAIN_MARGIN = timedelta(seconds=60)
 
 
+class ProfileKind(StrEnum):
+    """What a row is; its value is what `status --json` prints as `kind`."""
+
+    IDENTITY = "identity"  # long-term keys, refreshed with GetSessionToken
+    ROLE = "role"  # assumed with AssumeRole from an identity's session or another role's
+
+
+class CodeMode(StrEnum):
+    """How a refresh gets its MFA code; its value is what `status --json` prints as
+    `refreshes`."""
+
+    CODE = "code"  # a person types it
+    COMMAND = "command"  # the identity's mfa_command prints it
+    CHAINED = "chained"  # none: assumed from a session that is still valid
+
+
 class StatusRow(NamedTuple):
     """One line of `status` and one row of the TUI: never holds a secret."""
 
-    kind: str  # "identity" or "role"
+    kind: ProfileKind
     name: str  # identity or role name
     identity: str
     target: str  # session profile it keeps fresh
     entry: ScheduleEntry
     mfa_serial: str | None = None
-    #: How a refresh gets its code: "command", "chained" (no code), "code" (ask).
-    code_mode: str = "code"
+    #: How a refresh gets its code.
+    code_mode: CodeMode = CodeMode.CODE
     blocked: str | None = None
     role_arn: str | None = None
     access_key_id: str | None = None  # the long-term key id (identities), for masking only
@@ -56,7 +73,7 @@ class StatusRow(NamedTuple):
 
     @property
     def refreshes_itself(self) -> bool:
-        return self.code_mode in ("command", "chained")
+        return self.code_mode in (CodeMode.COMMAND, CodeMode.CHAINED)
 
 
 def session_usable(session: SessionProfile, now: datetime) -> bool:
@@ -94,12 +111,12 @@ def status_rows(
     rows: list[StatusRow] = []
     for identity in catalog.identities:
         rows.append(StatusRow(
-            kind="identity", name=identity.name, identity=identity.name,
+            kind=ProfileKind.IDENTITY, name=identity.name, identity=identity.name,
             target=identity.session_profile,
             entry=schedule.entry(identity.session_profile, identity.session.expiration,
                                  identity.duration, identity.session.blocked, now),
             mfa_serial=identity.mfa_serial or discovered.get(identity.name),
-            code_mode="command" if identity.mfa_command else "code",
+            code_mode=CodeMode.COMMAND if identity.mfa_command else CodeMode.CODE,
             blocked=identity.session.blocked, access_key_id=identity.access_key_id,
             lifetime=identity.duration, mfa_command=identity.mfa_command,
             stale=identity.session.stale, layout=identity.session.layout,
@@ -109,7 +126,7 @@ def status_rows(
     for role in catalog.broken:  # a cycle or a missing source: listed last, blocked by
         blocked = role.session.blocked  # the one line that names its chain
         rows.append(StatusRow(
-            kind="role", name=role.name, identity="", target=role.target,
+            kind=ProfileKind.ROLE, name=role.name, identity="", target=role.target,
             entry=schedule.entry(role.target, None, None, blocked, now), blocked=blocked,
             role_arn=role.role_arn, depth=1,
         ))
@@ -128,11 +145,12 @@ def _role_row(catalog: ProfileCatalog, role: RoleProfile, identity: IdentityProf
     if chained or role.chained:
         lifetime = min(lifetime, CHAINED_ROLE_MAX_DURATION)
     return StatusRow(
-        kind="role", name=role.name, identity=identity.name, target=role.target,
+        kind=ProfileKind.ROLE, name=role.name, identity=identity.name, target=role.target,
         entry=schedule.entry(role.target, role.session.expiration, lifetime,
                              role.session.blocked, now),
         mfa_serial=role.mfa_serial or identity.mfa_serial,
-        code_mode="chained" if chained else ("command" if identity.mfa_command else "code"),
+        code_mode=CodeMode.CHAINED if chained else (
+            CodeMode.COMMAND if identity.mfa_command else CodeMode.CODE),
         blocked=role.session.blocked, role_arn=role.role_arn, lifetime=lifetime,
         mfa_command=identity.mfa_command, depth=role.depth, parent=role.parent,
         stale=role.session.stale,

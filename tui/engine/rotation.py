@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from tui.engine import aws_calls, iam_calls
 from tui.engine.access_keys import (  # re-exported: the key-age helpers lived here
@@ -60,6 +60,9 @@ from tui.engine.mfa_code import SKIP, CodeRequest, FixedCode, MfaCodeSource
 from tui.engine.profiles import IdentityProfile
 from tui.engine.rotation_journal import BEGIN, END, LOG_NAME, RotationJournal, Unfinished
 from tui.engine.secret import Secret, mask_key_id
+
+if TYPE_CHECKING:  # type-only: the service is handed in
+    from tui.engine.sessions import SessionService
 
 __all__ = [
     "KEY_MAX_AGE_DAYS", "LOG_NAME", "KeyRotation", "RecoveryResult", "RotationPlan",
@@ -219,7 +222,7 @@ class RecoveryResult:
 class KeyRotation:
     """Rotate the access key of one identity profile. See the module docstring."""
 
-    service: Any  # tui.engine.sessions.SessionService (not imported: no cycle, no cost)
+    service: SessionService
     profile: str
     serial: str | None = None  # --serial-number
     sleep: Callable[[float], None] = time.sleep
@@ -962,7 +965,7 @@ class _Recovery(_Steps):
         self.report(step, StepOutcome.DONE, mask_key_id(self.old))
 
 
-def unfinished_profiles(service: Any) -> list[str]:
+def unfinished_profiles(service: SessionService) -> list[str]:
     """Profiles whose last key rotation was cut off and that still exist (read from the
     journal; blocks). See `close_abandoned` for the others."""
     journal = RotationJournal(Path(service.paths.settings).parent / LOG_NAME)
@@ -970,7 +973,7 @@ def unfinished_profiles(service: Any) -> list[str]:
     return [p.profile for p in journal.unfinished() if p.profile in names]
 
 
-def close_abandoned(service: Any) -> list[str]:
+def close_abandoned(service: SessionService) -> list[str]:
     """Close the journal's cut-off rotations of profiles that no longer exist (removed or
     renamed: they can't be finished by name), so they are reported once, not at every
     start. Returns one line for each, naming the full key ids to check in IAM. Nothing is

@@ -18,13 +18,13 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tui.app import session_jobs
+from tui.app import engine_calls
 from tui.app.screens.dialog import Dialog
 from tui.app.time_words import time_left_words
 from tui.app.widgets.countdown_bar import SessionCountdown
 from tui.app.widgets.profile_columns import stale_reason
 from tui.engine.identity_details import IdentityDetails
-from tui.engine.profile_status import StatusRow
+from tui.engine.profile_status import CodeMode, ProfileKind, StatusRow
 from tui.engine.secret import mask_key_id
 from tui.engine.sessions import SessionService
 
@@ -82,7 +82,7 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
     def load_details(self) -> None:
         if get_current_worker().is_cancelled:
             return
-        self.post_message(session_jobs.identity_details(self.service, self.row))
+        self.post_message(engine_calls.identity_details(self.service, self.row))
 
     def _grid(self) -> _PlainGrid:
         grid = cast(_PlainGrid, _PlainGrid.grid(padding=(0, 2)))  # grid() builds a cls
@@ -99,17 +99,17 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
         row = self.row
         entry = SessionCountdown.of(row).at(now, self.service.current_settings.lead_time)
         grid = self._grid()
-        if row.kind == "role":
+        if row.kind == ProfileKind.ROLE:
             grid.add_row("Role", row.role_arn or "—")
             grid.add_row("Starts from", row.identity)
         grid.add_row("Session profile", row.target)
         grid.add_row("MFA device", row.mfa_serial or "not configured (found through IAM)")
-        if row.kind == "identity":
+        if row.kind == ProfileKind.IDENTITY:
             grid.add_row("Access key", mask_key_id(row.access_key_id))
         grid.add_row("Refreshes", {
-            "command": "by itself, with mfa_command",
-            "chained": "by itself, chained from the MFA session",
-            "code": "with a code you type",
+            CodeMode.COMMAND: "by itself, with mfa_command",
+            CodeMode.CHAINED: "by itself, chained from the MFA session",
+            CodeMode.CODE: "with a code you type",
         }.get(row.code_mode, row.code_mode))
         grid.add_row("Expires", _exact(entry.expires_at))
         stale = stale_reason(row)
@@ -125,8 +125,8 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
         grid.add_row("Last error", Text(problem, style="bold") if problem else Text("none"))
         return grid
 
-    @on(session_jobs.DetailsLoaded)
-    def _show_iam(self, message: session_jobs.DetailsLoaded) -> None:
+    @on(engine_calls.DetailsLoaded)
+    def _show_iam(self, message: engine_calls.DetailsLoaded) -> None:
         target = self.query_one("#iam", Static)
         if message.details is None:
             target.update(Text(f"IAM: {message.error}", style="bold"))
@@ -138,7 +138,7 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
         grid = self._grid()
         grid.add_row("Account", details.account)
         grid.add_row("IAM ARN", details.arn)
-        own = self.row.access_key_id if self.row.kind == "identity" else None
+        own = self.row.access_key_id if self.row.kind == ProfileKind.IDENTITY else None
         for key in details.keys:
             mark = " (this profile)" if own and key.access_key_id == own else ""
             used = (f", last used {_days(self.now, key.last_used)} ago"

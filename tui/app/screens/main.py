@@ -1,11 +1,11 @@
 """The main screen: the profile table, the line about the highlighted profile, the log.
 
 It owns every state change. Engine calls run in thread workers (`_in_thread`), which post
-the small messages from `session_jobs`; the handlers here update the table. The app's one
+the small messages from `engine_calls`; the handlers here update the table. The app's one
 1-second tick calls `clock_tick`, which recomputes countdowns from the injected clock and
 reacts when a session enters its lead time. Outside edits of the files arrive as
 `FilesChanged` from a background `FileWatcher`. Codes are asked one profile at a time
-(`CodeRequests`); each code modal runs its own refresh and hands back how it ended.
+(`CodePromptQueue`); each code modal runs its own refresh and hands back how it ended.
 
 Every name from the files or from AWS reaches a toast as plain text (`markup=False`).
 """
@@ -24,8 +24,8 @@ from textual.screen import ActiveBinding, Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, get_current_worker
 
-from tui.app import session_jobs
-from tui.app.code_requests import CodeRequests, NextStep
+from tui.app import engine_calls
+from tui.app.code_prompt_queue import CodePromptQueue, NextStep
 from tui.app.file_watcher import FilesChanged, FileWatcher, files_stamp
 from tui.app.session_alerts import SessionAlerts
 from tui.app.time_words import time_left_words, until_words
@@ -35,7 +35,7 @@ from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.errors import AwsMfaError
 from tui.engine.identity_details import IdentityDetails
-from tui.engine.profile_status import StatusRow
+from tui.engine.profile_status import CodeMode, ProfileKind, StatusRow
 from tui.engine.schedule import SessionState
 from tui.engine.sessions import SessionService
 
@@ -81,7 +81,7 @@ class MainScreen(Screen[None]):
         self.errors: dict[str, str] = {}
         self.marked: set[str] = set()
         self.alerts = SessionAlerts()
-        self.codes = CodeRequests()
+        self.codes = CodePromptQueue()
         self._frame = 0
         self._loading = 0
         paths = service.paths
@@ -185,7 +185,7 @@ class MainScreen(Screen[None]):
 
         def job() -> Message:
             stamp = files_stamp(self.watcher.paths)
-            loaded = session_jobs.load_status(self.service)
+            loaded = engine_calls.load_status(self.service)
             loaded.stamp = stamp
             return loaded
 
@@ -310,8 +310,8 @@ class MainScreen(Screen[None]):
             f"aws-mfa-tui: {text}" if text else "aws-mfa-tui")
 
     # ------------------------------------------------------------------ results
-    @on(session_jobs.StatusLoaded)
-    def _status_loaded(self, message: session_jobs.StatusLoaded) -> None:
+    @on(engine_calls.StatusLoaded)
+    def _status_loaded(self, message: engine_calls.StatusLoaded) -> None:
         self._loading = max(0, self._loading - 1)
         self.watcher.known = message.stamp
         if message.error:
@@ -330,7 +330,7 @@ class MainScreen(Screen[None]):
         self.alerts.forget_missing(names)
         self.table.show(self.rows, self.flags(), self._now, self.lead_time, self._frame)
         if first:
-            identities = sum(1 for r in self.rows if r.kind == "identity")
+            identities = sum(1 for r in self.rows if r.kind == ProfileKind.IDENTITY)
             self.note(f"{identities} identity profiles, {len(self.rows) - identities} roles "
                       f"from {self.service.paths.credentials}")
             self.table.focus()
@@ -351,8 +351,8 @@ class MainScreen(Screen[None]):
             self.note("the credentials, config or settings file changed: reloaded")
         self.reload()
 
-    @on(session_jobs.CommandWaiting)
-    def _command_waiting(self, message: session_jobs.CommandWaiting) -> None:
+    @on(engine_calls.CommandWaiting)
+    def _command_waiting(self, message: engine_calls.CommandWaiting) -> None:
         if message.waiting:
             self.waiting_for_command.add(message.name)
             self.note(f"{message.name}: waiting for its mfa_command `{message.program}`: "
@@ -361,8 +361,8 @@ class MainScreen(Screen[None]):
             self.waiting_for_command.discard(message.name)
         self.repaint()
 
-    @on(session_jobs.RefreshFinished)
-    def _refresh_finished(self, message: session_jobs.RefreshFinished) -> None:
+    @on(engine_calls.RefreshFinished)
+    def _refresh_finished(self, message: engine_calls.RefreshFinished) -> None:
         self.busy.discard(message.name)
         self.waiting_for_command.discard(message.name)
         self.marked.discard(message.name)  # the action that used the mark is done
@@ -381,8 +381,8 @@ class MainScreen(Screen[None]):
                 self.note(f"{message.name}: {extra}", level="warning", toast=True)
         self.reload()
 
-    @on(session_jobs.LoggedOut)
-    def _logged_out(self, message: session_jobs.LoggedOut) -> None:
+    @on(engine_calls.LoggedOut)
+    def _logged_out(self, message: engine_calls.LoggedOut) -> None:
         if message.error:
             self.note(message.error, level="error", toast=True)
         if message.removed:
@@ -405,7 +405,7 @@ class MainScreen(Screen[None]):
             elif self._source_busy(row):
                 if name not in self._after_source:
                     self._after_source.append(name)
-            elif row.code_mode in ("chained", "command"):
+            elif row.code_mode in (CodeMode.CHAINED, CodeMode.COMMAND):
                 self._run_refresh(row)
             else:
                 self.codes.add(name)
@@ -413,7 +413,7 @@ class MainScreen(Screen[None]):
 
     def _source_busy(self, row: StatusRow) -> bool:
         """Whether a session this role is assumed from, up its chain, is being renewed."""
-        while row.kind == "role":
+        while row.kind == ProfileKind.ROLE:
             source = self._by_name.get(row.parent or row.identity)
             if source is None:
                 return False
@@ -429,10 +429,10 @@ class MainScreen(Screen[None]):
         program = (row.mfa_command or "").split(" ", 1)[0]
 
         def told(waiting: bool) -> None:
-            self.post_message(session_jobs.CommandWaiting(row.name, waiting, program))
+            self.post_message(engine_calls.CommandWaiting(row.name, waiting, program))
 
         self._in_thread(f"refresh:{row.name}",
-                        lambda: session_jobs.refresh(self.service, row, None, told),
+                        lambda: engine_calls.refresh(self.service, row, None, told),
                         group="refresh")
         self.repaint()
 
@@ -463,7 +463,7 @@ class MainScreen(Screen[None]):
             self.busy.discard(name)
         self.repaint()
 
-    def _code_modal_closed(self, result: session_jobs.RefreshFinished | None,
+    def _code_modal_closed(self, result: engine_calls.RefreshFinished | None,
                            why: str = "no code entered") -> None:
         name = self.codes.closed()
         if result is None or result.error:
@@ -497,7 +497,7 @@ class MainScreen(Screen[None]):
         due = [row for row in self.rows if not row.blocked and self.table.countdown_at(
             row, self._now, self.lead_time).state in (SessionState.EXPIRING,
                                                       SessionState.EXPIRED)]
-        due.sort(key=lambda row: row.kind != "identity")  # identities first: roles chain
+        due.sort(key=lambda row: row.kind != ProfileKind.IDENTITY)  # identities first: roles chain
         if not due:
             self.app.notify("Nothing is expiring", timeout=3)
             return
@@ -565,7 +565,7 @@ class MainScreen(Screen[None]):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 names = [row.name for row in sessions]
-                self._in_thread("logout", lambda: session_jobs.logout(self.service, names),
+                self._in_thread("logout", lambda: engine_calls.logout(self.service, names),
                                 group="logout")
 
         self.app.push_screen(ConfirmLogoutModal([row.target for row in sessions]), confirmed)
@@ -579,7 +579,7 @@ class MainScreen(Screen[None]):
 
         def closed(details: IdentityDetails | None) -> None:
             """IAM named the user: the Account/user column shows it from now on."""
-            if details is not None and details.user_name and row.kind == "identity" and (
+            if details is not None and details.user_name and row.kind == ProfileKind.IDENTITY and (
                     self.table.users.get(row.identity) != details.user_name):
                 self.table.users[row.identity] = details.user_name
                 self.table.show(self.rows, self.flags(), self._now, self.lead_time, self._frame)

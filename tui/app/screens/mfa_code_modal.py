@@ -23,16 +23,16 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.app import session_jobs
+from tui.app import engine_calls
 from tui.app.screens.dialog import Dialog
 from tui.app.widgets.code_input import CodeInput
 from tui.engine.mfa_code import CODE_LENGTH, seconds_left_in_window
-from tui.engine.profile_status import StatusRow
+from tui.engine.profile_status import ProfileKind, StatusRow
 from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService
 
 
-class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
+class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="mfa.cancel",
                 tooltip="Close without refreshing (and skip any profiles queued after this)"),
@@ -46,7 +46,7 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
     def __init__(self, service: SessionService, row: StatusRow, now: datetime,
                  position: tuple[int, int] = (1, 1),
                  on_checking: Callable[[str, bool], None] | None = None,
-                 late_result: Callable[[session_jobs.RefreshFinished], None] | None = None
+                 late_result: Callable[[engine_calls.RefreshFinished], None] | None = None
                  ) -> None:
         """`on_checking(name, checking)` hears when a code goes to AWS and comes back
         (the main screen's row shows a spinner meanwhile); `late_result` gets the result
@@ -70,7 +70,7 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
         row = self.row
         index, total = self._position
         queue = f"  ({index} of {total})" if total > 1 else ""
-        what = "role" if row.kind == "role" else "identity"
+        what = "role" if row.kind == ProfileKind.ROLE else "identity"
         with Vertical(id="dialog"):
             yield Static(f"MFA code for {row.name}{queue}", id="title", markup=False)
             yield Static(f"{what}: {row.name} → [{row.target}]", classes="field", markup=False)
@@ -122,12 +122,12 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
     @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False)
     def resolve_serial(self) -> None:
         if not get_current_worker().is_cancelled:
-            self.post_message(session_jobs.resolve_serial(self.service, self.row))
+            self.post_message(engine_calls.resolve_serial(self.service, self.row))
 
     @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False)
     def remember_device(self, serial: str) -> None:
         if not get_current_worker().is_cancelled:
-            self.post_message(session_jobs.choose_device(self.service, self.row, serial))
+            self.post_message(engine_calls.choose_device(self.service, self.row, serial))
 
     @work(thread=True, exclusive=True, group="mfa-refresh", exit_on_error=False)
     def check_code(self, code: Secret | None) -> None:
@@ -135,18 +135,18 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
         if get_current_worker().is_cancelled:
             return
         # Not cancelled with the modal: the code is spent, its answer must be heard.
-        self.app.call_from_thread(self._answered, session_jobs.refresh(
+        self.app.call_from_thread(self._answered, engine_calls.refresh(
             self.service, self.row, code, without_mfa=code is None))
 
-    def _answered(self, message: session_jobs.RefreshFinished) -> None:
+    def _answered(self, message: engine_calls.RefreshFinished) -> None:
         if self.closed:
             if self.late_result is not None:
                 self.late_result(message)
             return
         self.post_message(message)
 
-    @on(session_jobs.SerialResolved)
-    def _serial_resolved(self, message: session_jobs.SerialResolved) -> None:
+    @on(engine_calls.SerialResolved)
+    def _serial_resolved(self, message: engine_calls.SerialResolved) -> None:
         message.stop()
         self.skipped = message.skipped
         if message.serial:
@@ -192,8 +192,8 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
         self.app.push_screen(NoMfaDeviceOffer(self.row.name, self.row.target, user_arn,
                                               self.skipped), answered)
 
-    @on(session_jobs.DeviceChosen)
-    def _device_chosen(self, message: session_jobs.DeviceChosen) -> None:
+    @on(engine_calls.DeviceChosen)
+    def _device_chosen(self, message: engine_calls.DeviceChosen) -> None:
         message.stop()
         if message.error:
             self.show_problem(f"{message.error} (the device is used for now)", ring=False)
@@ -201,8 +201,8 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
             self.remembered = True
             self.watch_serial()
 
-    @on(session_jobs.RefreshFinished)
-    def _refresh_finished(self, message: session_jobs.RefreshFinished) -> None:
+    @on(engine_calls.RefreshFinished)
+    def _refresh_finished(self, message: engine_calls.RefreshFinished) -> None:
         message.stop()
         if message.error and message.bad_code:
             self.show_problem(message.error)

@@ -14,9 +14,10 @@ are all composed once and the stylesheet shows the ones each stage needs.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -49,6 +50,10 @@ from tui.engine.rotation import (
 from tui.engine.secret import Secret
 
 RotationFactory = Callable[[Any, str], KeyRotation]
+
+# Five columns, so the table fits 80 columns; the age stands for the creation date.
+_KEY_COLUMNS = (("key", "Key"), ("status", "Status"), ("age", "Age"), ("used", "Last used"),
+                ("note", "Note"))
 
 _MARKS = {
     "pending": "·",
@@ -197,6 +202,8 @@ class RotationScreen(Screen[RotationResult | None]):
         self._step_order: list[RotationStep] = []
         #: MFA sessions made from the old key, to offer refreshing (f) until it is done.
         self._stale: tuple[str, ...] = ()
+        #: The key table's column widths: they only grow, as DataTable's own do.
+        self._key_widths: dict[str, int] = {}
         self._outcome_text = ""
         self._recovery_note = ""
 
@@ -225,11 +232,7 @@ class RotationScreen(Screen[RotationResult | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#keys", DataTable)
-        # Five columns, so the table fits 80 columns; the age stands for the creation date.
-        for key, label in (("key", "Key"), ("status", "Status"), ("age", "Age"),
-                           ("used", "Last used"), ("note", "Note")):
-            table.add_column(label, key=key)
+        self._fill_columns([])
         self._set_stage(Stage.LOADING)
         self.prepare()
 
@@ -450,10 +453,24 @@ class RotationScreen(Screen[RotationResult | None]):
                 states[plan.other_key.access_key_id] = "deleted"
         rows = key_rows(plan.keys, plan.profile, plan.old_key_id, self.service.clock(),
                         states, result.new_key_id if result is not None else None)
-        for row in rows:
-            age = row.age + (" ⚠" if row.old else "")  # older than KEY_MAX_AGE_DAYS
-            table.add_row(row.masked, row.status, age, row.last_used, row.note,
-                          key=row.key_id)
+        cells = [(row.masked, row.status, row.age + (" ⚠" if row.old else ""),  # ⚠: too old
+                  row.last_used, row.note) for row in rows]
+        self._fill_columns(cells)
+        for row, row_cells in zip(rows, cells, strict=True):
+            table.add_row(*row_cells, key=row.key_id)
+
+    def _fill_columns(self, cells: Sequence[Sequence[str]]) -> None:
+        """(Re)make the key table's columns, each as wide as anything it has shown.
+
+        The widths are set here, not measured by DataTable: it measures new rows only when
+        it is next idle, and a paint before that keeps the old widths (a cold run once
+        showed the last table with the plan's widths, cutting "deleted" to "delete")."""
+        table = self.query_one("#keys", DataTable)
+        table.clear(columns=True)
+        for at, (key, label) in enumerate(_KEY_COLUMNS):
+            width = max([cell_len(label), *(cell_len(row[at]) for row in cells)])
+            self._key_widths[key] = width = max(width, self._key_widths.get(key, 0))
+            table.add_column(label, key=key, width=width)
 
     @on(Button.Pressed, "#rotate")
     def action_rotate(self) -> None:

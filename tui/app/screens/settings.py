@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from tui.app import session_jobs
+from tui.app import engine_calls
 from tui.app.screens.dialog import Dialog
 from tui.engine.sessions import SessionService
 from tui.engine.settings import CODE_ALERTS, MAX_DURATION, MIN_DURATION, THEMES
@@ -144,10 +144,10 @@ class SettingsScreen(Dialog[bool]):
     def save(self, values: dict[str, Any]) -> None:
         if get_current_worker().is_cancelled:
             return
-        self.post_message(session_jobs.save_settings(self.service, values))
+        self.post_message(engine_calls.save_settings(self.service, values))
 
-    @on(session_jobs.SettingsSaved)
-    def _saved(self, message: session_jobs.SettingsSaved) -> None:
+    @on(engine_calls.SettingsSaved)
+    def _saved(self, message: engine_calls.SettingsSaved) -> None:
         if message.error:
             if message.key and message.key in {key for key, _label, _hint in FIELDS}:
                 self._show_problem(message.key, message.error)

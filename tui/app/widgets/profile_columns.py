@@ -12,7 +12,7 @@ from textual.color import Color
 
 from tui.app.time_words import time_left_words
 from tui.app.widgets.countdown_bar import CountdownBar
-from tui.engine.profile_status import StatusRow
+from tui.engine.profile_status import ProfileKind, StatusRow
 from tui.engine.schedule import ScheduleEntry, SessionState
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -72,7 +72,7 @@ def account_and_user(row: StatusRow, user: str | None = None) -> str:
     """`ACCOUNT/USER` with no AWS call. A role shows its account and role name; an
     identity its account (from the MFA device's ARN) and its IAM user once known (`user`,
     learned from IAM), never the device's name, which is often not the user's."""
-    if row.kind == "role":
+    if row.kind == ProfileKind.ROLE:
         parts = _arn_parts(row.role_arn)
         if parts is None:
             return ""
@@ -191,10 +191,10 @@ def static_cells(row: StatusRow, user: str | None = None) -> dict[str, Cell]:
     """The cells that only change when the files do (or IAM names the user)."""
     # A chained role sits under its parent role: two cells of indent per level below the first.
     indent = "  " * max(row.depth - 1, 0)
-    name = row.name if row.kind == "identity" else f"{indent}└ {row.name}"
+    name = row.name if row.kind == ProfileKind.IDENTITY else f"{indent}└ {row.name}"
     return {
-        "profile": ((name, "bold" if row.kind == "identity" else ""),),
-        "target": ((row.target, "dim" if row.kind == "role" else ""),),
+        "profile": ((name, "bold" if row.kind == ProfileKind.IDENTITY else ""),),
+        "target": ((row.target, "dim" if row.kind == ProfileKind.ROLE else ""),),
         "account": ((account_and_user(row, user), "dim"),),
     }
 

@@ -112,12 +112,6 @@ class ProfileTable(ScrollView, can_focus=True):
     class Highlighted(Message):
         name: str
 
-    @dataclass
-    class Populated(Message):
-        """Rows were (re)built from a fresh status."""
-
-        count: int
-
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.rows_shown: list[StatusRow] = []
@@ -173,7 +167,6 @@ class ProfileTable(ScrollView, can_focus=True):
         if current is not None:
             self.select_name(current.name)
         self.refresh()
-        self.post_message(self.Populated(len(rows)))
 
     def _layout(self) -> None:
         self._width = self.size.width or self.app.size.width

@@ -1,0 +1,34 @@
+"""Programs that write or lock the credentials file from a process of their own."""
+
+from __future__ import annotations
+
+import textwrap
+
+#: Holds an flock on the path in argv[1] (printing `held`) until its stdin closes.
+HOLDER = (
+    "import fcntl, sys, time\n"
+    "f = open(sys.argv[1], 'a')\n"
+    "fcntl.flock(f, fcntl.LOCK_EX)\n"
+    "print('held', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+# Our writes: the engine in a process of its own, one write_session per section.
+OUR_WRITER = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime, timedelta
+    from tui.engine.credentials_store import CredentialsStore, SessionCredentials
+    from tui.engine.secret import Secret
+    import time
+    path, count, prefix, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+    store = CredentialsStore(path)
+    for n in range(count):
+        time.sleep(pause)
+        store.write_session(f"{prefix}-{n}", SessionCredentials(
+            access_key_id=f"ASIAOURS{n:012d}", secret_access_key=Secret(f"s-{n}"),
+            session_token=Secret(f"t-{n}"),
+            expiration=datetime.now(UTC) + timedelta(hours=1)))
+    print("done")
+    """
+)

@@ -1,0 +1,210 @@
+"""The blocking engine calls the TUI makes, each turned into one small result message.
+
+Thread workers call these and `post_message` what they return; nothing here touches a
+widget. Every `AwsMfaError` becomes a one-line `error` in the message (the engine keeps
+those lines free of secrets). Codes travel as `Secret`, never as plain strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from tui.engine.errors import AwsMfaError, MfaCodeError
+from tui.engine.identity_details import IdentityDetails
+from tui.engine.mfa_code import (
+    CodeRequest,
+    CommandCode,
+    FixedCode,
+    MfaCodeSource,
+    WithoutMfa,
+    choose_code_source,
+)
+from tui.engine.mfa_devices import NoMfaDevice, SeveralMfaDevices
+from tui.engine.profile_status import CodeMode, StatusRow
+from tui.engine.secret import Secret
+from tui.engine.sessions import RefreshResult, SessionService
+from tui.engine.sessions import no_code_needed as chained_code_source
+from tui.engine.settings import parse_settings
+
+
+@dataclass
+class StatusLoaded(Message):
+    rows: list[StatusRow]
+    error: str | None = None
+    #: Modification times of the files just before they were read.
+    stamp: tuple[float, float, float] | None = None
+
+
+@dataclass
+class RefreshFinished(Message):
+    """A refresh of one identity or role ended: `result` on success, else `error`."""
+
+    name: str
+    result: RefreshResult | None = None
+    error: str | None = None
+    #: AWS refused the code (or it was used already): the code modal stays open.
+    bad_code: bool = False
+    with_code: bool = False
+
+
+@dataclass
+class CommandWaiting(Message):
+    """A refresh started (`waiting`) or stopped waiting for its mfa_command's code."""
+
+    name: str
+    waiting: bool
+    #: The command's program, to say what we wait for (never its arguments: a name only).
+    program: str = ""
+
+
+class WatchedCommand(MfaCodeSource):
+    """An mfa_command whose start and end are told (a YubiKey may wait for a touch)."""
+
+    def __init__(self, inner: CommandCode, told: Callable[[bool], None]) -> None:
+        self.inner = inner
+        self.told = told
+
+    def get_code(self, request: CodeRequest) -> Secret | None:
+        self.told(True)
+        try:
+            return self.inner.get_code(request)
+        finally:
+            self.told(False)
+
+
+@dataclass
+class SerialResolved(Message):
+    """The MFA device of a row: found (`serial`), one to choose (`choices`), none at all
+    (`no_device_for`, the user's ARN), or an `error`. `skipped` names the security keys
+    IAM listed that STS can't use."""
+
+    name: str
+    serial: str | None = None
+    error: str | None = None
+    choices: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    no_device_for: str | None = None
+
+
+@dataclass
+class DeviceChosen(Message):
+    """The chosen MFA device was saved in settings (else `error` says why not)."""
+
+    name: str
+    serial: str
+    error: str | None = None
+
+
+@dataclass
+class DetailsLoaded(Message):
+    name: str
+    details: IdentityDetails | None = None
+    error: str | None = None
+
+
+@dataclass
+class LoggedOut(Message):
+    removed: list[str]
+    error: str | None = None
+
+
+@dataclass
+class SettingsSaved(Message):
+    error: str | None = None
+    #: The setting the error is about, so the form can show it beside that field.
+    key: str | None = None
+
+
+def load_status(service: SessionService) -> StatusLoaded:
+    try:
+        return StatusLoaded(rows=service.status())
+    except AwsMfaError as exc:
+        return StatusLoaded(rows=[], error=str(exc))
+
+
+def code_source_for(service: SessionService, row: StatusRow,
+                    told: Callable[[bool], None] | None = None) -> MfaCodeSource:
+    """How a refresh without a person gets its code: chained roles need none, a
+    configured mfa_command gives one (and `told` hears when it starts and ends)."""
+    if row.code_mode == CodeMode.CHAINED:
+        return chained_code_source()
+    source = choose_code_source(None, row.mfa_command, interactive=False)
+    if told is not None and isinstance(source, CommandCode):
+        return WatchedCommand(source, told)
+    return source
+
+
+def refresh(service: SessionService, row: StatusRow, code: Secret | None = None,
+            told: Callable[[bool], None] | None = None,
+            without_mfa: bool = False) -> RefreshFinished:
+    """Refresh a row: with the code a person typed, on its own (chained / command), or
+    (`without_mfa`, which a person chose) with no MFA at all."""
+    try:
+        if without_mfa:
+            source: MfaCodeSource = WithoutMfa()
+        elif code:
+            source = FixedCode(code, origin="the TUI")
+        else:
+            source = code_source_for(service, row, told)
+        result = service.renew(row.name, source, interactive=False)
+    except MfaCodeError as exc:
+        return RefreshFinished(row.name, error=str(exc), bad_code=code is not None,
+                               with_code=code is not None)
+    except AwsMfaError as exc:
+        return RefreshFinished(row.name, error=str(exc), with_code=code is not None)
+    return RefreshFinished(row.name, result=result, with_code=code is not None)
+
+
+def resolve_serial(service: SessionService, row: StatusRow) -> SerialResolved:
+    try:
+        identity = service.catalog().identity(row.identity)
+        serial = service.resolve_serial(identity)
+        return SerialResolved(row.name, serial=serial,
+                              skipped=service.devices.skipped(identity.name))
+    except SeveralMfaDevices as exc:
+        return SerialResolved(row.name, choices=exc.survey.usable, skipped=exc.survey.skipped)
+    except NoMfaDevice as exc:
+        return SerialResolved(row.name, no_device_for=exc.survey.user_arn,
+                              skipped=exc.survey.skipped)
+    except AwsMfaError as exc:
+        return SerialResolved(row.name, error=str(exc))
+
+
+def choose_device(service: SessionService, row: StatusRow, serial: str) -> DeviceChosen:
+    """Remember the device a person chose for the row's identity, in settings."""
+    try:
+        service.choose_device(row.identity, serial)
+    except AwsMfaError as exc:
+        return DeviceChosen(row.name, serial, error=str(exc))
+    return DeviceChosen(row.name, serial)
+
+
+def identity_details(service: SessionService, row: StatusRow) -> DetailsLoaded:
+    try:
+        return DetailsLoaded(row.name, details=service.identity_details(row.identity))
+    except AwsMfaError as exc:
+        return DetailsLoaded(row.name, error=str(exc))
+
+
+def logout(service: SessionService, names: list[str]) -> LoggedOut:
+    try:
+        return LoggedOut(removed=service.logout(names))
+    except AwsMfaError as exc:
+        return LoggedOut(removed=[], error=str(exc))
+
+
+def save_settings(service: SessionService, values: dict[str, Any]) -> SettingsSaved:
+    """Validate the edited values the way the settings file is validated, then save."""
+    try:
+        parsed = parse_settings(values)
+        changes = {key: getattr(parsed, key) for key in values}
+        service.save_settings(service.current_settings.with_values(**changes))
+    except AwsMfaError as exc:
+        message = str(exc)
+        key = next((k for k in values if f"`{k}`" in message), None)
+        return SettingsSaved(error=message.split(": ", 1)[-1] if key else message, key=key)
+    return SettingsSaved()
