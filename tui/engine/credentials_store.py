@@ -398,8 +398,7 @@ class CredentialsStore:
                 return
             if directory.exists():
                 raise CredentialsFileError(f"{directory} exists and is not a directory")
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(directory, 0o700)  # whatever the umask
+            make_private_folders(directory)
         except OSError as exc:
             raise CredentialsFileError(f"can't create {directory}: {exc.strerror}") from None
 
@@ -539,6 +538,26 @@ class CredentialsStore:
             return tuple(done)
 
         return self.edit(mark)
+
+def make_private_folders(directory: Path) -> None:
+    """Create `directory` and its missing parents, each 0700 whatever the umask (a plain
+    `mkdir(parents=True)` makes the parents 0777 under umask 000). Folders that already
+    exist are left as they are."""
+    missing: list[Path] = []
+    while not directory.exists():
+        missing.append(directory)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+            continue  # made by someone else meanwhile: theirs to keep as it is
+        os.chmod(folder, 0o700)
+
 
 def _user_name(uid: int) -> str:
     try:
