@@ -41,13 +41,21 @@ from tui.engine.secret import Secret
 
 T = TypeVar("T")
 
-#: A read of a file changed less than this long ago is looked at again after SETTLE.
+#: A read of a file changed less than this long ago must be confirmed by a second read
+#: SETTLE later.
 RECENT_NS = 1_000_000_000
 SETTLE = 0.002
-#: How long an empty file, or one that lost sections, must stay as it is to be believed.
+#: How long only reads that lost sections (but look whole) must come before the fullest
+#: of them is believed: another program may really have removed those sections.
 SUSPECT_WAIT = 0.5
 #: How often an edit starts over because another program changed the file under it.
 MAX_ATTEMPTS = 50
+#: How many times, after a write into a file another program is changing, we look again
+#: whether our edit is still there (a writer that takes no lock may have put its version
+#: back) and redo it if not.
+VERIFY_ROUNDS = 3
+#: The most one read or edit may spend waiting for a file that never stops changing.
+BUDGET = 10.0
 TEMP_PREFIX = ".credentials."
 TEMP_SUFFIX = ".tmp"
 # Exactly the names tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX) makes.
@@ -123,7 +131,11 @@ def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
 
 
 def _recently_changed(info: os.stat_result) -> bool:
-    return time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < RECENT_NS
+    return _recent(_stamp(info))
+
+
+def _recent(stamp: tuple[int, int, int, int]) -> bool:
+    return time.time_ns() - max(stamp[2], stamp[3]) < RECENT_NS
 
 
 def _read_fd(fd: int) -> bytes:
@@ -137,52 +149,90 @@ def _read_fd(fd: int) -> bytes:
         offset += len(chunk)
 
 
-def _settled_read(fd: int, section_names: frozenset[str] | None) -> tuple[bytes, os.stat_result]:
-    """Read `fd` until a read is not in the middle of another program's write.
+class Unsettled(CredentialsFileError):
+    """The file never stopped changing long enough to be read (see `BUDGET`)."""
 
-    A writer that takes no lock (awscli's ConfigFileWriter) truncates the file and writes
-    it again in place: for a moment it is empty or a prefix. A read is taken only when
-    - fstat is the same before and after it (no write happened during it);
-    - and, if the file changed within the last second, fstat is still the same a moment
-      later (the truncate-to-write gap of such a writer is microseconds);
-    - and, if it is empty or lacks sections the last read had while the file changed
-      recently, nothing changes for `SUSPECT_WAIT` seconds (a writer killed between its
-      truncate and its write leaves such a file for good).
-    """
-    suspect: tuple[tuple[int, int, int, int], float] | None = None  # stamp, believed at
+
+def _whole_read(fd: int, deadline: float) -> tuple[bytes, os.stat_result]:
+    """One read that no write overlapped: fstat the same before and after, and as many
+    bytes as the file holds (mtime is coarse: a truncate and rewrite within one clock
+    tick leaves it as it was, but not the bytes we got)."""
     while True:
         before = os.fstat(fd)
         data = _read_fd(fd)
         after = os.fstat(fd)
-        if _stamp(before) != _stamp(after):
-            time.sleep(0.0005)
-            continue
-        if not _recently_changed(after):
+        if _stamp(before) == _stamp(after) and len(data) == after.st_size:
             return data, after
-        time.sleep(SETTLE)
-        if _stamp(os.fstat(fd)) != _stamp(after):
-            continue
-        if not _suspect(data, section_names):
-            return data, after
-        # Believed only once that very version stayed unchanged for SUSPECT_WAIT: a writer
-        # descheduled between its truncate and its write leaves such a file for a moment
-        # on every round, and a wait summed over many versions would take one of those.
-        now = time.monotonic()
-        if suspect is None or suspect[0] != _stamp(after):
-            suspect = (_stamp(after), now + SUSPECT_WAIT)
-        if now >= suspect[1]:
-            return data, after
-        time.sleep(0.005)
+        if time.monotonic() > deadline:
+            raise Unsettled("")
+        time.sleep(0.0005)
 
 
-def _suspect(data: bytes, section_names: frozenset[str] | None) -> bool:
-    if not data.strip():
-        return True
-    try:  # a prefix cut mid-line may not parse
-        names = set(IniDocument.parse_bytes(data, "").sections())
+def _names_of(data: bytes) -> frozenset[str] | None:
+    """The sections of a read that looks whole, or None: empty, no final newline (a write
+    cut off mid-line; every writer we know ends its file with one), or unparseable."""
+    if not data.strip() or not data.endswith(b"\n"):
+        return None
+    if _LAST_NAMES and _LAST_NAMES[0][0] == data:  # a writer rewriting the same bytes
+        return _LAST_NAMES[0][1]
+    try:
+        names = frozenset(IniDocument.parse_bytes(data, "").sections())
     except CredentialsFileError:
-        return True
-    return section_names is not None and not section_names <= names
+        names = None
+    _LAST_NAMES[:] = [(data, names)]
+    return names
+
+
+_LAST_NAMES: list[tuple[bytes, frozenset[str] | None]] = []
+
+
+def _settled_read(fd: int, reference: frozenset[str] | None,
+                  deadline: float) -> tuple[bytes, os.stat_result]:
+    """Read `fd`, never taking a moment of another program's write for the file.
+
+    A writer that takes no lock (awscli's ConfigFileWriter) truncates the file and writes
+    it again in place: for a moment it is empty or a prefix. It may also never pause, so
+    waiting for the file to be still is no test. A file unchanged for a second is read at
+    once. Otherwise a read is taken when
+    - no write overlapped it (`_whole_read`);
+    - it looks whole (`_names_of`) and has every section of `reference` (the sections of
+      this store's last read that it kept);
+    - and an earlier such read, SETTLE or more before, has no section it lacks (a read of
+      a prefix is followed by one with more: that later one is taken then).
+    A read that lost sections (another program may really have removed them) is believed
+    only when nothing but suspect reads came for SUSPECT_WAIT, and then only the fullest of
+    them. An empty, cut-off or unparseable read is believed only once the file is a second
+    old. Raises `Unsettled` at `deadline`.
+    """
+    candidate: frozenset[str] | None = None
+    suspect_since: float | None = None
+    fullest: tuple[int, int, bytes] | None = None  # sections, length, bytes
+    while True:
+        data, info = _whole_read(fd, deadline)
+        if not _recently_changed(info):
+            return data, info
+        now = time.monotonic()
+        if now > deadline:
+            raise Unsettled("")
+        names = _names_of(data)
+        if names is not None and (reference is None or reference <= names):
+            if candidate is not None:  # and so `candidate <= names`: not a prefix of it
+                return data, info
+            candidate, reference = names, names
+            suspect_since = fullest = None
+            time.sleep(SETTLE)
+            continue
+        # Empty, cut off or unparseable: never taken while the file is changing. (A writer
+        # that never pauses leaves it so for most of each round, and on a busy machine for
+        # most of a second; one killed mid-write leaves it unchanged, read once it is old.)
+        if names is not None:
+            if suspect_since is None:
+                suspect_since = now
+            if fullest is None or (len(names), len(data)) > fullest[:2]:
+                fullest = (len(names), len(data), data)
+            if now - suspect_since >= SUSPECT_WAIT and data == fullest[2]:
+                return data, info
+        time.sleep(0.001 if names is None else 0.005)
 
 
 class CredentialsStore:
@@ -224,7 +274,7 @@ class CredentialsStore:
         except OSError as exc:
             raise _os_error(path, exc) from None
 
-    def _open(self, target: Path) -> _Read | None:
+    def _open(self, target: Path, deadline: float) -> _Read | None:
         """A stable read of `target` (None if it does not exist); the caller closes `fd`."""
         for _ in range(1000):
             try:
@@ -249,13 +299,16 @@ class CredentialsStore:
                     raise CredentialsFileError(
                         f"{target} is not a regular file (a device, FIFO or socket); move it away"
                     )
-                data, info = _settled_read(fd, self._last_names)
+                data, info = _settled_read(fd, self._last_names, deadline)
                 # Replaced while we read: read the new file.
                 if os.stat(target).st_ino == info.st_ino:
                     return _Read(fd, data, _stamp(info))
             except OSError as exc:
                 os.close(fd)
                 raise _os_error(target, exc) from None
+            except Unsettled:
+                os.close(fd)
+                raise self._unsettled(target) from None
             except BaseException:
                 os.close(fd)
                 raise
@@ -267,9 +320,15 @@ class CredentialsStore:
         self._last_names = frozenset(document.sections())
         return document
 
+    def _unsettled(self, target: Path) -> CredentialsFileError:
+        return CredentialsFileError(
+            f"{target} kept changing for {BUDGET:g} s (another program rewrites it without "
+            "a lock, e.g. a loop of `aws configure set`); nothing was written, try again"
+        )
+
     def read(self) -> IniDocument:
         """Parse the file as it is now (no lock: our writers replace it atomically)."""
-        read = self._open(self._target())
+        read = self._open(self._target(), time.monotonic() + BUDGET)
         try:
             return self._parse(read)
         finally:
@@ -293,67 +352,162 @@ class CredentialsStore:
         `change` may run more than once: when another program changed the file between our
         read and our replace, the edit starts over on its version. `private`: the edit puts
         secrets in the file, so a file others can read is made 0600 (and told).
+        Raises CredentialsFileError, having written nothing, when the file never stops
+        changing for `BUDGET` seconds.
         """
         with self.locked():
             target = self._target()
             self._remove_dead_temps(target.parent)
-            for attempt in range(MAX_ATTEMPTS):
-                read = self._open(target)
+            deadline = time.monotonic() + BUDGET
+            result, written = self._edit_once(target, change, private, deadline)
+            # A writer that takes no lock and read the file before our replace may write
+            # its version back after it, in place. Look again a moment later while the
+            # file is being changed, and redo the edit (a no-op when it is still there).
+            for _ in range(VERIFY_ROUNDS):
+                if written is None:
+                    break
+                time.sleep(SETTLE)
+                with contextlib.suppress(OSError):
+                    if _stamp(os.stat(target)) == written:
+                        break
                 try:
-                    document = self._parse(read)
-                    read_names = frozenset(document.sections())
-                    result = change(document)
-                    new = document.to_bytes()
-                    if new == (read.data if read else b""):
-                        return result
-                    mode = self._check_writable(target, read, private)
-                    if attempt < MAX_ATTEMPTS - 1 and self._changed(target, read):
-                        continue  # another writer got in between: start over on its version
-                    stamp = self._replace(target, new, mode)
-                    self._last_names = frozenset(document.sections())
-                    if read is not None:
-                        self._redo_on_orphan(target, read, read_names, stamp, change, mode)
-                    return result
-                finally:
-                    if read is not None:
-                        os.close(read.fd)
-            raise AssertionError("unreachable")  # pragma: no cover
+                    _, written = self._edit_once(target, change, private, deadline)
+                except CredentialsFileError:
+                    break  # e.g. replace_key: the key is no longer the old one, so ours held
+            return result
 
-    def _changed(self, target: Path, read: _Read | None) -> bool:
-        """Whether the path is no longer the file we read (checked right before replace)."""
-        try:
-            now = _stamp(os.stat(target))
-        except FileNotFoundError:
-            return read is not None
-        return read is None or now != read.stamp
+    def _edit_once(
+        self, target: Path, change: Callable[[IniDocument], T], private: bool, deadline: float,
+    ) -> tuple[T, tuple[int, int, int, int] | None]:
+        """One locked read-change-replace; returns the result, and the stamp of what we
+        wrote if we wrote while another program was changing the file (else None)."""
+        again: _Read | None = None
+        for attempt in range(MAX_ATTEMPTS):
+            read, again = again or self._open(target, deadline), None
+            try:
+                document = self._parse(read)
+                read_names = frozenset(document.sections())
+                result = change(document)
+                new = document.to_bytes()
+                if new == (read.data if read else b""):
+                    return result, None
+                mode = self._check_writable(target, read, private)
+                last = attempt == MAX_ATTEMPTS - 1 or time.monotonic() > deadline
+                changed, newer = self._changed(target, read, read_names, deadline)
+                if changed:
+                    if last:
+                        raise self._unsettled(target)
+                    if newer is not None and read is not None:
+                        # It added to what we read: redo the edit on that at once, on the
+                        # same descriptor (a full settled read may never come in time).
+                        again, read = newer, None
+                        continue
+                    continue  # another writer got in between: start over on its version
+                read = newer
+                stamp = self._replace(target, new, mode)
+                # What a later read must still have: what we read and kept (a writer that
+                # takes no lock may put back a version without our new sections).
+                self._last_names = read_names & frozenset(document.sections())
+                # (The read's stamp, not the old inode's: our replace changed its ctime.)
+                hot = read is not None and _recent(read.stamp)
+                if read is not None:
+                    stamp = self._redo_on_orphan(target, read, read_names, stamp, new,
+                                                 change, mode, deadline)
+                return result, stamp if hot else None
+            finally:
+                if read is not None:
+                    os.close(read.fd)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _changed(self, target: Path, read: _Read | None, names: frozenset[str],
+                 deadline: float) -> tuple[bool, _Read | None]:
+        """Whether the path is no longer the file we read (checked right before replace).
+
+        A rewrite in place of the very bytes we read (awscli rewrites the whole file for
+        every change) is no change: against a writer that never pauses, the stamp alone
+        would never hold still. Returns (False, the read with the stamp it has now), or
+        (True, the newer version when it was rewritten in place, looks whole and has every
+        section of ours, else None)."""
+        while True:
+            try:
+                now = os.stat(target)
+            except FileNotFoundError:
+                return read is not None, None
+            if read is None or now.st_ino != read.stamp[0]:
+                return True, None
+            if _stamp(now) == read.stamp:
+                return False, read
+            try:
+                data, info = _whole_read(read.fd, deadline)
+            except Unsettled:
+                return True, None
+            if data == read.data:
+                return False, read._replace(stamp=_stamp(info))
+            newer = _names_of(data)
+            if newer is not None:
+                return True, (read._replace(data=data, stamp=_stamp(info))
+                              if names <= newer else None)
+            if time.monotonic() > deadline:
+                return True, None
+            time.sleep(0.0005)  # in the middle of its write: see what it writes
 
     def _redo_on_orphan(
         self, target: Path, read: _Read, read_names: frozenset[str],
-        stamp: tuple[int, int, int, int], change: Callable[[IniDocument], object], mode: int,
-    ) -> None:
+        stamp: tuple[int, int, int, int], ours: bytes,
+        change: Callable[[IniDocument], object], mode: int, deadline: float,
+    ) -> tuple[int, int, int, int]:
         """A writer that takes no lock may have written into the inode we just replaced (it
-        opened the path before our replace). Its change is then gone from the path: redo
-        our edit on top of it, unless the path changed again meanwhile."""
-        for _ in range(MAX_ATTEMPTS):
+        opened the path before our replace). Its change is then gone from the path. Looked
+        at at once and, if the file is being changed, once more SETTLE later (its open and
+        its write can straddle our replace). Returns the stamp the path has after us.
+
+        If the path still holds our bytes, our edit is redone on top of the orphan's
+        version. If it changed meanwhile (that writer rewrote it in place), the sections
+        the orphan gained are copied into it instead."""
+        looks = 2 if _recent(read.stamp) else 1
+        for look in range(MAX_ATTEMPTS):
+            if look >= looks:
+                return stamp
             # Not ctime: the replace itself changes the old inode's link count and ctime.
             if _stamp(os.fstat(read.fd))[:3] == read.stamp[:3]:
-                return
+                if look + 1 < looks:
+                    time.sleep(SETTLE)
+                continue
             # Judged against the version we read, not ours: the orphan lacks our edit.
-            data, info = _settled_read(read.fd, read_names)
             try:
-                document = IniDocument.parse_bytes(data, str(self.path))
+                data, info = _settled_read(read.fd, read_names, deadline)
+                orphan = IniDocument.parse_bytes(data, str(self.path))
             except CredentialsFileError:
-                return
-            change(document)
-            new = document.to_bytes()
-            try:
-                if _stamp(os.stat(target)) != stamp:
-                    return
-            except OSError:
-                return
+                return stamp
             read = read._replace(stamp=_stamp(info))
-            stamp = self._replace(target, new, mode)
-            self._last_names = frozenset(document.sections())
+            looks = look + 2  # and look again after this redo
+            current = self._open(target, deadline)
+            if current is None:
+                return stamp
+            try:
+                if current.data == ours:
+                    change(orphan)
+                    document = orphan
+                else:
+                    document = self._parse(current)
+                    gained = [n for n in orphan.sections()
+                              if n not in read_names and not document.has_section(n)]
+                    for name in gained:
+                        document.set_values(name, orphan.get_section(name))
+                    if not gained:
+                        continue
+                new = document.to_bytes()
+                changed, same = self._changed(target, current, frozenset(), deadline)
+                if changed or same is None:
+                    continue
+                current = same
+                ours = new
+                stamp = self._replace(target, new, mode)
+                self._last_names = read_names & frozenset(document.sections())
+            finally:
+                if current is not None:
+                    os.close(current.fd)
+        return stamp
 
     def set_section(
         self, name: str, values: Mapping[str, str], remove: tuple[str, ...] = (),
