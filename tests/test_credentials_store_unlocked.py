@@ -24,8 +24,9 @@ LONG_TERM = 1500
 OUR_WRITES = 100
 
 # The other writer, as awscli's ConfigFileWriter writes: read, truncate, write in place;
-# new sections appended. It runs until the stop file appears and prints what it appended.
-# `pause` 0 is a writer that never pauses: the file is never still.
+# new sections appended (every 10th round, 100 at most, so the file stays near its size).
+# It runs until the stop file appears and prints what it appended. `pause` 0 is a writer
+# that never pauses: the file is never still.
 UNLOCKED_WRITER = textwrap.dedent(
     """
     import os, sys
@@ -36,7 +37,7 @@ UNLOCKED_WRITER = textwrap.dedent(
         if pause:
             time.sleep(pause)
         rounds += 1
-        if rounds % 10 == 0:
+        if rounds % 10 == 0 and len(appended) < 100:
             name = f"other-{len(appended)}"
             with open(path, "a") as f:
                 f.write(f"[{name}]\\nregion = us-west-2\\n")

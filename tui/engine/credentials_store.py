@@ -393,18 +393,24 @@ class CredentialsStore:
                     return result, None
                 mode = self._check_writable(target, read, private)
                 last = attempt == MAX_ATTEMPTS - 1 or time.monotonic() > deadline
-                changed, newer = self._changed(target, read, read_names, deadline)
-                if changed:
+                check: list[tuple[bool, _Read | None]] = []
+
+                def ready(read: _Read | None = read, names: frozenset[str] = read_names,
+                          check: list[tuple[bool, _Read | None]] = check) -> bool:
+                    check.append(self._changed(target, read, names, deadline))
+                    return not check[0][0]
+
+                written = self._replace(target, new, mode, ready)
+                newer = check[0][1]
+                if written is None:
                     if last:
                         raise self._unsettled(target)
                     if newer is not None and read is not None:
                         # It added to what we read: redo the edit on that at once, on the
                         # same descriptor (a full settled read may never come in time).
                         again, read = newer, None
-                        continue
                     continue  # another writer got in between: start over on its version
-                read = newer
-                stamp = self._replace(target, new, mode)
+                read, stamp = newer, written
                 # What a later read must still have: what we read and kept (a writer that
                 # takes no lock may put back a version without our new sections).
                 self._last_names = read_names & frozenset(document.sections())
@@ -497,12 +503,17 @@ class CredentialsStore:
                     if not gained:
                         continue
                 new = document.to_bytes()
-                changed, same = self._changed(target, current, frozenset(), deadline)
-                if changed or same is None:
+                check: list[tuple[bool, _Read | None]] = []
+
+                def ready(current: _Read = current,
+                          check: list[tuple[bool, _Read | None]] = check) -> bool:
+                    check.append(self._changed(target, current, frozenset(), deadline))
+                    return not check[0][0] and check[0][1] is not None
+
+                written = self._replace(target, new, mode, ready)
+                if written is None:
                     continue
-                current = same
-                ours = new
-                stamp = self._replace(target, new, mode)
+                ours, stamp = new, written
                 self._last_names = read_names & frozenset(document.sections())
             finally:
                 if current is not None:
@@ -598,8 +609,11 @@ class CredentialsStore:
                 except OSError:
                     pass
 
-    def _replace(self, target: Path, data: bytes, mode: int) -> tuple[int, int, int, int]:
-        """Write `data` to a temp file and put it in place; return the new file's stamp."""
+    def _replace(self, target: Path, data: bytes, mode: int,
+                 ready: Callable[[], bool] | None = None) -> tuple[int, int, int, int] | None:
+        """Write `data` to a temp file and put it in place; return the new file's stamp.
+        `ready` is asked last, right before the replace (after the slow fsync): when it
+        says no, nothing is replaced and None is returned."""
         directory = target.parent
         try:
             import tempfile  # only writers need it: `status` stays light
@@ -620,6 +634,9 @@ class CredentialsStore:
                 stamp = _stamp(os.fstat(fd))
             finally:
                 os.close(fd)
+            if ready is not None and not ready():
+                os.unlink(temp)
+                return None
             os.replace(temp, target)
         except BaseException as exc:
             with contextlib.suppress(OSError):
