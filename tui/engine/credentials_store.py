@@ -15,7 +15,7 @@ temp file of ours is a dead writer's, so each edit removes any it finds.
 
 Programs that take no lock (awscli's `aws configure set` truncates the file and writes it
 in place) are met as well as they can be: a read that such a writer is in the middle of is
-never taken for the file (`_settled_read`); the edit starts over if the file changed
+never taken for the file (`settled_read`); the edit starts over if the file changed
 between our read and our replace; and if the writer wrote into the inode we replaced, our
 edit is redone on top of its version. What can't be prevented: such a writer that read the
 file before our replace and writes after it puts back the version it read.
@@ -38,24 +38,26 @@ from tui.engine.credentials_lock import LOCK_FILE_NAME, Notice, credentials_lock
 from tui.engine.errors import CredentialsFileError
 from tui.engine.ini_document import IniDocument
 from tui.engine.secret import Secret
+from tui.engine.settled_read import (
+    BUDGET,
+    SETTLE,
+    Read,
+    Unsettled,
+    names_of,
+    recent,
+    settled_read,
+    stamp_of,
+    whole_read,
+)
 
 T = TypeVar("T")
 
-#: A read of a file changed less than this long ago must be confirmed by a second read
-#: SETTLE later.
-RECENT_NS = 1_000_000_000
-SETTLE = 0.002
-#: How long only reads that lost sections (but look whole) must come before the fullest
-#: of them is believed: another program may really have removed those sections.
-SUSPECT_WAIT = 0.5
 #: How often an edit starts over because another program changed the file under it.
 MAX_ATTEMPTS = 50
 #: How many times, after a write into a file another program is changing, we look again
 #: whether our edit is still there (a writer that takes no lock may have put its version
 #: back) and redo it if not.
 VERIFY_ROUNDS = 3
-#: The most one read or edit may spend waiting for a file that never stops changing.
-BUDGET = 10.0
 TEMP_PREFIX = ".credentials."
 TEMP_SUFFIX = ".tmp"
 # Exactly the names tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX) makes.
@@ -116,125 +118,6 @@ def parse_expiration(value: str | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-class _Read(NamedTuple):
-    """One stable read of the file: its bytes, the fstat that held before and after, and
-    the descriptor (kept open so that, after our replace, we can see whether a writer that
-    takes no lock wrote into the inode we replaced)."""
-
-    fd: int
-    data: bytes
-    stamp: tuple[int, int, int, int]  # inode, size, mtime_ns, ctime_ns
-
-
-def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
-    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-
-
-def _recently_changed(info: os.stat_result) -> bool:
-    return _recent(_stamp(info))
-
-
-def _recent(stamp: tuple[int, int, int, int]) -> bool:
-    return time.time_ns() - max(stamp[2], stamp[3]) < RECENT_NS
-
-
-def _read_fd(fd: int) -> bytes:
-    chunks: list[bytes] = []
-    offset = 0
-    while True:
-        chunk = os.pread(fd, 1 << 20, offset)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        offset += len(chunk)
-
-
-class Unsettled(CredentialsFileError):
-    """The file never stopped changing long enough to be read (see `BUDGET`)."""
-
-
-def _whole_read(fd: int, deadline: float) -> tuple[bytes, os.stat_result]:
-    """One read that no write overlapped: fstat the same before and after, and as many
-    bytes as the file holds (mtime is coarse: a truncate and rewrite within one clock
-    tick leaves it as it was, but not the bytes we got)."""
-    while True:
-        before = os.fstat(fd)
-        data = _read_fd(fd)
-        after = os.fstat(fd)
-        if _stamp(before) == _stamp(after) and len(data) == after.st_size:
-            return data, after
-        if time.monotonic() > deadline:
-            raise Unsettled("")
-        time.sleep(0.0005)
-
-
-def _names_of(data: bytes) -> frozenset[str] | None:
-    """The sections of a read that looks whole, or None: empty, no final newline (a write
-    cut off mid-line; every writer we know ends its file with one), or unparseable."""
-    if not data.strip() or not data.endswith(b"\n"):
-        return None
-    if _LAST_NAMES and _LAST_NAMES[0][0] == data:  # a writer rewriting the same bytes
-        return _LAST_NAMES[0][1]
-    try:
-        names = frozenset(IniDocument.parse_bytes(data, "").sections())
-    except CredentialsFileError:
-        names = None
-    _LAST_NAMES[:] = [(data, names)]
-    return names
-
-
-_LAST_NAMES: list[tuple[bytes, frozenset[str] | None]] = []
-
-
-def _settled_read(fd: int, reference: frozenset[str] | None,
-                  deadline: float) -> tuple[bytes, os.stat_result]:
-    """Read `fd`, never taking a moment of another program's write for the file.
-
-    A writer that takes no lock (awscli's ConfigFileWriter) truncates the file and writes
-    it again in place: for a moment it is empty or a prefix. It may also never pause, so
-    waiting for the file to be still is no test. A file unchanged for a second is read at
-    once. Otherwise a read is taken when
-    - no write overlapped it (`_whole_read`);
-    - it looks whole (`_names_of`) and has every section of `reference` (the sections of
-      this store's last read that it kept);
-    - and an earlier such read, SETTLE or more before, has no section it lacks (a read of
-      a prefix is followed by one with more: that later one is taken then).
-    A read that lost sections (another program may really have removed them) is believed
-    only when nothing but suspect reads came for SUSPECT_WAIT, and then only the fullest of
-    them. An empty, cut-off or unparseable read is believed only once the file is a second
-    old. Raises `Unsettled` at `deadline`.
-    """
-    candidate: frozenset[str] | None = None
-    suspect_since: float | None = None
-    fullest: tuple[int, int, bytes] | None = None  # sections, length, bytes
-    while True:
-        data, info = _whole_read(fd, deadline)
-        if not _recently_changed(info):
-            return data, info
-        now = time.monotonic()
-        if now > deadline:
-            raise Unsettled("")
-        names = _names_of(data)
-        if names is not None and (reference is None or reference <= names):
-            if candidate is not None:  # and so `candidate <= names`: not a prefix of it
-                return data, info
-            candidate, reference = names, names
-            suspect_since = fullest = None
-            time.sleep(SETTLE)
-            continue
-        # Empty, cut off or unparseable: never taken while the file is changing. (A writer
-        # that never pauses leaves it so for most of each round, and on a busy machine for
-        # most of a second; one killed mid-write leaves it unchanged, read once it is old.)
-        if names is not None:
-            if suspect_since is None:
-                suspect_since = now
-            if fullest is None or (len(names), len(data)) > fullest[:2]:
-                fullest = (len(names), len(data), data)
-            if now - suspect_since >= SUSPECT_WAIT and data == fullest[2]:
-                return data, info
-        time.sleep(0.001 if names is None else 0.005)
-
-
 class CredentialsStore:
     """Reads and edits one shared credentials file."""
 
@@ -249,7 +132,7 @@ class CredentialsStore:
         self.lock_timeout = lock_timeout
         self.notice = notice
         # The sections of the last stable read: a later read that lost some is distrusted
-        # for a moment (see `_settled_read`).
+        # for a moment (see `settled_read`).
         self._last_names: frozenset[str] | None = None
 
     @property
@@ -274,7 +157,7 @@ class CredentialsStore:
         except OSError as exc:
             raise _os_error(path, exc) from None
 
-    def _open(self, target: Path, deadline: float) -> _Read | None:
+    def _open(self, target: Path, deadline: float) -> Read | None:
         """A stable read of `target` (None if it does not exist); the caller closes `fd`."""
         for _ in range(1000):
             try:
@@ -299,10 +182,10 @@ class CredentialsStore:
                     raise CredentialsFileError(
                         f"{target} is not a regular file (a device, FIFO or socket); move it away"
                     )
-                data, info = _settled_read(fd, self._last_names, deadline)
+                data, info = settled_read(fd, self._last_names, deadline)
                 # Replaced while we read: read the new file.
                 if os.stat(target).st_ino == info.st_ino:
-                    return _Read(fd, data, _stamp(info))
+                    return Read(fd, data, stamp_of(info))
             except OSError as exc:
                 os.close(fd)
                 raise _os_error(target, exc) from None
@@ -315,7 +198,7 @@ class CredentialsStore:
             os.close(fd)
         raise CredentialsFileError(f"{target} is replaced faster than it can be read")
 
-    def _parse(self, read: _Read | None) -> IniDocument:
+    def _parse(self, read: Read | None) -> IniDocument:
         document = IniDocument.parse_bytes(read.data if read else b"", str(self.path))
         self._last_names = frozenset(document.sections())
         return document
@@ -368,7 +251,7 @@ class CredentialsStore:
                     break
                 time.sleep(SETTLE)
                 with contextlib.suppress(OSError):
-                    if _stamp(os.stat(target)) == written:
+                    if stamp_of(os.stat(target)) == written:
                         break
                 try:
                     _, written = self._edit_once(target, change, private, deadline)
@@ -381,7 +264,7 @@ class CredentialsStore:
     ) -> tuple[T, tuple[int, int, int, int] | None]:
         """One locked read-change-replace; returns the result, and the stamp of what we
         wrote if we wrote while another program was changing the file (else None)."""
-        again: _Read | None = None
+        again: Read | None = None
         for attempt in range(MAX_ATTEMPTS):
             read, again = again or self._open(target, deadline), None
             try:
@@ -393,10 +276,10 @@ class CredentialsStore:
                     return result, None
                 mode = self._check_writable(target, read, private)
                 last = attempt == MAX_ATTEMPTS - 1 or time.monotonic() > deadline
-                check: list[tuple[bool, _Read | None]] = []
+                check: list[tuple[bool, Read | None]] = []
 
-                def ready(read: _Read | None = read, names: frozenset[str] = read_names,
-                          check: list[tuple[bool, _Read | None]] = check) -> bool:
+                def ready(read: Read | None = read, names: frozenset[str] = read_names,
+                          check: list[tuple[bool, Read | None]] = check) -> bool:
                     check.append(self._changed(target, read, names, deadline))
                     return not check[0][0]
 
@@ -415,7 +298,7 @@ class CredentialsStore:
                 # takes no lock may put back a version without our new sections).
                 self._last_names = read_names & frozenset(document.sections())
                 # (The read's stamp, not the old inode's: our replace changed its ctime.)
-                hot = read is not None and _recent(read.stamp)
+                hot = read is not None and recent(read.stamp)
                 if read is not None:
                     stamp = self._redo_on_orphan(target, read, read_names, stamp, new,
                                                  change, mode, deadline)
@@ -425,8 +308,8 @@ class CredentialsStore:
                     os.close(read.fd)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _changed(self, target: Path, read: _Read | None, names: frozenset[str],
-                 deadline: float) -> tuple[bool, _Read | None]:
+    def _changed(self, target: Path, read: Read | None, names: frozenset[str],
+                 deadline: float) -> tuple[bool, Read | None]:
         """Whether the path is no longer the file we read (checked right before replace).
 
         A rewrite in place of the very bytes we read (awscli rewrites the whole file for
@@ -441,24 +324,24 @@ class CredentialsStore:
                 return read is not None, None
             if read is None or now.st_ino != read.stamp[0]:
                 return True, None
-            if _stamp(now) == read.stamp:
+            if stamp_of(now) == read.stamp:
                 return False, read
             try:
-                data, info = _whole_read(read.fd, deadline)
+                data, info = whole_read(read.fd, deadline)
             except Unsettled:
                 return True, None
             if data == read.data:
-                return False, read._replace(stamp=_stamp(info))
-            newer = _names_of(data)
+                return False, read._replace(stamp=stamp_of(info))
+            newer = names_of(data)
             if newer is not None:
-                return True, (read._replace(data=data, stamp=_stamp(info))
+                return True, (read._replace(data=data, stamp=stamp_of(info))
                               if names <= newer else None)
             if time.monotonic() > deadline:
                 return True, None
             time.sleep(0.0005)  # in the middle of its write: see what it writes
 
     def _redo_on_orphan(
-        self, target: Path, read: _Read, read_names: frozenset[str],
+        self, target: Path, read: Read, read_names: frozenset[str],
         stamp: tuple[int, int, int, int], ours: bytes,
         change: Callable[[IniDocument], object], mode: int, deadline: float,
     ) -> tuple[int, int, int, int]:
@@ -470,22 +353,22 @@ class CredentialsStore:
         If the path still holds our bytes, our edit is redone on top of the orphan's
         version. If it changed meanwhile (that writer rewrote it in place), the sections
         the orphan gained are copied into it instead."""
-        looks = 2 if _recent(read.stamp) else 1
+        looks = 2 if recent(read.stamp) else 1
         for look in range(MAX_ATTEMPTS):
             if look >= looks:
                 return stamp
             # Not ctime: the replace itself changes the old inode's link count and ctime.
-            if _stamp(os.fstat(read.fd))[:3] == read.stamp[:3]:
+            if stamp_of(os.fstat(read.fd))[:3] == read.stamp[:3]:
                 if look + 1 < looks:
                     time.sleep(SETTLE)
                 continue
             # Judged against the version we read, not ours: the orphan lacks our edit.
             try:
-                data, info = _settled_read(read.fd, read_names, deadline)
+                data, info = settled_read(read.fd, read_names, deadline)
                 orphan = IniDocument.parse_bytes(data, str(self.path))
             except CredentialsFileError:
                 return stamp
-            read = read._replace(stamp=_stamp(info))
+            read = read._replace(stamp=stamp_of(info))
             looks = look + 2  # and look again after this redo
             current = self._open(target, deadline)
             if current is None:
@@ -503,10 +386,10 @@ class CredentialsStore:
                     if not gained:
                         continue
                 new = document.to_bytes()
-                check: list[tuple[bool, _Read | None]] = []
+                check: list[tuple[bool, Read | None]] = []
 
-                def ready(current: _Read = current,
-                          check: list[tuple[bool, _Read | None]] = check) -> bool:
+                def ready(current: Read = current,
+                          check: list[tuple[bool, Read | None]] = check) -> bool:
                     check.append(self._changed(target, current, frozenset(), deadline))
                     return not check[0][0] and check[0][1] is not None
 
@@ -567,7 +450,7 @@ class CredentialsStore:
         except OSError as exc:
             raise CredentialsFileError(f"can't create {directory}: {exc.strerror}") from None
 
-    def _check_writable(self, target: Path, read: _Read | None, private: bool) -> int:
+    def _check_writable(self, target: Path, read: Read | None, private: bool) -> int:
         """The mode to write, after refusing a file that isn't ours to replace."""
         if read is None:
             return 0o600
@@ -631,7 +514,7 @@ class CredentialsStore:
                     written = os.write(fd, view)
                     view = view[written:]
                 os.fsync(fd)
-                stamp = _stamp(os.fstat(fd))
+                stamp = stamp_of(os.fstat(fd))
             finally:
                 os.close(fd)
             if ready is not None and not ready():
@@ -652,7 +535,7 @@ class CredentialsStore:
         with contextlib.suppress(OSError):
             info = os.stat(target)
             if info.st_ino == stamp[0]:
-                return _stamp(info)
+                return stamp_of(info)
         return stamp
 
     # ------------------------------------------------------------------ rotation verbs
