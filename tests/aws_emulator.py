@@ -32,6 +32,9 @@ class Fault:
     delay: float = 0.0  # seconds to stall before answering (a hung endpoint)
     passthrough: bool = False  # after the delay, let moto answer
     sender: bool = True
+    #: A whole reply body to send instead of an error (e.g. a ListMFADevices result moto
+    #: can't produce, such as a FIDO key); `status` is then usually 200.
+    body: str | None = None
 
 
 @dataclass
@@ -92,6 +95,13 @@ class FaultInjector:
         if fault.passthrough:
             return self.app(environ, start_response)
         ns = IAM_NS if "iam" in environ.get("HTTP_HOST", "") or action in IAM_ACTIONS else STS_NS
+        if fault.body is not None:
+            reply = fault.body.encode()
+            start_response(f"{fault.status} OK", [
+                ("Content-Type", "text/xml"), ("Content-Length", str(len(reply))),
+                ("x-amzn-RequestId", str(uuid.uuid4())),
+            ])
+            return [reply]
         xml = (
             f'<ErrorResponse xmlns="{ns}"><Error><Type>{"Sender" if fault.sender else "Receiver"}'
             f"</Type><Code>{fault.code}</Code><Message>{fault.message}</Message></Error>"
@@ -110,6 +120,21 @@ IAM_ACTIONS = {
     "ListMFADevices", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
     "GetAccessKeyLastUsed", "GetUser", "CreateUser", "CreatePolicy",
 }
+
+
+def list_mfa_devices_reply(user: str, serials: list[str]) -> str:
+    """IAM's ListMFADevices reply, as AWS sends it, listing these serials for `user`."""
+    members = "".join(
+        f"<member><UserName>{user}</UserName><SerialNumber>{serial}</SerialNumber>"
+        "<EnableDate>2026-01-05T09:00:00Z</EnableDate></member>"
+        for serial in serials
+    )
+    return (
+        f'<ListMFADevicesResponse xmlns="{IAM_NS}"><ListMFADevicesResult>'
+        f"<MFADevices>{members}</MFADevices><IsTruncated>false</IsTruncated>"
+        f"</ListMFADevicesResult><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId>"
+        "</ResponseMetadata></ListMFADevicesResponse>"
+    )
 
 
 class LocalAws:

@@ -97,6 +97,15 @@ def test_awsmfa_environment(make_user, sandbox_home, capsys, monkeypatch):
     assert row["mfa_serial"] == "arn:aws:iam::123456789012:mfa/me"
 
 
+def test_awsmfa_duration_from_environment(aws, make_user, sandbox_home, capsys, monkeypatch):
+    user = make_user("alice", write_profile=False)
+    write(sandbox_home, f"[identity]\naws_access_key_id = {user.access_key_id}\n"
+                        f"aws_secret_access_key = {user.secret_access_key}\n")
+    monkeypatch.setenv("AWS_MFA_DURATION", "7200")  # awsmfa's own variable for -d
+    assert run(capsys, "refresh", "identity", "--token-code", "123456")[0] == 0
+    assert aws.injector.calls("GetSessionToken")[-1].params["DurationSeconds"] == "7200"
+
+
 def test_aws_cli_mfa_login_comment_expiry(aws, make_user, sandbox_home, capsys):
     user = make_user("alice", write_profile=False)
     write(sandbox_home,
@@ -111,6 +120,37 @@ def test_aws_cli_mfa_login_comment_expiry(aws, make_user, sandbox_home, capsys):
     assert "2030-01-01 05:00:00 UTC" not in text
     row = status(capsys)["work"]
     assert row["layout"] == "mfa-login" and row["state"] == "fresh"
+
+
+def test_aws_cli_mfa_login_default_session_name(aws, make_user, sandbox_home, capsys):
+    """`aws configure mfa-login` offers `session-<device name>` as the profile to update."""
+    user = make_user("alice", write_profile=False)
+    other = make_user("bob", write_profile=False)
+    write(sandbox_home,
+          f"[default]\naws_access_key_id = {user.access_key_id}\n"
+          f"aws_secret_access_key = {user.secret_access_key}\n\n"
+          f"[bob]\naws_access_key_id = {other.access_key_id}\n"
+          f"aws_secret_access_key = {other.secret_access_key}\n\n"
+          f"[session-alice]\n# Credentials expire at: 2030-01-01 05:00:00 UTC\n{SESSION}")
+    sandbox_home.config.write_text(f"[default]\nmfa_serial = {user.serial}\n")
+    rows = status(capsys)
+    assert rows["default"]["session_profile"] == "session-alice"
+    assert rows["default"]["layout"] == "mfa-login"
+    assert rows["default"]["expiration"] == "2030-01-01T05:00:00Z"
+    assert rows["bob"]["session_profile"] == "bob-mfa"
+    assert run(capsys, "refresh", "default", "--force", "--token-code", "123456")[0] == 0
+    assert "default-mfa" not in raw_config_parse(str(sandbox_home.credentials))
+
+
+def test_aws_cli_mfa_login_any_name_with_one_identity(make_user, sandbox_home, capsys):
+    """`--update-profile mytemp` names it anything: with one identity, it is its session."""
+    user = make_user("alice", write_profile=False)
+    write(sandbox_home,
+          f"[default]\naws_access_key_id = {user.access_key_id}\n"
+          f"aws_secret_access_key = {user.secret_access_key}\n\n"
+          f"[mytemp]\n# Credentials expire at: 2030-01-01 05:00:00 UTC\n{SESSION}")
+    row = status(capsys)["default"]
+    assert row["session_profile"] == "mytemp" and row["layout"] == "mfa-login"
 
 
 def test_aws_iam_login_layout(aws, make_user, sandbox_home, capsys):

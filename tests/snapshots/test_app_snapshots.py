@@ -127,6 +127,16 @@ def test_main_screen_200x60(snap_compare, app):
     assert snap_compare(app, terminal_size=(200, 60), run_before=_ready())
 
 
+def test_main_screen_role_chain(snap_compare, app, sandbox_home):
+    """A role assumed from a role sits one level deeper under its root identity."""
+    with open(sandbox_home.config, "a") as handle:
+        handle.write("\n[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/Deploy\n"
+                     "source_profile = prod-admin\n")
+    with open(sandbox_home.credentials, "a") as handle:
+        handle.write(_session("deploy-session", timedelta(minutes=51), "5"))
+    _check(snap_compare, app)
+
+
 def test_mfa_code_modal(snap_compare, app):
     _check(snap_compare, app, "j", "j", "r", "1", "2")
 

@@ -112,7 +112,8 @@ class AwsMfaApp(App[int]):
         now = self.service.clock()
         for screen in list(self.screen_stack):
             tick = getattr(screen, "clock_tick", None)
-            if tick is not None:
+            # (a screen just pushed has no widgets until it is composed and mounted)
+            if tick is not None and screen.is_mounted:
                 tick(now)
 
     def code_needed(self, name: str, text: str) -> None:

@@ -20,8 +20,10 @@ from tui.engine.mfa_code import (
     CommandCode,
     FixedCode,
     MfaCodeSource,
+    WithoutMfa,
     choose_code_source,
 )
+from tui.engine.mfa_devices import NoMfaDevice, SeveralMfaDevices
 from tui.engine.profile_status import StatusRow
 from tui.engine.secret import Secret
 from tui.engine.sessions import RefreshResult, SessionService
@@ -84,8 +86,24 @@ class WatchedCommand(MfaCodeSource):
 
 @dataclass
 class SerialResolved(Message):
+    """The MFA device of a row: found (`serial`), one to choose (`choices`), none at all
+    (`no_device_for`, the user's ARN), or an `error`. `skipped` names the security keys
+    IAM listed that STS can't use."""
+
     name: str
     serial: str | None = None
+    error: str | None = None
+    choices: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    no_device_for: str | None = None
+
+
+@dataclass
+class DeviceChosen(Message):
+    """The chosen MFA device was saved in settings (else `error` says why not)."""
+
+    name: str
+    serial: str
     error: str | None = None
 
 
@@ -129,11 +147,17 @@ def code_source_for(service: SessionService, row: StatusRow,
 
 
 def refresh(service: SessionService, row: StatusRow, code: Secret | None = None,
-            told: Callable[[bool], None] | None = None) -> RefreshFinished:
-    """Refresh a row: with the code a person typed, or on its own (chained / command)."""
+            told: Callable[[bool], None] | None = None,
+            without_mfa: bool = False) -> RefreshFinished:
+    """Refresh a row: with the code a person typed, on its own (chained / command), or
+    (`without_mfa`, which a person chose) with no MFA at all."""
     try:
-        source = (FixedCode(code, origin="the TUI") if code
-                  else code_source_for(service, row, told))
+        if without_mfa:
+            source: MfaCodeSource = WithoutMfa()
+        elif code:
+            source = FixedCode(code, origin="the TUI")
+        else:
+            source = code_source_for(service, row, told)
         result = service.renew(row.name, source, interactive=False)
     except MfaCodeError as exc:
         return RefreshFinished(row.name, error=str(exc), bad_code=code is not None,
@@ -146,9 +170,25 @@ def refresh(service: SessionService, row: StatusRow, code: Secret | None = None,
 def resolve_serial(service: SessionService, row: StatusRow) -> SerialResolved:
     try:
         identity = service.catalog().identity(row.identity)
-        return SerialResolved(row.name, serial=service.resolve_serial(identity))
+        serial = service.resolve_serial(identity)
+        return SerialResolved(row.name, serial=serial,
+                              skipped=service.devices.skipped(identity.name))
+    except SeveralMfaDevices as exc:
+        return SerialResolved(row.name, choices=exc.survey.usable, skipped=exc.survey.skipped)
+    except NoMfaDevice as exc:
+        return SerialResolved(row.name, no_device_for=exc.survey.user_arn,
+                              skipped=exc.survey.skipped)
     except AwsMfaError as exc:
         return SerialResolved(row.name, error=str(exc))
+
+
+def choose_device(service: SessionService, row: StatusRow, serial: str) -> DeviceChosen:
+    """Remember the device a person chose for the row's identity, in settings."""
+    try:
+        service.choose_device(row.identity, serial)
+    except AwsMfaError as exc:
+        return DeviceChosen(row.name, serial, error=str(exc))
+    return DeviceChosen(row.name, serial)
 
 
 def identity_details(service: SessionService, row: StatusRow) -> DetailsLoaded:

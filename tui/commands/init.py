@@ -8,6 +8,7 @@ import sys
 from tui.commands.context import notice, service_from
 from tui.engine.errors import AwsAuthError, UsageError
 from tui.engine.mfa_code import check_serial_shape
+from tui.engine.mfa_devices import DeviceSurvey
 from tui.engine.sessions import SessionService
 
 
@@ -32,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
     serial = service.init(args.profile, serial=args.serial_number, choose=_choose)
     identity = service.catalog().identity(args.profile)
     notice(f"{identity.name}: MFA device {serial}")
+    skipped = service.devices.skipped(identity.name)
+    if skipped:
+        notice(f"{identity.name}: {DeviceSurvey('', (), skipped).skipped_note()}")
     notice(f"sessions go to [{identity.session_profile}]; saved in {service.paths.settings}")
     return 0
 

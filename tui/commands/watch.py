@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
-from tui.engine.errors import AwsMfaError, MfaCodeError
+from tui.engine.errors import AwsMfaError, MfaCodeError, UsageError
 from tui.engine.mfa_code import seconds_left_in_window
 from tui.engine.profile_status import StatusRow
 from tui.engine.sessions import SessionService
@@ -92,6 +92,8 @@ class Keeper:
     retry: bool = True  # False for --once: nothing will retry, so say nothing of it
     backoff: Backoff = field(default_factory=Backoff)
     failures: list[AwsMfaError] = field(default_factory=list)
+    #: Why profiles can't be kept fresh (e.g. a broken role chain), each said once.
+    told: set[str] = field(default_factory=set)
 
     def rows(self) -> list[StatusRow]:
         rows = self.service.status()
@@ -114,12 +116,28 @@ class Keeper:
             notice(str(exc))
             self.failures.append(exc)
             return
+        self.tell_blocked(rows)
         # Identities first, then roles by chain depth: each parent before its children.
         for row in sorted(rows, key=lambda r: r.depth):
             now = self.service.clock()
             if row.blocked or not row.state.needs_refresh or not self.backoff.ready(row.name, now):
                 continue
             self.refresh(row)
+
+    def tell_blocked(self, rows: list[StatusRow]) -> None:
+        """Say once why a profile can't be refreshed (a cycle in a role chain names the
+        chain once, not once per role in it); with --once it counts as a failure."""
+        names: dict[str, list[str]] = {}
+        for row in rows:
+            if row.blocked:
+                names.setdefault(row.blocked, []).append(row.name)
+        for reason, who in names.items():
+            if reason in self.told:
+                continue
+            self.told.add(reason)
+            notice(f"{', '.join(who)}: {reason}")
+            if not self.retry:
+                self.failures.append(UsageError(reason))
 
     def refresh(self, row: StatusRow) -> None:
         now = self.service.clock()

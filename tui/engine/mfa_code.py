@@ -131,6 +131,23 @@ class MfaCodeSource:
     def interactive(self) -> bool:
         return False
 
+    @property
+    def without_mfa(self) -> bool:
+        """This source means "a session without MFA": no device is looked up."""
+        return False
+
+
+class WithoutMfa(MfaCodeSource):
+    """No code and no device: GetSessionToken (or AssumeRole) without MFA, for a user who
+    has no MFA device and chose such a session. MFA-guarded policies deny it."""
+
+    def get_code(self, request: CodeRequest) -> Secret | None:
+        return None
+
+    @property
+    def without_mfa(self) -> bool:
+        return True
+
 
 class FixedCode(MfaCodeSource):
     """A code given on the command line or in the environment (or `skip`)."""
@@ -138,6 +155,10 @@ class FixedCode(MfaCodeSource):
     def __init__(self, code: Secret, origin: str = "--token-code") -> None:
         self.code = code
         self.origin = origin
+
+    @property
+    def without_mfa(self) -> bool:
+        return self.code.reveal().strip().lower() == SKIP
 
     def get_code(self, request: CodeRequest) -> Secret | None:
         if self.code.reveal().strip().lower() == SKIP:

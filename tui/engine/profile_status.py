@@ -87,7 +87,8 @@ def status_rows(
     catalog: ProfileCatalog, schedule: RefreshSchedule, now: datetime | None = None,
     discovered: dict[str, str] | None = None,
 ) -> list[StatusRow]:
-    """Every identity with its session, then its roles, in file order."""
+    """Every identity with its session, then its roles as a tree (each right after the
+    one it is assumed from), then the roles whose chain is broken."""
     now = now or schedule.now()
     discovered = discovered or {}
     rows: list[StatusRow] = []
@@ -105,6 +106,13 @@ def status_rows(
         ))
         for role in catalog.roles_of(identity.name):
             rows.append(_role_row(catalog, role, identity, schedule, now))
+    for role in catalog.broken:  # a cycle or a missing source: listed last, blocked by
+        blocked = role.session.blocked  # the one line that names its chain
+        rows.append(StatusRow(
+            kind="role", name=role.name, identity="", target=role.target,
+            entry=schedule.entry(role.target, None, None, blocked, now), blocked=blocked,
+            role_arn=role.role_arn, depth=1,
+        ))
     return rows
 
 

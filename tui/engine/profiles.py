@@ -106,6 +106,7 @@ class ProfileCatalog:
         config: dict[str, dict[str, str]] | None = None,
         credentials: dict[str, dict[str, str]] | None = None,
         problems: dict[str, str] | None = None,
+        broken: list[RoleProfile] | None = None,
     ) -> None:
         self.identities = identities or []
         self.roles = roles or []
@@ -113,6 +114,8 @@ class ProfileCatalog:
         self.credentials = credentials or {}
         #: Roles that can't be resolved (a cycle, a missing source), with the error.
         self.problems = problems or {}
+        #: Those roles, in file order, each blocked by its error (listed, never refreshed).
+        self.broken = broken or []
         self._identity_by_name: dict[str, IdentityProfile] = {}
         for identity in self.identities:
             self._identity_by_name.setdefault(identity.session_profile, identity)
@@ -227,6 +230,7 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
 LONG_TERM_SUFFIX = "-long-term"  # aws-mfa: [X-long-term] holds the keys, [X] the session
 STS_SUFFIX = "-sts"  # aws-iam-login: [X-sts]
 #: The AWS CLI's `aws configure mfa-login` puts the expiry only in this comment.
+MFA_LOGIN_PREFIX = "session-"  # its default target: `session-<MFA device name>`
 MFA_LOGIN_COMMENT = re.compile(r"^\s*[#;]\s*Credentials expire at:\s*(.+?)\s*$", re.I)
 
 
@@ -300,6 +304,26 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
     )
 
 
+def _mfa_login_sessions(credentials: IniDocument, creds: dict[str, dict[str, str]],
+                        keyed: list[str]) -> list[str]:
+    """Sections `aws configure mfa-login` wrote (its expiry comment, no long-term keys)."""
+    if not any(n.startswith(MFA_LOGIN_PREFIX) for n in creds) and len(keyed) != 1:
+        return []  # neither rule below could apply: skip reading raw lines
+    return [n for n in creds if n not in keyed and _comment_expiry(credentials.raw_section(n))]
+
+
+def _mfa_login_target(serial: str | None, sessions: list[str], identities: int) -> str | None:
+    """The session `aws configure mfa-login` keeps for an identity: `session-DEVICE` (its
+    default name, from the MFA device's name), or, with one identity only, the one section
+    it wrote (`--update-profile` may have named it anything)."""
+    device = serial.rsplit("/", 1)[-1] if serial and "/" in serial else None
+    if device and MFA_LOGIN_PREFIX + device in sessions:
+        return MFA_LOGIN_PREFIX + device
+    if identities == 1 and len(sessions) == 1:
+        return sessions[0]
+    return None
+
+
 def _names_sessions(settings: Settings, name: str) -> bool:
     """Whether the settings say where `name`'s session goes (then no peer layout applies)."""
     return bool(settings.for_profile(name).target or settings.strip_suffix
@@ -313,6 +337,8 @@ def build_catalog(
     env = os.environ if env is None else env
     creds = credentials.as_dict()
     identities: list[IdentityProfile] = []
+    keyed = [name for name, values in creds.items() if is_long_term(values)]
+    mfa_login = _mfa_login_sessions(credentials, creds, keyed)
     for name, values in creds.items():
         if not is_long_term(values):
             continue
@@ -331,9 +357,13 @@ def build_catalog(
             serial = values.get("mfa_serial") or values.get("aws_mfa_device")
             serial_source = "credentials"
         target = peer[0] if peer else session_name_for(name, settings)
+        if peer is None and target not in creds and not _names_sessions(settings, name):
+            target = _mfa_login_target(serial, mfa_login, len(keyed)) or target
         duration = own.duration
-        if not duration and layout == "aws-mfa":
-            duration = _int_or_none(env.get("MFA_STS_DURATION"))
+        peer_duration = {"aws-mfa": "MFA_STS_DURATION", "awsmfa": "AWS_MFA_DURATION"}.get(
+            layout or "")
+        if not duration and peer_duration:
+            duration = _int_or_none(env.get(peer_duration))
         identities.append(IdentityProfile(
             name=name,
             access_key_id=values["aws_access_key_id"],
@@ -345,9 +375,10 @@ def build_catalog(
             region=config_values.get("region"),
             serial_source=serial_source if serial else None,
         ))
-    roles, problems = _roles(identities, creds, config, settings)
+    roles, broken = _roles(identities, creds, config, settings)
+    problems = {role.name: role.session.blocked or "" for role in broken}
     return ProfileCatalog(identities=identities, roles=roles, config=config, credentials=creds,
-                          problems=problems)
+                          problems=problems, broken=broken)
 
 
 class _RoleSpec(NamedTuple):
@@ -394,9 +425,10 @@ def _role_specs(config: dict[str, dict[str, str]], settings: Settings) -> dict[s
 
 def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
            config: dict[str, dict[str, str]], settings: Settings
-           ) -> tuple[list[RoleProfile], dict[str, str]]:
+           ) -> tuple[list[RoleProfile], list[RoleProfile]]:
     """Every role whose chain ends at one of our identities, as trees under each identity
-    (depth first, file order among siblings), and the roles whose chain is broken."""
+    (depth first, file order among siblings), and the roles whose chain is broken (a cycle
+    or a missing source), in file order, each blocked by the one line naming its chain."""
     owners: dict[str, IdentityProfile] = {}
     for identity in identities:
         owners.setdefault(identity.session_profile, identity)
@@ -404,7 +436,8 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
         owners[identity.name] = identity
     specs = _role_specs(config, settings)
     resolved: dict[str, tuple[IdentityProfile, str | None, int] | None] = {}
-    problems: dict[str, str] = {}
+    #: A broken role: the links from it to the break, and whether the break is a cycle.
+    breaks: dict[str, tuple[tuple[str, ...], bool]] = {}
 
     def resolve(name: str, trail: tuple[str, ...] = ()
                 ) -> tuple[IdentityProfile, str | None, int] | None:
@@ -415,21 +448,20 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
         source = specs[name].source
         place: tuple[IdentityProfile, str | None, int] | None = None
         if source in chain:
-            message = f"role chain has a cycle: {' -> '.join(chain[chain.index(source):])}" \
-                      f" -> {source}"
-            for link in chain[chain.index(source):]:
-                problems[link] = message
+            loop = (*chain[chain.index(source):], source)
+            for link in loop:  # one line for the whole loop, said once
+                breaks[link] = (loop, True)
         elif source in specs:
             above = resolve(source, chain)
             if above is not None:
                 place = (above[0], source, above[2] + 1)
-            elif source in problems:
-                problems.setdefault(name, problems[source])
+            elif source in breaks and name not in breaks:
+                links, cycle = breaks[source]
+                breaks[name] = ((name, *links), cycle)
         elif source in owners:
             place = (owners[source], None, 1)
         elif source not in config and source not in creds:
-            problems[name] = (f"role chain {' -> '.join(chain)} -> {source}: source profile "
-                              f"`{source}` doesn't exist")
+            breaks[name] = ((name, source), False)
         # else: a source we don't manage (e.g. an SSO profile): not ours to keep fresh
         resolved[name] = place
         return place
@@ -468,7 +500,21 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
             role = build(name, identity, parent)
             roles.append(role)
             stack.extend((child, role) for child in reversed(children.get(name, [])))
-    return roles, problems
+    broken = [RoleProfile(
+        name=name, role_arn=spec.role_arn, source_profile=spec.source, identity="",
+        session=SessionProfile(spec.target, blocked=_chain_break(*breaks[name])),
+        from_config=spec.from_config,
+    ) for name, spec in specs.items() if name in breaks]
+    return roles, broken
+
+
+def _chain_break(links: tuple[str, ...], cycle: bool) -> str:
+    """One line naming the whole chain from the role to where it breaks."""
+    chain = " -> ".join(links)
+    if cycle:
+        return f"role chain {chain} has a cycle: fix a source_profile in it"
+    return f"role chain {chain}: source profile `{links[-1]}` doesn't exist"
+
 
 
 def _int_or_none(value: str | None) -> int | None:

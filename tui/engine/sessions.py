@@ -16,15 +16,21 @@ from typing import NamedTuple
 from tui.engine import aws_calls
 from tui.engine.aws_calls import AwsKeys
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
-from tui.engine.errors import AwsMfaError, MfaCodeError, SessionNotSaved, UsageError
+from tui.engine.errors import (
+    AwsMfaError,
+    MfaCodeError,
+    SessionNotSaved,
+    SettingsError,
+    UsageError,
+)
 from tui.engine.identity_details import IdentityDetails, identity_details
 from tui.engine.mfa_code import (
     USED_CODES,
     CodeRequest,
-    FixedCode,
     MfaCodeSource,
     NoCodeSource,
     UsedCodes,
+    check_serial_shape,
     choose_code_source,
 )
 from tui.engine.mfa_devices import MfaDevices
@@ -76,6 +82,10 @@ class SessionService:
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self.devices = MfaDevices(self.long_term_keys)
         self._user_names: dict[str, str] = {}
+        #: Roles already told that AWS caps a chained session at 1 hour: the note is said
+        #: once per role per service (one CLI command run; the whole life of `watch` or
+        #: the TUI), not on every hourly renewal.
+        self._told_chain_cap: set[str] = set()
         self._guard = threading.Lock()
 
     # ------------------------------------------------------------ reading state
@@ -126,6 +136,20 @@ class SessionService:
         self.reload_settings()
         self.save_settings(self.current_settings.with_profile(identity.name, mfa_serial=found))
         return found
+
+    def choose_device(self, name: str, serial: str) -> None:
+        """A person picked one of the identity's MFA devices: save it in settings (raises
+        when that fails) and use it from now on."""
+        identity = self.catalog().identity(name)
+        serial = check_serial_shape(serial)
+        self.devices.chosen(identity, serial)
+        self.reload_settings()
+        try:
+            self.save_settings(self.current_settings.with_profile(identity.name,
+                                                                  mfa_serial=serial))
+        except OSError as exc:
+            raise SettingsError(f"{self.paths.settings} can't be written: "
+                                f"{exc.strerror or exc}") from None
 
     def remember_serial(self, name: str, serial: str) -> None:
         try:
@@ -225,7 +249,7 @@ class SessionService:
 
     def _code_for(self, identity: IdentityProfile, source: MfaCodeSource,
                   serial: str | None) -> tuple[bool, str | None, Secret | None]:
-        if isinstance(source, FixedCode) and source.code.reveal().strip().lower() == "skip":
+        if source.without_mfa:
             return False, None, None
         device = self.resolve_serial(identity, serial)
         code = source.get_code(CodeRequest(identity.name, device, identity.mfa_command))
@@ -266,7 +290,7 @@ class SessionService:
                 catalog = self.catalog()
                 parent = catalog.parent(role) or parent
             keys = AwsKeys.from_section(parent.target, catalog.session_section(parent.target))
-            duration = self._chained_duration(duration, notes)
+            duration = self._chained_duration(role.name, duration, notes)
             device = code = None
         else:
             if role.source_profile == identity.session_profile and not can_chain(identity, now):
@@ -281,7 +305,7 @@ class SessionService:
                 keys = AwsKeys.from_section(
                     identity.session_profile, catalog.session_section(identity.session_profile)
                 )
-                duration = self._chained_duration(duration, notes)
+                duration = self._chained_duration(role.name, duration, notes)
                 device = code = None
             else:
                 keys = self.long_term_keys(identity, catalog)
@@ -310,13 +334,16 @@ class SessionService:
                 f"for [{section}] was not saved"
             ) from None
 
-    @staticmethod
-    def _chained_duration(duration: int | None, notes: list[str]) -> int:
+    def _chained_duration(self, name: str, duration: int | None, notes: list[str]) -> int:
         if duration and duration > CHAINED_ROLE_MAX_DURATION:
-            notes.append(
-                f"asked for {duration} s, but AWS caps a role chained from a session at "
-                "1 hour: using 3600 s"
-            )
+            with self._guard:
+                first = name not in self._told_chain_cap
+                self._told_chain_cap.add(name)
+            if first:
+                notes.append(
+                    f"AWS caps a role chained from a session at 1 hour: {name} gets 3600 s, "
+                    f"not the {duration} s asked for"
+                )
         return min(duration or CHAINED_ROLE_MAX_DURATION, CHAINED_ROLE_MAX_DURATION)
 
     def _role_for(self, catalog: ProfileCatalog, name: str, identity_name: str | None,

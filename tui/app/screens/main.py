@@ -74,6 +74,8 @@ class MainScreen(Screen[None]):
         self._held: set[str] = set()
         self.loaded = False
         self.busy: set[str] = set()
+        #: Roles to refresh once the session they are assumed from is renewed.
+        self._after_source: list[str] = []
         #: Rows whose refresh waits for its mfa_command (a security key to be touched?).
         self.waiting_for_command: set[str] = set()
         self.errors: dict[str, str] = {}
@@ -270,7 +272,8 @@ class MainScreen(Screen[None]):
 
     def _check_lead_times(self, now: datetime) -> None:
         lead = self.lead_time
-        for row in self._rows_to_check(now, lead):
+        # Parents first: a role is renewed after the session it is assumed from.
+        for row in sorted(self._rows_to_check(now, lead), key=lambda r: r.depth):
             if row.blocked:
                 continue
             if row.name in self.busy:
@@ -331,6 +334,9 @@ class MainScreen(Screen[None]):
         self._check_lead_times(self._now)
         self.repaint()
         self._update_title(self._now)
+        if self._after_source:  # their source was renewed (or failed): their turn now
+            waiting, self._after_source = self._after_source, []
+            self.start_refresh(waiting)
         self._next_code()
 
     @on(FilesChanged)
@@ -383,19 +389,35 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ refreshing
     def start_refresh(self, names: list[str]) -> None:
-        """Refresh these rows: by themselves when they can, else one code modal each."""
-        for name in names:
-            row = self.row_named(name)
-            if row is None or name in self.busy or name in self.codes:
+        """Refresh these rows: by themselves when they can, else one code modal each.
+        A role whose source (up its chain) is being renewed waits for it."""
+        rows = sorted(filter(None, map(self.row_named, names)), key=lambda r: r.depth)
+        for row in rows:
+            name = row.name
+            if name in self.busy or name in self.codes:
                 continue
             if row.blocked:
                 self.note(f"{name}: {row.blocked}", level="error", toast=True)
                 self.marked.discard(name)
+            elif self._source_busy(row):
+                if name not in self._after_source:
+                    self._after_source.append(name)
             elif row.code_mode in ("chained", "command"):
                 self._run_refresh(row)
             else:
                 self.codes.add(name)
         self._next_code()
+
+    def _source_busy(self, row: StatusRow) -> bool:
+        """Whether a session this role is assumed from, up its chain, is being renewed."""
+        while row.kind == "role":
+            source = self._by_name.get(row.parent or row.identity)
+            if source is None:
+                return False
+            if source.name in self.busy:
+                return True
+            row = source
+        return False
 
     def _run_refresh(self, row: StatusRow) -> None:
         """A refresh that needs no typed code (chained, or from the mfa_command)."""
@@ -425,7 +447,8 @@ class MainScreen(Screen[None]):
             modal = MfaCodeModal(self.service, row, self._now, self.codes.position(),
                                  on_checking=self._code_checking,
                                  late_result=self._refresh_finished)
-            self.app.push_screen(modal, self._code_modal_closed)
+            self.app.push_screen(
+                modal, lambda result, modal=modal: self._code_modal_closed(result, modal.outcome))
             return
 
     def _code_checking(self, name: str, checking: bool) -> None:
@@ -437,11 +460,12 @@ class MainScreen(Screen[None]):
             self.busy.discard(name)
         self.repaint()
 
-    def _code_modal_closed(self, result: session_jobs.RefreshFinished | None) -> None:
+    def _code_modal_closed(self, result: session_jobs.RefreshFinished | None,
+                           why: str = "no code entered") -> None:
         name = self.codes.closed()
         if result is None or result.error:
             if result is None and name is not None:
-                self.note(f"{name}: no code entered")
+                self.note(f"{name}: {why}")
                 self.marked.discard(name)
             skipped = self.codes.cancel_rest()
             if skipped:

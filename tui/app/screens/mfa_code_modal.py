@@ -4,8 +4,10 @@ The modal runs the refresh itself, in its own worker, and hands back how it ende
 dismissed with the `RefreshFinished` message (success, or an error other than a refused
 code), or with None when cancelled. A refused code rings the bell and the modal stays
 open for the next code. It also looks up the MFA device in IAM when the files don't name
-one. Digits show as dots and the field is cleared as soon as the code is read, as a
-`Secret`.
+one: with several, `MfaDeviceChooser` asks which (saved in settings for next time); with
+none, `NoMfaDeviceOffer` explains and offers a session without MFA (this modal hides
+under either). `outcome` says why it closed without a result. Digits show as dots and the
+field is cleared as soon as the code is read, as a `Secret`.
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
         self.set_reactive(MfaCodeModal.serial, row.mfa_serial)
         self._now = now
         self._position = position
+        #: Why the modal closed without a result, for the main screen's log.
+        self.outcome = "no code entered"
+        #: Security keys IAM listed that STS can't use, once the device was looked up.
+        self.skipped: tuple[str, ...] = ()
+        self.remembered = False
 
     def compose(self) -> ComposeResult:
         row = self.row
@@ -78,7 +85,14 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
             self.resolve_serial()
 
     def _device_text(self) -> str:
-        return f"device: {self.serial or 'looking it up in IAM…'}"
+        text = f"device: {self.serial or 'looking it up in IAM…'}"
+        if self.remembered:
+            text += "\nremembered for this profile in settings"
+        if self.skipped:
+            count = len(self.skipped)
+            text += (f"\nskipped {count} FIDO/U2F security key{'s' if count > 1 else ''}, "
+                     "which STS can't use")
+        return text
 
     @staticmethod
     def _window_text(now: datetime) -> str:
@@ -110,13 +124,19 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
         if not get_current_worker().is_cancelled:
             self.post_message(session_jobs.resolve_serial(self.service, self.row))
 
+    @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False)
+    def remember_device(self, serial: str) -> None:
+        if not get_current_worker().is_cancelled:
+            self.post_message(session_jobs.choose_device(self.service, self.row, serial))
+
     @work(thread=True, exclusive=True, group="mfa-refresh", exit_on_error=False)
-    def check_code(self, code: Secret) -> None:
+    def check_code(self, code: Secret | None) -> None:
+        """Refresh with this code, or (None) with no MFA, as the person chose."""
         if get_current_worker().is_cancelled:
             return
         # Not cancelled with the modal: the code is spent, its answer must be heard.
-        self.app.call_from_thread(self._answered,
-                                  session_jobs.refresh(self.service, self.row, code))
+        self.app.call_from_thread(self._answered, session_jobs.refresh(
+            self.service, self.row, code, without_mfa=code is None))
 
     def _answered(self, message: session_jobs.RefreshFinished) -> None:
         if self.closed:
@@ -128,11 +148,58 @@ class MfaCodeModal(Dialog[session_jobs.RefreshFinished | None]):
     @on(session_jobs.SerialResolved)
     def _serial_resolved(self, message: session_jobs.SerialResolved) -> None:
         message.stop()
+        self.skipped = message.skipped
         if message.serial:
             self.serial = message.serial
+        elif message.choices:
+            self._ask_which_device(message.choices)
+        elif message.no_device_for:
+            self._offer_without_mfa(message.no_device_for)
         elif message.error:
-            self.query_one("#device", Static).update("device: unknown")
+            self.query_one("#device", Static).update(
+                "device: unknown (IAM didn't say): name it with mfa_serial in this "
+                "profile's ~/.aws/config section")
             self.show_problem(message.error, ring=False)
+
+    def _ask_which_device(self, serials: tuple[str, ...]) -> None:
+        from tui.app.screens.mfa_device_chooser import MfaDeviceChooser
+
+        def chosen(serial: str | None) -> None:
+            self.remove_class("-behind")
+            if serial is None:
+                self.outcome = "no MFA device chosen"
+                self.action_cancel()
+                return
+            self.serial = serial
+            self.remember_device(serial)
+
+        self.add_class("-behind")
+        self.app.push_screen(MfaDeviceChooser(self.row.identity, serials, self.skipped),
+                             chosen)
+
+    def _offer_without_mfa(self, user_arn: str) -> None:
+        from tui.app.screens.no_mfa_device import NoMfaDeviceOffer
+
+        def answered(accept: bool | None) -> None:
+            if not accept:
+                self.outcome = "no MFA device: declined a session without MFA, nothing written"
+                self.action_cancel()
+                return
+            self.checking = True
+            self.check_code(None)
+
+        self.add_class("-behind")  # stays hidden: there is no code to type
+        self.app.push_screen(NoMfaDeviceOffer(self.row.name, self.row.target, user_arn,
+                                              self.skipped), answered)
+
+    @on(session_jobs.DeviceChosen)
+    def _device_chosen(self, message: session_jobs.DeviceChosen) -> None:
+        message.stop()
+        if message.error:
+            self.show_problem(f"{message.error} (the device is used for now)", ring=False)
+        else:
+            self.remembered = True
+            self.watch_serial()
 
     @on(session_jobs.RefreshFinished)
     def _refresh_finished(self, message: session_jobs.RefreshFinished) -> None:
