@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -191,6 +192,9 @@ def test_a_30_mb_reply_is_not_read_into_memory(work, impostor, capsys):
     code, out, err = refresh(capsys)
     assert_refused(code, out, err, "larger than 1 MiB", work)
     assert impostor.actions == ["GetSessionToken"]
+    end = time.monotonic() + 30  # its handler thread sees the hang-up a moment later
+    while not impostor.hung_up and time.monotonic() < end:
+        time.sleep(0.05)
     assert impostor.hung_up == ["GetSessionToken"]
 
 
