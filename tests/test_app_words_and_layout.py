@@ -89,28 +89,37 @@ async def test_bracketed_names_show_literally_in_toasts_palette_and_details(
         for name in ODD_NAMES:
             assert any(t.startswith(f"{name} needs a new MFA code") for t in toasts), toasts
         assert "[bold]x needs a new MFA code" in visible_text(app)
-        # the palette: titles and "[target]" help lines as typed
+        # the palette: titles and "[target]" help lines as typed (its search runs on
+        # timers and workers of its own: wait for what it shows, not for a set time)
         await pilot.press("ctrl+p")
         await pilot.press(*"Refresh")
-        await pilot.pause(0.3)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        palette = visible_text(app)
-        assert "get a new session into [a[b]-mfa]" in palette, palette[-3000:]
-        assert "[[/]-mfa]" in palette
+        palette = await shown(app, pilot, lambda text: "[[/]-mfa]" in text
+                              and "get a new session into [a[b]-mfa]" in text)
+        assert "[bold]x" in palette
         await pilot.press("escape")
-        await pilot.pause()
+        await shown(app, pilot, lambda _text: app.screen is app.main_screen)
         # the details dialog and the code modal's title
         app.main_screen.open_details("[bold]x")
-        await pilot.pause()
-        assert isinstance(app.screen, DetailsScreen)
+        await shown(app, pilot, lambda _text: isinstance(app.screen, DetailsScreen))
         assert "[bold]x-mfa" in screen_text(app)
         await pilot.press("escape")
         await settle(app, pilot)
         app.main_screen.start_refresh(["[/]"])
-        await pilot.pause()
-        assert isinstance(app.screen, MfaCodeModal)
+        await shown(app, pilot, lambda _text: isinstance(app.screen, MfaCodeModal))
         assert "MFA code for [/]" in screen_text(app)
+
+
+async def shown(app: AwsMfaApp, pilot, condition, rounds: int = 600) -> str:
+    """Pause until `condition(visible text)` holds; returns that text. The bound (about
+    30 s) only stops a test that would hang: nothing here depends on speed."""
+    text = ""
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        text = visible_text(app)
+        if condition(text):
+            return text
+    raise AssertionError(f"never shown; the screen ends with: {text[-2000:]}")
 
 
 # ---------------------------------------------------------------- 2. states in words

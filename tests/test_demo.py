@@ -137,3 +137,106 @@ def test_demo_removes_folders_of_dead_demos_only(sandbox_home, tmp_path, monkeyp
     finally:
         demo.stop()
     assert not demo.folder.exists()
+
+
+async def test_demo_rows_say_the_emulator_is_starting_then_everything_works(sandbox_home):
+    """The TUI paints the demo before its emulator exists: every row reads "starting" and
+    the summary line says what starts. Once the emulator is up (held here until the rows
+    were looked at), the real keys are in the file and refresh, assume and rotate work."""
+    import threading
+
+    from tests.test_app_harness import screen_text, table_rows
+    from tui.app.app import DEMO_READY_WORDS, AwsMfaApp
+    from tui.app.screens.mfa_code_modal import MfaCodeModal
+    from tui.demo import STARTING_WORDS, prepare_demo
+    from tui.engine.rotation import KeyRotation
+
+    demo = prepare_demo()
+    release = threading.Event()
+    start = demo.start_emulator
+
+    def held_start() -> None:
+        release.wait(120)
+        start()
+
+    demo.start_emulator = held_start  # type: ignore[method-assign]
+    placeholder = demo._placeholders["personal"]["aws_access_key_id"]
+    try:
+        service = SessionService(demo.paths, used_codes=UsedCodes())
+        app = AwsMfaApp(service, demo=demo)
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            async def until(condition, rounds: int = 1200) -> None:
+                for _ in range(rounds):  # a bound against a hang, not a speed check
+                    await pilot.pause(0.05)
+                    if condition():
+                        return
+                raise AssertionError(screen_text(app)[-3000:])
+
+            await until(lambda: len(table_rows(app)) == 6)
+            states = {name: cells["state"] for name, cells in table_rows(app).items()}
+            assert all(state.endswith("starting") for state in states.values()), states
+            assert STARTING_WORDS in screen_text(app).replace("&#8230;", "…")
+            assert placeholder in demo.paths.credentials.read_text()
+            assert app.emulator_starting and not demo.ready.is_set()
+            release.set()
+            await until(lambda: app.demo_words == DEMO_READY_WORDS)
+            await until(lambda: table_rows(app)["work"]["state"] == "fresh")
+            assert placeholder not in demo.paths.credentials.read_text()
+            assert "starting" not in screen_text(app)
+            # refresh with a code (any 6 digits), and a chained role by itself
+            app.main_screen.start_refresh(["personal"])
+            await until(lambda: isinstance(app.screen, MfaCodeModal))
+            await pilot.press(*"135790")  # it submits on the 6th digit
+            await until(lambda: table_rows(app)["personal"]["state"] == "fresh")
+            app.main_screen.start_refresh(["staging-readonly"])
+            await until(lambda: table_rows(app)["staging-readonly"]["state"] == "fresh")
+        # rotate, against the same emulator, signed with the MFA session just made
+        rotation = KeyRotation(service, "personal", sleep=lambda _s: None)
+        assert rotation.use_valid_session()
+        result = rotation.run(rotation.plan())
+        assert result.old_key_state == "deleted"
+        assert result.new_key_id in demo.paths.credentials.read_text()
+    finally:
+        release.set()
+        demo.stop()
+    assert not demo.folder.exists()
+
+
+def test_a_demo_stopped_while_its_emulator_starts_leaves_no_folder(sandbox_home):
+    """Quitting in the first seconds: stop() removes the folder, and the emulator's start,
+    still under way in its worker, must not re-create it by writing the keys."""
+    from tui.demo import prepare_demo
+
+    demo = prepare_demo()
+    demo.stop()
+    assert not demo.folder.exists()
+    demo.start_emulator()
+    assert not demo.folder.exists()
+    assert not demo.ready.is_set()
+
+
+async def test_demo_whose_emulator_fails_to_start_says_so_and_stops_saying_starting(
+        sandbox_home, monkeypatch):
+    from tests.test_app_harness import table_rows
+    from tui.app.app import AwsMfaApp
+    from tui.demo import prepare_demo
+
+    demo = prepare_demo()
+    monkeypatch.setitem(sys.modules, "moto.server", None)  # as if moto broke after the check
+    try:
+        app = AwsMfaApp(SessionService(demo.paths, used_codes=UsedCodes()), demo=demo)
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            for _ in range(1200):  # a bound against a hang, not a speed check
+                await pilot.pause(0.05)
+                if not app.emulator_starting and table_rows(app):
+                    break
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            toasts = [str(n.message) for n in app._notifications]
+            assert any("didn't start: --demo needs the demo extra" in t for t in toasts), toasts
+            assert not any("starting" in cells["state"] for cells in table_rows(app).values())
+            assert app.sub_title == "the local AWS emulator didn't start" or "needs" in \
+                app.sub_title
+    finally:
+        demo.stop()
+    assert not demo.folder.exists()

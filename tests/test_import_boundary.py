@@ -59,8 +59,9 @@ def test_cli_module_does_not_import_textual_or_boto3():
 # ------------------------------------------------------------------ the status line
 # tmux runs `status --short` every few seconds: it loads no argument parser (argparse's help
 # formatter pulls in shutil and gettext's locale look-ups), no threading (only writers lock),
-# and no TOML parser when there is no settings file.
-STATUS_LIGHT = ("locale", "shutil", "threading", "tomllib")
+# no typing (NamedTuple comes from tui.engine.named_tuple), and no TOML parser when there is
+# no settings file.
+STATUS_LIGHT = ("argparse", "gettext", "locale", "shutil", "threading", "tomllib", "typing")
 
 
 def _status_run_loads(argv: list[str]) -> set[str]:
@@ -82,7 +83,9 @@ def a_profile(sandbox_home):
     return sandbox_home
 
 
-@pytest.mark.parametrize("flag", [["--short"], ["--json"], []])
+@pytest.mark.parametrize("flag", [
+    ["--short"], ["--json"], [], ["--short", "--width", "40", "p"], ["p", "--json"],
+])
 def test_status_without_settings_loads_no_parser_threads_or_toml(a_profile, flag):
     loaded = _status_run_loads(["status", *flag])
     assert not loaded & set(STATUS_LIGHT)
@@ -101,6 +104,10 @@ def test_the_status_probe_sees_toml_and_argparse_when_they_are_used(a_profile):
     ["status"], ["status", "--short"], ["status", "--json"],
     ["--credentials-file", "/c", "status", "--short"],
     ["--settings", "", "--config-file", "/k", "--credentials-file", "/c", "status"],
+    ["status", "--short", "--width", "40"], ["status", "--width", "007", "--short"],
+    ["status", "a", "b", "--short"], ["status", "--short", "a", "b"],
+    ["status", "--width", "9", "a", "--short"], ["status", "status", "refresh"],
+    ["status", "--json", "a"], ["status", "--width", "0"],
 ])
 def test_the_plain_status_reading_is_what_argparse_reads(argv):
     from tui.cli import _plain_status, build_parser
@@ -114,9 +121,32 @@ def test_the_plain_status_reading_is_what_argparse_reads(argv):
     ["status", "--sh"], ["status", "--short", "--json"], ["status", "--help"],
     ["--settings=/s", "status"], ["--settings", "/a", "--settings", "/b", "status"],
     ["--settings", "--short", "status"], ["--settings"], ["--demo", "status"],
-    ["status", "extra"], ["refresh"], [], ["status", "--short", "--short"],
+    ["refresh"], [], ["status", "--short", "--short"], ["status", "a", "--short", "b"],
+    ["status", "--width"], ["status", "--width", "-1"], ["status", "--width=4"],
+    ["status", "--width", "4", "--width", "5"], ["status", "--wid", "4"],
+    ["status", "--width", "٣"], ["status", "--", "a"], ["status", ""],
+    ["status", "5", "--width", "5", "5"],
 ])
 def test_anything_else_goes_through_argparse(argv):
     from tui.cli import _plain_status
 
     assert _plain_status(argv) is None
+
+
+def test_status_in_its_own_process_skips_the_collector_but_never_a_callers(a_profile):
+    # As the console script: no argv given. The collector is off for the run and the heap
+    # frozen, so exit doesn't walk every module again.
+    code = ("import gc, sys, tui.cli\nsys.argv = ['aws-mfa-tui', 'status', '--short']\n"
+            "code = tui.cli.main()\n"
+            "print(gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)\n"
+            "raise SystemExit(code)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr.split() == ["False", "True"]
+    # Called with argv, inside a longer process (tests, the TUI, a script): untouched.
+    import gc
+
+    from tui.cli import main
+
+    frozen = gc.get_freeze_count()
+    assert main(["status", "--short"]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen

@@ -10,7 +10,6 @@ This module imports neither textual nor boto3 at start-up (a test checks it): `s
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import sys
@@ -19,6 +18,11 @@ from pathlib import Path
 
 from tui import __version__
 from tui.engine.errors import EXIT_CODES, AwsMfaError, UsageError
+from tui.engine.named_tuple import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Loaded only when a parser is built: a plain `status` line never builds one.
+    import argparse
 
 
 def default_credentials_file() -> str:
@@ -45,30 +49,42 @@ def _exit_codes_epilog() -> str:
     return "\n".join(lines)
 
 
-class CommandLineParser(argparse.ArgumentParser):
+def command_line_parser(**options: object) -> argparse.ArgumentParser:
     """argparse, but a mistake is one line (exit 2) that never repeats a value typed.
 
     argparse's own error is a usage block plus a message that echoes what was typed
     (`unrecognized arguments: --token-code 987654`), and values typed on a command line
-    include codes. Its subparsers are made with this class too.
+    include codes. Its subparsers are made with the same class.
+
+    The class is made on first use, so that importing this module doesn't import argparse.
     """
+    global _command_line_parser_class
+    if _command_line_parser_class is None:
+        import argparse
 
-    #: The command being run, for the "see ... --help" hint of errors found at top level.
-    command: str | None = None
+        class CommandLineParser(argparse.ArgumentParser):
+            #: The command being run, for the "see ... --help" hint of top-level errors.
+            command: str | None = None
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        hint = f"aws-mfa-tui {self.command} --help" if self.command else f"{self.prog} --help"
-        raise UsageError(f"{usage_problem(message)}; see {hint}")
+            def error(self, message: str) -> None:  # type: ignore[override]
+                hint = (f"aws-mfa-tui {self.command} --help" if self.command
+                        else f"{self.prog} --help")
+                raise UsageError(f"{usage_problem(message)}; see {hint}")
+
+        _command_line_parser_class = CommandLineParser
+    return _command_line_parser_class(**options)  # type: ignore[arg-type]
 
 
-_OPTION_NAME = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*")
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_command_line_parser_class: type[argparse.ArgumentParser] | None = None
+# Compiled on first use (re's cache), like the parser: only errors need them.
+_OPTION_NAME = r"--?[A-Za-z][A-Za-z0-9-]*"
+_QUOTED = r"'[^']*'|\"[^\"]*\""
 
 
 def _option_name(token: str) -> str | None:
     """`--token-code=987654` -> `--token-code`; a token that isn't an option name -> None."""
     name = token.split("=", 1)[0]
-    return name if _OPTION_NAME.fullmatch(name) else None
+    return name if re.fullmatch(_OPTION_NAME, name) else None
 
 
 def usage_problem(message: str) -> str:
@@ -96,12 +112,14 @@ def usage_problem(message: str) -> str:
         return f"{prefix}invalid {invalid[1]} value (not shown)"
     if message.startswith("ignored explicit argument"):
         return f"{prefix}takes no value"
-    return prefix + _QUOTED.sub("(not shown)", message)
+    return prefix + re.sub(_QUOTED, "(not shown)", message)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (with `only`) one that builds just that command's options."""
-    parser = CommandLineParser(
+    import argparse
+
+    parser = command_line_parser(
         prog="aws-mfa-tui",
         description=(
             "Keep ~/.aws/credentials stocked with MFA sessions. With no command, opens the "
@@ -130,7 +148,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="run against an embedded local AWS emulator with throwaway profiles "
         "(needs the `demo` extra); never touches ~/.aws",
     )
-    parser.command = only
+    parser.command = only  # type: ignore[attr-defined]
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (summary, add_options) in COMMANDS.items():
         if only is None or name == only:
@@ -170,10 +188,15 @@ def _assume(p: argparse.ArgumentParser) -> None:
 
 
 def _status(p: argparse.ArgumentParser) -> None:
+    p.add_argument("profiles", nargs="*", metavar="PROFILE",
+                   help="only these identities, session profiles or roles (default: all)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="machine-readable output")
     group.add_argument("--short", action="store_true",
                        help="one compact line for tmux status-right or a shell prompt")
+    p.add_argument("--width", type=int, metavar="CELLS",
+                   help="with --short: the most terminal cells the line may take (default "
+                   "80); what needs action comes first, the rest is counted")
 
 
 def _env(p: argparse.ArgumentParser) -> None:
@@ -182,6 +205,8 @@ def _env(p: argparse.ArgumentParser) -> None:
 
 
 def _exec(p: argparse.ArgumentParser) -> None:
+    import argparse
+
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
@@ -259,9 +284,10 @@ def command_in(argv: Sequence[str]) -> str | None:
 
 
 def _plain_status(argv: Sequence[str]):  # -> types.SimpleNamespace | None
-    """`[--credentials-file P] [--config-file P] [--settings P] status [--short | --json]`,
-    spelled out in full, as argparse would read it; None for anything else (abbreviations,
-    `=` forms, repeats, `--help`, errors), which goes through argparse."""
+    """`[--credentials-file P] [--config-file P] [--settings P] status [--short | --json]
+    [--width N] [PROFILE ...]`, spelled out in full, as argparse would read it; None for
+    anything else (abbreviations, `=` forms, repeats, `--help`, errors, options between
+    profile names), which goes through argparse."""
     values: dict[str, str] = {}
     at = 0
     while at < len(argv) and argv[at] in _GLOBAL_OPTIONS_WITH_VALUE:
@@ -270,12 +296,29 @@ def _plain_status(argv: Sequence[str]):  # -> types.SimpleNamespace | None
             return None
         values[option] = argv[at + 1]
         at += 2
-    rest = argv[at:]
-    if not rest or rest[0] != "status" or len(rest) > 2:
+    if argv[at:at + 1] != ["status"]:
         return None
-    flag = rest[1] if len(rest) == 2 else None
-    if flag not in (None, "--short", "--json"):
-        return None
+    flags: dict[str, str | None] = {}
+    profiles: list[str] = []
+    last_profile_at = -1
+    at += 1
+    while at < len(argv):
+        token = argv[at]
+        if token in ("--short", "--json") and not flags.keys() & {"--short", "--json"}:
+            flags[token] = None
+        elif token == "--width" and token not in flags and at + 1 < len(argv) \
+                and argv[at + 1].isascii() and argv[at + 1].isdigit():
+            flags[token] = argv[at + 1]
+            at += 1
+        elif token.startswith("-") or token == "":
+            return None
+        elif profiles and last_profile_at != at - 1:
+            return None  # `status a --short b`: argparse takes profile names in one run
+        else:
+            profiles.append(token)
+            last_profile_at = at
+        at += 1
+    width = flags.get("--width")
     import types
 
     return types.SimpleNamespace(
@@ -284,8 +327,10 @@ def _plain_status(argv: Sequence[str]):  # -> types.SimpleNamespace | None
         settings=values.get("--settings"),
         demo=False,
         command="status",
-        json=flag == "--json",
-        short=flag == "--short",
+        json="--json" in flags,
+        short="--short" in flags,
+        profiles=profiles,
+        width=int(width) if width is not None else None,
     )
 
 
@@ -297,18 +342,21 @@ def resolve_paths(args: argparse.Namespace) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    whole_process = argv is None  # the console script, not a caller in a longer process
     argv = list(sys.argv[1:] if argv is None else argv)
     demo = None
+    short_lived = False
     try:
         fast = _plain_status(argv)
         if fast is None:
             args = resolve_paths(build_parser(only=command_in(argv)).parse_args(argv))
         else:
+            short_lived = whole_process and _short_lived()
             args = resolve_paths(fast)  # type: ignore[arg-type]
         if args.demo:
             demo = _start_demo(args)
         if args.command is None:
-            return _run_app(args)
+            return _run_app(args, demo)
         return _run_command(args)
     except AwsMfaError as exc:
         print(f"aws-mfa-tui: {exc}", file=sys.stderr)
@@ -329,24 +377,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if demo is not None:
             demo.stop()
+        if short_lived:
+            import gc
+
+            gc.freeze()  # nothing left to collect at exit: skip walking every module again
+
+
+def _short_lived() -> bool:
+    """`status` in its own process reads two files, prints and ends. The cyclic garbage
+    collector would only walk the modules it imports, over and over while they load and
+    once more at exit (about a tenth of the run): off until exit, then skipped."""
+    import gc
+
+    gc.disable()
+    return True
 
 
 def _start_demo(args: argparse.Namespace):  # -> tui.demo.Demo
-    """Point everything at a throwaway home and an in-process AWS emulator."""
-    from tui.demo import start_demo
+    """Point everything at a throwaway home and an in-process AWS emulator. The TUI
+    starts the emulator itself after its first paint; a command waits for it here."""
+    from tui.demo import prepare_demo, start_demo
 
-    demo = start_demo()
+    demo = prepare_demo() if args.command is None else start_demo()
     args.credentials_file = str(demo.paths.credentials)
     args.config_file = str(demo.paths.config)
     args.settings = str(demo.paths.settings)
     return demo
 
 
-def _run_app(args: argparse.Namespace) -> int:
+def _run_app(args: argparse.Namespace, demo=None) -> int:  # demo: tui.demo.Demo | None
     from tui.app import run_app
     from tui.commands.context import service_from
 
-    return run_app(service_from(args), demo=args.demo)
+    return run_app(service_from(args), demo=demo)
 
 
 def _run_command(args: argparse.Namespace) -> int:

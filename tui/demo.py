@@ -1,9 +1,19 @@
 """`--demo`: a throwaway AWS and a throwaway home, so the TUI can be tried without an account.
 
-`start_demo()` starts moto's server in this process on 127.0.0.1 (any 6-digit MFA code
-works there), points the AWS environment at it, removes any AWS credentials from the
-environment, seeds IAM users with keys and virtual MFA devices plus a role, and writes a
-credentials file, a config file and a settings file into a temp folder:
+Two steps, so the TUI paints before the emulator's slow import:
+
+- `prepare_demo()` (fast, no moto, no boto3) makes the temp folder, binds a listening
+  socket on 127.0.0.1 for the emulator, points the AWS environment at it, removes any AWS
+  credentials from the environment and writes a credentials file, a config file and a
+  settings file. The identities' access keys there are placeholders.
+- `Demo.start_emulator()` (the TUI runs it in a worker after its first paint) imports
+  moto, seeds IAM users with keys and virtual MFA devices plus the roles through a private
+  server of its own, puts the users' real keys into the credentials file in place of the
+  placeholders (one locked, atomic edit), and only then serves the bound socket. A call
+  made before that waits in the socket's queue, so nothing ever reaches a real endpoint
+  and nothing is answered before the emulator is seeded. Any 6-digit MFA code works there.
+
+`start_demo()` does both at once (the CLI commands under `--demo` use it). The profiles:
 
 - `work`      a fresh MFA session, and the role `prod-admin` chained from it
 - `staging`   a session inside the lead time (expiring), and the role `staging-readonly`
@@ -20,24 +30,24 @@ process is gone (killed with SIGKILL, say); folders of live demos and of other u
 from __future__ import annotations
 
 import contextlib
-import json
-import logging
+import importlib.util
 import os
 import secrets
 import shutil
 import signal
+import socket
 import string
 import tempfile
 import threading
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tui.engine.credentials_store import format_expiration
+from tui.engine.credentials_store import CredentialsStore, format_expiration
 from tui.engine.errors import UsageError
 from tui.engine.profiles import Paths
+from tui.engine.secret import Secret
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -47,6 +57,10 @@ FOLDER_PREFIX = "aws-mfa-tui-demo-"
 HANDLED_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 
 #: Variables that could point botocore at real credentials or a real endpoint.
+#: What the demo's rows and title say while the emulator starts.
+STARTING_WORDS = "starting the local AWS emulator…"
+MISSING_MOTO = "--demo needs the demo extra: pip install 'aws-mfa-tui[demo]'"
+
 REMOVED_VARIABLES = (
     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
@@ -84,10 +98,60 @@ class Demo:
     paths: Paths
     endpoint_url: str
     folder: Path
+    #: The listening socket the emulator will serve (bound before it exists).
+    _socket: socket.socket | None = None
+    #: The placeholder keys written by `prepare_demo`, per profile.
+    _placeholders: dict[str, dict[str, str]] = field(default_factory=dict)
     _server: Any = None
     _saved_environ: dict[str, str | None] = field(default_factory=dict)
     _saved_handlers: dict[int, Any] = field(default_factory=dict)
     _stopped: bool = False
+    #: Set once the emulator answers (and the real keys are in the credentials file).
+    ready: threading.Event = field(default_factory=threading.Event)
+    #: Held by `stop` and by the emulator's last steps (files, socket), so each sees the
+    #: other's work whole.
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def start_emulator(self) -> None:
+        """Import moto, seed it, write the users' real keys, then serve the socket.
+        Blocking (seconds on a busy machine): the TUI calls it from a thread worker.
+        Raises UsageError without moto; the socket is closed on failure, so calls
+        waiting for it fail at once instead of timing out."""
+        if self.ready.is_set():
+            return
+        try:
+            try:
+                from moto.moto_server.threaded_moto_server import MotoRequestHandler
+                from moto.server import DomainDispatcherApplication, create_backend_app
+                from werkzeug.serving import make_server
+            except ImportError:
+                raise UsageError(MISSING_MOTO) from None
+            import logging
+
+            # werkzeug logs each request to stderr, which would scribble over the TUI.
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)
+            app = DomainDispatcherApplication(create_backend_app)
+            made = _seed_through_private_server(app, make_server, MotoRequestHandler)
+            with self._guard:  # stop() (the app quit meanwhile) can't cut in from here
+                if self._stopped:
+                    return  # never write into (and so re-create) a removed folder
+                _put_real_keys(self.paths, self._placeholders, made)
+                assert self._socket is not None
+                server = make_server("127.0.0.1", 0, app, threaded=True,
+                                     request_handler=MotoRequestHandler,
+                                     fd=self._socket.fileno())
+                self._server = server
+                threading.Thread(target=server.serve_forever, name="demo-emulator",
+                                 daemon=True).start()
+                self.ready.set()
+        except BaseException:
+            self._close_socket()
+            raise
+
+    def _close_socket(self) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.close()
 
     def remove_folder_on_signals(self) -> None:
         """On SIGHUP or SIGTERM: delete the folder, then end as the signal would."""
@@ -103,6 +167,10 @@ class Demo:
             self._saved_handlers[signum] = signal.signal(signum, on_signal)
 
     def stop(self) -> None:
+        with self._guard:
+            self._stop()
+
+    def _stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
@@ -111,7 +179,9 @@ class Demo:
                 signal.signal(signum, handler)
         if self._server is not None:
             with contextlib.suppress(Exception):
-                self._server.stop()
+                self._server.shutdown()
+                self._server.server_close()
+        self._close_socket()
         for name, value in self._saved_environ.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -121,21 +191,23 @@ class Demo:
 
 
 def start_demo(now: datetime | None = None) -> Demo:
-    """Start the emulator and write the demo profiles. Sessions are placed relative to
-    `now` (default: the current time), so a fixed clock gives a fixed picture."""
+    """Prepare the demo and start its emulator, waiting for it (see `prepare_demo`)."""
+    demo = prepare_demo(now)
     try:
-        from moto.server import ThreadedMotoServer
-    except ImportError:
-        raise UsageError(
-            "--demo needs the demo extra: pip install 'aws-mfa-tui[demo]'"
-        ) from None
-    # werkzeug logs each request to stderr, which would scribble over the TUI.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        demo.start_emulator()
+    except BaseException:
+        demo.stop()
+        raise
+    return demo
+
+
+def prepare_demo(now: datetime | None = None) -> Demo:
+    """The folder, the files (placeholder keys), the environment and a bound socket for
+    the emulator, with no moto import: fast, so the TUI's first paint doesn't wait.
+    Sessions are placed relative to `now` (default: the current time)."""
+    if importlib.util.find_spec("moto") is None:
+        raise UsageError(MISSING_MOTO)
     now = now or datetime.now(UTC)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
     remove_dead_demo_folders()
     folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
     paths = Paths(
@@ -143,16 +215,62 @@ def start_demo(now: datetime | None = None) -> Demo:
         config=folder / ".aws" / "config",
         settings=folder / "settings.toml",
     )
-    demo = Demo(paths=paths, endpoint_url=url, folder=folder, _server=server)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    demo = Demo(paths=paths, endpoint_url="", folder=folder, _socket=listener)
     try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        host, port = listener.getsockname()[:2]
+        demo.endpoint_url = f"http://{host}:{port}"
         demo.remove_folder_on_signals()
         _point_environment_at(demo)
-        _reset_emulator(url)
-        _write_files(paths, _seed_iam(url), now)
+        demo._placeholders = _placeholder_keys()
+        _write_files(paths, demo._placeholders, now)
     except BaseException:
         demo.stop()
         raise
     return demo
+
+
+def _placeholder_keys() -> dict[str, dict[str, str]]:
+    """Made-up keys for the first paint; the emulator's own replace them once it is up.
+    The serial is the one moto gives a virtual device named after the user."""
+    upper = string.ascii_uppercase + string.digits
+    return {
+        user.profile: {
+            "aws_access_key_id": "AKIA" + "".join(secrets.choice(upper) for _ in range(16)),
+            "aws_secret_access_key": secrets.token_urlsafe(30),
+            "serial": f"arn:aws:iam::{ACCOUNT}:mfa/{user.user}",
+        }
+        for user in DEMO_USERS
+    }
+
+
+def _seed_through_private_server(app: Any, make_server: Any,
+                                 handler: Any) -> dict[str, dict[str, str]]:
+    """Seed moto's (process-wide) backends through a short-lived server on its own port,
+    so the demo's socket answers nothing before the users and roles exist."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=handler)
+    thread = threading.Thread(target=server.serve_forever, name="demo-seed", daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        url = f"http://{host}:{port}"
+        _reset_emulator(url)
+        return _seed_iam(url)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _put_real_keys(paths: Paths, placeholders: dict[str, dict[str, str]],
+                   made: dict[str, dict[str, str]]) -> None:
+    """The emulator's keys in place of the placeholders: one locked, atomic edit each,
+    touching only those two lines (the app may be reading the file meanwhile)."""
+    store = CredentialsStore(paths.credentials)
+    for profile, keys in made.items():
+        store.replace_key(placeholders[profile]["aws_access_key_id"], keys["aws_access_key_id"],
+                          Secret(keys["aws_secret_access_key"]), required=profile)
 
 
 def remove_dead_demo_folders(directory: Path | None = None) -> list[Path]:
@@ -207,6 +325,8 @@ def _point_environment_at(demo: Demo) -> None:
 
 
 def _reset_emulator(url: str) -> None:
+    import urllib.request
+
     # Our own loopback emulator's URL, never a user-given one.
     request = urllib.request.Request(f"{url}/moto-api/reset", data=b"", method="POST")  # noqa: S310
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -215,6 +335,8 @@ def _reset_emulator(url: str) -> None:
 
 def _seed_iam(url: str) -> dict[str, dict[str, str]]:
     """Users with keys and enabled virtual MFA devices, and the demo roles."""
+    import json
+
     import boto3
 
     iam = boto3.client(

@@ -1,6 +1,7 @@
 """The yardstick for the TUI's first paint: a bare Textual app with one DataTable showing
 the same profile names (read from the same credentials file), exiting after its first
-paint. `python tests/benchmarks/bare_datatable_app.py CREDENTIALS_FILE`"""
+paint (with `--stay` it keeps running: the idle floor of a Textual process).
+`python tests/benchmarks/bare_datatable_app.py CREDENTIALS_FILE [--stay]`"""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from textual.widgets import DataTable
 
 
 class BareDataTableApp(App[None]):
-    def __init__(self, credentials: str) -> None:
+    def __init__(self, credentials: str, stay: bool = False) -> None:
         super().__init__()
         self.credentials = credentials
+        self.stay = stay
 
     def compose(self) -> ComposeResult:
         yield DataTable()
@@ -26,8 +28,9 @@ class BareDataTableApp(App[None]):
         table.add_column("Profile", key="profile")
         for name in parser.sections():
             table.add_row(name, key=name)
-        self.call_after_refresh(self.exit)
+        if not self.stay:
+            self.call_after_refresh(self.exit)
 
 
 if __name__ == "__main__":
-    BareDataTableApp(sys.argv[1]).run()
+    BareDataTableApp(sys.argv[1], stay="--stay" in sys.argv[2:]).run()

@@ -6,15 +6,16 @@ import asyncio
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tui.demo import Demo
     from tui.engine.sessions import SessionService
 
 
-def run_app(service: SessionService, demo: bool = False) -> int:
+def run_app(service: SessionService, demo: Demo | None = None) -> int:
     """Run the TUI until the user quits; returns the process exit code."""
     from tui.app.app import AwsMfaApp
     from tui.app.daemon_threads import DaemonThreadExecutor
 
-    app = AwsMfaApp(service, demo=demo)
+    app = AwsMfaApp(service, demo=demo or False)
     loop = asyncio.new_event_loop()
     loop.set_default_executor(DaemonThreadExecutor())
     try:

@@ -8,22 +8,28 @@ from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tui.app import desktop_notice, session_jobs
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
+from tui.engine.errors import AwsMfaError
 from tui.engine.sessions import SessionService
 
 if TYPE_CHECKING:
     from textual.command import Provider
 
+    from tui.demo import Demo
+
 #: Seconds within which a second quit leaves even during a key rotation.
 QUIT_AGAIN_WITHIN = 5.0
+#: The demo's title once its emulator is up.
+DEMO_READY_WORDS = "demo: any 6-digit code works"
 #: Palette commands we never offer: Screenshot writes the screen to a file on disk.
 HIDDEN_SYSTEM_COMMANDS = {"Screenshot"}
 
@@ -46,10 +52,19 @@ class AwsMfaApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help", tooltip="List every key"),
     ]
 
-    def __init__(self, service: SessionService, demo: bool = False) -> None:
+    def __init__(self, service: SessionService, demo: bool | Demo = False) -> None:
+        """`demo`: True for a demo whose emulator already runs; a `Demo` not yet started
+        has its emulator started in a worker once the rows are first painted."""
         super().__init__()
         self.service = service
         self.demo = demo
+        #: What the title says about the demo ("" outside one).
+        self.demo_words = DEMO_READY_WORDS if demo else ""
+        self._emulator: Demo | None = None
+        self._emulator_asked = False
+        if demo is not True and demo and not demo.ready.is_set():
+            self._emulator = demo
+            self.demo_words = _starting_words()
         self._title_shown = ""
         self._quit_warned_at = float("-inf")
         # What the store says from a worker (a busy lock, a mode it tightened) becomes a
@@ -95,6 +110,46 @@ class AwsMfaApp(App[int]):
         self.set_interval(1, self._tick, name="countdown")
         self.theme_changed_signal.subscribe(self, self._theme_picked)
 
+    # ------------------------------------------------------------------ the demo
+    @property
+    def emulator_starting(self) -> bool:
+        """The demo's emulator is still starting: the rows and the title say so."""
+        return self._emulator is not None and not self._emulator.ready.is_set()
+
+    @on(session_jobs.StatusLoaded)
+    def _rows_loaded(self) -> None:
+        """(Bubbled up from the main screen, after it showed the rows.) The first time, a
+        demo starts its emulator, once that paint is on the terminal: moto's import takes
+        seconds and would hold the first paint back."""
+        if self._emulator is not None and not self._emulator_asked:
+            self._emulator_asked = True
+            self.call_after_refresh(self._start_emulator)
+
+    @work(thread=True, exclusive=True, group="demo-emulator", exit_on_error=False)
+    def _start_emulator(self) -> None:
+        assert self._emulator is not None
+        error = None
+        try:
+            self._emulator.start_emulator()
+        except AwsMfaError as exc:
+            error = str(exc)
+        except Exception as exc:  # a bug (ours or moto's): said in a line, not a traceback
+            error = f"unexpected error ({type(exc).__name__})"
+        if error is None and not self._emulator.ready.is_set():
+            return  # the demo was stopped meanwhile: the app is quitting
+        self.call_from_thread(self._emulator_started, error)
+
+    def _emulator_started(self, error: str | None) -> None:
+        screen = self.main_screen
+        if error:
+            self._emulator = None  # the rows stop saying "starting"; calls now fail at once
+            self.demo_words = "the local AWS emulator didn't start"
+            screen.note(f"the local AWS emulator didn't start: {error}", "error", toast=True)
+        else:
+            self.demo_words = DEMO_READY_WORDS
+            screen.note("the local AWS emulator is up: any 6-digit MFA code works")
+        screen.repaint()
+
     def _theme_picked(self, _theme: object) -> None:
         """A theme chosen anywhere (the palette's "Change theme" too) is saved."""
         if self.theme != self.service.current_settings.theme:
@@ -108,13 +163,19 @@ class AwsMfaApp(App[int]):
                                   severity="error", markup=False)
 
     def _tick(self) -> None:
-        """The one timer: every screen that shows time reads the same clock."""
+        """The one timer: every screen that shows time reads the same clock. A screen
+        whose widgets aren't all there is skipped this second: one pushed since the last
+        tick and not yet composed (a code modal opened just before a tick ended the app),
+        or one being torn down while the app quits."""
         now = self.service.clock()
         for screen in list(self.screen_stack):
             tick = getattr(screen, "clock_tick", None)
-            # (a screen just pushed has no widgets until it is composed and mounted)
-            if tick is not None and screen.is_mounted:
+            if tick is None or not screen.is_mounted:
+                continue
+            try:
                 tick(now)
+            except NoMatches:
+                continue
 
     def code_needed(self, name: str, text: str) -> None:
         """A session needs a typed code: the bell, a desktop notification, or both, as
@@ -190,3 +251,9 @@ class AwsMfaApp(App[int]):
             self.main_screen.worker_failed(worker)
         except LookupError:
             pass
+
+
+def _starting_words() -> str:
+    from tui.demo import STARTING_WORDS
+
+    return STARTING_WORDS

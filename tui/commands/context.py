@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from tui.engine.named_tuple import TYPE_CHECKING
 from tui.engine.profiles import Paths
 from tui.engine.settings import Settings, load_settings
 

@@ -18,12 +18,14 @@ def run(args: argparse.Namespace) -> int:
         notice(no_identities_hint(args.credentials_file, catalog.credentials))
         return 2
     status = 0
-    for name in names:
+    for index, name in enumerate(names):
         identity = catalog.identity(name)
         source = choose_code_source(args.token_code, identity.mfa_command)
         try:
             result = service.refresh(identity.name, source, duration=args.duration,
-                                     force=args.force, serial=args.serial_number)
+                                     force=args.force, serial=args.serial_number,
+                                     # Just read: the first needn't read it again.
+                                     catalog=catalog if index == 0 else None)
         except AwsMfaError as exc:
             if len(names) == 1:
                 raise

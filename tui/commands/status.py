@@ -2,12 +2,14 @@
 
 `--short` is one line for tmux's status-right or a shell prompt (`work 3:12:05 · prod
 !0:04:12`); it reads only the files and never imports boto3, so it stays cheap when tmux
-runs it every few seconds. `--json` is for scripts. Nothing here prints a secret.
+runs it every few seconds. It is never wider than `--width` terminal cells (80): when not
+everything fits, what needs action comes first and the rest is counted (`staging !0:03:12
+· work 8:11:05 · +47 fresh`). `--json` is for scripts. Nothing here prints a secret.
+
+Naming profiles (identities, their session profiles, or roles) shows just those.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from tui.commands.context import (
     data,
@@ -18,6 +20,8 @@ from tui.commands.context import (
     settings_from,
 )
 from tui.engine.credentials_store import CredentialsStore, format_expiration
+from tui.engine.errors import UsageError
+from tui.engine.named_tuple import TYPE_CHECKING
 from tui.engine.profile_status import StatusRow, status_rows
 from tui.engine.profiles import build_catalog, read_config
 from tui.engine.schedule import RefreshSchedule, SessionState, format_time_left
@@ -37,18 +41,21 @@ _MARK = {
 
 def run(args: argparse.Namespace) -> int:
     # Files only: this never imports the AWS call layer (tmux runs it every few seconds).
+    width = _width(args)
     paths = paths_from(args)
     settings = settings_from(args)
     catalog = build_catalog(CredentialsStore(paths.credentials).read(),
                             read_config(paths.config), settings)
     rows = status_rows(catalog, RefreshSchedule(lead_time=settings.lead_time))
+    if getattr(args, "profiles", None):
+        rows = rows_named(rows, args.profiles)
     if not catalog.identities:
         notice(no_identities_hint(paths.credentials, catalog.credentials))
     elif not args.short:
         for line in half_keys(catalog.credentials):
             notice(line)
     if args.short:
-        data(short_line(rows))
+        data(short_line(rows, width))
     elif args.json:
         import json
 
@@ -58,19 +65,145 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def short_line(rows: list[StatusRow]) -> str:
-    parts = []
+DEFAULT_WIDTH = 80
+SEPARATOR = " · "
+#: The word for each state in the count of what didn't fit (`+47 fresh`), in the order
+#: they are shown: what needs action first (expired, error, expiring, no session).
+_COUNTED_AS = {
+    SessionState.EXPIRED: "expired",
+    SessionState.ERROR: "error",
+    SessionState.EXPIRING: "expiring",
+    SessionState.NONE: "off",
+    SessionState.FRESH: "fresh",
+}
+
+
+def _width(args: argparse.Namespace) -> int:
+    width = getattr(args, "width", None)
+    if width is None:
+        return DEFAULT_WIDTH
+    if not args.short:
+        raise UsageError("--width goes with --short; see aws-mfa-tui status --help")
+    if width < 1:
+        raise UsageError("--width must be at least 1 (terminal cells)")
+    return int(width)
+
+
+def rows_named(rows: list[StatusRow], names: list[str]) -> list[StatusRow]:
+    """The rows of the named identities, session profiles and roles, in listing order."""
+    wanted = set(names)
+    known = {row.name for row in rows} | {row.target for row in rows}
+    unknown = [name for name in dict.fromkeys(names) if name not in known]
+    if unknown:
+        raise UsageError(f"no such profile: {', '.join(unknown)} (not an identity, a session "
+                         "profile or a role); `aws-mfa-tui status` lists them")
+    return [row for row in rows if row.name in wanted or row.target in wanted]
+
+
+def short_entry(row: StatusRow) -> str:
+    entry = row.entry
+    name = row.name if row.name.isprintable() else "".join(
+        c if c.isprintable() else "?" for c in row.name)  # a tab would break the bar
+    if entry.state is SessionState.NONE:
+        return f"{name} off"
+    if entry.state is SessionState.EXPIRED:
+        return f"{name} !expired"
+    if entry.state is SessionState.ERROR and entry.time_left is None:
+        return f"{name} !error"
+    return f"{name} {_MARK[entry.state]}{format_time_left(entry.time_left)}"
+
+
+def short_line(rows: list[StatusRow], width: int = DEFAULT_WIDTH) -> str:
+    """One line of at most `width` terminal cells.
+
+    Everything, in listing order, when it fits. Otherwise what needs action comes first
+    (expired, error, expiring soonest first, no session), then fresh sessions, as many as
+    fit before a count of the rest by state (`+2 expiring +45 fresh`). Only when not even
+    that count fits alone is it shortened (`+47 more`, `+47`, then cut).
+    """
+    if not rows:
+        return cut("no profiles", width)
+    gap = len(SEPARATOR)
+    parts: list[str] = []
+    used = -gap
+    for row in rows:  # stops at the first entry past the width: 2,000 rows cost little
+        parts.append(short_entry(row))
+        used += gap + cells(parts[-1])
+        if used > width:
+            break
+    else:
+        return SEPARATOR.join(parts)
+    by_state: dict[SessionState, list[StatusRow]] = {state: [] for state in _COUNTED_AS}
     for row in rows:
-        entry = row.entry
-        if entry.state is SessionState.NONE:
-            parts.append(f"{row.name} off")
-        elif entry.state is SessionState.EXPIRED:
-            parts.append(f"{row.name} !expired")
-        elif entry.state is SessionState.ERROR and entry.time_left is None:
-            parts.append(f"{row.name} !error")
-        else:
-            parts.append(f"{row.name} {_MARK[entry.state]}{format_time_left(entry.time_left)}")
-    return " · ".join(parts) if parts else "no profiles"
+        by_state[row.entry.state].append(row)
+    for state in (SessionState.ERROR, SessionState.EXPIRING):
+        by_state[state].sort(key=_soonest_first)
+    order = [row for state in _COUNTED_AS for row in by_state[state]]
+    left = {state: len(same) for state, same in by_state.items()}
+    # The most entries that fit with a count of the rest after them (never all of them:
+    # all of them didn't fit in any order).
+    compact = count_of(left, width) is None
+    shown = 0
+    count = count_of(left, width, compact) or cut(f"+{len(rows)}", width)
+    used = -gap
+    parts = []
+    for placed, row in enumerate(order[:-1], start=1):
+        parts.append(short_entry(row))
+        used += gap + cells(parts[-1])
+        left[row.entry.state] -= 1
+        if used + gap >= width:
+            break
+        fitting = count_of(left, width - used - gap, compact)
+        if fitting:
+            shown, count = placed, fitting
+    return SEPARATOR.join([*parts[:shown], count])
+
+
+def _soonest_first(row: StatusRow) -> float:
+    left = row.entry.time_left
+    return float("-inf") if left is None else left.total_seconds()
+
+
+def count_of(left: dict[SessionState, int], room: int, compact: bool = False) -> str | None:
+    """The count of what wasn't shown, by state (`+2 off +45 fresh`), or with `compact`
+    the longest of `+47 more` and `+47` that fits in `room` cells; None if none fits."""
+    total = sum(left.values())
+    if compact:
+        forms = [f"+{total} more", f"+{total}"]
+    else:
+        forms = [" ".join(f"+{left[state]} {word}"
+                          for state, word in _COUNTED_AS.items() if left[state])]
+    return next((count for count in forms if len(count) <= room), None)
+
+
+def cells(text: str) -> int:
+    """Terminal cells `text` takes: East Asian wide and full-width characters take two,
+    combining marks and zero-width format characters none, anything else one (ambiguous
+    ones too, as tmux counts them by default)."""
+    if text.isascii():
+        return len(text)
+    import unicodedata  # only for names that aren't ASCII
+
+    size = 0
+    for char in text:
+        if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        size += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return size
+
+
+def cut(text: str, width: int) -> str:
+    """`text`, cut to `width` cells with an ellipsis when it is wider."""
+    if cells(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        size = cells(char)
+        if used + size > width - 1:
+            break
+        kept.append(char)
+        used += size
+    return "".join(kept) + "…"
 
 
 def as_json(row: StatusRow) -> dict[str, object]:

@@ -32,11 +32,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple, TypeVar
 
 from tui.engine.credentials_lock import LOCK_FILE_NAME, Notice, credentials_lock
 from tui.engine.errors import CredentialsFileError
 from tui.engine.ini_document import IniDocument
+from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
 from tui.engine.secret import Secret
 from tui.engine.settled_read import (
     BUDGET,
@@ -50,7 +50,10 @@ from tui.engine.settled_read import (
     whole_read,
 )
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 #: How often an edit starts over because another program changed the file under it.
 MAX_ATTEMPTS = 50

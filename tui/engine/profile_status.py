@@ -8,8 +8,8 @@ cheap. `SessionService.status()` and the TUI use the same rows.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
+from tui.engine.named_tuple import NamedTuple
 from tui.engine.profiles import (
     CHAINED_ROLE_MAX_DURATION,
     IdentityProfile,

@@ -19,11 +19,11 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
 
 from tui.engine.credentials_store import STALE_KEY, parse_expiration
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
+from tui.engine.named_tuple import NamedTuple
 from tui.engine.settings import DEFAULT_SESSION_NAME, MAX_DURATION, Settings
 
 TOKEN_KEYS = ("aws_session_token", "aws_security_token")

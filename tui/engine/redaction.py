@@ -26,11 +26,13 @@ MIN_SECRET_LENGTH = 4
 #: How far (characters) from the word "code" a 6-digit number counts as a code.
 CODE_NEIGHBOURHOOD = 40
 
-_SIX_DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
-_CODE_WORD = re.compile(r"code", re.IGNORECASE)
+# Patterns, compiled on first use through re's cache: importing this module (every error
+# class does) shouldn't cost `status --short` their compilation.
+_SIX_DIGITS = r"(?<!\d)\d{6}(?!\d)"
+_CODE_WORD = r"(?i)code"
 # Not preceded by a character that would make it part of a path, ARN or longer word.
-_SECRET_LIKE = re.compile(r"(?<![A-Za-z0-9+/=:._@-])[A-Za-z0-9+/]{40,}={0,2}")
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
+_SECRET_LIKE = r"(?<![A-Za-z0-9+/=:._@-])[A-Za-z0-9+/]{40,}={0,2}"
+_QUOTED = r"'[^']*'|\"[^\"]*\"|`[^`]*`"
 
 
 class Redactor:
@@ -45,18 +47,18 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, MASK)
-        text = _SECRET_LIKE.sub(MASK, text)
+        text = re.sub(_SECRET_LIKE, MASK, text)
         return _drop_codes(text)
 
     def aws_text(self, text: str) -> str:
         """A message written by AWS (or whatever answered): also drop quoted values."""
-        return self(_QUOTED.sub("'…'", text or "")).strip()
+        return self(re.sub(_QUOTED, "'…'", text or "")).strip()
 
 
 def _drop_codes(text: str) -> str:
-    if not _SIX_DIGITS.search(text):
+    if not re.search(_SIX_DIGITS, text):
         return text
-    words = [m.start() for m in _CODE_WORD.finditer(text)]
+    words = [m.start() for m in re.finditer(_CODE_WORD, text)]
     if not words:
         return text
 
@@ -65,7 +67,7 @@ def _drop_codes(text: str) -> str:
                    for at in words)
         return MASK if near else match.group()
 
-    return _SIX_DIGITS.sub(replace, text)
+    return re.sub(_SIX_DIGITS, replace, text)
 
 
 #: For messages where no operation's secrets are known: only the look-alike rules apply.

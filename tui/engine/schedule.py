@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+
+from tui.engine.named_tuple import NamedTuple
 
 Clock = Callable[[], datetime]
 

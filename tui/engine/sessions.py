@@ -205,10 +205,12 @@ class SessionService:
 
     def refresh(
         self, name: str, code_source: MfaCodeSource, duration: int | None = None,
-        force: bool = False, serial: str | None = None,
+        force: bool = False, serial: str | None = None, catalog: ProfileCatalog | None = None,
     ) -> RefreshResult:
-        """Trade an identity's long-term keys (and a code) for a new MFA session."""
-        catalog = self.catalog()
+        """Trade an identity's long-term keys (and a code) for a new MFA session.
+
+        `catalog`: one the caller has just built, so the files aren't read again."""
+        catalog = catalog or self.catalog()
         identity = catalog.identity(name)
         target = identity.session
         if target.blocked:
@@ -220,7 +222,8 @@ class SessionService:
         keys = self.long_term_keys(identity, catalog)
         use_mfa, device, code = self._code_for(identity, code_source, serial)
         credentials = aws_calls.get_session_token(
-            keys, duration, device if use_mfa else None, code, identity.region
+            keys, duration, device if use_mfa else None, code, identity.region,
+            shared=aws_calls.SharedFiles(self.paths.credentials, catalog.credentials),
         )
         # awsmfa copies the identity section into a new target: its `region` comes along.
         region = catalog.session_section(identity.name).get("region")

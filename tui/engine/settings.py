@@ -29,9 +29,12 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from tui.engine.errors import SettingsError
+from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from typing import Any
 
 MIN_DURATION = 900
 MAX_DURATION = 129600

@@ -215,6 +215,7 @@ class MainScreen(Screen[None]):
             marked=name in self.marked, busy=name in self.busy,
             needs_code=name in self.alerts.needs_code, error=self.errors.get(name),
             waiting_for_command=name in self.waiting_for_command,
+            starting=self.app.emulator_starting,  # type: ignore[attr-defined]
         )
 
     def row_named(self, name: str) -> StatusRow | None:
@@ -234,7 +235,9 @@ class MainScreen(Screen[None]):
     def _show_summary(self) -> None:
         row = self.table.highlighted_row()
         note = None
-        if row is not None and row.name in self.waiting_for_command:
+        if self.app.emulator_starting:  # type: ignore[attr-defined]
+            note = self.app.demo_words  # type: ignore[attr-defined]
+        elif row is not None and row.name in self.waiting_for_command:
             note = "waiting for its mfa_command: touch your security key?"
         elif row is not None and row.name in self.alerts.needs_code:
             note = "needs a code: press r"
@@ -301,7 +304,7 @@ class MainScreen(Screen[None]):
     def _update_title(self, now: datetime) -> None:
         """The header and the terminal (tmux) title say which session needs a code."""
         text = self.alerts.title(self.rows, now)
-        idle = "demo: any 6-digit code works" if self.app.demo else ""  # type: ignore[attr-defined]
+        idle = self.app.demo_words  # type: ignore[attr-defined]
         self.app.sub_title = text or idle
         self.app.set_terminal_title(  # type: ignore[attr-defined]
             f"aws-mfa-tui: {text}" if text else "aws-mfa-tui")

@@ -49,6 +49,8 @@ class RowFlags:
     error: str | None = None
     #: A refresh is waiting for its mfa_command (e.g. a security key to be touched).
     waiting_for_command: bool = False
+    #: The demo's emulator is still starting (the summary line says so in full).
+    starting: bool = False
 
 
 def stale_reason(row: StatusRow) -> str | None:
@@ -91,6 +93,8 @@ def state_label(row: StatusRow, state: SessionState, flags: RowFlags, frame: int
         return f"{spin} touch key?"
     if flags.busy:
         return f"{spin} refresh"
+    if flags.starting:
+        return f"{spin} starting"
     if row.blocked:
         return "blocked"
     if flags.error:

@@ -15,6 +15,9 @@ class ProfileSummary(Static):
     ProfileSummary {
         height: 2; padding: 0 1;
         background: $panel; color: $text;
+        /* A long first line is cut, never wrapped: wrapped, it pushed the note or the
+           error off the second line and left a stray "UTC" there. */
+        text-wrap: nowrap; text-overflow: ellipsis;
     }
     """
 

@@ -138,10 +138,17 @@ class ProfileTable(ScrollView, can_focus=True):
         self._paint_count = 0
         #: Laid-out cells, by (column, cell, style): most cells repeat from tick to tick.
         self._laid_out: dict[tuple[Column, Cell, Style], list[Segment]] = {}
-        self._styles_for: tuple[str, bool] | None = None
-        self._style_set = (Style.null(), Style.null(), Style.null())
+        #: Base, header and cursor styles, and the line width: None once a theme, focus or
+        #: size change may have changed them (looked up per line they cost a DOM walk).
+        self._style_set: tuple[Style, Style, Style] | None = None
+        self._line_width: int | None = None
+        #: The cursor row's strip, recoloured, and the strip it was made from.
+        self._cursor_strip: tuple[int, Strip, Strip] | None = None
         self._paint_args: tuple[datetime, int, Mapping[str, RowFlags], int] | None = None
         self._columns: list[Column] = []
+        self._static_columns: list[Column] = []
+        self._moving_columns: list[Column] = []
+        self._used = 0
         self._width = 0
 
     # ------------------------------------------------------------------ content
@@ -158,6 +165,7 @@ class ProfileTable(ScrollView, can_focus=True):
         self._painted_at = [self._paint_count] * len(rows)
         self._strips.clear()
         self._static_segments.clear()
+        self._style_set = self._line_width = self._cursor_strip = None
         # Width 0: the columns always fit, so there is never a horizontal scrollbar (a
         # virtual width that follows the widget's would make scrollbars flip-flop).
         self.virtual_size = Size(0, len(rows) + 1)
@@ -170,6 +178,9 @@ class ProfileTable(ScrollView, can_focus=True):
     def _layout(self) -> None:
         self._width = self.size.width or self.app.size.width
         self._columns = fit_columns(self.rows_shown, self._width, self.users)
+        self._static_columns = [c for c in self._columns if c.key in STATIC_COLUMNS]
+        self._moving_columns = [c for c in self._columns[1:] if c.key not in STATIC_COLUMNS]
+        self._used = 1 + sum(c.width + 2 for c in self._columns)
 
     @property
     def columns(self) -> list[Column]:
@@ -249,20 +260,26 @@ class ProfileTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
     def _styles(self) -> tuple[Style, Style, Style]:
-        """Base, header and cursor styles: looked up once per theme and focus change, not
-        once per line (a style lookup walks the DOM)."""
-        key = (self.app.theme, self.has_focus)
-        if self._styles_for != key:
-            self._styles_for = key
+        """Base, header and cursor styles: looked up again only after a theme (`show`) or
+        focus change, not once per line (a style lookup walks the DOM)."""
+        if self._style_set is None:
             self._style_set = (
                 self.rich_style,
                 self.get_component_rich_style("profile-table--header"),
                 self.get_component_rich_style("profile-table--cursor"),
             )
+            self._cursor_strip = None
         return self._style_set
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        self._line_width = None
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self._line_width
+        if width is None:
+            width = self._line_width = self.size.width
         base, header, cursor = self._styles()
         if y == 0:
             spans = {c.key: ((c.label, ""),) for c in self._columns}
@@ -280,23 +297,24 @@ class ProfileTable(ScrollView, can_focus=True):
         if strip is None:
             strip = self._strips[index] = self._row_strip(index, base, width)
         if index == self.cursor_row:  # the cursor's colours win over the cells'
-            strip = Strip([Segment(text, (style or base) + cursor, control)
-                           for text, style, control in strip], strip.cell_length)
+            made = self._cursor_strip
+            if made is None or made[0] != index or made[1] is not strip:
+                made = self._cursor_strip = (index, strip, Strip(
+                    [Segment(text, (style or base) + cursor, control)
+                     for text, style, control in strip], strip.cell_length))
+            strip = made[2]
         return strip
 
     def _row_strip(self, index: int, base: Style, width: int) -> Strip:
         """A row's line: its file-given cells are laid out once, the moving ones each time."""
         static = self._static_segments.get(index)
         if static is None:
-            columns = [c for c in self._columns if c.key in STATIC_COLUMNS]
             static = self._static_segments[index] = self._segments(
-                columns, self._static[index], base)
+                self._static_columns, self._static[index], base)
         cells = self._cells[index]
-        first, rest = self._columns[0], [c for c in self._columns[1:]
-                                         if c.key not in STATIC_COLUMNS]
-        segments = [Segment(" ", base), *self._segments([first], cells, base), *static,
-                    *self._segments(rest, cells, base)]
-        used = 1 + sum(c.width + 2 for c in self._columns)
+        segments = [Segment(" ", base), *self._segments(self._columns[:1], cells, base),
+                    *static, *self._segments(self._moving_columns, cells, base)]
+        used = self._used
         if used < width:
             segments.append(Segment(" " * (width - used), base))
         elif used > width:  # narrower than the columns: cut (rare; a resize follows)
@@ -370,9 +388,11 @@ class ProfileTable(ScrollView, can_focus=True):
         self.move_cursor(len(self.rows_shown) - 1)
 
     def on_focus(self) -> None:
+        self._style_set = None
         self.refresh_line(self.cursor_row + 1)
 
     def on_blur(self) -> None:
+        self._style_set = None
         self.refresh_line(self.cursor_row + 1)
 
     def on_click(self, event: events.Click) -> None:

@@ -1,0 +1,257 @@
+"""botocore clients for STS and IAM, made without botocore ever reading the shared files.
+
+- One botocore session and client per call: safe from any worker thread.
+- The standard AWS environment is honoured by botocore itself: AWS_ENDPOINT_URL and
+  AWS_ENDPOINT_URL_STS/_IAM, AWS_REGION/AWS_DEFAULT_REGION, AWS_CA_BUNDLE, HTTPS_PROXY.
+- Connect timeout 5 s, read timeout 10 s, standard retry mode. A call that carries an MFA
+  code is never retried: a retry would send the same one-time code twice.
+- botocore's debug logging stays off: it prints response bodies with secrets in them.
+
+The shared files. Creating a client looks up region, endpoint_url, ca_bundle, retry mode,
+data_path and more, and each lookup that reaches the files makes botocore parse both of
+them whole with configparser (93 ms for a 2,000-profile credentials file) although the
+client is given its keys. We always give keys and never a profile, so botocore reads only
+the `default` profile (the config file's `[default]` or `[profile default]`, updated with
+the credentials file's `[default]`) and the `[services X]` section it names. `OurSession`
+hands botocore exactly those, read with our own parser, which parses the way configparser
+does (`ini_document`); a caller that has just read the credentials file passes its sections
+in (`SharedFiles`), so it is not read again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from tui.engine.aws_calls import AwsKeys
+    from tui.engine.ini_document import IniDocument
+
+DEFAULT_REGION = "us-east-1"
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 10
+
+#: The only services we create clients for.
+_SERVICES = ("sts", "iam")
+_LOADER_CLASS: Any = None
+_SESSION_CLASS: Any = None
+_DEFAULT = "default"
+
+
+class SharedFiles(NamedTuple):
+    """The credentials file as the caller has just read it, so clients don't read it again.
+
+    Used only when `credentials` is the file botocore would read (AWS_SHARED_CREDENTIALS_FILE
+    or ~/.aws/credentials); for any other file, botocore's own is read as before."""
+
+    credentials: str | os.PathLike[str]
+    #: Its sections as botocore sees them (DEFAULT keys included), e.g. a catalog's.
+    sections: Mapping[str, Mapping[str, str]]
+
+
+def make_client(service: str, keys: AwsKeys, region: str | None, retries: bool = True,
+                shared: SharedFiles | None = None) -> Any:
+    import botocore.config
+    import botocore.configprovider
+
+    from tui.engine.aws_errors import translate_error
+    from tui.engine.call_guard import deadline_seconds, guard_client
+
+    _quiet_botocore()
+    deadline = deadline_seconds()
+    session = new_session(shared)
+    # We always pass credentials explicitly. AWS_PROFILE may name the very session profile
+    # we're about to create; it must not make client creation fail with ProfileNotFound.
+    session.get_component("config_store").set_config_provider(
+        "profile", botocore.configprovider.ConstantProvider(None)
+    )
+    config = botocore.config.Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        # total_max_attempts counts the first try; max_attempts would count retries only.
+        retries={"mode": "standard", "total_max_attempts": 3 if retries else 1},
+        user_agent_extra="aws-mfa-tui",
+    )
+    try:
+        session.register_component("data_loader", _data_loader(session))
+        if service == "sts":
+            # Expiration arrives as text, checked by `sts_reply`: botocore's own parser
+            # would raise a bare ValueError on a hostile date.
+            session.get_component("response_parser_factory").set_parser_defaults(
+                timestamp_parser=str)
+        region = region or session.get_config_variable("region") or DEFAULT_REGION
+        client = session.create_client(
+            service,
+            region_name=region,
+            aws_access_key_id=keys.access_key_id,
+            aws_secret_access_key=keys.secret_access_key.reveal(),
+            aws_session_token=keys.session_token.reveal() if keys.session_token else None,
+            config=config,
+        )
+    except Exception as exc:  # botocore raises many types here; all become one line
+        raise translate_error(exc, f"{service} client", keys) from None
+    return guard_client(client, service, deadline)
+
+
+def _quiet_botocore() -> None:
+    import logging
+
+    for name in ("botocore", "boto3", "urllib3"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
+def new_session(shared: SharedFiles | None = None) -> Any:
+    """A botocore session whose shared files are read by us (`shared_config`)."""
+    return _session_class()(shared)
+
+
+def _session_class() -> Any:
+    global _SESSION_CLASS
+    if _SESSION_CLASS is None:
+        import botocore.session
+
+        class OurSession(botocore.session.Session):
+            """botocore's session, with `full_config` read by us instead of configparser."""
+
+            def __init__(self, shared: SharedFiles | None) -> None:
+                super().__init__()
+                self._shared = shared
+
+            @property
+            def full_config(self) -> dict[str, Any]:
+                config: dict[str, Any] | None = getattr(self, "_config", None)
+                if config is None:
+                    config = self._config = shared_config(self, self._shared)
+                return config
+
+        _SESSION_CLASS = OurSession
+    return _SESSION_CLASS
+
+
+def shared_config(session: Any, shared: SharedFiles | None = None) -> dict[str, Any]:
+    """What `botocore.session.Session.full_config` holds, for a session with no profile:
+    the `default` profile and the services section it names (see the module's docstring).
+
+    The files are the ones botocore would read (its `config_file` and `credentials_file`
+    variables). A missing or unreadable file counts as empty, as in botocore; one that
+    isn't valid INI is refused with its line, as everywhere else in aws-mfa-tui."""
+    import botocore.configloader
+
+    config_path = _expanded(session.get_config_variable("config_file"))
+    credentials_path = _expanded(session.get_config_variable("credentials_file"))
+    config = _read(config_path) if config_path else None
+    # The section names alone decide which sections botocore keeps, and under what name
+    # (`[profile "default"]` is the default profile; later sections win): let botocore's
+    # own mapping decide, with each section's name standing in for its values.
+    names = botocore.configloader.build_profile_map(
+        {name: name for name in config.sections()} if config else {})
+    full: dict[str, Any] = {"profiles": {}, "sso_sessions": {}, "services": {}}
+    if config is not None and _DEFAULT in names["profiles"]:
+        full["profiles"][_DEFAULT] = _values(
+            config.get_section(names["profiles"][_DEFAULT]), config_path)
+    credentials = _credentials_default(credentials_path, shared)
+    if credentials is not None:
+        values = _values(credentials, credentials_path)
+        full["profiles"].setdefault(_DEFAULT, {}).update(values)
+    wanted = full["profiles"].get(_DEFAULT, {}).get("services")
+    if config is not None and isinstance(wanted, str) and wanted in names["services"]:
+        full["services"][wanted] = _values(
+            config.get_section(names["services"][wanted]), config_path)
+    return full
+
+
+def _expanded(path: str | None) -> str | None:
+    return os.path.expanduser(os.path.expandvars(path)) if path else None
+
+
+def _read(path: str) -> IniDocument | None:
+    """The file parsed, or None when it is missing or can't be read (botocore skips it)."""
+    from tui.engine.ini_document import IniDocument
+
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return IniDocument.parse_bytes(data, path)
+
+
+def _credentials_default(path: str | None, shared: SharedFiles | None
+                         ) -> Mapping[str, str] | None:
+    """The credentials file's `[default]` section, or None when it has none."""
+    if not path:
+        return None
+    if shared is not None and _same_file(shared.credentials, path):
+        return shared.sections.get(_DEFAULT)
+    document = _read(path)
+    if document is None or not document.has_section(_DEFAULT):
+        return None
+    return document.get_section(_DEFAULT)
+
+
+def _same_file(ours: str | os.PathLike[str], theirs: str) -> bool:
+    return os.path.realpath(os.path.expanduser(ours)) == os.path.realpath(theirs)
+
+
+def _values(section: Mapping[str, str], path: str | None) -> dict[str, Any]:
+    """A section as `botocore.configloader.raw_config_parse` gives it: a value that starts
+    on the next line (`s3 =` then indented `key = value` lines) becomes a dict."""
+    values: dict[str, Any] = {}
+    for key, value in section.items():
+        values[key] = _nested(value, path) if value.startswith("\n") else value
+    return values
+
+
+def _nested(value: str, path: str | None) -> dict[str, str]:
+    import botocore.exceptions
+
+    parsed = {}
+    for line in value.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        key, sep, rest = line.partition("=")
+        if not sep:
+            raise botocore.exceptions.ConfigParseError(
+                path=path, error=ValueError("not enough values to unpack (expected 2, got 1)"))
+        parsed[key.strip()] = rest.strip()
+    return parsed
+
+
+def _data_loader(session: Any) -> Any:
+    """botocore's data loader, minus its scan of every service folder.
+
+    Before loading a model, botocore lists all ~400 services (thousands of stat calls, about
+    a third of client creation here) only to check that the one asked for exists. This
+    loader answers that check for STS and IAM by looking in their own folders, honouring
+    AWS_DATA_PATH and ~/.aws/models like botocore's own loader.
+    """
+    import botocore.loaders
+
+    global _LOADER_CLASS
+    if _LOADER_CLASS is None:
+
+        class OurServicesLoader(botocore.loaders.Loader):
+            def list_available_services(self, type_name: str) -> list[str]:
+                found = []
+                for service in _SERVICES:
+                    for location in self.search_paths:
+                        folder = os.path.join(location, service)
+                        if os.path.isdir(folder) and any(
+                            self.file_loader.exists(os.path.join(folder, version, type_name))
+                            for version in os.listdir(folder)
+                        ):
+                            found.append(service)
+                            break
+                return found
+
+        _LOADER_CLASS = OurServicesLoader
+    data_path = session.get_config_variable("data_path")
+    extra = [os.path.expanduser(os.path.expandvars(p))
+             for p in data_path.split(os.pathsep)] if data_path else []
+    return _LOADER_CLASS(extra_search_paths=extra)
