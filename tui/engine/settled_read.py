@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import time
-from typing import NamedTuple
 
 from tui.engine.errors import CredentialsFileError
 from tui.engine.ini_document import IniDocument
+from tui.engine.named_tuple import NamedTuple
 
 #: A read of a file changed less than this long ago must be confirmed by a second read
 #: SETTLE later.
