@@ -27,7 +27,8 @@ import pytest
 
 from tests.support.credentials_files import realistic_file, session
 from tui.engine import ini_document
-from tui.engine.credentials_store import RECENT_NS, CredentialsStore
+from tui.engine.credentials_store import CredentialsStore
+from tui.engine.settled_read import RECENT_NS
 
 ROUNDS = int(os.environ.get("WRITE_BENCH_ROUNDS", "12"))
 

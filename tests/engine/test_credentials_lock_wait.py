@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 from botocore.configloader import raw_config_parse
@@ -72,3 +73,43 @@ def test_ctrl_c_while_waiting_says_the_session_was_not_saved(aws, make_user, san
     assert len(lines) == 1 and "not saved" in lines[0], err
     assert "Traceback" not in err
     assert sandbox_home.credentials.read_bytes() == before
+
+
+@pytest.mark.slow
+async def test_the_tui_says_it_waits_for_a_busy_lock(sandbox_home, clock):
+    """A logout from the TUI while another program holds the lock: after 2 s a toast
+    names the lock file (posted from the worker as a message); once the lock is free the
+    logout is done. Nothing goes to stderr, which would tear the screen."""
+    from tests.support.app import SIZE, START, add_config, add_session, make_service, settle
+    from tui.app.app import AwsMfaApp
+
+    sandbox_home.aws_dir.mkdir(mode=0o700)
+    sandbox_home.credentials.write_text(
+        "[alice]\naws_access_key_id = AKIAEXAMPLEALICE0001\naws_secret_access_key = s\n\n")
+    add_config(sandbox_home.config,
+               "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice")
+    add_session(sandbox_home.credentials, "alice-mfa", START + timedelta(hours=2))
+    lock = sandbox_home.aws_dir / ".credentials.lock"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        app = AwsMfaApp(make_service(sandbox_home, clock))
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(app, pilot)
+            await pilot.press("space", "l", "y")
+            told: list[str] = []
+            end = time.monotonic() + 60  # a bound, not a timed assertion
+            while not told and time.monotonic() < end:
+                await pilot.pause(0.2)
+                told = [n.message for n in app._notifications if "lock" in n.message]
+            assert len(told) == 1 and f"waiting for the lock {lock}" in told[0], told
+            assert "Ctrl-C" not in told[0]
+            assert "[alice-mfa]" in sandbox_home.credentials.read_text()  # still waiting
+            holder.communicate("", timeout=30)
+            await settle(app, pilot)
+            assert "[alice-mfa]" not in sandbox_home.credentials.read_text()
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()

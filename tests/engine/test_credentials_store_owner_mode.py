@@ -70,6 +70,27 @@ def test_a_new_folder_is_0700_under_umask_000(sandbox_home):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
+def test_missing_parent_folders_are_0700_under_umask_000(sandbox_home):
+    """AWS_SHARED_CREDENTIALS_FILE=~/a/b/creds: a and b (made by us) are 0700 too, in
+    a process of its own; a folder that was already there keeps its mode."""
+    os.chmod(sandbox_home.home, 0o755)
+    path = sandbox_home.home / "a" / "b" / "creds"
+    code = (
+        "import os, sys\n"
+        "os.umask(0)\n"
+        "from tui.engine.credentials_store import CredentialsStore\n"
+        "CredentialsStore(sys.argv[1]).set_section('x', {'region': 'us-east-1'})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    modes = {folder.name: stat.S_IMODE(os.stat(folder).st_mode)
+             for folder in (path.parent.parent, path.parent)}
+    assert modes == {"a": 0o700, "b": 0o700}
+    assert stat.S_IMODE(os.stat(sandbox_home.home).st_mode) == 0o755
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
 def test_a_readable_file_becomes_0600_with_a_notice_when_a_session_is_written(sandbox_home):
     path = _seed(sandbox_home, 0o644)
     notices: list[str] = []

@@ -40,7 +40,7 @@ def test_writers_through_a_symlink_and_its_target_lose_nothing(sandbox_home, tmp
     link, target = _link(sandbox_home, tmp_path)
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", OUR_WRITER, str(path), str(WRITES), prefix, "0"],
+            [sys.executable, "-c", OUR_WRITER, str(path), str(WRITES), prefix, "0", "kept"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for path, prefix in ((link, "via-link"), (target, "via-target"))

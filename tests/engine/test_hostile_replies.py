@@ -8,8 +8,10 @@ so the tests take seconds; the outcome is asserted, never the duration).
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -74,7 +76,7 @@ HOSTILE = {
     "token over 64 KiB": (Reply(credentials_xml(token="A" * (64 * 1024 + 1))),
                           "its session token is larger than 64 KiB"),
     "30 MB token": (Reply(credentials_xml(token="B" * (30 * 1024 * 1024))),
-                    "its session token is larger than 64 KiB"),
+                    "sts:GetSessionToken got a reply larger than 1 MiB"),
     "expiry far beyond the duration": (Reply(credentials_xml(expiration=in_hours(100))),
                                        "longer than the 43200 s asked for"),
     "expiration not a date": (Reply(credentials_xml(expiration="tomorrow")),
@@ -179,6 +181,58 @@ def test_a_call_that_retries_sends_nothing_after_the_deadline(work, impostor, ca
     out, err = capsys.readouterr()
     assert_refused(code, out, err, "did not answer sts:GetCallerIdentity within 1.5 s", work)
     assert impostor.actions == ["GetCallerIdentity"]
+
+
+def test_a_30_mb_reply_is_not_read_into_memory(work, impostor, capsys):
+    """Refused from its Content-Length, and the connection dropped: the server could not
+    send it all, and botocore did not ask again."""
+    impostor.replies["GetSessionToken"] = HOSTILE["30 MB token"][0]
+    code, out, err = refresh(capsys)
+    assert_refused(code, out, err, "larger than 1 MiB", work)
+    assert impostor.actions == ["GetSessionToken"]
+    end = time.monotonic() + 30  # its handler thread sees the hang-up a moment later
+    while not impostor.hung_up and time.monotonic() < end:
+        time.sleep(0.05)
+    assert impostor.hung_up == ["GetSessionToken"]
+
+
+@pytest.fixture
+def unanswered_port() -> Iterator[int]:
+    """A loopback port whose accept queue is full: a new connect hangs (its SYN dropped)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    yield port
+    for sock in (*fillers, listener):
+        sock.close()
+
+
+def test_a_connect_gets_no_more_than_the_time_left(work, unanswered_port, capsys,
+                                                   monkeypatch):
+    """botocore's connect timeout is 5 s; with 1.5 s left, the connect is given 1.5 s at
+    most (seen in the timeout urllib3 hands the socket), so it can't overrun the deadline."""
+    import urllib3.util.connection
+
+    monkeypatch.setenv("AWS_MFA_TUI_CALL_TIMEOUT", "1.5")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{unanswered_port}")
+    connect = urllib3.util.connection.create_connection
+    timeouts: list[float] = []
+
+    def recording(address, timeout=None, *args, **kwargs):
+        timeouts.append(timeout)
+        return connect(address, timeout, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", recording)
+    code, out, err = refresh(capsys)
+    assert_refused(code, out, err, "did not answer sts:GetSessionToken within 1.5 s", work)
+    assert timeouts and all(0 < timeout <= 1.5 for timeout in timeouts), timeouts
 
 
 def test_a_bad_deadline_setting_is_a_usage_error(work, impostor, capsys, monkeypatch):

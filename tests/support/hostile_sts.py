@@ -89,6 +89,8 @@ class HostileSts:
         self.replies = dict(replies or {})
         self.actions: list[str] = []
         self.bodies: list[str] = []
+        #: Actions whose reply the client hung up on before it was all sent.
+        self.hung_up: list[str] = []
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -122,6 +124,7 @@ class HostileSts:
                         time.sleep(reply.drip)
                     self.close_connection = True
                 except OSError:
+                    owner.hung_up.append(action)
                     self.close_connection = True  # the client hung up: that's the point
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

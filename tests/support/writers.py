@@ -13,22 +13,34 @@ HOLDER = (
     "sys.stdin.read()\n"
 )
 
-# Our writes: the engine in a process of its own, one write_session per section.
+# Our writes: the engine in a process of its own, one write_session per section. With
+# `fresh`, each write has a store of its own, as each CLI command has: no earlier read to
+# judge a read by. A write that gives up (the file never settled) prints one line and
+# goes on; the count of those is printed at the end.
 OUR_WRITER = textwrap.dedent(
     """
     import sys
     from datetime import UTC, datetime, timedelta
     from tui.engine.credentials_store import CredentialsStore, SessionCredentials
+    from tui.engine.errors import CredentialsFileError
     from tui.engine.secret import Secret
     import time
     path, count, prefix, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+    fresh = sys.argv[5] == "fresh"
     store = CredentialsStore(path)
+    gave_up = 0
     for n in range(count):
         time.sleep(pause)
-        store.write_session(f"{prefix}-{n}", SessionCredentials(
-            access_key_id=f"ASIAOURS{n:012d}", secret_access_key=Secret(f"s-{n}"),
-            session_token=Secret(f"t-{n}"),
-            expiration=datetime.now(UTC) + timedelta(hours=1)))
-    print("done")
+        if fresh:
+            store = CredentialsStore(path)
+        try:
+            store.write_session(f"{prefix}-{n}", SessionCredentials(
+                access_key_id=f"ASIAOURS{n:012d}", secret_access_key=Secret(f"s-{n}"),
+                session_token=Secret(f"t-{n}"),
+                expiration=datetime.now(UTC) + timedelta(hours=1)))
+        except CredentialsFileError as exc:
+            gave_up += 1
+            print(exc, file=sys.stderr)
+    print("gave-up", gave_up)
     """
 )

@@ -67,6 +67,9 @@ class AwsMfaApp(App[int]):
             self.demo_words = _starting_words()
         self._title_shown = ""
         self._quit_warned_at = float("-inf")
+        # What the store says from a worker (a busy lock, a mode it tightened) becomes a
+        # message, then a toast: printed to stderr it would tear the screen.
+        service.store.notice = self._store_notice
         theme = service.current_settings.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -224,6 +227,16 @@ class AwsMfaApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_sections()))
+
+    def _store_notice(self, text: str) -> None:
+        """Called in a worker thread: post, never touch the screen."""
+        self.post_message(engine_calls.StoreNotice(text))
+
+    def on_store_notice(self, message: engine_calls.StoreNotice) -> None:
+        from tui.engine.credentials_lock import GIVE_UP_HINT
+
+        self.notify(message.text.removesuffix(GIVE_UP_HINT), severity="warning", timeout=15,
+                    markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that raised (not an AwsMfaError, which jobs turn into messages)."""

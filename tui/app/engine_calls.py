@@ -52,6 +52,14 @@ class RefreshFinished(Message):
 
 
 @dataclass
+class StoreNotice(Message):
+    """The credentials store said something while a worker used it: it waits for a busy
+    lock (after 2 s, naming the lock file), or it made a readable file 0600."""
+
+    text: str
+
+
+@dataclass
 class CommandWaiting(Message):
     """A refresh started (`waiting`) or stopped waiting for its mfa_command's code."""
 

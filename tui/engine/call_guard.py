@@ -6,8 +6,11 @@ AWS's.
   (connect, every retry, every read; 30 s, or `AWS_MFA_TUI_CALL_TIMEOUT` seconds). When it
   passes, a watchdog thread shuts the client's sockets down, which wakes the blocked read at
   once, no new attempt is sent, and the call fails with "did not answer within N s".
+  A connect is given no more time than is left, so it can't overrun the deadline.
 - A reply botocore can't parse (broken XML, a captive portal's web page, random bytes)
   becomes `AwsReplyError` (exit 6), described by its status and kind, never by its content.
+- A reply larger than `MAX_REPLY` (no AWS reply we read comes near it) is refused the same
+  way, having read no more of it than that: its connection is dropped.
 
 It hooks botocore in three places: `before-send` and `before-parse` events, the pool classes
 of the client's own HTTP session (to see its connections), and the client's
@@ -21,6 +24,7 @@ import math
 import os
 import socket
 import threading
+import time
 from typing import Any
 
 from tui.engine.errors import AwsUnavailableError, UsageError, unusable_reply
@@ -30,6 +34,8 @@ DEADLINE_VARIABLE = "AWS_MFA_TUI_CALL_TIMEOUT"
 #: How often the watchdog, once the deadline has passed, shuts down connections that were
 #: still being opened when it fired.
 _KILL_INTERVAL = 0.05
+#: The most of one reply that is read (a session token is at most 64 KiB).
+MAX_REPLY = 1024 * 1024
 
 
 def deadline_seconds() -> float:
@@ -51,6 +57,10 @@ class _DeadlinePassed(Exception):
     """Raised in `before-send` once the deadline has passed: botocore doesn't retry it."""
 
 
+class _ReplyTooLarge(Exception):
+    """Raised while reading a reply past MAX_REPLY bytes."""
+
+
 class _Watchdog:
     """Shuts down `connections` once `seconds` pass, until `finish()`."""
 
@@ -58,6 +68,7 @@ class _Watchdog:
         self.seconds = seconds
         self.connections = connections
         self.passed = False
+        self.deadline = time.monotonic() + seconds
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="aws-call-deadline",
                                         daemon=True)
@@ -81,10 +92,50 @@ class _Watchdog:
     def finish(self) -> None:
         self._done.set()
 
+    def expired(self) -> bool:
+        # A connect bounded by the time left may time out a hair before the watchdog runs.
+        return self.passed or time.monotonic() >= self.deadline - 0.01
 
-def _recording_pools(connections: list[Any]) -> dict[str, type]:
-    """botocore's pool classes, but every connection they open is added to `connections`."""
+    def left(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.001)
+
+
+def _capped(response: Any, flags: dict[str, bool]) -> Any:
+    """Make a urllib3 response refuse to be read past MAX_REPLY bytes: the first read of a
+    reply that says it is larger, or the read that passes the cap, closes the connection,
+    sets `flags["too_large"]` (so `before-send` stops botocore's retry) and raises."""
+    length = str((response.headers or {}).get("content-length", "")).strip()
+    seen = [MAX_REPLY + 1 if length.isdigit() and int(length) > MAX_REPLY else 0]
+
+    def count(data: bytes) -> bytes:
+        seen[0] += len(data)
+        if seen[0] > MAX_REPLY:
+            flags["too_large"] = True
+            response.close()
+            raise _ReplyTooLarge
+        return data
+
+    read, read_chunked = response.read, response.read_chunked
+
+    def capped_read(amt: int | None = None, *args: Any, **kwargs: Any) -> bytes:
+        count(b"")
+        return count(read(amt if amt is not None else MAX_REPLY + 1, *args, **kwargs))
+
+    def capped_chunks(*args: Any, **kwargs: Any) -> Any:
+        count(b"")
+        for chunk in read_chunked(*args, **kwargs):
+            yield count(chunk)
+
+    response.read, response.read_chunked = capped_read, capped_chunks
+    return response
+
+
+def _recording_pools(connections: list[Any], time_left: Any,
+                     flags: dict[str, bool]) -> dict[str, type]:
+    """botocore's pool classes, but every connection they open is added to `connections`,
+    no request gets more time than `time_left()` to connect, and replies are capped."""
     import botocore.awsrequest
+    from urllib3.util.timeout import Timeout
 
     def recording(base: type) -> type:
         class RecordingPool(base):  # type: ignore[valid-type, misc]
@@ -92,6 +143,18 @@ def _recording_pools(connections: list[Any]) -> dict[str, type]:
                 connection = super()._new_conn()
                 connections.append(connection)
                 return connection
+
+            def _make_request(self, conn: Any, method: str, url: str, *args: Any,
+                              **kwargs: Any) -> Any:
+                left = time_left()
+                if left is not None:
+                    timeout = self._get_timeout(kwargs.get("timeout", self.timeout))
+                    connect = timeout.connect_timeout
+                    kwargs["timeout"] = Timeout(
+                        connect=left if connect is None else min(connect, left),
+                        read=timeout.read_timeout)
+                return _capped(super()._make_request(conn, method, url, *args, **kwargs),
+                               flags)
 
         return RecordingPool
 
@@ -104,16 +167,22 @@ def guard_client(client: Any, service: str, seconds: float | None = None) -> Any
     unparseable-reply translation. Returns the client."""
     seconds = deadline_seconds() if seconds is None else seconds
     connections: list[Any] = []
+    raw: dict[str, Any] = {}
+    state: dict[str, _Watchdog] = {}
+    flags: dict[str, bool] = {}
+
+    def time_left() -> float | None:
+        watchdog = state.get("watchdog")
+        return None if watchdog is None else watchdog.left()
+
     http_session = getattr(getattr(client, "_endpoint", None), "http_session", None)
     pool_classes = getattr(http_session, "_pool_classes_by_scheme", None)
     if isinstance(pool_classes, dict):  # the dict its pool managers share
-        pool_classes.update(_recording_pools(connections))
-    raw: dict[str, Any] = {}
-    state: dict[str, _Watchdog] = {}
+        pool_classes.update(_recording_pools(connections, time_left, flags))
 
     def before_send(**kwargs: Any) -> None:
         watchdog = state.get("watchdog")
-        if watchdog is not None and watchdog.passed:
+        if flags.get("too_large") or (watchdog is not None and watchdog.passed):
             raise _DeadlinePassed
 
     def before_parse(response_dict: dict[str, Any], **kwargs: Any) -> None:
@@ -128,11 +197,17 @@ def guard_client(client: Any, service: str, seconds: float | None = None) -> Any
 
     def guarded(operation_name: str, api_params: dict[str, Any]) -> Any:
         raw.clear()
+        flags.clear()
         watchdog = state["watchdog"] = _Watchdog(seconds, connections)
         try:
             return make_api_call(operation_name, api_params)
         except Exception as exc:
-            if watchdog.passed:
+            if flags.get("too_large"):  # botocore wraps it in HTTPClientError
+                raise unusable_reply(
+                    f"{service}:{operation_name} got a reply larger than "
+                    f"{MAX_REPLY // (1024 * 1024)} MiB, which no AWS reply is; it was not read"
+                ) from None
+            if watchdog.expired():
                 raise AwsUnavailableError(
                     f"AWS did not answer {service}:{operation_name} within {seconds:g} s, so "
                     "the call was cut off: check your network or proxy and retry"

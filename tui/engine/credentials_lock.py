@@ -23,6 +23,8 @@ from tui.engine.errors import CredentialsFileError, LockTimeoutError
 LOCK_FILE_NAME = ".credentials.lock"
 #: Seconds of waiting for a busy lock before the wait is told.
 NOTICE_AFTER = 2.0
+#: How the wait notice ends on the command line (the TUI says it without this).
+GIVE_UP_HINT = "; Ctrl-C gives up"
 
 Notice = Callable[[str], None]
 
@@ -82,7 +84,7 @@ def _acquire(path: Path, timeout: float | None, notice: Notice | None) -> None:
         if notice is not None:
             notice(
                 f"waiting for the lock {path}: another program is editing the credentials "
-                f"file (find it with `fuser {path}`); Ctrl-C gives up"
+                f"file (find it with `fuser {path}`){GIVE_UP_HINT}"
             )
         rest = -1 if timeout is None else timeout - NOTICE_AFTER
         lock.acquire(timeout=rest)  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ temp file of ours is a dead writer's, so each edit removes any it finds.
 
 Programs that take no lock (awscli's `aws configure set` truncates the file and writes it
 in place) are met as well as they can be: a read that such a writer is in the middle of is
-never taken for the file (`_settled_read`); the edit starts over if the file changed
+never taken for the file (`settled_read`); the edit starts over if the file changed
 between our read and our replace; and if the writer wrote into the inode we replaced, our
 edit is redone on top of its version. What can't be prevented: such a writer that read the
 file before our replace and writes after it puts back the version it read.
@@ -38,19 +38,29 @@ from tui.engine.errors import CredentialsFileError
 from tui.engine.ini_document import IniDocument
 from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
 from tui.engine.secret import Secret
+from tui.engine.settled_read import (
+    BUDGET,
+    SETTLE,
+    Read,
+    Unsettled,
+    names_of,
+    recent,
+    settled_read,
+    stamp_of,
+    whole_read,
+)
 
 if TYPE_CHECKING:
     from typing import TypeVar
 
     T = TypeVar("T")
 
-#: A read of a file changed less than this long ago is looked at again after SETTLE.
-RECENT_NS = 1_000_000_000
-SETTLE = 0.002
-#: How long an empty file, or one that lost sections, must stay as it is to be believed.
-SUSPECT_WAIT = 0.5
 #: How often an edit starts over because another program changed the file under it.
 MAX_ATTEMPTS = 50
+#: How many times, after a write into a file another program is changing, we look again
+#: whether our edit is still there (a writer that takes no lock may have put its version
+#: back) and redo it if not.
+VERIFY_ROUNDS = 3
 TEMP_PREFIX = ".credentials."
 TEMP_SUFFIX = ".tmp"
 # Exactly the names tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX) makes.
@@ -111,83 +121,6 @@ def parse_expiration(value: str | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-class _Read(NamedTuple):
-    """One stable read of the file: its bytes, the fstat that held before and after, and
-    the descriptor (kept open so that, after our replace, we can see whether a writer that
-    takes no lock wrote into the inode we replaced)."""
-
-    fd: int
-    data: bytes
-    stamp: tuple[int, int, int, int]  # inode, size, mtime_ns, ctime_ns
-
-
-def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
-    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-
-
-def _recently_changed(info: os.stat_result) -> bool:
-    return time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < RECENT_NS
-
-
-def _read_fd(fd: int) -> bytes:
-    chunks: list[bytes] = []
-    offset = 0
-    while True:
-        chunk = os.pread(fd, 1 << 20, offset)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        offset += len(chunk)
-
-
-def _settled_read(fd: int, section_names: frozenset[str] | None) -> tuple[bytes, os.stat_result]:
-    """Read `fd` until a read is not in the middle of another program's write.
-
-    A writer that takes no lock (awscli's ConfigFileWriter) truncates the file and writes
-    it again in place: for a moment it is empty or a prefix. A read is taken only when
-    - fstat is the same before and after it (no write happened during it);
-    - and, if the file changed within the last second, fstat is still the same a moment
-      later (the truncate-to-write gap of such a writer is microseconds);
-    - and, if it is empty or lacks sections the last read had while the file changed
-      recently, nothing changes for `SUSPECT_WAIT` seconds (a writer killed between its
-      truncate and its write leaves such a file for good).
-    """
-    suspect: tuple[tuple[int, int, int, int], float] | None = None  # stamp, believed at
-    while True:
-        before = os.fstat(fd)
-        data = _read_fd(fd)
-        after = os.fstat(fd)
-        if _stamp(before) != _stamp(after):
-            time.sleep(0.0005)
-            continue
-        if not _recently_changed(after):
-            return data, after
-        time.sleep(SETTLE)
-        if _stamp(os.fstat(fd)) != _stamp(after):
-            continue
-        if not _suspect(data, section_names):
-            return data, after
-        # Believed only once that very version stayed unchanged for SUSPECT_WAIT: a writer
-        # descheduled between its truncate and its write leaves such a file for a moment
-        # on every round, and a wait summed over many versions would take one of those.
-        now = time.monotonic()
-        if suspect is None or suspect[0] != _stamp(after):
-            suspect = (_stamp(after), now + SUSPECT_WAIT)
-        if now >= suspect[1]:
-            return data, after
-        time.sleep(0.005)
-
-
-def _suspect(data: bytes, section_names: frozenset[str] | None) -> bool:
-    if not data.strip():
-        return True
-    try:  # a prefix cut mid-line may not parse
-        names = set(IniDocument.parse_bytes(data, "").sections())
-    except CredentialsFileError:
-        return True
-    return section_names is not None and not section_names <= names
-
-
 class CredentialsStore:
     """Reads and edits one shared credentials file."""
 
@@ -202,7 +135,7 @@ class CredentialsStore:
         self.lock_timeout = lock_timeout
         self.notice = notice
         # The sections of the last stable read: a later read that lost some is distrusted
-        # for a moment (see `_settled_read`).
+        # for a moment (see `settled_read`).
         self._last_names: frozenset[str] | None = None
 
     @property
@@ -227,7 +160,7 @@ class CredentialsStore:
         except OSError as exc:
             raise _os_error(path, exc) from None
 
-    def _open(self, target: Path) -> _Read | None:
+    def _open(self, target: Path, deadline: float) -> Read | None:
         """A stable read of `target` (None if it does not exist); the caller closes `fd`."""
         for _ in range(1000):
             try:
@@ -252,27 +185,36 @@ class CredentialsStore:
                     raise CredentialsFileError(
                         f"{target} is not a regular file (a device, FIFO or socket); move it away"
                     )
-                data, info = _settled_read(fd, self._last_names)
+                data, info = settled_read(fd, self._last_names, deadline)
                 # Replaced while we read: read the new file.
                 if os.stat(target).st_ino == info.st_ino:
-                    return _Read(fd, data, _stamp(info))
+                    return Read(fd, data, stamp_of(info))
             except OSError as exc:
                 os.close(fd)
                 raise _os_error(target, exc) from None
+            except Unsettled:
+                os.close(fd)
+                raise self._unsettled(target) from None
             except BaseException:
                 os.close(fd)
                 raise
             os.close(fd)
         raise CredentialsFileError(f"{target} is replaced faster than it can be read")
 
-    def _parse(self, read: _Read | None) -> IniDocument:
+    def _parse(self, read: Read | None) -> IniDocument:
         document = IniDocument.parse_bytes(read.data if read else b"", str(self.path))
         self._last_names = frozenset(document.sections())
         return document
 
+    def _unsettled(self, target: Path) -> CredentialsFileError:
+        return CredentialsFileError(
+            f"{target} kept changing for {BUDGET:g} s (another program rewrites it without "
+            "a lock, e.g. a loop of `aws configure set`); nothing was written, try again"
+        )
+
     def read(self) -> IniDocument:
         """Parse the file as it is now (no lock: our writers replace it atomically)."""
-        read = self._open(self._target())
+        read = self._open(self._target(), time.monotonic() + BUDGET)
         try:
             return self._parse(read)
         finally:
@@ -296,67 +238,173 @@ class CredentialsStore:
         `change` may run more than once: when another program changed the file between our
         read and our replace, the edit starts over on its version. `private`: the edit puts
         secrets in the file, so a file others can read is made 0600 (and told).
+        Raises CredentialsFileError, having written nothing, when the file never stops
+        changing for `BUDGET` seconds.
         """
         with self.locked():
             target = self._target()
             self._remove_dead_temps(target.parent)
-            for attempt in range(MAX_ATTEMPTS):
-                read = self._open(target)
+            deadline = time.monotonic() + BUDGET
+            result, written = self._edit_once(target, change, private, deadline)
+            # A writer that takes no lock and read the file before our replace may write
+            # its version back after it, in place. Look again a moment later while the
+            # file is being changed, and redo the edit (a no-op when it is still there).
+            for _ in range(VERIFY_ROUNDS):
+                if written is None:
+                    break
+                time.sleep(SETTLE)
+                with contextlib.suppress(OSError):
+                    if stamp_of(os.stat(target)) == written:
+                        break
                 try:
-                    document = self._parse(read)
-                    read_names = frozenset(document.sections())
-                    result = change(document)
-                    new = document.to_bytes()
-                    if new == (read.data if read else b""):
-                        return result
-                    mode = self._check_writable(target, read, private)
-                    if attempt < MAX_ATTEMPTS - 1 and self._changed(target, read):
-                        continue  # another writer got in between: start over on its version
-                    stamp = self._replace(target, new, mode)
-                    self._last_names = frozenset(document.sections())
-                    if read is not None:
-                        self._redo_on_orphan(target, read, read_names, stamp, change, mode)
-                    return result
-                finally:
-                    if read is not None:
-                        os.close(read.fd)
-            raise AssertionError("unreachable")  # pragma: no cover
+                    _, written = self._edit_once(target, change, private, deadline)
+                except CredentialsFileError:
+                    break  # e.g. replace_key: the key is no longer the old one, so ours held
+            return result
 
-    def _changed(self, target: Path, read: _Read | None) -> bool:
-        """Whether the path is no longer the file we read (checked right before replace)."""
-        try:
-            now = _stamp(os.stat(target))
-        except FileNotFoundError:
-            return read is not None
-        return read is None or now != read.stamp
+    def _edit_once(
+        self, target: Path, change: Callable[[IniDocument], T], private: bool, deadline: float,
+    ) -> tuple[T, tuple[int, int, int, int] | None]:
+        """One locked read-change-replace; returns the result, and the stamp of what we
+        wrote if we wrote while another program was changing the file (else None)."""
+        again: Read | None = None
+        for attempt in range(MAX_ATTEMPTS):
+            read, again = again or self._open(target, deadline), None
+            try:
+                document = self._parse(read)
+                read_names = frozenset(document.sections())
+                result = change(document)
+                new = document.to_bytes()
+                if new == (read.data if read else b""):
+                    return result, None
+                mode = self._check_writable(target, read, private)
+                last = attempt == MAX_ATTEMPTS - 1 or time.monotonic() > deadline
+                check: list[tuple[bool, Read | None]] = []
+
+                def ready(read: Read | None = read, names: frozenset[str] = read_names,
+                          check: list[tuple[bool, Read | None]] = check) -> bool:
+                    check.append(self._changed(target, read, names, deadline))
+                    return not check[0][0]
+
+                written = self._replace(target, new, mode, ready)
+                newer = check[0][1]
+                if written is None:
+                    if last:
+                        raise self._unsettled(target)
+                    if newer is not None and read is not None:
+                        # It added to what we read: redo the edit on that at once, on the
+                        # same descriptor (a full settled read may never come in time).
+                        again, read = newer, None
+                    continue  # another writer got in between: start over on its version
+                read, stamp = newer, written
+                # What a later read must still have: what we read and kept (a writer that
+                # takes no lock may put back a version without our new sections).
+                self._last_names = read_names & frozenset(document.sections())
+                # (The read's stamp, not the old inode's: our replace changed its ctime.)
+                hot = read is not None and recent(read.stamp)
+                if read is not None:
+                    stamp = self._redo_on_orphan(target, read, read_names, stamp, new,
+                                                 change, mode, deadline)
+                return result, stamp if hot else None
+            finally:
+                if read is not None:
+                    os.close(read.fd)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _changed(self, target: Path, read: Read | None, names: frozenset[str],
+                 deadline: float) -> tuple[bool, Read | None]:
+        """Whether the path is no longer the file we read (checked right before replace).
+
+        A rewrite in place of the very bytes we read (awscli rewrites the whole file for
+        every change) is no change: against a writer that never pauses, the stamp alone
+        would never hold still. Returns (False, the read with the stamp it has now), or
+        (True, the newer version when it was rewritten in place, looks whole and has every
+        section of ours, else None)."""
+        while True:
+            try:
+                now = os.stat(target)
+            except FileNotFoundError:
+                return read is not None, None
+            if read is None or now.st_ino != read.stamp[0]:
+                return True, None
+            if stamp_of(now) == read.stamp:
+                return False, read
+            try:
+                data, info = whole_read(read.fd, deadline)
+            except Unsettled:
+                return True, None
+            if data == read.data:
+                return False, read._replace(stamp=stamp_of(info))
+            newer = names_of(data)
+            if newer is not None:
+                return True, (read._replace(data=data, stamp=stamp_of(info))
+                              if names <= newer else None)
+            if time.monotonic() > deadline:
+                return True, None
+            time.sleep(0.0005)  # in the middle of its write: see what it writes
 
     def _redo_on_orphan(
-        self, target: Path, read: _Read, read_names: frozenset[str],
-        stamp: tuple[int, int, int, int], change: Callable[[IniDocument], object], mode: int,
-    ) -> None:
+        self, target: Path, read: Read, read_names: frozenset[str],
+        stamp: tuple[int, int, int, int], ours: bytes,
+        change: Callable[[IniDocument], object], mode: int, deadline: float,
+    ) -> tuple[int, int, int, int]:
         """A writer that takes no lock may have written into the inode we just replaced (it
-        opened the path before our replace). Its change is then gone from the path: redo
-        our edit on top of it, unless the path changed again meanwhile."""
-        for _ in range(MAX_ATTEMPTS):
+        opened the path before our replace). Its change is then gone from the path. Looked
+        at at once and, if the file is being changed, once more SETTLE later (its open and
+        its write can straddle our replace). Returns the stamp the path has after us.
+
+        If the path still holds our bytes, our edit is redone on top of the orphan's
+        version. If it changed meanwhile (that writer rewrote it in place), the sections
+        the orphan gained are copied into it instead."""
+        looks = 2 if recent(read.stamp) else 1
+        for look in range(MAX_ATTEMPTS):
+            if look >= looks:
+                return stamp
             # Not ctime: the replace itself changes the old inode's link count and ctime.
-            if _stamp(os.fstat(read.fd))[:3] == read.stamp[:3]:
-                return
+            if stamp_of(os.fstat(read.fd))[:3] == read.stamp[:3]:
+                if look + 1 < looks:
+                    time.sleep(SETTLE)
+                continue
             # Judged against the version we read, not ours: the orphan lacks our edit.
-            data, info = _settled_read(read.fd, read_names)
             try:
-                document = IniDocument.parse_bytes(data, str(self.path))
+                data, info = settled_read(read.fd, read_names, deadline)
+                orphan = IniDocument.parse_bytes(data, str(self.path))
             except CredentialsFileError:
-                return
-            change(document)
-            new = document.to_bytes()
+                return stamp
+            read = read._replace(stamp=stamp_of(info))
+            looks = look + 2  # and look again after this redo
+            current = self._open(target, deadline)
+            if current is None:
+                return stamp
             try:
-                if _stamp(os.stat(target)) != stamp:
-                    return
-            except OSError:
-                return
-            read = read._replace(stamp=_stamp(info))
-            stamp = self._replace(target, new, mode)
-            self._last_names = frozenset(document.sections())
+                if current.data == ours:
+                    change(orphan)
+                    document = orphan
+                else:
+                    document = self._parse(current)
+                    gained = [n for n in orphan.sections()
+                              if n not in read_names and not document.has_section(n)]
+                    for name in gained:
+                        document.set_values(name, orphan.get_section(name))
+                    if not gained:
+                        continue
+                new = document.to_bytes()
+                check: list[tuple[bool, Read | None]] = []
+
+                def ready(current: Read = current,
+                          check: list[tuple[bool, Read | None]] = check) -> bool:
+                    check.append(self._changed(target, current, frozenset(), deadline))
+                    return not check[0][0] and check[0][1] is not None
+
+                written = self._replace(target, new, mode, ready)
+                if written is None:
+                    continue
+                ours, stamp = new, written
+                self._last_names = read_names & frozenset(document.sections())
+            finally:
+                if current is not None:
+                    os.close(current.fd)
+        return stamp
 
     def set_section(
         self, name: str, values: Mapping[str, str], remove: tuple[str, ...] = (),
@@ -401,12 +449,11 @@ class CredentialsStore:
                 return
             if directory.exists():
                 raise CredentialsFileError(f"{directory} exists and is not a directory")
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(directory, 0o700)  # whatever the umask
+            make_private_folders(directory)
         except OSError as exc:
             raise CredentialsFileError(f"can't create {directory}: {exc.strerror}") from None
 
-    def _check_writable(self, target: Path, read: _Read | None, private: bool) -> int:
+    def _check_writable(self, target: Path, read: Read | None, private: bool) -> int:
         """The mode to write, after refusing a file that isn't ours to replace."""
         if read is None:
             return 0o600
@@ -448,8 +495,11 @@ class CredentialsStore:
                 except OSError:
                     pass
 
-    def _replace(self, target: Path, data: bytes, mode: int) -> tuple[int, int, int, int]:
-        """Write `data` to a temp file and put it in place; return the new file's stamp."""
+    def _replace(self, target: Path, data: bytes, mode: int,
+                 ready: Callable[[], bool] | None = None) -> tuple[int, int, int, int] | None:
+        """Write `data` to a temp file and put it in place; return the new file's stamp.
+        `ready` is asked last, right before the replace (after the slow fsync): when it
+        says no, nothing is replaced and None is returned."""
         directory = target.parent
         try:
             import tempfile  # only writers need it: `status` stays light
@@ -467,9 +517,12 @@ class CredentialsStore:
                     written = os.write(fd, view)
                     view = view[written:]
                 os.fsync(fd)
-                stamp = _stamp(os.fstat(fd))
+                stamp = stamp_of(os.fstat(fd))
             finally:
                 os.close(fd)
+            if ready is not None and not ready():
+                os.unlink(temp)
+                return None
             os.replace(temp, target)
         except BaseException as exc:
             with contextlib.suppress(OSError):
@@ -485,7 +538,7 @@ class CredentialsStore:
         with contextlib.suppress(OSError):
             info = os.stat(target)
             if info.st_ino == stamp[0]:
-                return _stamp(info)
+                return stamp_of(info)
         return stamp
 
     # ------------------------------------------------------------------ rotation verbs
@@ -542,6 +595,26 @@ class CredentialsStore:
             return tuple(done)
 
         return self.edit(mark)
+
+def make_private_folders(directory: Path) -> None:
+    """Create `directory` and its missing parents, each 0700 whatever the umask (a plain
+    `mkdir(parents=True)` makes the parents 0777 under umask 000). Folders that already
+    exist are left as they are."""
+    missing: list[Path] = []
+    while not directory.exists():
+        missing.append(directory)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+            continue  # made by someone else meanwhile: theirs to keep as it is
+        os.chmod(folder, 0o700)
+
 
 def _user_name(uid: int) -> str:
     try:
