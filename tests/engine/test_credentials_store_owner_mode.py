@@ -98,3 +98,28 @@ def test_a_readable_file_becomes_0600_with_a_notice_when_a_session_is_written(sa
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert len(notices) == 1 and "0644" in notices[0] and "0600" in notices[0]
     assert path.read_bytes().startswith(SEED)
+
+
+def test_settings_and_rotation_journal_folders_are_0700_under_umask_000(sandbox_home):
+    """The settings file and the rotation journal beside it can live in folders we make
+    (XDG_CONFIG_HOME=~/c/d): each missing parent is 0700 too, not 0777 under umask 000."""
+    os.chmod(sandbox_home.home, 0o755)
+    settings = sandbox_home.home / "c" / "d" / "settings.toml"
+    journal = sandbox_home.home / "j" / "k" / "rotation.log"
+    code = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "os.umask(0)\n"
+        "from tui.engine.settings import Settings, save_settings\n"
+        "from tui.engine.rotation_journal import RotationJournal\n"
+        "save_settings(Settings(), sys.argv[1])\n"
+        "RotationJournal(Path(sys.argv[2])).write('work', 'begin', 'started')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(settings), str(journal)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert journal.exists() and settings.exists()
+    modes = {folder.name: stat.S_IMODE(os.stat(folder).st_mode)
+             for folder in (settings.parent.parent, settings.parent,
+                            journal.parent.parent, journal.parent)}
+    assert modes == {"c": 0o700, "d": 0o700, "j": 0o700, "k": 0o700}

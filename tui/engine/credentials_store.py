@@ -37,6 +37,7 @@ from tui.engine.credentials_lock import LOCK_FILE_NAME, Notice, credentials_lock
 from tui.engine.errors import CredentialsFileError
 from tui.engine.ini_document import IniDocument
 from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
+from tui.engine.private_folders import make_private_folders
 from tui.engine.secret import Secret
 from tui.engine.settled_read import (
     BUDGET,
@@ -595,26 +596,6 @@ class CredentialsStore:
             return tuple(done)
 
         return self.edit(mark)
-
-def make_private_folders(directory: Path) -> None:
-    """Create `directory` and its missing parents, each 0700 whatever the umask (a plain
-    `mkdir(parents=True)` makes the parents 0777 under umask 000). Folders that already
-    exist are left as they are."""
-    missing: list[Path] = []
-    while not directory.exists():
-        missing.append(directory)
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    for folder in reversed(missing):
-        try:
-            os.mkdir(folder, 0o700)
-        except FileExistsError:
-            if not folder.is_dir():
-                raise
-            continue  # made by someone else meanwhile: theirs to keep as it is
-        os.chmod(folder, 0o700)
-
 
 def _user_name(uid: int) -> str:
     try:

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from tui.engine.private_folders import make_private_folders
+
 LOG_NAME = "rotation.log"
 BEGIN = "begin"
 END = "end"
@@ -67,7 +69,7 @@ class RotationJournal:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         _test_hook(f"before:{step}:{outcome}")
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_folders(self.path.parent)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError:
             return

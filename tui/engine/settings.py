@@ -240,7 +240,9 @@ def save_settings(settings: Settings, path: str | os.PathLike[str] | None = None
     target = Path(path or settings.path or "")
     if not str(target):
         raise SettingsError("no settings path to save to")
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    from tui.engine.private_folders import make_private_folders
+
+    make_private_folders(target.parent)
     data = tomli_w.dumps(settings_to_toml(settings)).encode("utf-8")
     fd, temp = tempfile.mkstemp(prefix=".settings.", suffix=".tmp", dir=target.parent)
     try:
