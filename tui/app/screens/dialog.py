@@ -5,10 +5,50 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.widgets import Button
 
 Result = TypeVar("Result")
 
 
 class Dialog(ModalScreen[Result]):
     """A modal whose content sits in one `#dialog` container."""
+
+
+class Question(Dialog[bool]):
+    """A yes/no dialog: the text from `compose_text`, then a safe "no" button (focused)
+    and a "yes" button. It is dismissed with True for yes and False for no. A subclass
+    names the buttons and binds its keys to the `yes` and `no` actions."""
+
+    #: (button id, label) of each answer.
+    YES: tuple[str, str] = ("yes", "Yes (y)")
+    NO: tuple[str, str] = ("no", "No (n)")
+
+    def compose_text(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield from self.compose_text()
+            with Horizontal(id="buttons"):
+                yield Button(self.NO[1], id=self.NO[0])
+                yield Button(self.YES[1], variant="warning", id=self.YES[0])
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self.NO[0]}", Button).focus()
+
+    @on(Button.Pressed)
+    def _answered(self, event: Button.Pressed) -> None:
+        if event.button.id == self.YES[0]:
+            self.action_yes()
+        elif event.button.id == self.NO[0]:
+            self.action_no()
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)

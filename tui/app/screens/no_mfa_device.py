@@ -9,23 +9,24 @@ person's choice, and a device assigned later is found by the next refresh.
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
-from tui.app.screens.dialog import Dialog
+from tui.app.screens.dialog import Question
 
 
-class NoMfaDeviceOffer(Dialog[bool]):
+class NoMfaDeviceOffer(Question):
 
     BINDINGS = [
-        Binding("y", "accept", "Without MFA", id="no_mfa.accept",
+        Binding("y", "yes", "Without MFA", id="no_mfa.accept",
                 tooltip="Get a session without MFA and write it as usual"),
-        Binding("n,escape", "decline", "Leave it", id="no_mfa.decline",
+        Binding("n,escape", "no", "Leave it", id="no_mfa.decline",
                 tooltip="Write nothing: the credentials file stays as it is"),
     ]
+
+    YES = ("accept", "Session without MFA (y)")
+    NO = ("decline", "Leave it (n)")
 
     def __init__(self, profile: str, target: str, user_arn: str,
                  skipped: tuple[str, ...] = ()) -> None:
@@ -35,34 +36,19 @@ class NoMfaDeviceOffer(Dialog[bool]):
         self.user_arn = user_arn
         self.skipped = skipped
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(f"No MFA device on this user ({self.profile})", id="title",
-                         markup=False)
-            yield Static(f"IAM lists no MFA device that STS can use for {self.user_arn}, so "
-                         "there is no code to ask for.", markup=False)
-            if self.skipped:
-                count = len(self.skipped)
-                yield Static(f"Skipped {count} FIDO/U2F security key{'s' if count > 1 else ''}"
-                             f", which STS can't use: {', '.join(self.skipped)}",
-                             id="skipped", markup=False)
-            yield Static(f"A session without MFA can still be written to [{self.target}]. "
-                         "Policies that require MFA (aws:MultiFactorAuthPresent) deny it.",
-                         id="caveat", markup=False)
-            yield Static("This answer is not remembered: each refresh looks again, so a "
-                         "TOTP device assigned in IAM later is used from then on.", id="hint",
-                         markup=False)
-            with Horizontal(id="buttons"):
-                yield Button("Leave it (n)", id="decline")
-                yield Button("Session without MFA (y)", variant="warning", id="accept")
-
-    def on_mount(self) -> None:
-        self.query_one("#decline", Button).focus()
-
-    @on(Button.Pressed, "#accept")
-    def action_accept(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#decline")
-    def action_decline(self) -> None:
-        self.dismiss(False)
+    def compose_text(self) -> ComposeResult:
+        yield Static(f"No MFA device on this user ({self.profile})", id="title",
+                     markup=False)
+        yield Static(f"IAM lists no MFA device that STS can use for {self.user_arn}, so "
+                     "there is no code to ask for.", markup=False)
+        if self.skipped:
+            count = len(self.skipped)
+            yield Static(f"Skipped {count} FIDO/U2F security key{'s' if count > 1 else ''}"
+                         f", which STS can't use: {', '.join(self.skipped)}",
+                         id="skipped", markup=False)
+        yield Static(f"A session without MFA can still be written to [{self.target}]. "
+                     "Policies that require MFA (aws:MultiFactorAuthPresent) deny it.",
+                     id="caveat", markup=False)
+        yield Static("This answer is not remembered: each refresh looks again, so a "
+                     "TOTP device assigned in IAM later is used from then on.", id="hint",
+                     markup=False)
