@@ -73,6 +73,7 @@ class MainScreen(Screen[None]):
         #: Rows due while busy: looked at again on each tick until they are not.
         self._held: set[str] = set()
         self.loaded = False
+        self._journal_checked = False
         self.busy: set[str] = set()
         #: Roles to refresh once the session they are assumed from is renewed.
         self._after_source: list[str] = []
@@ -127,7 +128,14 @@ class MainScreen(Screen[None]):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.reload()
         self.watcher.start()
-        self._in_thread("cut-off rotations", self._cut_off_rotation, group="rotation-journal")
+
+    def _check_rotation_journal(self) -> None:
+        """Once, after the first paint of the rows: the journal's modules (rotation, IAM
+        calls, json) would otherwise be imported by a thread racing the first paint."""
+        if not self._journal_checked:
+            self._journal_checked = True
+            self._in_thread("cut-off rotations", self._cut_off_rotation,
+                            group="rotation-journal")
 
     def on_unmount(self) -> None:
         self.watcher.stop()
@@ -314,6 +322,7 @@ class MainScreen(Screen[None]):
     def _status_loaded(self, message: session_jobs.StatusLoaded) -> None:
         self._loading = max(0, self._loading - 1)
         self.watcher.known = message.stamp
+        self.call_after_refresh(self._check_rotation_journal)
         if message.error:
             self.note(message.error, level="error", toast=True)
             if self.rows:  # keep showing what we had; the next change of the file reloads
