@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ActiveBinding, Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 from textual.worker import Worker, get_current_worker
 
 from tui.app import session_jobs
@@ -29,6 +29,7 @@ from tui.app.code_requests import CodeRequests, NextStep
 from tui.app.file_watcher import FilesChanged, FileWatcher, files_stamp
 from tui.app.session_alerts import SessionAlerts
 from tui.app.time_words import time_left_words, until_words
+from tui.app.widgets.footer import AppFooter
 from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import RowFlags, stale_reason, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
@@ -99,7 +100,7 @@ class MainScreen(Screen[None]):
         yield ProfileSummary(id="summary")
         yield LogPanel(id="log")
         # ctrl+p is in the help; its docked footer item left stray text when cut
-        yield Footer(compact=True, show_command_palette=False)
+        yield AppFooter(compact=True, show_command_palette=False)
 
     #: Keys the footer shows first, so a narrow terminal still shows how to quit and get help.
     FOOTER_FIRST = ("q", "question_mark")
