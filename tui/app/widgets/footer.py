@@ -18,6 +18,6 @@ class AppFooter(Footer):
         watchers = getattr(self, "__watchers", None)  # Textual's name for them (reactive.py)
         if not watchers:
             return
-        for name, entries in watchers.items():
+        for entries in watchers.values():
             entries[:] = [(node, callback) for node, callback in entries
                           if not (node._closing or node._closed)]
