@@ -1,12 +1,15 @@
 """The yardstick for the TUI's first paint: a bare Textual app with one DataTable showing
 the same profile names (read from the same credentials file), exiting after its first
-paint (with `--stay` it keeps running: the idle floor of a Textual process).
+paint (with `--stay` it keeps running: the idle floor of a Textual process). With
+BENCH_PAINTED set, it writes there the `time.monotonic()` of that first paint.
 `python tests/benchmarks/bare_datatable_app.py CREDENTIALS_FILE [--stay]`"""
 
 from __future__ import annotations
 
 import configparser
+import os
 import sys
+import time
 
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
@@ -29,7 +32,13 @@ class BareDataTableApp(App[None]):
         for name in parser.sections():
             table.add_row(name, key=name)
         if not self.stay:
-            self.call_after_refresh(self.exit)
+            self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        if "BENCH_PAINTED" in os.environ:
+            with open(os.environ["BENCH_PAINTED"], "w") as painted:
+                painted.write(repr(time.monotonic()))
+        self.exit()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tui.app import desktop_notice, engine_calls
+from tui.app import desktop_notice, engine_calls, textual_fixes
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.errors import AwsMfaError
@@ -55,6 +55,7 @@ class AwsMfaApp(App[int]):
     def __init__(self, service: SessionService, demo: bool | Demo = False) -> None:
         """`demo`: True for a demo whose emulator already runs; a `Demo` not yet started
         has its emulator started in a worker once the rows are first painted."""
+        textual_fixes.apply()
         super().__init__()
         self.service = service
         self.demo = demo

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ActiveBinding, Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 from textual.worker import Worker, get_current_worker
 
 from tui.app import engine_calls
@@ -29,6 +29,7 @@ from tui.app.code_prompt_queue import CodePromptQueue, NextStep
 from tui.app.file_watcher import FilesChanged, FileWatcher, files_stamp
 from tui.app.session_alerts import SessionAlerts
 from tui.app.time_words import time_left_words, until_words
+from tui.app.widgets.footer import AppFooter
 from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import RowFlags, stale_reason, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
@@ -73,6 +74,7 @@ class MainScreen(Screen[None]):
         #: Rows due while busy: looked at again on each tick until they are not.
         self._held: set[str] = set()
         self.loaded = False
+        self._journal_checked = False
         self.busy: set[str] = set()
         #: Roles to refresh once the session they are assumed from is renewed.
         self._after_source: list[str] = []
@@ -98,7 +100,7 @@ class MainScreen(Screen[None]):
         yield ProfileSummary(id="summary")
         yield LogPanel(id="log")
         # ctrl+p is in the help; its docked footer item left stray text when cut
-        yield Footer(compact=True, show_command_palette=False)
+        yield AppFooter(compact=True, show_command_palette=False)
 
     #: Keys the footer shows first, so a narrow terminal still shows how to quit and get help.
     FOOTER_FIRST = ("q", "question_mark")
@@ -127,7 +129,14 @@ class MainScreen(Screen[None]):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.reload()
         self.watcher.start()
-        self._in_thread("cut-off rotations", self._cut_off_rotation, group="rotation-journal")
+
+    def _check_rotation_journal(self) -> None:
+        """Once, after the first paint of the rows: the journal's modules (rotation, IAM
+        calls, json) would otherwise be imported by a thread racing the first paint."""
+        if not self._journal_checked:
+            self._journal_checked = True
+            self._in_thread("cut-off rotations", self._cut_off_rotation,
+                            group="rotation-journal")
 
     def on_unmount(self) -> None:
         self.watcher.stop()
@@ -314,6 +323,7 @@ class MainScreen(Screen[None]):
     def _status_loaded(self, message: engine_calls.StatusLoaded) -> None:
         self._loading = max(0, self._loading - 1)
         self.watcher.known = message.stamp
+        self.call_after_refresh(self._check_rotation_journal)
         if message.error:
             self.note(message.error, level="error", toast=True)
             if self.rows:  # keep showing what we had; the next change of the file reloads

@@ -1,0 +1,47 @@
+"""Widgets the app removes are freed: two Textual leaks worked around (the 20-hour RSS
+figure is in tests/benchmarks/test_bench_memory.py)."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from datetime import timedelta
+
+from textual._styles_cache import StylesCache
+from textual.color import Color
+from textual.widgets._footer import FooterKey
+
+from tests.support.app import SIZE, START, add_session, make_service, settle
+from tui.app.app import AwsMfaApp
+
+
+async def test_footer_keys_are_freed_when_the_footer_recomposes(sandbox_home, clock):
+    add_session(sandbox_home.credentials, "work-mfa", START + timedelta(hours=8))
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        old = [weakref.ref(key) for key in app.screen.query(FooterKey)]
+        assert old
+        for _ in range(3):  # each change of the bindings rebuilds the footer's keys
+            app.screen.refresh_bindings()
+            await pilot.pause()
+            await pilot.pause()
+        gc.collect()
+        assert app.screen.query(FooterKey), "the footer shows its keys again"
+        assert [ref for ref in old if ref() is not None] == []
+
+
+def test_a_widgets_styles_cache_is_not_kept_by_the_colour_cache(sandbox_home, clock):
+    """Every widget drawn (each toast: hundreds a day) asks its StylesCache for the
+    background styles; Textual's lru_cache on that method kept the cache, with every line
+    it held, after the widget was gone."""
+    AwsMfaApp(make_service(sandbox_home, clock))  # the app applies the workaround
+    cache = StylesCache()
+    inner, outer = cache.get_inner_outer(Color(10, 20, 30), Color(0, 0, 0, 0.5))
+    assert (inner, outer) == StylesCache().get_inner_outer(Color(10, 20, 30),
+                                                           Color(0, 0, 0, 0.5))
+    assert outer.background == Color(10, 20, 30)
+    freed = weakref.ref(cache)
+    del cache
+    gc.collect()
+    assert freed() is None
