@@ -26,10 +26,10 @@ def whole_walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = ini_document.walk
 
-    def counting(lines, source, start=0, detail=False, whole=True):
+    def counting(lines, source, start=0, detail=False, whole=True, values=False):
         if whole and not detail and start == 0:
             calls.append(len(lines))
-        return real(lines, source, start, detail=detail, whole=whole)
+        return real(lines, source, start, detail=detail, whole=whole, values=values)
 
     monkeypatch.setattr(ini_document, "walk", counting)
     return calls
