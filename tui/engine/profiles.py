@@ -24,6 +24,7 @@ from typing import NamedTuple
 from tui.engine.credentials_store import STALE_KEY, parse_expiration
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
+from tui.engine.ini_reader import decode
 from tui.engine.settings import DEFAULT_SESSION_NAME, MAX_DURATION, Settings
 
 TOKEN_KEYS = ("aws_session_token", "aws_security_token")
@@ -185,10 +186,11 @@ class ProfileCatalog:
 
 
 def is_long_term(values: dict[str, str]) -> bool:
+    # TOKEN_KEYS spelled out: called for every section of the file on every catalog build.
     return bool(
         values.get("aws_access_key_id")
         and values.get("aws_secret_access_key")
-        and not any(values.get(k) for k in TOKEN_KEYS)
+        and not (values.get("aws_session_token") or values.get("aws_security_token"))
     )
 
 
@@ -213,7 +215,9 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
         raise CredentialsFileError(f"{path} is a directory, not an AWS config file") from None
     except OSError as exc:
         raise CredentialsFileError(f"{path} can't be read: {exc.strerror}") from None
-    document = IniDocument.parse_bytes(data, str(path))
+    # Not parse_bytes: that remembers the bytes it validated for the next write's re-read,
+    # and this file is never written; remembering it would push out the credentials' parse.
+    document = IniDocument.parse(decode(data, str(path)), str(path))
     profiles: dict[str, dict[str, str]] = {}
     for section, values in document.as_dict().items():
         if section == "default":
@@ -255,6 +259,8 @@ def peer_session(name: str, values: dict[str, str], creds: dict[str, dict[str, s
 
 def _comment_expiry(lines: list[str]) -> datetime | None:
     for line in lines:
+        if "#" not in line and ";" not in line:
+            continue  # can't be a comment: skip the regex (most lines are `key = value`)
         match = MFA_LOGIN_COMMENT.match(line)
         if match:
             text = match.group(1)
