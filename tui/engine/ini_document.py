@@ -51,9 +51,13 @@ class IniDocument:
         return cls(read_lines(text, source), source)
 
     @classmethod
-    def parse_bytes(cls, data: bytes, source: str = "<credentials>") -> IniDocument:
+    def parse_bytes(
+        cls, data: bytes, source: str = "<credentials>", remember: bool = True
+    ) -> IniDocument:
         """Parse and fully validate `data`; bytes equal (`==`) to the last bytes this
-        process validated reuse that parse instead of validating them again."""
+        process validated reuse that parse instead of validating them again. A file that
+        is never written (~/.aws/config) passes `remember=False`, so it doesn't push out
+        the credentials' parse."""
         last = _last_validated
         if last is not None and last.data == data:
             return cls._from_validated(last, source)
@@ -61,7 +65,8 @@ class IniDocument:
         document = cls.parse(text, source)
         if text.isascii():
             document._original = data
-        _remember_validated(data, document)
+        if remember:
+            _remember_validated(data, document)
         return document
 
     @classmethod

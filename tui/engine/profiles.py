@@ -24,7 +24,6 @@ from typing import NamedTuple
 from tui.engine.credentials_store import STALE_KEY, parse_expiration
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
-from tui.engine.ini_reader import decode
 from tui.engine.settings import DEFAULT_SESSION_NAME, MAX_DURATION, Settings
 
 TOKEN_KEYS = ("aws_session_token", "aws_security_token")
@@ -215,9 +214,8 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
         raise CredentialsFileError(f"{path} is a directory, not an AWS config file") from None
     except OSError as exc:
         raise CredentialsFileError(f"{path} can't be read: {exc.strerror}") from None
-    # Not parse_bytes: that remembers the bytes it validated for the next write's re-read,
-    # and this file is never written; remembering it would push out the credentials' parse.
-    document = IniDocument.parse(decode(data, str(path)), str(path))
+    # Never written: remembering its parse would push out the one the next write reuses.
+    document = IniDocument.parse_bytes(data, str(path), remember=False)
     profiles: dict[str, dict[str, str]] = {}
     for section, values in document.as_dict().items():
         if section == "default":
