@@ -194,7 +194,7 @@ def is_long_term(values: dict[str, str]) -> bool:
 
 
 def session_name_for(identity: str, settings: Settings) -> str:
-    override = settings.for_profile(identity).target
+    override = _own_target(settings, identity)
     if override:
         return override
     base = identity
@@ -306,8 +306,15 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
 
 def _names_sessions(settings: Settings, name: str) -> bool:
     """Whether the settings say where `name`'s session goes (then no peer layout applies)."""
-    return bool(settings.for_profile(name).target or settings.strip_suffix
-                or settings.session_name != DEFAULT_SESSION_NAME)
+    return bool(settings.strip_suffix or settings.session_name != DEFAULT_SESSION_NAME
+                or _own_target(settings, name))
+
+
+def _own_target(settings: Settings, name: str) -> str | None:
+    """`settings.for_profile(name).target` without building a ProfileSettings for each of
+    the (usually many) profiles that have none: the catalog asks this several times each."""
+    own = settings.profiles.get(name)
+    return own.target if own is not None else None
 
 
 def build_catalog(
