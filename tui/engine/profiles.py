@@ -321,7 +321,8 @@ def build_catalog(
     credentials: IniDocument, config: dict[str, dict[str, str]], settings: Settings,
     env: Mapping[str, str] | None = None,
 ) -> ProfileCatalog:
-    env = os.environ if env is None else env
+    # A plain dict: each os.environ lookup encodes the key, and peer_session asks per identity.
+    env = dict(os.environ) if env is None else env
     creds = credentials.as_dict()
     identities: list[IdentityProfile] = []
     for name, values in creds.items():
