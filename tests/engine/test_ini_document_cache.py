@@ -14,6 +14,7 @@ import pytest
 from tui.engine import ini_document
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials
 from tui.engine.ini_document import IniDocument, IniParseError
+from tui.engine.profiles import read_config
 from tui.engine.secret import Secret
 
 GOOD = b"# ops\n[a]\nk = 1\n\n[b]\nk = 2\n[DEFAULT]\nregion = eu-west-1\n"
@@ -26,10 +27,10 @@ def whole_walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = ini_document.walk
 
-    def counting(lines, source, start=0, detail=False, whole=True):
+    def counting(lines, source, start=0, detail=False, whole=True, values=False):
         if whole and not detail and start == 0:
             calls.append(len(lines))
-        return real(lines, source, start, detail=detail, whole=whole)
+        return real(lines, source, start, detail=detail, whole=whole, values=values)
 
     monkeypatch.setattr(ini_document, "walk", counting)
     return calls
@@ -97,3 +98,16 @@ def test_a_write_after_a_read_skips_the_second_validation(sandbox_home, whole_wa
     # Checked in full again (the store's settled read may re-check a freshly changed file).
     assert len(whole_walks) >= 2
     assert sandbox_home.credentials.read_bytes() == GOOD.replace(b"[b]", b"[b ")
+
+
+def test_reading_the_config_keeps_the_credentials_parse(tmp_path, whole_walks):
+    """A catalog load reads the credentials, then ~/.aws/config: the config file is never
+    written, so its parse must not push out the one the next write will reuse."""
+    config = tmp_path / "config"
+    config.write_bytes(b"[profile r]\nrole_arn = arn:aws:iam::1:role/R\nsource_profile = a\n")
+    IniDocument.parse_bytes(GOOD, "creds")
+    assert read_config(config) == {
+        "r": {"role_arn": "arn:aws:iam::1:role/R", "source_profile": "a"}}
+    assert len(whole_walks) == 2  # the credentials, then the config, each checked once
+    IniDocument.parse_bytes(GOOD, "creds")
+    assert len(whole_walks) == 2

@@ -51,9 +51,13 @@ class IniDocument:
         return cls(read_lines(text, source), source)
 
     @classmethod
-    def parse_bytes(cls, data: bytes, source: str = "<credentials>") -> IniDocument:
+    def parse_bytes(
+        cls, data: bytes, source: str = "<credentials>", remember: bool = True
+    ) -> IniDocument:
         """Parse and fully validate `data`; bytes equal (`==`) to the last bytes this
-        process validated reuse that parse instead of validating them again."""
+        process validated reuse that parse instead of validating them again. A file that
+        is never written (~/.aws/config) passes `remember=False`, so it doesn't push out
+        the credentials' parse."""
         last = _last_validated
         if last is not None and last.data == data:
             return cls._from_validated(last, source)
@@ -61,7 +65,8 @@ class IniDocument:
         document = cls.parse(text, source)
         if text.isascii():
             document._original = data
-        _remember_validated(data, document)
+        if remember:
+            _remember_validated(data, document)
         return document
 
     @classmethod
@@ -76,14 +81,17 @@ class IniDocument:
         document._headers = list(last.headers)
         document._default_headers = list(last.defaults)
         document._default_bad = dict(last.default_bad)
+        document._values = last.values  # never changed in place: edits drop it
         return document
 
     def _index(self) -> None:
-        scan = walk(self._lines, self.source)
+        scan = walk(self._lines, self.source, values=True)
         self._names = scan.names
         self._headers = scan.headers
         self._default_headers = scan.defaults
         self._default_bad = scan.default_bad
+        # The sections' values as parsed, until the first edit (as_dict reads them).
+        self._values: dict[str, dict[str, str]] | None = scan.values
 
     @property
     def _sections(self) -> dict[str, int]:
@@ -131,12 +139,15 @@ class IniDocument:
         return self.get_section(name).get(key.lower())
 
     def as_dict(self) -> dict[str, dict[str, str]]:
-        scan = walk(self._lines, self.source, detail=True)
-        defaults = {k: o.value for k, o in scan.options.get(DEFAULT_SECTION, {}).items()}
-        return {
-            name: defaults | {k: o.value for k, o in scan.options[name].items()}
-            for name in scan.names
-        }
+        """Every section's values as botocore sees them, in file order (fresh dicts)."""
+        found, names = self._values, self._names
+        if found is None:  # edited since the parse: walk the lines as they are now
+            scan = walk(self._lines, self.source, values=True)
+            found, names = scan.values, scan.names
+        defaults = found.get(DEFAULT_SECTION)
+        if defaults:
+            return {name: defaults | found[name] for name in names}
+        return {name: found[name].copy() for name in names}
 
     def raw_section(self, name: str) -> list[str]:
         """The section's raw lines, header to the line before the next header."""
@@ -159,6 +170,7 @@ class IniDocument:
                 if new == line:
                     return False
                 self._lines[i] = new
+                self._values = None
                 return True
         return False
 
@@ -256,6 +268,7 @@ class IniDocument:
 
     def _append_section(self, name: str) -> None:
         lines = self._lines
+        self._values = None
         self._note_change(max(len(lines) - 1, 0), len(lines), 0)
         if not lines:
             lines.append(f"[{name}]{self.newline}")
@@ -292,6 +305,7 @@ class IniDocument:
 
     def _splice(self, start: int, end: int, new: list[str]) -> None:
         """Replace lines[start:end], shifting the index of every header below."""
+        self._values = None
         self._note_change(start, end, len(new) - (end - start))
         self._lines[start:end] = new
         delta = len(new) - (end - start)
@@ -312,7 +326,9 @@ class IniDocument:
 class _Validated:
     """The last bytes fully validated in this process and what their parse found."""
 
-    __slots__ = ("ascii", "data", "default_bad", "defaults", "headers", "lines", "names")
+    __slots__ = (
+        "ascii", "data", "default_bad", "defaults", "headers", "lines", "names", "values"
+    )
 
     def __init__(self, data: bytes, document: IniDocument) -> None:
         self.data = data
@@ -322,6 +338,7 @@ class _Validated:
         self.headers = tuple(document._headers)
         self.defaults = tuple(document._default_headers)
         self.default_bad = dict(document._default_bad)
+        self.values = document._values
 
 
 # One slot, replaced whole (an atomic store), so threads need no lock. A long-running

@@ -71,19 +71,23 @@ class Option:
 class Scan:
     """What one pass over the lines found."""
 
-    __slots__ = ("default_bad", "defaults", "headers", "names", "options")
+    __slots__ = ("default_bad", "defaults", "headers", "names", "options", "values")
 
     def __init__(self) -> None:
         self.names: dict[str, int] = {}  # section name -> index of its header line
         self.headers: list[int] = []  # every header line, [DEFAULT] ones included
         self.defaults: list[int] = []  # header lines of [DEFAULT] sections
         self.options: dict[str, dict[str, Option]] = {}  # by section, when `detail`
+        # Each section's own values as configparser reads them (the [DEFAULT] sections'
+        # keys under DEFAULT_SECTION), when `values`: what `IniDocument.as_dict` needs.
+        self.values: dict[str, dict[str, str]] = {}
         # [DEFAULT] keys with a nested value botocore can't read: key -> 1-based line.
         self.default_bad: dict[str, int] = {}
 
 
 def walk(
-    lines: list[str], source: str, start: int = 0, detail: bool = False, whole: bool = True
+    lines: list[str], source: str, start: int = 0, detail: bool = False, whole: bool = True,
+    values: bool = False,
 ) -> Scan:
     """Walk lines exactly as RawConfigParser._read does (strict, no interpolation).
 
@@ -101,6 +105,11 @@ def walk(
     same few spellings) to get one bit per distinct key, and a section's keys are a bit mask.
     Past _MAX_KEY_BITS distinct keys (big masks would be slow) keys go into a set instead.
     Everything else takes the general road, which follows configparser statement by statement.
+
+    With `values`, the same pass also records each section's values (`Scan.values`), so a
+    document read for its values is walked once: a key line's value is stored as a string,
+    and only a value that takes more lines (continuations, blank lines) collects its pieces
+    until the next key or header, as `Option.value` joins them.
     """
     scan = Scan()
     names = scan.names
@@ -121,6 +130,10 @@ def walk(
     nested = False  # its value starts on the next line, so botocore reads it as nested
     # _KEY_START once inside a section: before the first header a key line is an error.
     fast: frozenset[str] = frozenset()
+    found = scan.values
+    own: dict[str, str] = {}  # the current section's values, when `values`
+    held: str = ""  # the key `own` last received, when `values`
+    pieces: list[str] | None = None  # its value's pieces once it has more than one line
     for i, line in enumerate(lines, start):
         c = line[0]
         if c in fast:
@@ -149,10 +162,21 @@ def walk(
             if detail:
                 key, value = _split_setting(line)
                 option = current[key] = Option(key, i, value)
+            if values:
+                if pieces is not None:
+                    own[held] = "\n".join(pieces).rstrip()
+                    pieces = None
+                colon = raw.find(":")  # a `:` before the `=` ends the key (_split_setting)
+                held = raw_keys[raw]
+                own[held] = line[(colon if colon >= 0 else k) + 1 :].strip()
             continue
         if c == "\n" or c == "\r":
             if option is not None:
                 option.parts.append("")  # configparser keeps empty lines inside a value
+            if values and opt is not None:
+                if pieces is None:
+                    pieces = [own[held]]
+                pieces.append("")
             continue
         if c == "#" or c == ";":
             continue  # a full-line comment
@@ -162,6 +186,10 @@ def walk(
             if not stripped:
                 if option is not None:
                     option.parts.append("")
+                if values and opt is not None:
+                    if pieces is None:
+                        pieces = [own[held]]
+                    pieces.append("")
                 continue
             c = stripped[0]
             if c == "#" or c == ";":
@@ -173,6 +201,10 @@ def walk(
                     if option is not None:
                         option.parts.append(stripped)
                         option.last = i
+                    if values:
+                        if pieces is None:
+                            pieces = [own[held]]
+                        pieces.append(stripped)
                     if nested_for is not opt:
                         nested_for = opt
                         nested = not _split_setting(opt)[1]
@@ -190,6 +222,9 @@ def walk(
                 headers.append(i)
                 opt = None
                 option = None
+                if pieces is not None:
+                    own[held] = "\n".join(pieces).rstrip()
+                    pieces = None
                 fast = _KEY_START
                 if section == DEFAULT_SECTION:
                     default_mask, default_extra = mask, extra
@@ -199,6 +234,8 @@ def walk(
                     scan.defaults.append(i)
                     if detail:
                         current = options.setdefault(name, {})
+                    if values:
+                        own = found.setdefault(name, {})
                     continue
                 if name in names:
                     raise IniParseError(
@@ -212,6 +249,8 @@ def walk(
                     extra = set()
                 if detail:
                     current = options[name] = {}
+                if values:
+                    own = found[name] = {}
                 continue
         # Anything else must be a `key = value` line inside a section.
         if section is None:
@@ -229,6 +268,14 @@ def walk(
         opt = line
         if detail:
             option = current[key] = Option(key, i, _split_setting(stripped)[1])
+        if values:
+            if pieces is not None:
+                own[held] = "\n".join(pieces).rstrip()
+                pieces = None
+            held = key
+            own[key] = _split_setting(stripped)[1]
+    if pieces is not None:
+        own[held] = "\n".join(pieces).rstrip()
     if whole and scan.default_bad and names:
         _check_default_nested(lines, source, start, scan)
     return scan

@@ -188,15 +188,16 @@ class ProfileCatalog:
 
 
 def is_long_term(values: dict[str, str]) -> bool:
+    # TOKEN_KEYS spelled out: called for every section of the file on every catalog build.
     return bool(
         values.get("aws_access_key_id")
         and values.get("aws_secret_access_key")
-        and not any(values.get(k) for k in TOKEN_KEYS)
+        and not (values.get("aws_session_token") or values.get("aws_security_token"))
     )
 
 
 def session_name_for(identity: str, settings: Settings) -> str:
-    override = settings.for_profile(identity).target
+    override = _own_target(settings, identity)
     if override:
         return override
     base = identity
@@ -216,7 +217,8 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
         raise CredentialsFileError(f"{path} is a directory, not an AWS config file") from None
     except OSError as exc:
         raise CredentialsFileError(f"{path} can't be read: {exc.strerror}") from None
-    document = IniDocument.parse_bytes(data, str(path))
+    # Never written: remembering its parse would push out the one the next write reuses.
+    document = IniDocument.parse_bytes(data, str(path), remember=False)
     profiles: dict[str, dict[str, str]] = {}
     for section, values in document.as_dict().items():
         if section == "default":
@@ -259,6 +261,8 @@ def peer_session(name: str, values: dict[str, str], creds: dict[str, dict[str, s
 
 def _comment_expiry(lines: list[str]) -> datetime | None:
     for line in lines:
+        if "#" not in line and ";" not in line:
+            continue  # can't be a comment: skip the regex (most lines are `key = value`)
         match = MFA_LOGIN_COMMENT.match(line)
         if match:
             text = match.group(1)
@@ -326,15 +330,23 @@ def _mfa_login_target(serial: str | None, sessions: list[str], identities: int) 
 
 def _names_sessions(settings: Settings, name: str) -> bool:
     """Whether the settings say where `name`'s session goes (then no peer layout applies)."""
-    return bool(settings.for_profile(name).target or settings.strip_suffix
-                or settings.session_name != DEFAULT_SESSION_NAME)
+    return bool(settings.strip_suffix or settings.session_name != DEFAULT_SESSION_NAME
+                or _own_target(settings, name))
+
+
+def _own_target(settings: Settings, name: str) -> str | None:
+    """`settings.for_profile(name).target` without building a ProfileSettings for each of
+    the (usually many) profiles that have none: the catalog asks this several times each."""
+    own = settings.profiles.get(name)
+    return own.target if own is not None else None
 
 
 def build_catalog(
     credentials: IniDocument, config: dict[str, dict[str, str]], settings: Settings,
     env: Mapping[str, str] | None = None,
 ) -> ProfileCatalog:
-    env = os.environ if env is None else env
+    # A plain dict: each os.environ lookup encodes the key, and peer_session asks per identity.
+    env = dict(os.environ) if env is None else env
     creds = credentials.as_dict()
     identities: list[IdentityProfile] = []
     keyed = [name for name, values in creds.items() if is_long_term(values)]
