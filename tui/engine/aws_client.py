@@ -20,8 +20,10 @@ in (`SharedFiles`), so it is not read again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -250,8 +252,98 @@ def _data_loader(session: Any) -> Any:
                             break
                 return found
 
+            def load_data(self, name: str) -> Any:
+                if name == "endpoints":
+                    trimmed = trimmed_endpoints(self)
+                    if trimmed is not None:
+                        return trimmed
+                return super().load_data(name)
+
         _LOADER_CLASS = OurServicesLoader
     data_path = session.get_config_variable("data_path")
     extra = [os.path.expanduser(os.path.expandvars(p))
              for p in data_path.split(os.pathsep)] if data_path else []
     return _LOADER_CLASS(extra_search_paths=extra)
+
+
+def trimmed_endpoints(loader: Any) -> dict[str, Any] | None:
+    """botocore's endpoints data with only STS and IAM in each partition, from a cache.
+
+    botocore loads its whole endpoints file (about 730 KB of JSON, some 24 ms of CPU) for
+    every client, though these clients resolve only STS and IAM. The first client trims it
+    to every partition's metadata and regions plus those two services, and keeps that in
+    ~/.cache/aws-mfa-tui (0600, in 0700 folders) under a name made from the source file's
+    path, size and mtime and botocore's version, so an upgrade or an AWS_DATA_PATH file is
+    picked up at once. None (use botocore's own load) when the source can't be found or the
+    cache can't be read or written.
+    """
+    import hashlib
+    import json
+
+    import botocore
+
+    source = _endpoints_source(loader)
+    if source is None:
+        return None
+    try:
+        info = os.stat(source)
+    except OSError:
+        return None
+    key = f"{os.path.realpath(source)}|{info.st_size}|{info.st_mtime_ns}|" \
+          f"{botocore.__version__}|{','.join(_SERVICES)}"
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aws-mfa-tui"
+    cached = folder / f"endpoints-{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
+    try:
+        with open(cached, "rb") as handle:
+            data = json.loads(handle.read())
+        if isinstance(data, dict) and data.get("_source") == key:
+            data.pop("_source")
+            return data
+    except (OSError, ValueError):
+        pass
+    try:
+        full, _ = loader.load_data_with_path("endpoints")
+        data = _trim_endpoints(full)
+    except (KeyError, TypeError, AttributeError):  # not the shape we know: botocore's own
+        return None
+    with contextlib.suppress(OSError):  # no cache this time: the next client trims again
+        _write_private(folder, cached, json.dumps({**data, "_source": key}).encode())
+    return data
+
+
+def _endpoints_source(loader: Any) -> str | None:
+    """The endpoints file botocore's loader would read: the first search path holding one."""
+    import botocore.loaders
+
+    for folder in loader.search_paths:
+        for extension in botocore.loaders._JSON_OPEN_METHODS:
+            candidate = os.path.join(folder, "endpoints" + extension)
+            if os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+def _trim_endpoints(full: dict[str, Any]) -> dict[str, Any]:
+    partitions = []
+    for partition in full["partitions"]:
+        services = {name: value for name, value in partition.get("services", {}).items()
+                    if name in _SERVICES}
+        partitions.append({**partition, "services": services})
+    return {**full, "partitions": partitions}
+
+
+def _write_private(folder: Path, target: Path, data: bytes) -> None:
+    import tempfile
+
+    from tui.engine.private_folders import make_private_folders
+
+    make_private_folders(folder)
+    fd, temp = tempfile.mkstemp(prefix=".endpoints.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
