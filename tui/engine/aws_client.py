@@ -252,12 +252,12 @@ def _data_loader(session: Any) -> Any:
                             break
                 return found
 
-            def load_data(self, name: str) -> Any:
+            def load_data_with_path(self, name: str) -> Any:
                 if name == "endpoints":
-                    trimmed = trimmed_endpoints(self)
-                    if trimmed is not None:
-                        return trimmed
-                return super().load_data(name)
+                    found = trimmed_endpoints_with_path(self)
+                    if found is not None:
+                        return found
+                return super().load_data_with_path(name)
 
         _LOADER_CLASS = OurServicesLoader
     data_path = session.get_config_variable("data_path")
@@ -267,24 +267,32 @@ def _data_loader(session: Any) -> Any:
 
 
 def trimmed_endpoints(loader: Any) -> dict[str, Any] | None:
+    found = trimmed_endpoints_with_path(loader)
+    return found[0] if found else None
+
+
+def trimmed_endpoints_with_path(loader: Any) -> tuple[dict[str, Any], str] | None:
     """botocore's endpoints data with only STS and IAM in each partition, from a cache.
 
     botocore loads its whole endpoints file (about 730 KB of JSON, some 24 ms of CPU) for
-    every client, though these clients resolve only STS and IAM. The first client trims it
-    to every partition's metadata and regions plus those two services, and keeps that in
-    ~/.cache/aws-mfa-tui (0600, in 0700 folders) under a name made from the source file's
-    path, size and mtime and botocore's version, so an upgrade or an AWS_DATA_PATH file is
-    picked up at once. None (use botocore's own load) when the source can't be found or the
-    cache can't be read or written.
+    every client (`Session.create_default_resolver`), though these clients resolve only
+    STS and IAM. The first client trims it to every partition's metadata and regions plus
+    those two services, and keeps that in ~/.cache/aws-mfa-tui (0600, in 0700 folders)
+    under a name made from the source file's path, size and mtime and botocore's version,
+    so an upgrade or an AWS_DATA_PATH file is picked up at once. Returns the data and the
+    source's path without its extension, as botocore's `load_data_with_path` does; None
+    (botocore's own load) when the source can't be found or isn't of the known shape.
     """
     import hashlib
     import json
 
     import botocore
+    import botocore.loaders
 
-    source = _endpoints_source(loader)
-    if source is None:
+    found = _endpoints_source(loader)
+    if found is None:
         return None
+    source, base = found
     try:
         info = os.stat(source)
     except OSError:
@@ -298,28 +306,29 @@ def trimmed_endpoints(loader: Any) -> dict[str, Any] | None:
             data = json.loads(handle.read())
         if isinstance(data, dict) and data.get("_source") == key:
             data.pop("_source")
-            return data
+            return data, base
     except (OSError, ValueError):
         pass
     try:
-        full, _ = loader.load_data_with_path("endpoints")
+        full, _ = botocore.loaders.Loader.load_data_with_path(loader, "endpoints")
         data = _trim_endpoints(full)
     except (KeyError, TypeError, AttributeError):  # not the shape we know: botocore's own
         return None
     with contextlib.suppress(OSError):  # no cache this time: the next client trims again
         _write_private(folder, cached, json.dumps({**data, "_source": key}).encode())
-    return data
+    return data, base
 
 
-def _endpoints_source(loader: Any) -> str | None:
-    """The endpoints file botocore's loader would read: the first search path holding one."""
+def _endpoints_source(loader: Any) -> tuple[str, str] | None:
+    """The endpoints file botocore's loader would read (the first search path holding one),
+    and the path without its extension, as `load_data_with_path` names it."""
     import botocore.loaders
 
     for folder in loader.search_paths:
+        base = os.path.join(folder, "endpoints")
         for extension in botocore.loaders._JSON_OPEN_METHODS:
-            candidate = os.path.join(folder, "endpoints" + extension)
-            if os.path.isfile(candidate):
-                return candidate
+            if os.path.isfile(base + extension):
+                return base + extension, base
     return None
 
 
