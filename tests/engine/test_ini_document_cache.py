@@ -111,3 +111,18 @@ def test_reading_the_config_keeps_the_credentials_parse(tmp_path, whole_walks):
     assert len(whole_walks) == 2  # the credentials, then the config, each checked once
     IniDocument.parse_bytes(GOOD, "creds")
     assert len(whole_walks) == 2
+
+
+def test_a_parse_made_for_editing_still_reads_every_value(whole_walks):
+    """An edit's parse skips recording values (`values=False`); when the same bytes are read
+    later through the remembered parse, `as_dict` walks the lines and gives the same values
+    as a parse that recorded them, multi-line values and [default] included."""
+    data = (b"[default]\nregion = eu-west-1\n[work]\naws_access_key_id = AKIA1\n"
+            b"aws_secret_access_key = s\ns3 =\n  max_concurrent_requests = 4\n"
+            b"[work-mfa]\naws_session_token = t\n")
+    ini_document._last_validated = None
+    recorded = IniDocument.parse_bytes(data, remember=False).as_dict()
+    for_editing = IniDocument.parse_bytes(data, values=False)
+    assert for_editing.as_dict() == recorded
+    assert IniDocument.parse_bytes(data).as_dict() == recorded  # the remembered parse
+    assert recorded["work"]["s3"] == "\nmax_concurrent_requests = 4"

@@ -202,8 +202,10 @@ class CredentialsStore:
             os.close(fd)
         raise CredentialsFileError(f"{target} is replaced faster than it can be read")
 
-    def _parse(self, read: Read | None) -> IniDocument:
-        document = IniDocument.parse_bytes(read.data if read else b"", str(self.path))
+    def _parse(self, read: Read | None, values: bool = True) -> IniDocument:
+        """`values=False` for a parse that is only edited (see `IniDocument.parse_bytes`)."""
+        document = IniDocument.parse_bytes(read.data if read else b"", str(self.path),
+                                           values=values)
         self._last_names = frozenset(document.sections())
         return document
 
@@ -272,7 +274,7 @@ class CredentialsStore:
         for attempt in range(MAX_ATTEMPTS):
             read, again = again or self._open(target, deadline), None
             try:
-                document = self._parse(read)
+                document = self._parse(read, values=False)
                 read_names = frozenset(document.sections())
                 result = change(document)
                 new = document.to_bytes()
@@ -382,7 +384,7 @@ class CredentialsStore:
                     change(orphan)
                     document = orphan
                 else:
-                    document = self._parse(current)
+                    document = self._parse(current, values=False)
                     gained = [n for n in orphan.sections()
                               if n not in read_names and not document.has_section(n)]
                     for name in gained:

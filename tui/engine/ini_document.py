@@ -36,33 +36,37 @@ _NEWLINES = "\r\n"
 class IniDocument:
     """The parsed file: lines as written, plus an index of its sections."""
 
-    def __init__(self, lines: list[str], source: str = "<credentials>") -> None:
+    def __init__(self, lines: list[str], source: str = "<credentials>",
+                 values: bool = True) -> None:
         self._lines = lines  # raw lines, each with its own line ending
         self.source = source
         # The bytes parsed (when all ASCII, so line lengths are byte counts) and the lines
         # edited since, (first, end in the original, end now): to_bytes splices them.
         self._original: bytes | None = None
         self._changed: tuple[int, int, int] | None = None
-        self._index()
+        self._index(values)
 
     # ----------------------------------------------------------------- reading
     @classmethod
-    def parse(cls, text: str, source: str = "<credentials>") -> IniDocument:
-        return cls(read_lines(text, source), source)
+    def parse(cls, text: str, source: str = "<credentials>", values: bool = True
+              ) -> IniDocument:
+        return cls(read_lines(text, source), source, values)
 
     @classmethod
     def parse_bytes(
-        cls, data: bytes, source: str = "<credentials>", remember: bool = True
+        cls, data: bytes, source: str = "<credentials>", remember: bool = True,
+        values: bool = True,
     ) -> IniDocument:
         """Parse and fully validate `data`; bytes equal (`==`) to the last bytes this
         process validated reuse that parse instead of validating them again. A file that
         is never written (~/.aws/config) passes `remember=False`, so it doesn't push out
-        the credentials' parse."""
+        the credentials' parse. A parse made only to be edited passes `values=False`: its
+        walk then skips recording the values `as_dict` would need (it walks if asked)."""
         last = _last_validated
         if last is not None and last.data == data:
             return cls._from_validated(last, source)
         text = decode(data, source)
-        document = cls.parse(text, source)
+        document = cls.parse(text, source, values)
         if text.isascii():
             document._original = data
         if remember:
@@ -84,14 +88,15 @@ class IniDocument:
         document._values = last.values  # never changed in place: edits drop it
         return document
 
-    def _index(self) -> None:
-        scan = walk(self._lines, self.source, values=True)
+    def _index(self, values: bool = True) -> None:
+        scan = walk(self._lines, self.source, values=values)
         self._names = scan.names
         self._headers = scan.headers
         self._default_headers = scan.defaults
         self._default_bad = scan.default_bad
-        # The sections' values as parsed, until the first edit (as_dict reads them).
-        self._values: dict[str, dict[str, str]] | None = scan.values
+        # The sections' values as parsed, until the first edit (as_dict reads them); None
+        # when not recorded, and after an edit: as_dict then walks the lines as they are.
+        self._values: dict[str, dict[str, str]] | None = scan.values if values else None
 
     @property
     def _sections(self) -> dict[str, int]:
