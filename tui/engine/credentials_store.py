@@ -138,6 +138,9 @@ class CredentialsStore:
         # The sections of the last stable read: a later read that lost some is distrusted
         # for a moment (see `settled_read`).
         self._last_names: frozenset[str] | None = None
+        # The path's stamp right after our last write: a file still at it was changed by
+        # nobody since, so a write right after ours is no sign of a busy file.
+        self._our_stamp: tuple[int, int, int, int] | None = None
 
     @property
     def lock_path(self) -> Path:
@@ -186,7 +189,7 @@ class CredentialsStore:
                     raise CredentialsFileError(
                         f"{target} is not a regular file (a device, FIFO or socket); move it away"
                     )
-                data, info = settled_read(fd, self._last_names, deadline)
+                data, info = settled_read(fd, self._last_names, deadline, self._our_stamp)
                 # Replaced while we read: read the new file.
                 if os.stat(target).st_ino == info.st_ino:
                     return Read(fd, data, stamp_of(info))
@@ -304,15 +307,20 @@ class CredentialsStore:
                 # takes no lock may put back a version without our new sections).
                 self._last_names = read_names & frozenset(document.sections())
                 # (The read's stamp, not the old inode's: our replace changed its ctime.)
-                hot = read is not None and recent(read.stamp)
+                hot = read is not None and self._busy(read.stamp)
                 if read is not None:
                     stamp = self._redo_on_orphan(target, read, read_names, stamp, new,
                                                  change, mode, deadline)
+                self._our_stamp = stamp
                 return result, stamp if hot else None
             finally:
                 if read is not None:
                     os.close(read.fd)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _busy(self, stamp: tuple[int, int, int, int]) -> bool:
+        """Was the file we read changed lately by another program (not just by us)?"""
+        return stamp != self._our_stamp and recent(stamp)
 
     def _changed(self, target: Path, read: Read | None, names: frozenset[str],
                  deadline: float) -> tuple[bool, Read | None]:
@@ -359,7 +367,7 @@ class CredentialsStore:
         If the path still holds our bytes, our edit is redone on top of the orphan's
         version. If it changed meanwhile (that writer rewrote it in place), the sections
         the orphan gained are copied into it instead."""
-        looks = 2 if recent(read.stamp) else 1
+        looks = 2 if self._busy(read.stamp) else 1
         for look in range(MAX_ATTEMPTS):
             if look >= looks:
                 return stamp

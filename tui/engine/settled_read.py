@@ -99,8 +99,9 @@ def names_of(data: bytes) -> frozenset[str] | None:
 _LAST_NAMES: list[tuple[bytes, frozenset[str] | None]] = []
 
 
-def settled_read(fd: int, reference: frozenset[str] | None,
-                  deadline: float) -> tuple[bytes, os.stat_result]:
+def settled_read(fd: int, reference: frozenset[str] | None, deadline: float,
+                 ours: tuple[int, int, int, int] | None = None
+                 ) -> tuple[bytes, os.stat_result]:
     """Read `fd`, never taking a moment of another program's write for the file.
 
     A writer that takes no lock (awscli's ConfigFileWriter) truncates the file and writes
@@ -115,14 +116,15 @@ def settled_read(fd: int, reference: frozenset[str] | None,
     A read that lost sections (another program may really have removed them) is believed
     only when nothing but suspect reads came for SUSPECT_WAIT, and then only the fullest of
     them. An empty, cut-off or unparseable read is believed only once the file is a second
-    old. Raises `Unsettled` at `deadline`.
+    old. Raises `Unsettled` at `deadline`. A file whose stamp is still `ours` (the one
+    this store's last write left) was changed by nobody since: it is read at once too.
     """
     candidate: frozenset[str] | None = None
     suspect_since: float | None = None
     fullest: tuple[int, int, bytes] | None = None  # sections, length, bytes
     while True:
         data, info = whole_read(fd, deadline)
-        if not recently_changed(info):
+        if not recently_changed(info) or (ours is not None and stamp_of(info) == ours):
             return data, info
         now = time.monotonic()
         if now > deadline:
