@@ -41,6 +41,9 @@ from tui.engine.schedule import ScheduleEntry
 __all__ = ["ProfileTable", "RowFlags", "row_key"]
 
 
+_NO_FLAGS = RowFlags()
+
+
 def row_key(row: StatusRow) -> str:
     return f"{row.kind}:{row.name}"
 
@@ -187,7 +190,7 @@ class ProfileTable(ScrollView, can_focus=True):
     def _cells_of(self, row: StatusRow, now: datetime, lead_time: int,
                   flags: Mapping[str, RowFlags], frame: int) -> dict[str, Cell]:
         entry = self.countdown_at(row, now, lead_time)
-        return moving_cells(row, entry, flags.get(row.name, RowFlags()), frame, self.colours,
+        return moving_cells(row, entry, flags.get(row.name, _NO_FLAGS), frame, self.colours,
                             self._bar_width())
 
     def paint(self, now: datetime, lead_time: int, flags: Mapping[str, RowFlags],
