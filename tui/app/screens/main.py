@@ -141,6 +141,7 @@ class MainScreen(Screen[None]):
         else:  # read already: the first frame shows the rows
             self._loading += 1
             self._status_loaded(first)
+            self.app.post_message(first)  # (as if it had bubbled up: the demo waits for it)
         self.watcher.start()
 
     def _check_rotation_journal(self) -> None:
