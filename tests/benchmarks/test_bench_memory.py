@@ -103,7 +103,7 @@ async def test_rss_over_20_simulated_hours_with_alerts(benchmark, sandbox_home, 
 
         await one_day()  # (pedantic() can't await: the figures go to extra_info)
         log = screen.log_panel
-        deferred = len(getattr(log, "_deferred_renders", ()))
+        deferred = len(log.pending)
         assert not log.has_class("-shown"), "the log panel stayed hidden"
         assert len(log.lines_written) <= MAX_LINES and deferred <= MAX_LINES
 

@@ -7,6 +7,7 @@ those lines free of secrets). Codes travel as `Secret`, never as plain strings.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -132,6 +133,31 @@ def load_status(service: SessionService) -> StatusLoaded:
         return StatusLoaded(rows=service.status())
     except AwsMfaError as exc:
         return StatusLoaded(rows=[], error=str(exc))
+
+
+class FirstStatus:
+    """The first status, read by a thread started with the main screen, so the first
+    frame can already show the rows: Textual composes and mounts meanwhile, and the
+    screen, when mounted, waits for it at most `timeout` s (200 profiles take ~10 ms)
+    before falling back to the usual worker. Saves drawing an empty frame first."""
+
+    def __init__(self, service: SessionService, stamp: Callable[[], Any]) -> None:
+        self._done = threading.Event()
+        self._loaded: StatusLoaded | None = None
+        threading.Thread(target=self._load, args=(service, stamp), name="first-status",
+                         daemon=True).start()
+
+    def _load(self, service: SessionService, stamp: Callable[[], Any]) -> None:
+        try:
+            before = stamp()
+            loaded = load_status(service)
+            loaded.stamp = before
+            self._loaded = loaded
+        finally:  # (anything unexpected: the screen reads the files in a worker instead)
+            self._done.set()
+
+    def wait(self, timeout: float) -> StatusLoaded | None:
+        return self._loaded if self._done.wait(timeout) else None
 
 
 def code_source_for(service: SessionService, row: StatusRow,

@@ -40,6 +40,10 @@ from tui.engine.profile_status import CodeMode, ProfileKind, StatusRow
 from tui.engine.schedule import SessionState
 from tui.engine.sessions import SessionService
 
+#: How long the mounted screen waits for the first status read (`FirstStatus`) before it
+#: draws without the rows and reads them in a worker.
+FIRST_STATUS_WAIT = 0.2
+
 # The other screens are imported when first opened: the first paint doesn't wait for them.
 
 
@@ -89,6 +93,9 @@ class MainScreen(Screen[None]):
         paths = service.paths
         self.watcher = FileWatcher((paths.credentials, paths.config, paths.settings),
                                    self.post_message)
+        watched = self.watcher.paths
+        self._first_status: engine_calls.FirstStatus | None = engine_calls.FirstStatus(
+            service, lambda: files_stamp(watched))
         self._now = service.clock()
         self._table: ProfileTable | None = None
         self._log: LogPanel | None = None
@@ -127,7 +134,14 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.table.colours = theme_colours(self.app.theme_variables)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.reload()
+        first = self._first_status.wait(FIRST_STATUS_WAIT) if self._first_status else None
+        self._first_status = None
+        if first is None:
+            self.reload()
+        else:  # read already: the first frame shows the rows
+            self._loading += 1
+            self._status_loaded(first)
+            self.app.post_message(first)  # (as if it had bubbled up: the demo waits for it)
         self.watcher.start()
 
     def _check_rotation_journal(self) -> None:

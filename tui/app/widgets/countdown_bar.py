@@ -69,17 +69,24 @@ class CountdownBar:
         return text + "░" * (self.width - len(text))
 
     def spans(self, colours: dict[str, str]) -> tuple[tuple[str, str], ...]:
-        """(text, style) pieces: the filled part in the state's colour, the rest dimmed."""
-        text = self.cells()
+        """(text, style) pieces: the filled part in the state's colour, the rest dimmed.
+        (Cached by what they show: the bar moves by an eighth of a cell now and then,
+        while every row asks for its spans every second.)"""
         if self.state in (SessionState.NONE,):
-            return ((text, "dim"),)
-        colour = colours.get(self.colour_name(), "")
-        filled = len(text.rstrip("░"))
-        return ((text[:filled], colour),
-                (text[filled:], f"{colour} dim" if colour else "dim"))
+            return _spans(self.cells(), self.state, "")
+        return _spans(self.cells(), self.state, colours.get(self.colour_name(), ""))
 
     def render(self, colours: dict[str, str]) -> Text:
         bar = Text()
         for text, style in self.spans(colours):
             bar.append(text, style=style)
         return bar
+
+
+@lru_cache(maxsize=1024)
+def _spans(text: str, state: SessionState, colour: str) -> tuple[tuple[str, str], ...]:
+    if state in (SessionState.NONE,):
+        return ((text, "dim"),)
+    filled = len(text.rstrip("░"))
+    return ((text[:filled], colour),
+            (text[filled:], f"{colour} dim" if colour else "dim"))
