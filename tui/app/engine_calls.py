@@ -7,6 +7,7 @@ those lines free of secrets). Codes travel as `Secret`, never as plain strings.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,13 +149,14 @@ class FirstStatus:
                          daemon=True).start()
 
     def _load(self, service: SessionService, stamp: Callable[[], Any]) -> None:
-        try:
+        # Anything unexpected is not raised here (it would print a traceback beside the
+        # screen): `_loaded` stays None and the worker reads the files again and reports it.
+        with contextlib.suppress(Exception):
             before = stamp()
             loaded = load_status(service)
             loaded.stamp = before
             self._loaded = loaded
-        finally:  # (anything unexpected: the screen reads the files in a worker instead)
-            self._done.set()
+        self._done.set()
 
     def wait(self, timeout: float) -> StatusLoaded | None:
         return self._loaded if self._done.wait(timeout) else None
