@@ -11,6 +11,14 @@ here is keyed on the colours alone.
 it sleeps until a key, a mouse event, the parser's escape-key timeout, or the exit,
 which now writes to a pipe the thread also waits on (so exit is no slower, rather 0.1 s
 faster: Textual's thread also slept 0.1 s more before it ended).
+
+3. A partial screen update (`Compositor._get_renders` with a crop) renders every widget
+whose *clip* meets the changed area, and the whole of each. A widget's clip is its
+container's, usually the whole screen, so each 1-second countdown rendered the header,
+footer, summary, scrollbar and screen in full, to then use only the changed cells of
+one column. Here a widget is rendered only if its visible part meets the changed area
+and isn't hidden there by one widget in front, and only the lines of that area: the
+lines and cells the update writes are the same.
 """
 
 from __future__ import annotations
@@ -19,11 +27,15 @@ import os
 import selectors
 import threading
 from codecs import getincrementaldecoder
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from textual._compositor import Compositor
 from textual._styles_cache import StylesCache
 from textual.color import Color
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.style import Style
 
 
@@ -103,6 +115,34 @@ def _run_input_thread(driver: Any) -> None:
             pass
 
 
+def _get_renders(compositor: Compositor, crop: Region | None = None
+                 ) -> Iterable[tuple[Region, Region, list[Strip]]]:
+    """`Compositor._get_renders`, rendering only what meets `crop`: each widget's visible
+    part, cut to the lines of `crop` (only full lines: `_render_chops` cuts them at the
+    widgets' edges, and writes only the changed spans, all inside `crop`)."""
+    if not crop:
+        yield from _textual_get_renders(compositor, None)
+        return
+    top, bottom = crop.y, crop.bottom
+    drawn: list[Region] = []  # what the widgets in front cover of `crop`
+    for widget, (region, clip) in compositor.visible_widgets.items():  # front to back
+        visible = region.intersection(clip)
+        if not crop.overlaps(visible):
+            continue
+        seen = crop.intersection(visible)
+        if any(front.contains_region(seen) for front in drawn):
+            continue  # hidden: the chops it would fill are filled already
+        drawn.append(seen)
+        lines_top = max(visible.y, top)
+        lines = Region(visible.x, lines_top, visible.width,
+                       min(visible.bottom, bottom) - lines_top)
+        yield region, lines, widget.render_lines(
+            Region(lines.x - region.x, lines.y - region.y, lines.width, lines.height))
+
+
+_textual_get_renders = Compositor._get_renders
+
+
 def _quiet_input_thread() -> None:
     try:
         from textual.drivers.linux_driver import LinuxDriver
@@ -124,6 +164,8 @@ def _quiet_input_thread() -> None:
 def apply() -> None:
     """Idempotent; the old cache is emptied so the widgets it held can go."""
     _quiet_input_thread()
+    if Compositor._get_renders is not _get_renders:
+        Compositor._get_renders = _get_renders  # type: ignore[method-assign,assignment]
     current = StylesCache.__dict__.get("get_inner_outer")
     if current is _get_inner_outer:
         return
