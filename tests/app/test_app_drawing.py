@@ -3,10 +3,13 @@ Textual's own drawing (`textual_fixes` item 3, `ProfileTable.render_lines`)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+from rich.ansi import AnsiDecoder
+from rich.cells import cell_len
 from rich.console import Console
 from textual.geometry import Region
 from textual.widget import Widget
@@ -134,3 +137,254 @@ async def test_a_styled_table_is_drawn_by_textual(sandbox_home, clock, bells):
         lines = [strip.text for strip in table.render_lines(Region(0, 0, *table.region.size))]
         assert lines[0].startswith("╭") and lines[-1].startswith("╰")
         assert lines[1].startswith("│")
+
+
+# ---------------------------------------------------------------- every update, twice
+# Each update the app makes (partial, full, screenshots) is drawn twice from the same
+# state: by `textual_fixes._get_renders` and by Textual's own, every widget's caches
+# emptied first (so the screen behind a translucent modal is drawn again too). The two
+# must write the same cells in the same styles. Not always the same bytes: where a span
+# ends at a cut (the right edge of a dialog), Textual also writes the empty piece of
+# the widget behind that starts there, a cursor move and no cell, when it drew that
+# widget; ours doesn't draw a widget hidden in the span.
+_MOVE = re.compile(r"\x1b\[(\d+);(\d+)H")
+
+
+def _cells(terminal_text: str) -> dict[tuple[int, int], tuple[str, str]]:
+    """(x, y) -> (character, style) of every cell the update writes."""
+    console = Console()
+    cells = {}
+    parts = _MOVE.split(terminal_text)
+    for at in range(1, len(parts), 3):
+        y, x = int(parts[at]) - 1, int(parts[at + 1]) - 1
+        line = AnsiDecoder().decode_line(parts[at + 2].replace("\n", ""))
+        for offset, character in enumerate(line.plain):
+            cells[x, y] = (character, str(line.get_style_at_offset(console, offset)))
+            x += cell_len(character)
+    return cells
+
+
+def _forget(app: AwsMfaApp) -> None:
+    """Empty every drawing cache of every screen on the stack, as a fresh draw has them."""
+    for screen in app.screen_stack:
+        for widget in {*screen.walk_children(with_self=True), *screen._compositor.visible_widgets}:
+            widget._styles_cache.clear()
+            widget._dirty_regions.add(widget.size.region)
+
+
+def _terminal_text(update, width: int) -> str:
+    console = Console(width=width, color_system="truecolor", force_terminal=True,
+                      legacy_windows=False)
+    return update.render_segments(console)
+
+
+class Drawings:
+    """(kind of update, what ours wrote, what Textual's wrote), for every update."""
+
+    def __init__(self) -> None:
+        self.updates: list[tuple[str, str, str]] = []
+
+    def differing(self) -> list[str]:
+        """The updates whose cells differ, or where ours moves where Textual's doesn't."""
+        return [kind for kind, ours, textuals in self.updates
+                if _cells(ours) != _cells(textuals)
+                or not set(_MOVE.findall(ours)) <= set(_MOVE.findall(textuals))]
+
+    def same_bytes(self) -> int:
+        return sum(ours == textuals for _, ours, textuals in self.updates)
+
+    def kinds(self) -> Counter[str]:
+        return Counter(kind for kind, _, _ in self.updates)
+
+
+@pytest.fixture
+def drawn_twice(monkeypatch) -> Drawings:
+    from textual._compositor import Compositor
+
+    drawings = Drawings()
+    render_update = Compositor.render_update
+    monkeypatch.setattr(Compositor, "_get_renders", textual_fixes._get_renders)
+
+    def both(self, full=False, screen_stack=None, simplify=False):
+        app = self.root.app
+        dirty = set(self._dirty_regions)
+        made = []
+        for get_renders in (textual_fixes._get_renders, textual_fixes._textual_get_renders):
+            Compositor._get_renders = get_renders
+            self._dirty_regions.clear()
+            self._dirty_regions.update(dirty)
+            _forget(app)
+            # (a copy: each draw pops the screens behind from it)
+            made.append(render_update(self, full, None if screen_stack is None
+                                      else list(screen_stack), simplify))
+        Compositor._get_renders = textual_fixes._get_renders
+        ours, textuals = made
+        if textuals is not None:
+            assert ours is not None
+            drawings.updates.append((type(textuals).__name__,
+                                     _terminal_text(ours, self.size.width),
+                                     _terminal_text(textuals, self.size.width)))
+        else:
+            assert ours is None
+        return textuals
+
+    monkeypatch.setattr(Compositor, "render_update", both)
+    return drawings
+
+
+def write_rows(sandbox, identities: int) -> None:
+    """Identities with a fresh session each (two rows per identity)."""
+    sandbox.aws_dir.mkdir(mode=0o700, exist_ok=True)
+    with open(sandbox.credentials, "w") as handle:
+        for index in range(identities):
+            handle.write(f"[p{index:03d}]\naws_access_key_id = AKIA{index:016d}\n"
+                         f"aws_secret_access_key = LONGTERM{index:016d}\n\n")
+    for index in range(identities):
+        add_session(sandbox.credentials, f"p{index:03d}-mfa",
+                    START + timedelta(minutes=20 + index, seconds=index))
+
+
+async def _ticks(app: AwsMfaApp, pilot, clock, count: int = 3) -> None:
+    for _ in range(count):
+        clock.advance(seconds=1)
+        app._tick()
+        await pilot.pause()
+
+
+async def _code_modal(app, pilot, clock) -> None:
+    from tui.app.screens.mfa_code_modal import MfaCodeModal
+
+    row = app.main_screen.table.highlighted_row()
+    app.push_screen(MfaCodeModal(app.service, row, clock.now))
+    await settle(app, pilot)
+    assert isinstance(app.screen, MfaCodeModal)
+    await _ticks(app, pilot, clock)
+    await pilot.press("1", "2", "3")
+    await _ticks(app, pilot, clock)
+
+
+async def _toast(app, pilot, clock) -> None:
+    app.notify("a toast over the table", timeout=600)
+    await pilot.pause()
+    await _ticks(app, pilot, clock)
+    app.notify("a second toast, longer, over the first and the table " * 2, timeout=600,
+               severity="warning")
+    await pilot.pause()
+    await _ticks(app, pilot, clock)
+
+
+async def _palette(app, pilot, clock) -> None:
+    await pilot.press("ctrl+p")
+    await settle(app, pilot)
+    await _ticks(app, pilot, clock)
+    await pilot.press("t", "h")
+    await settle(app, pilot)
+    await _ticks(app, pilot, clock)
+
+
+async def _log_panel(app, pilot, clock) -> None:
+    await pilot.press("g")
+    await pilot.pause()
+    app.main_screen.note("a line in the log", toast=False)
+    await _ticks(app, pilot, clock)
+    await pilot.press("g")
+    await pilot.pause()
+    await _ticks(app, pilot, clock, 1)
+
+
+async def _scrolled(app, pilot, clock) -> None:
+    table = app.main_screen.table
+    table.focus()
+    table.move_cursor(len(table.rows_shown) // 2)
+    await pilot.pause()
+    await _ticks(app, pilot, clock)
+    await pilot.press("down", "pagedown", "up")
+    await _ticks(app, pilot, clock)
+    table.scroll_to(y=3.5, animate=False)  # a fraction: Textual rounds it as we do
+    await pilot.pause()
+    await _ticks(app, pilot, clock)
+
+
+async def _tooltip(app, pilot, clock) -> None:
+    from textual.widgets import Tooltip
+
+    await pilot.hover("Footer", offset=(2, 0))
+    widget, _ = app.screen.get_widget_at(2, app.size.height - 1)
+    widget.tooltip = widget.tooltip or "a tooltip"
+    app.screen._handle_tooltip_timer(widget)
+    await pilot.pause()
+    assert app.screen.get_child_by_type(Tooltip).display
+    await _ticks(app, pilot, clock)
+
+
+async def _dialogs(app, pilot, clock) -> None:
+    await pilot.press("question_mark")  # help
+    await settle(app, pilot)
+    await _ticks(app, pilot, clock)
+    await pilot.press("escape")
+    await settle(app, pilot)
+    await pilot.press("l")  # confirm logout
+    await settle(app, pilot)
+    await _ticks(app, pilot, clock)
+    await pilot.press("n")
+    await settle(app, pilot)
+    await pilot.press("enter")  # details
+    await settle(app, pilot)
+    await _ticks(app, pilot, clock)
+
+
+async def _blurred(app, pilot, clock) -> None:
+    from textual import events
+
+    app.post_message(events.AppBlur())
+    await pilot.pause()
+    await _ticks(app, pilot, clock)
+    app.post_message(events.AppFocus())
+    await pilot.pause()
+    await _ticks(app, pilot, clock, 1)
+
+
+async def _screenshot(app, pilot, clock) -> None:
+    await _toast(app, pilot, clock)
+    app.export_screenshot()
+
+
+STATES = {"code modal": _code_modal, "toasts": _toast, "palette": _palette,
+          "log panel": _log_panel, "scrolled": _scrolled, "tooltip": _tooltip,
+          "dialogs": _dialogs, "blurred": _blurred, "screenshot": _screenshot}
+
+
+@pytest.mark.parametrize(("state", "size", "theme", "identities"), [
+    *[(state, SIZE, None, 25) for state in STATES],
+    ("scrolled", (100, 30), None, 100),
+    ("code modal", (60, 20), None, 25),
+    ("toasts", (60, 20), None, 25),
+    ("scrolled", (200, 60), None, 100),
+    ("code modal", (200, 60), None, 25),
+    ("code modal", SIZE, "textual-light", 25),
+    ("toasts", SIZE, "ansi-dark", 25),
+    ("code modal", SIZE, "ansi-light", 25),
+    ("palette", SIZE, "ansi-dark", 25),
+    ("log panel", SIZE, "no-color", 25),
+    ("code modal", SIZE, "no-color", 25),
+    ("blurred", SIZE, "dim", 25),
+])
+async def test_every_update_is_what_textual_draws(sandbox_home, clock, bells, monkeypatch,
+                                                  drawn_twice, state, size, theme,
+                                                  identities):
+    write_rows(sandbox_home, identities)
+    if theme == "no-color":
+        monkeypatch.setenv("NO_COLOR", "1")
+    if theme == "dim":
+        monkeypatch.setattr("textual.constants.FILTERS", "dim")
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=size, notifications=True, tooltips=True) as pilot:
+        await settle(app, pilot)
+        if theme in ("textual-light", "ansi-dark", "ansi-light"):
+            app.theme = theme
+            await settle(app, pilot)
+        await _ticks(app, pilot, clock)
+        drawn_twice.updates.clear()
+        await STATES[state](app, pilot, clock)
+        assert drawn_twice.kinds()["ChopsUpdate"] >= 3, drawn_twice.kinds()
+        assert drawn_twice.differing() == []

@@ -116,7 +116,9 @@ def theme_colours(variables: dict[str, str]) -> dict[str, str]:
     colours = {}
     for name in ("success", "warning", "error", "accent"):
         try:
-            colours[name] = Color.parse(variables.get(name, "")).hex
+            colour = Color.parse(variables.get(name, ""))
+            # An ANSI theme's "ansi_green" is no Rich colour: "color(2)" is.
+            colours[name] = colour.hex if colour.ansi is None else colour.rich_color.name
         except Exception:  # a theme without this colour: fall back to plain text
             colours[name] = ""
     return colours
