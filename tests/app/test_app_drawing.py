@@ -333,6 +333,20 @@ async def _dialogs(app, pilot, clock) -> None:
     await _ticks(app, pilot, clock)
 
 
+async def _settings(app, pilot, clock) -> None:
+    """A form in a scrolled container: fields half cut at its edges, a Select's overlay."""
+    await pilot.press("s")
+    await settle(app, pilot)
+    await _ticks(app, pilot, clock, 1)
+    for key in ("tab", "tab", "tab", "tab", "tab", "1", "shift+tab", "enter"):
+        await pilot.press(key)
+        await pilot.pause()
+        await _ticks(app, pilot, clock, 1)
+    app.screen.query_one("VerticalScroll").scroll_to(y=1.5, animate=False)
+    await pilot.pause()
+    await _ticks(app, pilot, clock, 1)
+
+
 async def _blurred(app, pilot, clock) -> None:
     from textual import events
 
@@ -349,9 +363,29 @@ async def _screenshot(app, pilot, clock) -> None:
     app.export_screenshot()
 
 
+def _sweep(app: AwsMfaApp) -> int:
+    """Partial updates over the whole top screen: each line, bands of columns, blocks
+    across every edge, and pairs of far corners (one crop around two small regions)."""
+    width, height = app.size
+    regions = [[Region(0, y, width, 1)] for y in range(height)]
+    regions += [[Region(x, 0, 3, height)] for x in range(0, width, 3)]
+    regions += [[Region(x, y, max(1, width // 5), max(1, height // 4))]
+                for x in range(0, width, max(1, width // 7))
+                for y in range(0, height, max(1, height // 6))]
+    regions += [[Region(0, 0, 2, 1), Region(width - 2, height - 1, 2, 1)],
+                [Region(width // 2, 1, 1, 1), Region(1, height - 2, 1, 1)]]
+    compositor = app.screen._compositor
+    for update in regions:
+        compositor._dirty_regions.clear()
+        compositor._dirty_regions.update(region.intersection(app.screen.region)
+                                         for region in update)
+        compositor.render_update(screen_stack=app._background_screens)
+    return len(regions)
+
+
 STATES = {"code modal": _code_modal, "toasts": _toast, "palette": _palette,
           "log panel": _log_panel, "scrolled": _scrolled, "tooltip": _tooltip,
-          "dialogs": _dialogs, "blurred": _blurred, "screenshot": _screenshot}
+          "dialogs": _dialogs, "settings": _settings, "blurred": _blurred, "screenshot": _screenshot}
 
 
 @pytest.mark.parametrize(("state", "size", "theme", "identities"), [
@@ -359,6 +393,9 @@ STATES = {"code modal": _code_modal, "toasts": _toast, "palette": _palette,
     ("scrolled", (100, 30), None, 100),
     ("code modal", (60, 20), None, 25),
     ("toasts", (60, 20), None, 25),
+    ("dialogs", (60, 20), None, 25),
+    ("settings", (60, 20), None, 25),
+    ("settings", (200, 60), None, 25),
     ("scrolled", (200, 60), None, 100),
     ("code modal", (200, 60), None, 25),
     ("code modal", SIZE, "textual-light", 25),
@@ -387,4 +424,9 @@ async def test_every_update_is_what_textual_draws(sandbox_home, clock, bells, mo
         drawn_twice.updates.clear()
         await STATES[state](app, pilot, clock)
         assert drawn_twice.kinds()["ChopsUpdate"] >= 3, drawn_twice.kinds()
+        assert drawn_twice.differing() == []
+        # and every part of the screen as it is now
+        drawn_twice.updates.clear()
+        swept = _sweep(app)
+        assert drawn_twice.kinds()["ChopsUpdate"] == swept
         assert drawn_twice.differing() == []
