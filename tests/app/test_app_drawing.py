@@ -12,11 +12,13 @@ from rich.ansi import AnsiDecoder
 from rich.cells import cell_len
 from rich.console import Console
 from textual.geometry import Region
+from textual.scroll_view import ScrollView
 from textual.widget import Widget
 
 from tests.support.app import SIZE, START, add_session, make_service, settle
 from tui.app import textual_fixes
 from tui.app.app import AwsMfaApp
+from tui.app.widgets.profile_table import ProfileTable
 
 ROWS = 50
 
@@ -141,7 +143,8 @@ async def test_a_styled_table_is_drawn_by_textual(sandbox_home, clock, bells):
 
 # ---------------------------------------------------------------- every update, twice
 # Each update the app makes (partial, full, screenshots) is drawn twice from the same
-# state: by `textual_fixes._get_renders` and by Textual's own, every widget's caches
+# state: by `textual_fixes._get_renders` and `ProfileTable.render_lines`, and by
+# Textual's own `_get_renders` and `Widget.render_lines`, every widget's caches
 # emptied first (so the screen behind a translucent modal is drawn again too). The two
 # must write the same cells in the same styles. Not always the same bytes: where a span
 # ends at a cut (the right edge of a dialog), Textual also writes the empty piece of
@@ -204,13 +207,18 @@ def drawn_twice(monkeypatch) -> Drawings:
     drawings = Drawings()
     render_update = Compositor.render_update
     monkeypatch.setattr(Compositor, "_get_renders", textual_fixes._get_renders)
+    own_table_lines = ProfileTable.render_lines
+    monkeypatch.setattr(ProfileTable, "render_lines", own_table_lines)
 
     def both(self, full=False, screen_stack=None, simplify=False):
         app = self.root.app
         dirty = set(self._dirty_regions)
         made = []
-        for get_renders in (textual_fixes._get_renders, textual_fixes._textual_get_renders):
+        for get_renders, table_lines in (
+                (textual_fixes._get_renders, own_table_lines),
+                (textual_fixes._textual_get_renders, ScrollView.render_lines)):
             Compositor._get_renders = get_renders
+            ProfileTable.render_lines = table_lines  # type: ignore[method-assign]
             self._dirty_regions.clear()
             self._dirty_regions.update(dirty)
             _forget(app)
@@ -218,6 +226,7 @@ def drawn_twice(monkeypatch) -> Drawings:
             made.append(render_update(self, full, None if screen_stack is None
                                       else list(screen_stack), simplify))
         Compositor._get_renders = textual_fixes._get_renders
+        ProfileTable.render_lines = own_table_lines  # type: ignore[method-assign]
         ours, textuals = made
         if textuals is not None:
             assert ours is not None
@@ -430,3 +439,94 @@ async def test_every_update_is_what_textual_draws(sandbox_home, clock, bells, mo
         swept = _sweep(app)
         assert drawn_twice.kinds()["ChopsUpdate"] == swept
         assert drawn_twice.differing() == []
+
+
+def _same_as_textuals(table: ProfileTable) -> None:
+    """The table's own lines, then Textual's from an emptied cache, for a few crops."""
+    width, height = table.region.size
+    crops = [Region(0, 0, width, height), Region(0, 1, width, 1),
+             Region(min(58, width - 1), 1, 8, height - 1), Region(3, 0, width - 3, 2),
+             Region(0, height - 1, width, 1), Region(width - 2, 0, 2, height)]
+    for crop in crops:
+        ours = [list(strip) for strip in table.render_lines(crop)]
+        table._styles_cache.clear()
+        textuals = [list(strip) for strip in Widget.render_lines(table, crop)]
+        assert ours == textuals, crop
+
+
+#: Styles that Textual's drawing applies and the table's own can't: set at run time, then
+#: unset (so both paths take turns, with the rows changing in between).
+STYLED = {
+    "border": ("border", ("round", "red")),
+    "outline": ("outline", ("blank", "red")),
+    "padding": ("padding", (0, 1)),
+    "tint": ("tint", "red 30%"),
+    "opacity": ("opacity", 0.5),
+    "text opacity": ("text_opacity", 0.5),
+    "hatch": ("hatch", ("right", "red")),
+    "stable gutter": ("scrollbar_gutter", "stable"),
+    "background tint": ("background_tint", "red 20%"),
+}
+
+
+@pytest.mark.parametrize("styled", STYLED)
+async def test_a_table_styled_at_run_time_draws_as_textual(sandbox_home, clock, bells,
+                                                           styled):
+    write_rows(sandbox_home, 40)
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.main_screen.table
+        _same_as_textuals(table)
+        rule, value = STYLED[styled]
+        setattr(table.styles, rule, value)
+        await pilot.pause()
+        await _ticks(app, pilot, clock)
+        _same_as_textuals(table)
+        table.styles.clear_rule(rule)
+        await pilot.pause()
+        await _ticks(app, pilot, clock)
+        _same_as_textuals(table)
+        setattr(table.styles, rule, value)
+        await pilot.pause()
+        await _ticks(app, pilot, clock)
+        _same_as_textuals(table)
+
+
+@pytest.mark.parametrize("state", ["hovered", "scrolled", "border title", "resized",
+                                   "light", "ansi", "no-color", "blurred and dim"])
+async def test_the_tables_own_drawing_is_textuals_in(sandbox_home, clock, bells, monkeypatch,
+                                                     state):
+    from textual import events
+
+    write_rows(sandbox_home, 100)
+    if state == "no-color":
+        monkeypatch.setenv("NO_COLOR", "1")
+    if state == "blurred and dim":
+        monkeypatch.setattr("textual.constants.FILTERS", "dim")
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.main_screen.table
+        if state == "hovered":
+            await pilot.hover(ProfileTable, offset=(5, 3))
+        elif state == "scrolled":
+            table.focus()
+            table.move_cursor(len(table.rows_shown) // 2)
+        elif state == "border title":
+            table.border_title = "Profiles"
+        elif state == "resized":
+            await pilot.resize_terminal(61, 20)
+            await settle(app, pilot)
+        elif state in ("light", "ansi"):
+            app.theme = "textual-light" if state == "light" else "ansi-dark"
+        elif state == "blurred and dim":
+            app.post_message(events.AppBlur())
+        await settle(app, pilot)
+        await _ticks(app, pilot, clock)
+        _same_as_textuals(table)
+        if state == "border title":
+            table.border_title = None
+            await pilot.pause()
+            await _ticks(app, pilot, clock)
+            _same_as_textuals(table)

@@ -298,15 +298,19 @@ class ProfileTable(ScrollView, can_focus=True):
             return super().render_lines(crop)
         self._drawn_plain = True
         filters = self.get_line_filters()
-        background = self.background_colors[1]
+        base_background, background = self.background_colors
+        width = self.region.width
         strips = []
         for y in crop.line_range:
             strip = self.render_line(y)
+            if strip.cell_length != width:  # (as Textual: lines made before a width change)
+                inner = self._styles_cache.get_inner_outer(base_background, background)[0]
+                strip = strip.adjust_cell_length(width, inner.rich_style)
             for line_filter in filters:
                 strip = strip.apply_filter(line_filter, background)
             strips.append(strip)
         x1, x2 = crop.column_span
-        if (x1, x2) != (0, self.region.width):
+        if (x1, x2) != (0, width):
             strips = [strip.crop(x1, x2) for strip in strips]
         return strips
 
