@@ -530,3 +530,22 @@ async def test_the_tables_own_drawing_is_textuals_in(sandbox_home, clock, bells,
             await pilot.pause()
             await _ticks(app, pilot, clock)
             _same_as_textuals(table)
+
+
+async def test_another_textual_draws_as_it_always_does(sandbox_home, clock, bells,
+                                                       monkeypatch):
+    """Both copy Textual's internals as read in one version: with another, they're off."""
+    from textual._compositor import Compositor
+
+    write_rows(sandbox_home, 40)
+    monkeypatch.setattr(textual_fixes, "OWN_DRAWING", False)
+    monkeypatch.setattr(Compositor, "_get_renders", textual_fixes._textual_get_renders)
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert Compositor._get_renders is textual_fixes._textual_get_renders
+        table = app.main_screen.table
+        table.render_lines(Region(0, 0, *table.region.size))
+        assert not table._drawn_plain
+        await _ticks(app, pilot, clock)
+        assert not table._drawn_plain

@@ -19,6 +19,11 @@ footer, summary, scrollbar and screen in full, to then use only the changed cell
 one column. Here a widget is rendered only if its visible part meets the changed area
 and isn't hidden there by one widget in front, and only the lines of that area: the
 lines and cells the update writes are the same.
+
+Items 3 and the table's own drawing (`ProfileTable.render_lines`) copy what Textual's
+internals do, as read in `DRAWN_FOR`: with another Textual they stay off (Textual draws
+as it always does) until tests/app/test_app_drawing.py is run against it and the version
+here moved.
 """
 
 from __future__ import annotations
@@ -31,12 +36,18 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+import textual
 from textual._compositor import Compositor
 from textual._styles_cache import StylesCache
 from textual.color import Color
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.style import Style
+
+#: The Textual whose drawing internals item 3 and the table's own drawing were read from.
+DRAWN_FOR = "8.2.8"
+#: Whether they are used (see the module's docstring).
+OWN_DRAWING = textual.__version__ == DRAWN_FOR
 
 
 @lru_cache(1024)
@@ -164,7 +175,7 @@ def _quiet_input_thread() -> None:
 def apply() -> None:
     """Idempotent; the old cache is emptied so the widgets it held can go."""
     _quiet_input_thread()
-    if Compositor._get_renders is not _get_renders:
+    if OWN_DRAWING and Compositor._get_renders is not _get_renders:
         Compositor._get_renders = _get_renders  # type: ignore[method-assign,assignment]
     current = StylesCache.__dict__.get("get_inner_outer")
     if current is _get_inner_outer:

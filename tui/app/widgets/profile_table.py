@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.app import textual_fixes
 from tui.app.time_words import middle_cut
 from tui.app.widgets.countdown_bar import SessionCountdown
 from tui.app.widgets.profile_columns import (
@@ -280,10 +281,12 @@ class ProfileTable(ScrollView, can_focus=True):
         """Our lines through the app's line filters, cut to `crop`: what Textual's styles
         cache gives for a widget without border, outline, padding, tint, hatch or
         opacity, without its ~15 style lookups per line (most of a tick's drawing). Any
-        of those set (a theme's CSS, say) and Textual draws as it always does."""
+        of those set (a theme's CSS, say), or another Textual than the one this was read
+        from (`textual_fixes.DRAWN_FOR`), and Textual draws as it always does."""
         styles = self.styles
         plain = (
-            self.content_region.size == self.region.size
+            textual_fixes.OWN_DRAWING
+            and self.content_region.size == self.region.size
             and styles.gutter == NULL_SPACING
             and not any(kind for kind, _color in styles.outline)
             and not styles.tint.a
