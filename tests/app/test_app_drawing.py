@@ -392,6 +392,29 @@ def _sweep(app: AwsMfaApp) -> int:
     return len(regions)
 
 
+def _inline_and_strips_differ(app: AwsMfaApp) -> list[int]:
+    """Inline mode's drawing (`render_inline`, of the whole height and of a part) and
+    `render_strips`, ours and Textual's: the heights where they differ."""
+    from textual._compositor import Compositor
+
+    compositor = app.screen._compositor
+    differing = []
+    for height in (app.size.height, app.size.height // 2, 1):
+        made = []
+        for get_renders in (textual_fixes._get_renders, textual_fixes._textual_get_renders):
+            Compositor._get_renders = get_renders
+            _forget(app)
+            inline = compositor.render_inline(app.size.with_height(height),
+                                              screen_stack=app._background_screens)
+            _forget(app)
+            made.append(([list(strip) for strip in inline.strips],
+                         [list(strip) for strip in compositor.render_strips()]))
+        Compositor._get_renders = textual_fixes._get_renders
+        if made[0] != made[1]:
+            differing.append(height)
+    return differing
+
+
 STATES = {"code modal": _code_modal, "toasts": _toast, "palette": _palette,
           "log panel": _log_panel, "scrolled": _scrolled, "tooltip": _tooltip,
           "dialogs": _dialogs, "settings": _settings, "blurred": _blurred, "screenshot": _screenshot}
@@ -439,6 +462,7 @@ async def test_every_update_is_what_textual_draws(sandbox_home, clock, bells, mo
         swept = _sweep(app)
         assert drawn_twice.kinds()["ChopsUpdate"] == swept
         assert drawn_twice.differing() == []
+        assert _inline_and_strips_differ(app) == []
 
 
 def _same_as_textuals(table: ProfileTable) -> None:
