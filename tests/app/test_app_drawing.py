@@ -376,8 +376,8 @@ def _sweep(app: AwsMfaApp) -> int:
     """Partial updates over the whole top screen: each line, bands of columns, blocks
     across every edge, and pairs of far corners (one crop around two small regions)."""
     width, height = app.size
-    regions = [[Region(0, y, width, 1)] for y in range(height)]
-    regions += [[Region(x, 0, 3, height)] for x in range(0, width, 3)]
+    regions = [[Region(0, y, width, 1)] for y in range(0, height, max(1, height // 30))]
+    regions += [[Region(x, 0, 3, height)] for x in range(0, width, max(3, width // 30))]
     regions += [[Region(x, y, max(1, width // 5), max(1, height // 4))]
                 for x in range(0, width, max(1, width // 7))
                 for y in range(0, height, max(1, height // 6))]
@@ -427,7 +427,6 @@ STATES = {"code modal": _code_modal, "toasts": _toast, "palette": _palette,
     ("toasts", (60, 20), None, 25),
     ("dialogs", (60, 20), None, 25),
     ("settings", (60, 20), None, 25),
-    ("settings", (200, 60), None, 25),
     ("scrolled", (200, 60), None, 100),
     ("code modal", (200, 60), None, 25),
     ("code modal", SIZE, "textual-light", 25),
