@@ -31,7 +31,7 @@ from tui.app.session_alerts import SessionAlerts
 from tui.app.time_words import time_left_words, until_words
 from tui.app.widgets.footer import AppFooter
 from tui.app.widgets.log_panel import LogPanel
-from tui.app.widgets.profile_columns import RowFlags, stale_reason, theme_colours
+from tui.app.widgets.profile_columns import NO_FLAGS, RowFlags, stale_reason, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.errors import AwsMfaError
@@ -240,7 +240,7 @@ class MainScreen(Screen[None]):
         if not (starting or name in self.marked or name in self.busy
                 or name in self.alerts.needs_code or name in self.errors
                 or name in self.waiting_for_command):
-            return _NO_FLAGS  # most rows, every second
+            return NO_FLAGS  # most rows, every second
         return RowFlags(
             marked=name in self.marked, busy=name in self.busy,
             needs_code=name in self.alerts.needs_code, error=self.errors.get(name),
@@ -634,9 +634,6 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.call_after_refresh(
             self.table.relayout, self._now, self.lead_time, self.flags(), self._frame)
-
-
-_NO_FLAGS = RowFlags()
 
 
 class _LazyFlags(Mapping[str, RowFlags]):

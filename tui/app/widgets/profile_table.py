@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from rich.cells import set_cell_size
@@ -29,21 +29,50 @@ from textual.strip import Strip
 from tui.app.time_words import middle_cut
 from tui.app.widgets.countdown_bar import SessionCountdown
 from tui.app.widgets.profile_columns import (
+    NO_FLAGS,
     STATIC_COLUMNS,
     Cell,
     Column,
     RowFlags,
     fit_columns,
     moving_cells,
+    stale_reason,
     static_cells,
 )
 from tui.engine.profile_status import StatusRow
-from tui.engine.schedule import ScheduleEntry
+from tui.engine.schedule import ScheduleEntry, SessionState, format_time_left
 
 __all__ = ["ProfileTable", "RowFlags", "row_key"]
 
 
-_NO_FLAGS = RowFlags()
+@dataclass(slots=True)
+class _SteadyRow:
+    """A row whose cells other than "Left" stay as they are from `since` until `until`
+    (a fresh or expiring session, no flags): a tick only formats its time left."""
+
+    since: datetime
+    until: datetime
+    lead_time: int
+    expires_at: datetime
+    cells: dict[str, Cell]
+
+
+def _steady_until(entry: ScheduleEntry, lifetime: float | None, lead_time: int,
+                  bar_width: int) -> datetime | None:
+    """When a fresh or expiring row's state or bar next changes (a second early: the
+    bar's rounding is then recomputed in full), or None for other rows."""
+    expires_at = entry.expires_at
+    if expires_at is None or entry.state not in (SessionState.FRESH, SessionState.EXPIRING):
+        return None
+    until = expires_at - timedelta(seconds=lead_time) if (
+        entry.state is SessionState.FRESH) else expires_at
+    if bar_width and lifetime:
+        eighths = bar_width * 8
+        filled = round(max(0.0, min(1.0, entry.fraction_left)) * eighths)
+        # The bar loses an eighth once the share left falls below (filled - 0.5) eighths.
+        change = expires_at - timedelta(seconds=max(0.0, filled - 0.5) / eighths * lifetime)
+        until = min(until, change)
+    return until - timedelta(seconds=1)
 
 
 def row_key(row: StatusRow) -> str:
@@ -143,8 +172,9 @@ class ProfileTable(ScrollView, can_focus=True):
         self.users: dict[str, str] = {}
         self.cursor_row = 0
         self._countdowns: dict[str, SessionCountdown] = {}
-        #: Each shown row's `row_key`.
+        #: Each shown row's `row_key`, and what is known to stay put in its cells.
         self._keys: list[str] = []
+        self._steady: list[_SteadyRow | None] = []
         self._static: list[dict[str, Cell]] = []
         self._cells: list[dict[str, Cell]] = []
         self._strips: dict[int, Strip] = {}
@@ -157,8 +187,8 @@ class ProfileTable(ScrollView, can_focus=True):
         #: and are recomputed when drawn (so a tick costs the rows on screen, not all).
         self._painted_at: list[int] = []
         self._paint_count = 0
-        #: Laid-out cells, by (column, cell, style): most cells repeat from tick to tick.
-        self._laid_out: dict[tuple[Column, Cell, Style], list[Segment]] = {}
+        #: Laid-out cells, by (column, cell, style, filtered): most repeat every tick.
+        self._laid_out: dict[tuple[Column, Cell, Style, bool], list[Segment]] = {}
         #: Base, header and cursor styles, and the line width: None once a theme, focus or
         #: size change may have changed them (looked up per line they cost a DOM walk).
         self._style_set: tuple[Style, Style, Style] | None = None
@@ -191,6 +221,7 @@ class ProfileTable(ScrollView, can_focus=True):
         self._layout()
         self._entries_at = None
         self._static = [static_cells(row, self.users.get(row.identity)) for row in rows]
+        self._steady = [None] * len(rows)
         self._cells = [self._cells_of(index, now, lead_time, flags, frame)
                        for index in range(len(rows))]
         self._painted_at = [self._paint_count] * len(rows)
@@ -222,9 +253,35 @@ class ProfileTable(ScrollView, can_focus=True):
 
     def _cells_of(self, index: int, now: datetime, lead_time: int,
                   flags: Mapping[str, RowFlags], frame: int) -> dict[str, Cell]:
+        """The row's moving cells at `now`. A steady row (`_SteadyRow`) only has its
+        time left formatted; the others are worked out in full (`_moving_cells`)."""
         row = self.rows_shown[index]
+        row_flags = flags.get(row.name, NO_FLAGS)
+        steady = self._steady[index]
+        if (steady is not None and steady.since <= now < steady.until
+                and steady.lead_time == lead_time
+                and (row_flags is NO_FLAGS or row_flags == NO_FLAGS)):
+            left = format_time_left(steady.expires_at - now)
+            cells = steady.cells
+            (shown, style), = cells["left"]
+            if left != shown:
+                cells = steady.cells = {**cells, "left": ((left, style),)}
+            return cells
+        cells = self._moving_cells(index, row, now, lead_time, row_flags, frame)
+        steady = None
+        if row_flags == NO_FLAGS and not stale_reason(row):
+            entry = self.countdown_at(row, now, lead_time, self._keys[index])
+            countdown = self._countdowns[self._keys[index]]
+            until = _steady_until(entry, countdown.lifetime, lead_time, self._bar_width())
+            if until is not None and entry.expires_at is not None and now < until:
+                steady = _SteadyRow(now, until, lead_time, entry.expires_at, cells)
+        self._steady[index] = steady
+        return cells
+
+    def _moving_cells(self, index: int, row: StatusRow, now: datetime, lead_time: int,
+                      row_flags: RowFlags, frame: int) -> dict[str, Cell]:
         entry = self.countdown_at(row, now, lead_time, self._keys[index])
-        return moving_cells(row, entry, flags.get(row.name, _NO_FLAGS), frame, self.colours,
+        return moving_cells(row, entry, row_flags, frame, self.colours,
                             self._bar_width())
 
     def paint(self, now: datetime, lead_time: int, flags: Mapping[str, RowFlags],
