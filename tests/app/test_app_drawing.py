@@ -492,9 +492,13 @@ STYLED = {
 }
 
 
-@pytest.mark.parametrize("styled", STYLED)
+@pytest.mark.parametrize(("styled", "no_color"), [
+    *[(styled, False) for styled in STYLED], ("padding", True), ("border", True)])
 async def test_a_table_styled_at_run_time_draws_as_textual(sandbox_home, clock, bells,
-                                                           styled):
+                                                           monkeypatch, styled, no_color):
+    """(NO_COLOR: the rows pre-filtered by the table, made at another width, too)"""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
     write_rows(sandbox_home, 40)
     app = AwsMfaApp(make_service(sandbox_home, clock))
     async with app.run_test(size=SIZE) as pilot:
