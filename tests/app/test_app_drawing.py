@@ -496,9 +496,10 @@ STYLED = {
     *[(styled, False) for styled in STYLED], ("padding", True), ("border", True)])
 async def test_a_table_styled_at_run_time_draws_as_textual(sandbox_home, clock, bells,
                                                            monkeypatch, styled, no_color):
-    """(NO_COLOR: the rows pre-filtered by the table, made at another width, too)"""
+    """(NO_COLOR and dim: the rows pre-filtered by the table, made at another width, too)"""
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
+        monkeypatch.setattr("textual.constants.FILTERS", "dim")
     write_rows(sandbox_home, 40)
     app = AwsMfaApp(make_service(sandbox_home, clock))
     async with app.run_test(size=SIZE) as pilot:
