@@ -25,14 +25,21 @@ ROWS = 50
 
 def write_fresh(sandbox) -> None:
     """50 identities, each with a session that stays fresh for 10 hours: no toasts."""
+    write_rows(sandbox, ROWS, lasting=timedelta(hours=10))
+
+
+def write_rows(sandbox, identities: int, lasting: timedelta | None = None) -> None:
+    """Identities with a session each (two rows per identity), lasting 20 minutes and
+    a minute more for each further one, unless told."""
     sandbox.aws_dir.mkdir(mode=0o700, exist_ok=True)
     with open(sandbox.credentials, "w") as handle:
-        for index in range(ROWS):
+        for index in range(identities):
             handle.write(f"[p{index:03d}]\naws_access_key_id = AKIA{index:016d}\n"
                          f"aws_secret_access_key = LONGTERM{index:016d}\n\n")
-    for index in range(ROWS):
+    for index in range(identities):
+        left = lasting if lasting is not None else timedelta(minutes=20 + index)
         add_session(sandbox.credentials, f"p{index:03d}-mfa",
-                    START + timedelta(hours=10, seconds=index))
+                    START + left + timedelta(seconds=index))
 
 
 def written(app: AwsMfaApp, regions: list[Region]) -> str:
@@ -239,18 +246,6 @@ def drawn_twice(monkeypatch) -> Drawings:
 
     monkeypatch.setattr(Compositor, "render_update", both)
     return drawings
-
-
-def write_rows(sandbox, identities: int) -> None:
-    """Identities with a fresh session each (two rows per identity)."""
-    sandbox.aws_dir.mkdir(mode=0o700, exist_ok=True)
-    with open(sandbox.credentials, "w") as handle:
-        for index in range(identities):
-            handle.write(f"[p{index:03d}]\naws_access_key_id = AKIA{index:016d}\n"
-                         f"aws_secret_access_key = LONGTERM{index:016d}\n\n")
-    for index in range(identities):
-        add_session(sandbox.credentials, f"p{index:03d}-mfa",
-                    START + timedelta(minutes=20 + index, seconds=index))
 
 
 async def _ticks(app: AwsMfaApp, pilot, clock, count: int = 3) -> None:
