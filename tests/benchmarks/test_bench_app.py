@@ -56,8 +56,8 @@ def painted(app):
     if not any(isinstance(widget, FooterKey) for widget in drawn):
         app.call_after_refresh(painted, app)  # the keys are drawn by a later refresh
         return
-    with open(os.environ["BENCH_PAINTED"], "w") as painted:
-        painted.write(repr(time.monotonic()))
+    with open(os.environ["BENCH_PAINTED"], "w") as moment:
+        moment.write(repr(time.monotonic()))
     app.exit()
 
 ProfileTable.show = show_then_exit
