@@ -572,3 +572,13 @@ async def test_another_textual_draws_as_it_always_does(sandbox_home, clock, bell
         assert not table._drawn_plain
         await _ticks(app, pilot, clock)
         assert not table._drawn_plain
+
+
+def test_the_textual_installed_is_told_from_its_install_record():
+    """`OWN_DRAWING` reads the version from the install record beside the package (one
+    stat): it must agree with what `importlib.metadata` says, and tell others apart."""
+    import textual
+
+    assert textual_fixes._textual_is(textual.__version__)
+    assert not textual_fixes._textual_is(textual.__version__ + ".1")
+    assert textual_fixes.OWN_DRAWING == (textual.__version__ == textual_fixes.DRAWN_FOR)

@@ -34,6 +34,7 @@ import threading
 from codecs import getincrementaldecoder
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import textual
@@ -46,8 +47,18 @@ from textual.style import Style
 
 #: The Textual whose drawing internals item 3 and the table's own drawing were read from.
 DRAWN_FOR = "8.2.8"
+
+
+def _textual_is(version: str) -> bool:
+    """Whether the Textual imported is `version`, from its install record beside it: one
+    stat (`textual.__version__` asks `importlib.metadata`, which scans every installed
+    package: 16 ms of the first paint)."""
+    package = Path(textual.__file__).resolve().parent
+    return (package.parent / f"textual-{version}.dist-info").is_dir()
+
+
 #: Whether they are used (see the module's docstring).
-OWN_DRAWING = textual.__version__ == DRAWN_FOR
+OWN_DRAWING = _textual_is(DRAWN_FOR)
 
 
 @lru_cache(1024)
