@@ -192,8 +192,9 @@ class Run:
                 self.flag("a typed MFA code is on screen", text)
         if "-0:" in text or re.search(r"(?<![\w:])-\d+:\d\d", text):
             self.flag("negative time on screen", text)
-        if PYTHON_ERROR.search(text):
-            self.flag(f"Python error on screen: {PYTHON_ERROR.search(text).group(0)}", text)
+        error = PYTHON_ERROR.search(text)
+        if error:
+            self.flag(f"Python error on screen: {error.group(0)}", text)
         main = any(line.lstrip().startswith("Profile") for line in lines[:4])
         covered = PROMPT.search(text) or "Time left" in text or "Help" in lines[0]
         rows = [line for line in lines if STATE_WORDS.search(line) and
@@ -309,7 +310,8 @@ class Run:
         return text
 
     def answer_prompt(self, text: str) -> None:
-        name = PROMPT.search(text).group(1)
+        prompt = PROMPT.search(text)
+        name = prompt.group(1) if prompt else "?"
         self.save(f"prompt-{name}", text, colours=True)
         code = f"{random.randint(0, 999999):06d}"
         self.codes.append(code)
