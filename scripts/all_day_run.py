@@ -174,7 +174,7 @@ class Run:
 
     def flag(self, what: str, text: str) -> None:
         """An anomaly, with the capture that shows it (saved now unless just saved)."""
-        key = re.sub(r"\d", "#", what)
+        key = re.sub(r"\d+(s|m|h)? ago|\d", "#", what)
         if key in self.flagged:  # said once with its first capture; count the rest
             self.anomalies.append(Anomaly(self.last_capture, self.sim_label(), what))
             return
@@ -196,7 +196,8 @@ class Run:
         if error:
             self.flag(f"Python error on screen: {error.group(0)}", text)
         main = any(line.lstrip().startswith("Profile") for line in lines[:4])
-        covered = PROMPT.search(text) or "Time left" in text or "Help" in lines[0]
+        # A dialog (code prompt, details, help) hides part of the table and the footer.
+        covered = PROMPT.search(text) or "█▀▀" in text or "Help" in lines[0]
         rows = [line for line in lines if STATE_WORDS.search(line) and
                 not line.lstrip().startswith("Profile")]
         if main and not covered:
@@ -214,7 +215,8 @@ class Run:
             self.flag(f"the table shows {len(rows)} of {len(ROWS)} rows", text)
         for line in rows:
             if re.search(r"\berror\b", line):
-                self.flag(f"a row in error: {line.strip()}", text)
+                self.flag(f"a row in error: {_row_name(line)} (summary line: "
+                          f"{_summary_note(text)!r})", text)
 
     def check_footer(self, text: str, lines: list[str]) -> None:
         footer = next((line for line in reversed(lines) if line.strip()), "")
@@ -394,9 +396,10 @@ class Run:
     def details(self) -> None:
         self.event("enter (details), then escape")
         self.keys("Enter")
-        text = self.wait_for("Time left", timeout=5)
+        text = self.wait_for("Esc closes", timeout=5)
         self.save("details", text)
-        if "Time left" not in text:
+        # "Time left 0:04:12", or "Expired 25m ago" for an ended session
+        if not re.search(r"Time left|Expired  ", text):
             self.flag("enter opened no details screen", text)
         time.sleep(2)  # simulated minutes pass: the countdown must move
         later = self.screen()
@@ -404,7 +407,7 @@ class Run:
         if "Time left" in later and _time_left(text) == _time_left(later) and _time_left(text):
             self.flag("the details' time left did not move in 2 real seconds", later)
         self.keys("Escape")
-        self.wait_for("Time left", timeout=5, gone=True)
+        self.wait_for("Esc closes", timeout=5, gone=True)
         time.sleep(0.5)  # a key right after Escape would read as alt+key
 
     def log_panel(self, show: bool) -> None:
@@ -424,6 +427,13 @@ class Run:
 def _row_name(line: str) -> str:
     parts = line.replace("└", " ").split()
     return parts[0] if parts else ""
+
+
+def _summary_note(text: str) -> str:
+    """The line under the highlighted row's summary (its error or note), if any."""
+    lines = text.splitlines()
+    at = next((i for i, line in enumerate(lines) if " → [" in line), None)
+    return lines[at + 1].strip() if at is not None and at + 1 < len(lines) else ""
 
 
 def _no_digits(text: str) -> str:
