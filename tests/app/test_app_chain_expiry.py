@@ -17,6 +17,7 @@ from tests.support.app import (
     table_rows,
 )
 from tui.app.app import AwsMfaApp
+from tui.app.screens.mfa_code_modal import MfaCodeModal
 
 
 async def test_role_whose_source_expired_meanwhile_needs_a_code_not_an_error(
@@ -43,3 +44,10 @@ async def test_role_whose_source_expired_meanwhile_needs_a_code_not_an_error(
         assert "ops" not in errors
         assert "ops needs a new MFA code" in screen_text(app)  # the toast
         assert len(bells) == 2  # alice at her lead time, then ops at its own
+        # r on it asks for a code (no silent try that can only fail)
+        await pilot.press("j")
+        assert app.main_screen.table.highlighted_row().name == "ops"
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MfaCodeModal), screen_text(app)[-3000:]
+        assert "ops" not in app.main_screen.errors
