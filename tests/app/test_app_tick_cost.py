@@ -48,9 +48,9 @@ async def test_a_tick_costs_the_visible_rows_not_all(sandbox_home, clock, bells,
         entries.add(name)
         return real_entry(self, name, *args, **kwargs)
 
-    def counted_flags_of(self, name):
+    def counted_flags_of(self, name, *args):
         flags.add(name)
-        return real_flags_of(self, name)
+        return real_flags_of(self, name, *args)
 
     monkeypatch.setattr(RefreshSchedule, "entry", counted_entry)
     monkeypatch.setattr(main_module.MainScreen, "flags_of", counted_flags_of)

@@ -3,8 +3,10 @@
 1. First paint with 200 profiles: no slower than 1.2x a bare Textual DataTable app showing
    the same names (`bare_datatable_app.py`). Runs are interleaved; medians compared.
    botocore must not be imported before the first paint. Timed from the spawn of the
-   process to the end of its first screen refresh (the process writes that moment's
-   `time.monotonic()`, a clock shared by all processes): the time to exit is left out,
+   process to the end of its first screen refresh that drew the rows and the footer's
+   keys (the process writes that moment's `time.monotonic()`, a clock shared by all
+   processes; until the footer's keys came in the first frame, a later refresh drew
+   them, and the benchmark stopped before it): the time to exit is left out,
    as Textual's exit waits for its input thread's next 0.1 s poll (and one more), a
    0.1-0.2 s wait whose phase, not the app's work, decided the whole-process figure.
 2. Idle CPU (utime+stime from /proc), two apps side by side: <= 0.5% of a core with 50
@@ -34,9 +36,11 @@ import pytest
 BARE_APP = Path(__file__).with_name("bare_datatable_app.py")
 ROUNDS = 9
 
-# Our real entry point (the CLI), told to exit right after the table's first paint.
+# Our real entry point (the CLI), told to exit right after the first refresh that drew
+# the table's rows and the footer's keys (the bare app's one frame has all it shows).
 FIRST_PAINT = """
 import os, sys, time
+from textual.widgets._footer import FooterKey
 from tui.app.widgets.profile_table import ProfileTable
 
 show = ProfileTable.show
@@ -48,8 +52,12 @@ def show_then_exit(self, rows, *args, **kwargs):
     self.app.call_after_refresh(painted, self.app)
 
 def painted(app):
-    with open(os.environ["BENCH_PAINTED"], "w") as painted:
-        painted.write(repr(time.monotonic()))
+    drawn = app.screen._compositor.visible_widgets
+    if not any(isinstance(widget, FooterKey) for widget in drawn):
+        app.call_after_refresh(painted, app)  # the keys are drawn by a later refresh
+        return
+    with open(os.environ["BENCH_PAINTED"], "w") as moment:
+        moment.write(repr(time.monotonic()))
     app.exit()
 
 ProfileTable.show = show_then_exit

@@ -3,6 +3,7 @@ everywhere. The session service's clock is the only clock, so tests can fix it."
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 from time import monotonic
@@ -32,6 +33,9 @@ QUIT_AGAIN_WITHIN = 5.0
 DEMO_READY_WORDS = "demo: any 6-digit code works"
 #: Palette commands we never offer: Screenshot writes the screen to a file on disk.
 HIDDEN_SYSTEM_COMMANDS = {"Screenshot"}
+#: Seconds after the start at which `run_app` has the garbage collector turned back on:
+#: the first frame is drawn by then.
+GC_PAUSE = 1.0
 
 
 def profile_commands() -> type[Provider]:
@@ -46,6 +50,8 @@ class AwsMfaApp(App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS = App.COMMANDS | {profile_commands}
     ENABLE_COMMAND_PALETTE = True
+    #: Turn the cyclic garbage collector on `GC_PAUSE` s after the start (`run_app`).
+    resume_gc = False
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit at once"),
@@ -109,6 +115,8 @@ class AwsMfaApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_interval(1, self._tick, name="countdown")
+        if self.resume_gc:
+            self.set_timer(GC_PAUSE, gc.enable, name="resume-gc")
         self.theme_changed_signal.subscribe(self, self._theme_picked)
 
     # ------------------------------------------------------------------ the demo

@@ -31,7 +31,7 @@ from tui.app.session_alerts import SessionAlerts
 from tui.app.time_words import time_left_words, until_words
 from tui.app.widgets.footer import AppFooter
 from tui.app.widgets.log_panel import LogPanel
-from tui.app.widgets.profile_columns import RowFlags, stale_reason, theme_colours
+from tui.app.widgets.profile_columns import NO_FLAGS, RowFlags, stale_reason, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.errors import AwsMfaError
@@ -236,12 +236,18 @@ class MainScreen(Screen[None]):
         """Each row's flags, built only when the table draws that row."""
         return _LazyFlags(self)
 
-    def flags_of(self, name: str) -> RowFlags:
+    def flags_of(self, name: str, starting: bool | None = None) -> RowFlags:
+        """`starting`: whether the demo's emulator is starting, if known already."""
+        if starting is None:
+            starting = self.app.emulator_starting  # type: ignore[attr-defined]
+        if not (starting or name in self.marked or name in self.busy
+                or name in self.alerts.needs_code or name in self.errors
+                or name in self.waiting_for_command):
+            return NO_FLAGS  # most rows, every second
         return RowFlags(
             marked=name in self.marked, busy=name in self.busy,
             needs_code=name in self.alerts.needs_code, error=self.errors.get(name),
-            waiting_for_command=name in self.waiting_for_command,
-            starting=self.app.emulator_starting,  # type: ignore[attr-defined]
+            waiting_for_command=name in self.waiting_for_command, starting=starting,
         )
 
     def row_named(self, name: str) -> StatusRow | None:
@@ -658,11 +664,14 @@ class _LazyFlags(Mapping[str, RowFlags]):
 
     def __init__(self, screen: MainScreen) -> None:
         self._screen = screen
+        self._starting: bool | None = None
 
     def __getitem__(self, name: str) -> RowFlags:
         if name not in self._screen._by_name:
             raise KeyError(name)
-        return self._screen.flags_of(name)
+        if self._starting is None:
+            self._starting = self._screen.app.emulator_starting  # type: ignore[attr-defined]
+        return self._screen.flags_of(name, self._starting)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._screen._by_name)

@@ -53,6 +53,10 @@ class RowFlags:
     starting: bool = False
 
 
+#: The flags of a row the UI knows nothing more about (most rows, most of the time).
+NO_FLAGS = RowFlags()
+
+
 def stale_reason(row: StatusRow) -> str | None:
     """Why a session was marked stale (a key rotation), when the status row says so."""
     return row.stale.replace("-", " ") if row.stale else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from rich.cells import set_cell_size
@@ -19,6 +19,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.color import Color
+from textual.filter import LineFilter
 from textual.geometry import NULL_SPACING, Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -27,21 +29,50 @@ from textual.strip import Strip
 from tui.app.time_words import middle_cut
 from tui.app.widgets.countdown_bar import SessionCountdown
 from tui.app.widgets.profile_columns import (
+    NO_FLAGS,
     STATIC_COLUMNS,
     Cell,
     Column,
     RowFlags,
     fit_columns,
     moving_cells,
+    stale_reason,
     static_cells,
 )
 from tui.engine.profile_status import StatusRow
-from tui.engine.schedule import ScheduleEntry
+from tui.engine.schedule import ScheduleEntry, SessionState, format_time_left
 
 __all__ = ["ProfileTable", "RowFlags", "row_key"]
 
 
-_NO_FLAGS = RowFlags()
+@dataclass(slots=True)
+class _SteadyRow:
+    """A row whose cells other than "Left" stay as they are from `since` until `until`
+    (a fresh or expiring session, no flags): a tick only formats its time left."""
+
+    since: datetime
+    until: datetime
+    lead_time: int
+    expires_at: datetime
+    cells: dict[str, Cell]
+
+
+def _steady_until(entry: ScheduleEntry, lifetime: float | None, lead_time: int,
+                  bar_width: int) -> datetime | None:
+    """When a fresh or expiring row's state or bar next changes (a second early: the
+    bar's rounding is then recomputed in full), or None for other rows."""
+    expires_at = entry.expires_at
+    if expires_at is None or entry.state not in (SessionState.FRESH, SessionState.EXPIRING):
+        return None
+    until = expires_at - timedelta(seconds=lead_time) if (
+        entry.state is SessionState.FRESH) else expires_at
+    if bar_width and lifetime:
+        eighths = bar_width * 8
+        filled = round(max(0.0, min(1.0, entry.fraction_left)) * eighths)
+        # The bar loses an eighth once the share left falls below (filled - 0.5) eighths.
+        change = expires_at - timedelta(seconds=max(0.0, filled - 0.5) / eighths * lifetime)
+        until = min(until, change)
+    return until - timedelta(seconds=1)
 
 
 def row_key(row: StatusRow) -> str:
@@ -69,6 +100,24 @@ def _lay_out(column: Column, cell: Cell, base: Style) -> list[Segment]:
         pad = Segment(" " * (column.width - used), base)
         parts = [pad, *parts] if column.right else [*parts, pad]
     return [*parts, Segment("  ", base)]
+
+
+def _join(segments: list[Segment], piece: list[Segment]) -> None:
+    """Append simplified `piece` to simplified `segments`, merging where they meet: what
+    `Segment.simplify` of the two together gives."""
+    if segments and piece:
+        last, first = segments[-1], piece[0]
+        if last.style == first.style and not first.control:
+            segments[-1] = Segment(last.text + first.text, last.style)
+            segments.extend(piece[1:])
+            return
+    segments.extend(piece)
+
+
+class _FilteredStrip(Strip):
+    """A line already through the app's line filters."""
+
+    __slots__ = ()
 
 
 class ProfileTable(ScrollView, can_focus=True):
@@ -123,20 +172,23 @@ class ProfileTable(ScrollView, can_focus=True):
         self.users: dict[str, str] = {}
         self.cursor_row = 0
         self._countdowns: dict[str, SessionCountdown] = {}
+        #: Each shown row's `row_key`, and what is known to stay put in its cells.
+        self._keys: list[str] = []
+        self._steady: list[_SteadyRow | None] = []
         self._static: list[dict[str, Cell]] = []
         self._cells: list[dict[str, Cell]] = []
         self._strips: dict[int, Strip] = {}
-        #: row -> ((its mark cell, base style), the simplified segments before its
-        #: moving cells).
-        self._prefixes: dict[int, tuple[tuple[Cell, Style], list[Segment]]] = {}
+        #: (row, filtered) -> ((its mark cell, base style), the simplified segments
+        #: before its moving cells).
+        self._prefixes: dict[tuple[int, bool], tuple[tuple[Cell, Style], list[Segment]]] = {}
         self._entries: dict[str, ScheduleEntry] = {}
         self._entries_at: tuple[datetime, int] | None = None
         #: The paint each row's cells were last computed at; rows off screen fall behind
         #: and are recomputed when drawn (so a tick costs the rows on screen, not all).
         self._painted_at: list[int] = []
         self._paint_count = 0
-        #: Laid-out cells, by (column, cell, style): most cells repeat from tick to tick.
-        self._laid_out: dict[tuple[Column, Cell, Style], list[Segment]] = {}
+        #: Laid-out cells, by (column, cell, style, filtered): most repeat every tick.
+        self._laid_out: dict[tuple[Column, Cell, Style, bool], list[Segment]] = {}
         #: Base, header and cursor styles, and the line width: None once a theme, focus or
         #: size change may have changed them (looked up per line they cost a DOM walk).
         self._style_set: tuple[Style, Style, Style] | None = None
@@ -151,6 +203,11 @@ class ProfileTable(ScrollView, can_focus=True):
         self._width = 0
         #: Whether the last lines were drawn by `render_lines`' own path.
         self._drawn_plain = False
+        #: The line filters and background `render_lines` draws with; while it draws,
+        #: rows come from pieces filtered once (`_filtered`: row -> its filtered line).
+        self._filtering: tuple[tuple[LineFilter, ...], Color] | None = None
+        self._prefiltered = False
+        self._filtered: dict[int, Strip] = {}
 
     # ------------------------------------------------------------------ content
     def show(self, rows: list[StatusRow], flags: Mapping[str, RowFlags], now: datetime,
@@ -158,13 +215,18 @@ class ProfileTable(ScrollView, can_focus=True):
         """Rebuild every row from a fresh status (keeps the cursor on the same profile)."""
         current = self.highlighted_row()
         self.rows_shown = list(rows)
-        self._countdowns = {row_key(r): SessionCountdown.of(r) for r in rows}
+        self._keys = [row_key(r) for r in rows]
+        self._countdowns = {key: SessionCountdown.of(r) for key, r in zip(self._keys, rows,
+                                                                          strict=True)}
         self._layout()
         self._entries_at = None
         self._static = [static_cells(row, self.users.get(row.identity)) for row in rows]
-        self._cells = [self._cells_of(row, now, lead_time, flags, frame) for row in rows]
+        self._steady = [None] * len(rows)
+        self._cells = [self._cells_of(index, now, lead_time, flags, frame)
+                       for index in range(len(rows))]
         self._painted_at = [self._paint_count] * len(rows)
         self._strips.clear()
+        self._filtered.clear()
         self._prefixes.clear()
         self._style_set = self._line_width = self._cursor_strip = None
         # Width 0: the columns always fit, so there is never a horizontal scrollbar (a
@@ -189,10 +251,37 @@ class ProfileTable(ScrollView, can_focus=True):
     def _bar_width(self) -> int:
         return next((c.width for c in self._columns if c.key == "bar"), 0)
 
-    def _cells_of(self, row: StatusRow, now: datetime, lead_time: int,
+    def _cells_of(self, index: int, now: datetime, lead_time: int,
                   flags: Mapping[str, RowFlags], frame: int) -> dict[str, Cell]:
-        entry = self.countdown_at(row, now, lead_time)
-        return moving_cells(row, entry, flags.get(row.name, _NO_FLAGS), frame, self.colours,
+        """The row's moving cells at `now`. A steady row (`_SteadyRow`) only has its
+        time left formatted; the others are worked out in full (`_moving_cells`)."""
+        row = self.rows_shown[index]
+        row_flags = flags.get(row.name, NO_FLAGS)
+        steady = self._steady[index]
+        if (steady is not None and steady.since <= now < steady.until
+                and steady.lead_time == lead_time
+                and (row_flags is NO_FLAGS or row_flags == NO_FLAGS)):
+            left = format_time_left(steady.expires_at - now)
+            cells = steady.cells
+            (shown, style), = cells["left"]
+            if left != shown:
+                cells = steady.cells = {**cells, "left": ((left, style),)}
+            return cells
+        cells = self._moving_cells(index, row, now, lead_time, row_flags, frame)
+        steady = None
+        if row_flags == NO_FLAGS and not stale_reason(row):
+            entry = self.countdown_at(row, now, lead_time, self._keys[index])
+            countdown = self._countdowns[self._keys[index]]
+            until = _steady_until(entry, countdown.lifetime, lead_time, self._bar_width())
+            if until is not None and entry.expires_at is not None and now < until:
+                steady = _SteadyRow(now, until, lead_time, entry.expires_at, cells)
+        self._steady[index] = steady
+        return cells
+
+    def _moving_cells(self, index: int, row: StatusRow, now: datetime, lead_time: int,
+                      row_flags: RowFlags, frame: int) -> dict[str, Cell]:
+        entry = self.countdown_at(row, now, lead_time, self._keys[index])
+        return moving_cells(row, entry, row_flags, frame, self.colours,
                             self._bar_width())
 
     def paint(self, now: datetime, lead_time: int, flags: Mapping[str, RowFlags],
@@ -208,13 +297,14 @@ class ProfileTable(ScrollView, can_focus=True):
         changed_rows: list[int] = []
         changed_columns: set[str] = set()
         for index in range(top, bottom):
-            cells = self._cells_of(self.rows_shown[index], now, lead_time, flags, frame)
+            cells = self._cells_of(index, now, lead_time, flags, frame)
             old = self._cells[index]
             self._painted_at[index] = self._paint_count
             if cells != old:
                 changed_columns.update(k for k, v in cells.items() if old.get(k) != v)
                 self._cells[index] = cells
                 self._strips.pop(index, None)
+                self._filtered.pop(index, None)
                 changed_rows.append(index)
         if changed_rows:
             x, width = self._span_of(changed_columns)
@@ -238,13 +328,14 @@ class ProfileTable(ScrollView, can_focus=True):
         if self.size.width and self.size.width != self._width:
             self.show(self.rows_shown, flags, now, lead_time, frame)
 
-    def countdown_at(self, row: StatusRow, now: datetime, lead_time: int) -> ScheduleEntry:
+    def countdown_at(self, row: StatusRow, now: datetime, lead_time: int,
+                     key: str | None = None) -> ScheduleEntry:
         """The row's schedule entry at `now` (computed once per tick: the main screen's
-        lead-time check and the painting share it)."""
+        lead-time check and the painting share it). `key`: the row's `row_key`."""
         if self._entries_at != (now, lead_time):
             self._entries_at = (now, lead_time)
             self._entries = {}
-        key = row_key(row)
+        key = key or row_key(row)
         entry = self._entries.get(key)
         if entry is None:
             countdown = self._countdowns.get(key) or SessionCountdown.of(row)
@@ -297,14 +388,23 @@ class ProfileTable(ScrollView, can_focus=True):
                 self._drawn_plain = False
             return super().render_lines(crop)
         self._drawn_plain = True
-        filters = self.get_line_filters()
+        filters = tuple(self.get_line_filters())
         background = self.background_colors[1]
+        if self._filtering != (filters, background):
+            self._filtering = (filters, background)
+            self._filtered.clear()
+            self._laid_out.clear()
         strips = []
-        for y in crop.line_range:
-            strip = self.render_line(y)
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
-            strips.append(strip)
+        self._prefiltered = True
+        try:
+            for y in crop.line_range:
+                strip = self.render_line(y)
+                if type(strip) is not _FilteredStrip:
+                    for line_filter in filters:
+                        strip = strip.apply_filter(line_filter, background)
+                strips.append(strip)
+        finally:
+            self._prefiltered = False
         x1, x2 = crop.column_span
         if (x1, x2) != (0, self.region.width):
             strips = [strip.crop(x1, x2) for strip in strips]
@@ -323,10 +423,16 @@ class ProfileTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         if self._painted_at[index] != self._paint_count and self._paint_args is not None:
             self._painted_at[index] = self._paint_count
-            cells = self._cells_of(self.rows_shown[index], *self._paint_args)
+            cells = self._cells_of(index, *self._paint_args)
             if cells != self._cells[index]:
                 self._cells[index] = cells
                 self._strips.pop(index, None)
+                self._filtered.pop(index, None)
+        if self._prefiltered and index != self.cursor_row:
+            filtered = self._filtered.get(index)
+            if filtered is None:
+                filtered = self._filtered[index] = self._row_strip(index, base, width, True)
+            return filtered
         strip = self._strips.get(index)
         if strip is None:
             strip = self._strips[index] = self._row_strip(index, base, width)
@@ -339,49 +445,68 @@ class ProfileTable(ScrollView, can_focus=True):
             strip = made[2]
         return strip
 
-    def _row_strip(self, index: int, base: Style, width: int) -> Strip:
+    def _row_strip(self, index: int, base: Style, width: int,
+                   filtered: bool = False) -> Strip:
         """A row's line. The part before the moving cells (the mark and the file-given
         cells) is laid out and simplified once per mark; each tick only the moving cells
         (state, left, bar) are joined to it: what `Segment.simplify` of the whole line
-        gives, at a fraction of the cost."""
+        gives, at a fraction of the cost. `filtered`: made of pieces that went through
+        the app's line filters when they were laid out (a `_FilteredStrip`), so the
+        filters needn't see every segment of every line every second."""
         cells = self._cells[index]
         mark = (cells.get(self._columns[0].key, ()) if self._columns else (), base)
-        made = self._prefixes.get(index)
+        made = self._prefixes.get((index, filtered))
         if made is None or made[0] != mark:
-            prefix = [Segment(" ", base), *self._segments(self._columns[:1], cells, base),
-                      *self._segments(self._static_columns, self._static[index], base)]
-            made = self._prefixes[index] = (mark, list(Segment.simplify(prefix)))
-        tail = self._segments(self._moving_columns, cells, base)
+            prefix = [*self._gap(base, 1, filtered),
+                      *self._segments(self._columns[:1], cells, base, filtered),
+                      *self._segments(self._static_columns, self._static[index], base,
+                                      filtered)]
+            made = self._prefixes[(index, filtered)] = (mark, list(Segment.simplify(prefix)))
         used = self._used
-        if used < width:
-            tail.append(Segment(" " * (width - used), base))
-        elif used > width:  # narrower than the columns: cut (rare; a resize follows)
+        if used > width:  # narrower than the columns: cut (rare; a resize follows)
+            tail = self._segments(self._moving_columns, cells, base, filtered)
             return Strip([*made[1], *tail]).crop_extend(0, width, base)
-        segments = list(made[1])
-        tail = list(Segment.simplify(tail))
         # Fewer, longer segments: every later step (filters, crop, output) is per segment.
-        if segments and tail and segments[-1].style == tail[0].style and not tail[0].control:
-            segments[-1] = Segment(segments[-1].text + tail[0].text, tail[0].style)
-            del tail[0]
-        return Strip(segments + tail, width)
+        segments = self._segments(self._moving_columns, cells, base, filtered, list(made[1]))
+        if used < width:
+            _join(segments, self._gap(base, width - used, filtered))
+        return (_FilteredStrip if filtered else Strip)(segments, width)
+
+    def _gap(self, base: Style, width: int, filtered: bool) -> list[Segment]:
+        gap = [Segment(" " * width, base)]
+        return self._filter(gap) if filtered else gap
+
+    def _filter(self, segments: list[Segment]) -> list[Segment]:
+        """Through the line filters `render_lines` is drawing with (each maps segment by
+        segment, so filtering the pieces of a line is filtering the line)."""
+        assert self._filtering is not None
+        filters, background = self._filtering
+        for line_filter in filters:
+            segments = line_filter.apply(segments, background)
+        return segments
 
     def _strip(self, columns: list[Column], cells: Mapping[str, Cell], base: Style,
                width: int) -> Strip:
         segments = [Segment(" ", base), *self._segments(columns, cells, base)]
         return Strip(segments).crop_extend(0, width, base)
 
-    def _segments(self, columns: list[Column], cells: Mapping[str, Cell], base: Style
+    def _segments(self, columns: list[Column], cells: Mapping[str, Cell], base: Style,
+                  filtered: bool = False, after: list[Segment] | None = None
                   ) -> list[Segment]:
-        segments: list[Segment] = []
+        """The cells' segments, simplified (`Segment.simplify`), joined to `after`'s."""
+        segments: list[Segment] = [] if after is None else after
         for column in columns:
             cell = cells.get(column.key, ())
-            key = (column, cell, base)
+            key = (column, cell, base, filtered)
             laid_out = self._laid_out.get(key)
             if laid_out is None:
                 if len(self._laid_out) > 4096:
                     self._laid_out.clear()
-                laid_out = self._laid_out[key] = _lay_out(column, cell, base)
-            segments += laid_out
+                laid_out = _lay_out(column, cell, base)
+                if filtered:
+                    laid_out = self._filter(laid_out)
+                laid_out = self._laid_out[key] = list(Segment.simplify(laid_out))
+            _join(segments, laid_out)
         return segments
 
     # ------------------------------------------------------------------ cursor
