@@ -36,7 +36,7 @@ from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.errors import AwsMfaError
 from tui.engine.identity_details import IdentityDetails
-from tui.engine.profile_status import CodeMode, ProfileKind, StatusRow
+from tui.engine.profile_status import CHAIN_MARGIN, CodeMode, ProfileKind, StatusRow
 from tui.engine.schedule import SessionState
 from tui.engine.sessions import SessionService
 
@@ -77,6 +77,9 @@ class MainScreen(Screen[None]):
         self._due_for: tuple[int, datetime] | None = None
         #: Rows due while busy: looked at again on each tick until they are not.
         self._held: set[str] = set()
+        #: When the first session a chained role is assumed from stops being usable: the
+        #: rows (which say whether each role can chain) are read again then.
+        self._chain_ends: datetime | None = None
         self.loaded = False
         self._journal_checked = False
         self.busy: set[str] = set()
@@ -278,6 +281,9 @@ class MainScreen(Screen[None]):
     def clock_tick(self, now: datetime) -> None:
         self._now = now
         self._frame += 1
+        if self._chain_ends is not None and now >= self._chain_ends and not self._loading:
+            self._chain_ends = None
+            self.reload()  # those roles can't renew by themselves now: they need a code
         self._check_lead_times(now)
         self.repaint()
         self._update_title(now)
@@ -301,6 +307,22 @@ class MainScreen(Screen[None]):
                 names.append(heapq.heappop(self._due)[1])
         self._due_for = (lead, now)
         return [row for name in names if (row := self._by_name.get(name)) is not None]
+
+    def _first_chain_end(self, now: datetime) -> datetime | None:
+        """The soonest moment after `now` when a session some chained role is assumed
+        from (up its chain) stops being usable for chaining."""
+        ends: list[datetime] = []
+        for row in self.rows:
+            if row.kind != ProfileKind.ROLE or row.code_mode != CodeMode.CHAINED:
+                continue
+            source = self._by_name.get(row.parent or row.identity)
+            while source is not None:
+                if source.entry.expires_at is not None:
+                    ends.append(source.entry.expires_at - CHAIN_MARGIN)
+                if source.kind != ProfileKind.ROLE:
+                    break
+                source = self._by_name.get(source.parent or source.identity)
+        return min((end for end in ends if end > now), default=None)
 
     def _check_lead_times(self, now: datetime) -> None:
         lead = self.lead_time
@@ -355,6 +377,7 @@ class MainScreen(Screen[None]):
         for row in self.rows:
             self._by_name.setdefault(row.name, row)
         self._due_for = None
+        self._chain_ends = self._first_chain_end(self._now)
         names = set(self._by_name)
         self.marked &= names
         self.alerts.forget_missing(names)
