@@ -124,6 +124,12 @@ class Run:
     def keys(self, *keys: str, literal: bool = False) -> None:
         tmux("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys)
 
+    def type_secret(self, text: str) -> None:
+        """Type `text` through a tmux buffer fed on stdin: never in any process's argv."""
+        subprocess.run(["tmux", "load-buffer", "-b", "aws-mfa-tui-code", "-"], input=text,
+                       text=True, check=True)
+        tmux("paste-buffer", "-d", "-b", "aws-mfa-tui-code", "-t", self.session)
+
     def save(self, why: str, text: str, colours: bool = False) -> str:
         self.captures += 1
         name = f"{self.captures:04d}-{self.sim_label()}-{why}"
@@ -319,7 +325,7 @@ class Run:
         self.codes.append(code)
         self.prompts.append(f"{self.sim_label()} prompt for {name}: answered with a code")
         self.event(f"code prompt for {name}: typing a 6-digit code")
-        self.keys(code, literal=True)
+        self.type_secret(code)
         after = self.wait_for("MFA code for", timeout=15, gone=True)
         if PROMPT.search(after):
             self.flag(f"the prompt for {name} stayed open after a code", after)
