@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -230,28 +232,39 @@ def test_a_fifo_is_refused_without_hanging(sandbox_home):
     assert stat.S_ISFIFO(os.lstat(sandbox_home.credentials).st_mode)
 
 
-def _as_nobody(check) -> None:
-    """Run `check` in a forked child that dropped root for `nobody`; re-raise its failure."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        status = 1
-        try:
-            os.close(read_end)
-            os.setgroups([])
-            os.setgid(65534)
-            os.setuid(65534)
-            check()
-            status = 0
-        except BaseException as exc:
-            os.write(write_end, f"{type(exc).__name__}: {exc}".encode()[:4000])
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        report = pipe.read().decode()
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, report
+def _as_nobody(check: str, *args: str) -> None:
+    """Run this module's function `check(*args)` in a fresh interpreter that drops root for
+    `nobody` before calling it; re-raise its failure.
+
+    A fresh process rather than a fork: pytest's process has threads (timeouts, xdist), and
+    forking it is unsafe (Python 3.12+ warns)."""
+    script = (
+        "import os, sys\n"
+        "import tests.engine.test_credentials_store_corpus as corpus\n"
+        "corpus._warm_up()\n"
+        "os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
+        f"corpus.{check}(*sys.argv[1:])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
+                          text=True, timeout=60, cwd=Path(__file__).parents[2], check=False)
+    assert done.returncode == 0, done.stderr[-4000:]
+
+
+def _warm_up() -> None:
+    """A read and a write as root first, so every module they import lazily is loaded:
+    `nobody` can't read this interpreter's standard library under /root."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = CredentialsStore(Path(folder) / "credentials")
+        store.write_session("x", SESSION)
+        store.read()
+
+
+def _refused_to_nobody(readable_dir_file: str, hidden_file: str) -> None:
+    _refused(CredentialsStore(Path(readable_dir_file)), "permission denied",
+             readable_dir_file)
+    # A folder nobody can enter: even the lock beside the file is out of reach.
+    _refused(CredentialsStore(Path(hidden_file)), "permission denied",
+             str(Path(hidden_file).parent))
 
 
 def test_an_unreadable_file_is_refused(sandbox_home):
@@ -265,7 +278,7 @@ def test_an_unreadable_file_is_refused(sandbox_home):
         finally:
             os.chmod(sandbox_home.credentials, 0o600)
         return
-    # As root, chmod doesn't stop reads: drop to `nobody` in a forked child instead.
+    # As root, chmod doesn't stop reads: drop to `nobody` in a child instead.
     folder = Path(tempfile.mkdtemp(prefix="unreadable-"))
     try:
         os.chmod(folder, 0o755)
@@ -280,13 +293,7 @@ def test_an_unreadable_file_is_refused(sandbox_home):
         hidden_file = hidden / "credentials"
         hidden_file.write_text("[a]\nk = v\n")
 
-        def check() -> None:
-            _refused(CredentialsStore(readable_dir_file), "permission denied",
-                     str(readable_dir_file))
-            # A folder nobody can enter: even the lock beside the file is out of reach.
-            _refused(CredentialsStore(hidden_file), "permission denied", str(hidden))
-
-        _as_nobody(check)
+        _as_nobody("_refused_to_nobody", str(readable_dir_file), str(hidden_file))
         assert readable_dir_file.read_text() == "[a]\nk = v\n"
         assert hidden_file.read_text() == "[a]\nk = v\n"
         assert _temps(folder) == [] and _temps(hidden) == []
