@@ -20,6 +20,7 @@ from tui.app import desktop_notice, engine_calls, textual_fixes
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.errors import AwsMfaError
+from tui.engine.free_memory import FreeMemoryTimer
 from tui.engine.sessions import SessionService
 
 if TYPE_CHECKING:
@@ -74,6 +75,9 @@ class AwsMfaApp(App[int]):
             self.demo_words = _starting_words()
         self._title_shown = ""
         self._quit_warned_at = float("-inf")
+        #: Every 10 minutes the C heap's free pages go back to the system (all day, the
+        #: resident size would creep with nothing live behind it).
+        self._free_memory = FreeMemoryTimer(service.clock())
         # What the store says from a worker (a busy lock, a mode it tightened) becomes a
         # message, then a toast: printed to stderr it would tear the screen.
         service.store.notice = self._store_notice
@@ -185,6 +189,7 @@ class AwsMfaApp(App[int]):
                 tick(now)
             except NoMatches:
                 continue
+        self._free_memory.tick(now)
 
     def code_needed(self, name: str, text: str) -> None:
         """A session needs a typed code: the bell, a desktop notification, or both, as

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
+from tui.engine import free_memory
 from tui.engine.errors import AwsMfaError, MfaCodeError, UsageError
 from tui.engine.mfa_code import seconds_left_in_window
 from tui.engine.profile_status import StatusRow
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             keeper.pass_once()
             if args.once:
                 break
+            free_memory.release()  # it may sleep for hours: not on pages it no longer uses
             stop.wait(keeper.seconds_until_next())
     finally:
         for sig, handler in previous.items():
