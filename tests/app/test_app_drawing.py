@@ -267,6 +267,15 @@ async def _code_modal(app, pilot, clock) -> None:
     await _ticks(app, pilot, clock)
 
 
+async def _code_modal_resized(app, pilot, clock) -> None:
+    """The terminal resized under the open code modal, smaller then larger again."""
+    await _code_modal(app, pilot, clock)
+    for size in ((60, 20), (41, 12), (130, 40)):
+        await pilot.resize_terminal(*size)
+        await settle(app, pilot)
+        await _ticks(app, pilot, clock, 2)
+
+
 async def _toast(app, pilot, clock) -> None:
     app.notify("a toast over the table", timeout=600)
     await pilot.pause()
@@ -410,7 +419,8 @@ def _inline_and_strips_differ(app: AwsMfaApp) -> list[int]:
     return differing
 
 
-STATES = {"code modal": _code_modal, "toasts": _toast, "palette": _palette,
+STATES = {"code modal": _code_modal, "code modal resized": _code_modal_resized,
+          "toasts": _toast, "palette": _palette,
           "log panel": _log_panel, "scrolled": _scrolled, "tooltip": _tooltip,
           "dialogs": _dialogs, "settings": _settings, "blurred": _blurred, "screenshot": _screenshot}
 
@@ -419,6 +429,7 @@ STATES = {"code modal": _code_modal, "toasts": _toast, "palette": _palette,
     *[(state, SIZE, None, 25) for state in STATES],
     ("scrolled", (100, 30), None, 100),
     ("code modal", (60, 20), None, 25),
+    ("code modal resized", SIZE, "no-color", 25),
     ("toasts", (60, 20), None, 25),
     ("dialogs", (60, 20), None, 25),
     ("settings", (60, 20), None, 25),
@@ -457,6 +468,31 @@ async def test_every_update_is_what_textual_draws(sandbox_home, clock, bells, mo
         assert drawn_twice.kinds()["ChopsUpdate"] == swept
         assert drawn_twice.differing() == []
         assert _inline_and_strips_differ(app) == []
+
+
+async def test_the_rotation_screen_is_drawn_as_textual_draws_it(aws, make_user, sandbox_home,
+                                                                 drawn_twice):
+    """The rotation screen, before and after its steps run: DataTable, step lines,
+    buttons. It is pushed over a host app, as the main app pushes it on `k`."""
+    from tests.app.test_rotation_screen import Host, no_wait_rotation
+    from tests.support.sandbox import sandbox_service
+
+    make_user("carol", mfa=False, allow_all=True)
+    aws.set_auth(True)
+    app = Host(sandbox_service(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.stage == "ready"
+        swept = _sweep(app)
+        assert drawn_twice.kinds()["ChopsUpdate"] >= swept
+        assert drawn_twice.differing() == []
+        drawn_twice.updates.clear()
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.screen.stage == "done"
+        _sweep(app)
+        assert drawn_twice.kinds()["ChopsUpdate"] >= swept
+        assert drawn_twice.differing() == []
 
 
 def _same_as_textuals(table: ProfileTable) -> None:
