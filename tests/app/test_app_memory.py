@@ -54,7 +54,7 @@ def test_a_widgets_styles_cache_is_not_kept_by_the_colour_cache(sandbox_home, cl
 
 async def test_the_clock_tick_gives_free_pages_back_every_ten_minutes(sandbox_home, clock):
     """The app's one timer drives the release (tui.engine.free_memory): without it the
-    20-hour benchmark's resident size creeps by ~0.07 MiB an hour."""
+    20-hour benchmark's resident size creeps by ~0.1 MiB an hour."""
     add_session(sandbox_home.credentials, "work-mfa", START + timedelta(hours=8))
     app = AwsMfaApp(make_service(sandbox_home, clock))
     async with app.run_test(size=SIZE) as pilot:

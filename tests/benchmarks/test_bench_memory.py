@@ -9,7 +9,7 @@ stays hidden the whole time (the case where Textual's `RichLog` queued every lin
 RSS comes from /proc/self/statm after `gc.collect()`, with no toast left on screen,
 first after a 2-hour warm-up, then every hour. The app's clock tick hands glibc's free
 heap pages back every 10 minutes of its clock (tui.engine.free_memory), here the injected
-one: without that the heap's free pages pile up and RSS creeps ~0.07 MiB an hour, with
+one: without that the heap's free pages pile up and RSS creeps ~0.1 MiB an hour, with
 Python's own heap flat. Toasts live for 5 to 8 s of wall-clock time, which the speeded
 clock doesn't move, so after each draw (every 5 simulated minutes) the toasts shown expire.
 
