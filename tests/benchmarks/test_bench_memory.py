@@ -21,12 +21,12 @@ from __future__ import annotations
 import gc
 import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from textual.widgets._toast import Toast
 
 from tests.support.app import SIZE, make_service, settle
+from tests.support.memory import MIB, rss_bytes
 from tui.app.app import AwsMfaApp
 from tui.app.widgets.log_panel import MAX_LINES
 from tui.engine.credentials_store import format_expiration
@@ -37,12 +37,6 @@ WARM_UP_HOURS = 2
 STEP = timedelta(seconds=30)
 #: Steps between two draws (a Pilot pause costs far more than a tick).
 DRAW_EVERY = 10
-MIB = 1024 * 1024
-
-
-def rss_bytes() -> int:
-    resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return resident_pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def write_sessions(sandbox, now) -> None:

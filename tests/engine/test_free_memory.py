@@ -3,24 +3,17 @@ fragmented glibc heap shrinks, and the timer releases every 10 minutes by the cl
 
 from __future__ import annotations
 
-import os
 import platform
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
+from tests.support.memory import MIB, rss_bytes
 from tui.engine import free_memory
 from tui.engine.free_memory import RELEASE_EVERY, FreeMemoryTimer
 
 GLIBC = platform.libc_ver()[0] == "glibc"
 needs_glibc = pytest.mark.skipif(not GLIBC, reason="malloc_trim is glibc's")
-MIB = 1024 * 1024
-
-
-def rss_bytes() -> int:
-    resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return resident_pages * os.sysconf("SC_PAGE_SIZE")
 
 
 @needs_glibc
