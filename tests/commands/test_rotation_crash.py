@@ -26,7 +26,9 @@ STEPS = ["check", "create", "persist", "verify", "deactivate", "delete", "mark_s
 KILL_POINTS = (["begin:running"]
                + [f"{step}:running" for step in STEPS if step != "mark_stale"]
                + [f"before:{step}:done" for step in STEPS if step != "mark_stale"]
-               + ["before:mark_stale:skipped", "before:end:done"])
+               + ["before:mark_stale:skipped", "before:end:done"]
+               # the look at the file before the old key is deactivated (the first one)
+               + ["recheck:running", "before:recheck:done"])
 
 
 def rotate(*extra: str, kill_at: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -84,9 +84,14 @@ def run(args: argparse.Namespace) -> int:
     rotation = KeyRotation(service, identity.name, serial=args.serial_number)
     # The profile's own MFA session, while valid, signs (as on the rotation screen): no
     # code to type. An explicit --token-code (or `skip`) is used as given.
+    unfinished = rotation.unfinished() is not None
     if args.token_code is not None or not rotation.use_valid_session():
-        rotation.authenticate(choose_code_source(args.token_code, identity.mfa_command))
-    if rotation.unfinished() is not None:
+        code_source = choose_code_source(args.token_code, identity.mfa_command)
+        if unfinished:
+            rotation.authenticate_for_recovery(code_source)
+        else:
+            rotation.authenticate(code_source)
+    if unfinished:
         # A rotation of this profile was cut off (killed, power loss): finish it first.
         with _held_interrupts():
             recovered = rotation.finish_unfinished(on_step=_print_step)

@@ -8,13 +8,17 @@ AWS shows a new secret once. The order here is the one that can't lose a key:
    never see).
 3. Persist it at once: one locked, atomic edit puts the new id and secret into every
    credentials section that holds the old key id.
-4. Verify: sts:GetCallerIdentity with the key read back from the file must name the same
-   user; retried with backoff for up to 60 s (new keys take seconds to work).
-5. Deactivate the old key, then delete it (or leave it inactive).
+4. Verify: sts:GetCallerIdentity with the new key must name the same user; retried with
+   backoff for up to 60 s (new keys take seconds to work).
+5. Look at the file again: every section that held the old key must hold the new one, and
+   keep it (`key_in_file`: a program that takes no lock may write back a copy it read
+   before our write; the key is then written again). Only then is the old key deactivated,
+   then deleted (or left inactive); the file is looked at again after that and at the end.
 6. Mark the MFA sessions made from the old key stale.
 
 Any failure undoes what can be undone (a failed persist deletes the new key; a failed
-verify restores the old key in the file and deletes the new key) and ends with
+verify, or a file that won't keep the new key, restores the old key in the file and deletes
+the new key) and ends with
 `RotationError`, whose one-line message names the full key id that needs attention when
 something could not be undone. Key ids are not secret; the new secret only ever exists as
 a `Secret` and is written only into the credentials file.
@@ -33,7 +37,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,6 +60,9 @@ from tui.engine.errors import (
     RotationError,
     UsageError,
 )
+from tui.engine.key_in_file import HOLD as KEY_HOLD
+from tui.engine.key_in_file import TIMEOUT as KEY_HOLD_TIMEOUT
+from tui.engine.key_in_file import FileLook, KeyInFile
 from tui.engine.mfa_code import SKIP, CodeRequest, FixedCode, MfaCodeSource
 from tui.engine.profiles import IdentityProfile
 from tui.engine.rotation_journal import BEGIN, END, LOG_NAME, RotationJournal, Unfinished
@@ -94,6 +101,8 @@ class RotationStep(enum.Enum):
     DEACTIVATE = "deactivate the old key"
     DELETE = "delete the old key"
     MARK_STALE = "mark the MFA session stale"
+    #: A look at the credentials file: it still holds the key (see `key_in_file`).
+    RECHECK = "check the credentials file keeps the new key"
     #: Finishing a rotation that was cut off (see `KeyRotation.finish_unfinished`).
     RECOVER = "finish the rotation that was cut off"
     # Undo steps, reported only when something failed.
@@ -228,6 +237,9 @@ class KeyRotation:
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     verify_timeout: float = VERIFY_TIMEOUT
+    #: How long a look at the file holds, and keeps writing the key again (`key_in_file`).
+    hold: float = KEY_HOLD
+    hold_timeout: float = KEY_HOLD_TIMEOUT
     store: CredentialsStore | None = None
     log_path: Path | None = None
     _session: AwsKeys | None = field(default=None, repr=False)
@@ -287,6 +299,16 @@ class KeyRotation:
                 self._session_is_new = True
         self._authenticated = True
         return self.signed_with
+
+    def authenticate_for_recovery(self, code_source: MfaCodeSource | None) -> None:
+        """`authenticate`, except that a key AWS doesn't know is no stop: the cut-off
+        rotation may have retired the key the file holds now (another program put it
+        back), and the recovery is what says so and which key to deal with."""
+        try:
+            self.authenticate(code_source)
+        except AwsAuthError:
+            self._session = None
+            self._authenticated = True
 
     def use_valid_session(self) -> bool:
         """Sign with the profile's own MFA session while it is valid, so no code is asked
@@ -419,7 +441,7 @@ class KeyRotation:
         if pending is None:
             return None
         if not self._authenticated:
-            self.authenticate(None)
+            self.authenticate_for_recovery(None)
         with self._exclusive():
             pending = self.unfinished()  # read again: another run may have ended it
             if pending is None:
@@ -440,11 +462,90 @@ class _Steps:
         self.new: str | None = None
         self.new_secret: Secret | None = None
         self.user_name: str | None = None
+        #: The looks at the file, once the sections that held the old key are known.
+        self.file: KeyInFile | None = None
 
-    def report(self, step: RotationStep, outcome: StepOutcome, detail: str = "") -> None:
+    def watch_file(self, sections: tuple[str, ...]) -> None:
+        rotation = self.rotation
+        self.file = KeyInFile(self.store, sections, hold=rotation.hold,
+                              timeout=rotation.hold_timeout)
+        self.file.note_our_write()
+
+    def keep_in_file(self, point: str, want: str, secrets: Mapping[str, Secret],
+                     unwanted: str, write_again: Callable[[FileLook], object],
+                     hold: bool = False) -> FileLook:
+        """Look at the file again (see `key_in_file`), writing `want` again wherever
+        another program put `unwanted` back; each look and each rewrite is journalled."""
+        assert self.file is not None
+        step = RotationStep.RECHECK
+        self.report(step, StepOutcome.RUNNING, point, show=False, look=point)
+
+        def put_back(found: FileLook) -> None:
+            self.report(step, StepOutcome.RUNNING,
+                        f"{point}: another program put {mask_key_id(unwanted)} back in "
+                        f"{_sections(found.put_back)}; writing {mask_key_id(want)} again",
+                        look=point, put_back=list(found.put_back))
+
+        found = self.file.keep(want, secrets, unwanted, write_again, put_back, hold=hold)
+        again = found.written_again
+        if found.kept:
+            self.report(step, StepOutcome.DONE,
+                        point + (f": written again {again} times" if again else ""),
+                        show=bool(again), look=point, holding=list(found.holding))
+            if again:
+                self.notes_append(
+                    f"another program put {mask_key_id(unwanted)} back into the credentials "
+                    f"file {_sections(found.put_back or found.holding)}; "
+                    f"{mask_key_id(want)} was written again ({again} times)")
+        else:
+            self.report(step, StepOutcome.FAILED, f"{point}: {self.not_kept(found, unwanted)}",
+                        look=point, holding=list(found.holding))
+        return found
+
+    def not_kept(self, found: FileLook, unwanted: str) -> str:
+        """Why a look failed, in words (full key ids: see `_mask_ids` for the journal)."""
+        if not found.readable:
+            return f"the credentials file couldn't be read for {self.rotation.hold_timeout:g} s"
+        if found.put_back:
+            return (f"another program kept putting {unwanted} back into "
+                    f"{_sections(found.put_back)} of the credentials file for "
+                    f"{self.rotation.hold_timeout:g} s")
+        return (f"{_sections(found.others)} of the credentials file were changed by "
+                "another program")
+
+    def keep_new(self, point: str, hold: bool = False) -> FileLook:
+        """The file holds the new key, wherever the old one was; written again where a
+        writer put the old one back."""
+        assert self.file is not None and self.new is not None
+        new, old, secret = self.new, self.old, self.new_secret
+        assert secret is not None
+        return self.keep_in_file(
+            point, new, dict.fromkeys(self.file.sections, secret), old,
+            lambda found: self.store.replace_key(old, new, secret,
+                                                 required=found.put_back[0]),
+            hold=hold)
+
+    def retired_but_not_kept(self, found: FileLook, state: str) -> NoReturn:
+        """The old key is gone (or inactive) and the file doesn't keep the new one."""
+        why = self.not_kept(found, self.old)
+        if found.holding:
+            raise RotationError(
+                f"the old key {self.old} is {state} in IAM, but {why}: "
+                f"{_sections(found.holding)} holds the new key {self.new}; copy it into "
+                f"{_sections(found.put_back or found.others)} once that program stops"
+            )
+        raise RotationError(
+            f"the old key {self.old} is {state} in IAM, but {why}, so no section holds a "
+            f"working key: the new key {self.new} couldn't be kept in the file and its "
+            "secret is lost; stop that program, delete that key and create a new one in IAM"
+        )
+
+    def report(self, step: RotationStep, outcome: StepOutcome, detail: str = "",
+               show: bool = True, **extra: object) -> None:
+        """Journal the event (always), and show it (unless `show` is False)."""
         self.rotation.journal.write(self.profile, step.name.lower(), outcome.value,
-                                    self.old, self.new, detail)
-        if self.on_step is not None:
+                                    self.old, self.new, detail, **extra)
+        if self.on_step is not None and show:
             try:
                 self.on_step(StepEvent(step, outcome, detail))
             except Exception:  # noqa: S110 - a display callback must not break a rotation
@@ -496,18 +597,15 @@ class _Steps:
         except AwsMfaError:
             return None
 
-    def check_file_key(self, arn: str) -> None:
-        """Raise unless the profile's key in the file is the new key and signs in as `arn`."""
-        values = self.store.read().get_section(self.profile)
-        keys = AwsKeys.from_section(self.profile, values)
-        if keys.access_key_id != self.new:
-            raise RotationError(f"[{self.profile}] no longer holds the new key")
-        caller = aws_calls.get_caller_identity(keys, self._region())
+    def check_new_key(self, arn: str) -> None:
+        """Raise unless the new key signs in as `arn`. (That the file holds it, id and
+        secret, is the next look's job: `keep_new`.)"""
+        caller = aws_calls.get_caller_identity(self.new_keys(), self._region())
         if caller.arn != arn:
             raise RotationError(f"the new key signs in as {caller.arn}, not {arn}")
 
     def verify_with_backoff(self, arn: str, on_give_up: Callable[[str], NoReturn]) -> int:
-        """`check_file_key` until it passes or VERIFY_TIMEOUT is over (new keys take seconds
+        """`check_new_key` until it passes or VERIFY_TIMEOUT is over (new keys take seconds
         to work). Returns the number of tries."""
         step = RotationStep.VERIFY
         rotation = self.rotation
@@ -517,7 +615,7 @@ class _Steps:
         while True:
             attempts += 1
             try:
-                self.check_file_key(arn)
+                self.check_new_key(arn)
                 return attempts
             except Exception as exc:
                 retry = isinstance(exc, (AwsAuthError, AwsUnavailableError))
@@ -598,6 +696,9 @@ class _Run(_Steps):
         self.create()
         self.persist()
         self.verify()
+        found = self.keep_new("before deactivating the old key", hold=True)
+        if not found.kept:
+            self.undo_persist(f"{self.not_kept(found, self.old)}, so the old key was kept")
         self.deactivate()
         old_state = "inactive"
         if not plan.keep_old_inactive:
@@ -605,7 +706,16 @@ class _Run(_Steps):
             old_state = "deleted"
         else:
             self.report(RotationStep.DELETE, StepOutcome.SKIPPED, "kept inactive")
+        self.settled = True  # nothing is left that a later run could finish
+        found = self.keep_new(f"after the old key was {old_state}")
+        if not found.kept:
+            self.retired_but_not_kept(found, old_state)
         stale = self.mark_stale()
+        if self.file is not None:
+            self.file.note_our_write()
+        found = self.keep_new("at the end")
+        if not found.kept:
+            self.retired_but_not_kept(found, old_state)
         assert self.new is not None
         return RotationResult(
             profile=plan.profile, old_key_id=self.old, new_key_id=self.new,
@@ -714,6 +824,7 @@ class _Run(_Steps):
             self.previous = self.store.replace_key(old, new, self.new_secret,
                                                    required=self.plan.profile)
             self.sections = tuple(self.previous)
+            self.watch_file(self.sections)
         except Exception as exc:
             reason = self.fail(step, exc)
             holds = self._file_holds(new)
@@ -725,6 +836,7 @@ class _Run(_Steps):
             if holds:
                 # The write landed before the error (e.g. while syncing): carry on.
                 self.sections = tuple(self.store.sections_with_key(new))
+                self.watch_file(self.sections)
                 self.notes.append(f"the write reported an error but landed: {reason}")
                 self.report(step, StepOutcome.DONE, "found in the file after the error")
                 return
@@ -732,7 +844,8 @@ class _Run(_Steps):
                 f"couldn't write the new key to the credentials file: {reason}",
                 file_note=f"the credentials file still holds {old}",
             )
-        self.report(step, StepOutcome.DONE, ", ".join(self.sections))
+        self.report(step, StepOutcome.DONE, ", ".join(self.sections),
+                    sections=list(self.sections))
 
     def _file_holds(self, key_id: str) -> bool | None:
         """Whether the file holds the key; None when it can't be read to tell."""
@@ -756,7 +869,23 @@ class _Run(_Steps):
             ) from None
         self.report(step, StepOutcome.DONE, mask_key_id(self.new))
         self.settled = True
+        if self.file is not None and self.previous:
+            found = self.keep_old("after deleting the new key")
+            if not found.kept:
+                raise RotationError(
+                    f"{why}; the new key {self.new} was deleted, but "
+                    f"{self.not_kept(found, self.new)}: put the old key {self.old} back "
+                    f"into {_sections(self.file.sections)} yourself"
+                )
         raise RotationError(f"{why}; the new key was deleted, {file_note}")
+
+    def keep_old(self, point: str, hold: bool = False) -> FileLook:
+        """The file holds the old key again, wherever we put the new one (an undo)."""
+        assert self.new is not None
+        new, old, previous = self.new, self.old, self.previous
+        return self.keep_in_file(
+            point, old, previous, new,
+            lambda found: self.store.restore_keys(new, old, previous), hold=hold)
 
     def verify(self) -> None:
         step = RotationStep.VERIFY
@@ -777,10 +906,21 @@ class _Run(_Steps):
             reason = self.fail(step, exc)
             raise RotationError(
                 f"{why}; putting the old key back failed too ({reason}): the credentials "
-                f"file holds the new key {self.new}, which didn't verify, and the old key "
-                f"{self.old} is still active in IAM; both keys were kept"
+                f"file holds the new key {self.new}, and the old key {self.old} is still "
+                "active in IAM; both keys were kept"
             ) from None
         self.report(step, StepOutcome.DONE)
+        if self.file is not None:
+            if self.previous:
+                self.file.note_our_write()
+            found = self.keep_old("after putting the old key back", hold=True)
+            if not found.kept:
+                raise RotationError(
+                    f"{why}; putting the old key back didn't hold either "
+                    f"({self.not_kept(found, self.new)}): both keys were kept, the new key "
+                    f"{self.new} and the old key {self.old}, still active in IAM; check "
+                    "which one the credentials file holds, then delete the other in IAM"
+                )
         self.undo_create(why, file_note=f"the credentials file holds {self.old} again")
 
     def deactivate(self) -> None:
@@ -852,9 +992,11 @@ class _Recovery(_Steps):
         step = RotationStep.RECOVER
         pending = self.pending
         self.report(step, StepOutcome.RUNNING)
+        in_file: str | None = None
         try:
             identity = self.rotation._identity()
             long_term = self.rotation._long_term(identity)
+            in_file = long_term.access_key_id
             caller = aws_calls.get_caller_identity(long_term, identity.region)
             self.user_name = caller.user_name
             signers = [self.before_verify()]
@@ -863,11 +1005,15 @@ class _Recovery(_Steps):
             states = self.key_states(signers)
         except Exception as exc:
             reason = self.fail(step, exc)
+            if (in_file == pending.old_key and isinstance(exc, AwsAuthError)
+                    and "delete" in pending.started):
+                self._put_back_after_retiring("deleted")
             raise RotationError(
                 f"a key rotation of {self.profile} was cut off and can't be finished now "
                 f"({reason}): run rotate again"
             ) from None
-        in_file = long_term.access_key_id
+        if in_file == pending.old_key and states.get(in_file, ("",))[0] != "Active":
+            self._put_back_after_retiring(states.get(in_file, ("deleted",))[0].lower())
         if in_file == pending.old_key:
             result = self._roll_back(signers, states)
         elif in_file == pending.new_key or (
@@ -886,6 +1032,22 @@ class _Recovery(_Steps):
         self.report(step, StepOutcome.DONE, "; ".join(self.actions))
         self.end("recovered", result.key_id)
         return result
+
+    def _put_back_after_retiring(self, state: str) -> NoReturn:
+        """The file holds the old key, which the cut-off rotation had already retired: a
+        program that takes no lock put it back, and the new key's secret is lost. Rolling
+        back would delete the one key left: say so once (the journal is closed)."""
+        pending = self.pending
+        message = (
+            f"a key rotation of {self.profile} was cut off after its old key "
+            f"{pending.old_key} was {state}, and another program has put that key back into "
+            f"[{self.profile}]; the new key {pending.new_key or '(unknown)'}'s secret is "
+            f"lost: delete it and create a new key for {self.profile} in IAM"
+            + (" (or activate the old key again)" if state == "inactive" else "")
+        )
+        self.report(RotationStep.RECOVER, StepOutcome.FAILED, _mask_ids(message))
+        self.end("abandoned")
+        raise RotationError(message)
 
     def _roll_back(self, signers: list[AwsKeys],
                    states: dict[str, tuple[str, datetime | None]]) -> RecoveryResult:
@@ -937,6 +1099,17 @@ class _Recovery(_Steps):
             self.actions.append(f"verified the new key {mask_key_id(self.new)}")
         signers = self.after_verify()
         status = states.get(self.old, (None, None))[0]
+        self.watch_file(pending.sections or (self.profile,))
+        found = self.keep_new("before deactivating the old key", hold=status == "Active")
+        if not found.kept and status == "Active":
+            raise RotationError(
+                f"a key rotation of {self.profile} was cut off; the credentials file held "
+                f"the new key {self.new}, but {self.not_kept(found, self.old)}, so the old "
+                f"key {self.old} was kept: run rotate again once that program stops"
+            )
+        if not found.kept:
+            self.end("failed")
+            self.retired_but_not_kept(found, "inactive" if status else "deleted")
         if status == "Active":
             self.report(RotationStep.DEACTIVATE, StepOutcome.RUNNING, mask_key_id(self.old))
             self._retire(RotationStep.DEACTIVATE,
@@ -946,9 +1119,19 @@ class _Recovery(_Steps):
             self.report(RotationStep.DELETE, StepOutcome.RUNNING, mask_key_id(self.old))
             self._retire(RotationStep.DELETE, lambda: self.delete_key(signers, self.old))
             self.actions.append(f"deleted the old key {mask_key_id(self.old)}")
+        state = "inactive" if pending.keep_old_inactive else "deleted"
+        found = self.keep_new(f"after the old key was {state}")
+        if not found.kept:
+            self.end("failed")
+            self.retired_but_not_kept(found, state)
         stale: tuple[str, ...] = ()
         if "mark_stale" not in pending.done and pending.stale_sessions:
             stale = self.mark_sessions_stale(pending.stale_sessions)
+            self.file.note_our_write()  # type: ignore[union-attr]
+        found = self.keep_new("at the end")
+        if not found.kept:
+            self.end("failed")
+            self.retired_but_not_kept(found, state)
         self.actions.extend(self.notes)
         return RecoveryResult(self.profile, self.new, False, tuple(self.actions), stale)
 
@@ -1010,3 +1193,7 @@ def _mask_ids(text: str) -> str:
     import re
 
     return re.sub(r"\b(A[KS]IA[A-Z0-9]{12,})\b", lambda m: mask_key_id(m.group(1)), text)
+
+
+def _sections(names: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(f"[{name}]" for name in names)

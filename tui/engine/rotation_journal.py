@@ -4,7 +4,10 @@ so a rotation cut off at any point (SIGKILL, power loss) can be finished by the 
 JSON lines in `rotation.log` beside the settings file, 0600, append-only. Each line names
 the profile, the step about to run (or its outcome), and the full key ids involved: key ids
 are not secrets (the screen and the command line show them masked), and no secret key is
-ever written here. A rotation starts with a `begin` line (the old key, every key the user
+ever written here. Each look at the credentials file after the new key was written (a
+`recheck` line: whether another program put the old key back, and where) is journalled too,
+and the persist line names the sections the new key went to, so a recovery looks at the
+same sections. A rotation starts with a `begin` line (the old key, every key the user
 had, and the plan's choices) and ends with an `end` line; a profile whose last `begin` has
 no `end` has an unfinished rotation.
 """
@@ -45,6 +48,8 @@ class Unfinished(NamedTuple):
     #: When the begin line was written (orphans are looked for among keys made since).
     began: datetime | None
     stale_sessions: tuple[str, ...]
+    #: The sections the new key was written to (from the persist line), once known.
+    sections: tuple[str, ...] = ()
 
 
 class RotationJournal:
@@ -133,6 +138,8 @@ def _summary(profile: str, run: list[dict[str, Any]]) -> Unfinished:
         keep_old_inactive=bool(begin.get("keep_old_inactive")),
         began=began,
         stale_sessions=tuple(str(s) for s in begin.get("stale_sessions", ())),
+        sections=next((tuple(str(s) for s in r["sections"]) for r in reversed(run)
+                       if isinstance(r.get("sections"), list)), ()),
     )
 
 

@@ -1,0 +1,158 @@
+"""Making the credentials file hold a rotation's key, and keep it.
+
+A program that takes no lock can read the file, wait, and write back what it read (an
+editor's buffer saved later, a slow script). Written back after our edit, that puts the old
+key in again; once the old key is deleted in IAM, the file then holds no working key, and
+the new key's secret lives only in our process. So a rotation looks at the file again at
+fixed points (before the old key is deactivated, after it is deleted, at the end), and
+`KeyInFile.keep` makes each look:
+
+- it reads the file (the store's settled read) and sorts the rotation's sections into
+  those that hold the wanted key (id and secret), those another program put the unwanted
+  key back into, and those holding anything else (someone's own change: left alone);
+- a section put back is written again (the process still holds the secret), and the look
+  starts over;
+- the look before the old key is deactivated (the last one before anything that can't be
+  undone) passes only when every read for `HOLD` seconds found the key: a writer that read
+  the file before our write puts its copy back within its own round, and the look must
+  outlast that round. Once another program has been seen changing the file since our write,
+  every later look holds too; otherwise a look passes at the first read that finds the key;
+- it gives up after `timeout` seconds and says what it found.
+
+What no look can prevent: a writer whose round (from its read to its write) is longer than
+`HOLD` and that puts its copy back after the last look. (The lock only excludes programs
+that take it.)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from tui.engine.credentials_store import CredentialsStore
+from tui.engine.errors import AwsMfaError
+from tui.engine.secret import Secret
+
+#: How long every read must find the key before the old key is retired, and at every look
+#: once another program was seen changing the file: ten times the round of a writer that
+#: waits up to 50 ms between its read and its write.
+HOLD = 0.5
+#: How long a look keeps writing the key again before it gives up.
+TIMEOUT = 10.0
+#: Between reads while holding.
+POLL = 0.02
+
+
+@dataclass(frozen=True)
+class FileLook:
+    """What one look found (section names only, never a value)."""
+
+    holding: tuple[str, ...]  # hold the wanted key
+    put_back: tuple[str, ...]  # hold the unwanted key: another program put it back
+    others: tuple[str, ...]  # hold something else: changed by someone on purpose
+    written_again: int = 0  # how many times the key was written again
+    readable: bool = True
+
+    @property
+    def kept(self) -> bool:
+        return self.readable and not self.put_back and bool(self.holding)
+
+
+@dataclass
+class KeyInFile:
+    """The looks of one rotation (or recovery) at its sections of one credentials file."""
+
+    store: CredentialsStore
+    sections: tuple[str, ...]
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    hold: float = HOLD
+    timeout: float = TIMEOUT
+    #: Another program was seen changing the file: looks hold for `hold` seconds.
+    busy: bool = False
+    _ours: tuple[int, int, int, int] | None = None
+
+    def note_our_write(self) -> None:
+        """Right after a write of ours: the stamp it left (a later one is someone else's)."""
+        info = self._stat()
+        self._ours = _stamp(info) if info is not None else None
+
+    def _stat(self) -> os.stat_result | None:
+        try:
+            return os.stat(self.store.path)
+        except OSError:
+            return None
+
+    def _watch(self) -> None:
+        info = self._stat()
+        if self._ours is not None and (info is None or _stamp(info) != self._ours):
+            self.busy = True
+
+    def look(self, want: str, secrets: Mapping[str, Secret], unwanted: str) -> FileLook:
+        """Read the file once and sort the sections (see the module docstring)."""
+        try:
+            document = self.store.read()
+        except AwsMfaError:
+            return FileLook((), (), (), readable=False)
+        finally:
+            self._watch()
+        holding, put_back, others = [], [], []
+        for name in self.sections:
+            values = document.get_section(name)
+            key_id = values.get("aws_access_key_id")
+            secret = values.get("aws_secret_access_key", "")
+            if key_id == want and name in secrets and Secret(secret) == secrets[name]:
+                holding.append(name)
+            elif key_id == unwanted:
+                put_back.append(name)
+            else:
+                others.append(name)
+        return FileLook(tuple(holding), tuple(put_back), tuple(others))
+
+    def keep(self, want: str, secrets: Mapping[str, Secret], unwanted: str,
+             write_again: Callable[[FileLook], object],
+             on_put_back: Callable[[FileLook], None] | None = None,
+             hold: bool = False) -> FileLook:
+        """Look until the file holds `want` in every section that doesn't hold someone
+        else's change (and, with `hold` or once busy, kept it for `self.hold` seconds),
+        writing it again wherever `unwanted` is back. Returns the last look; `kept` is
+        False when it gave up after `timeout` seconds."""
+        deadline = self.monotonic() + self.timeout
+        held_since: float | None = None
+        written = 0
+        while True:
+            found = self.look(want, secrets, unwanted)
+            found = FileLook(found.holding, found.put_back, found.others, written,
+                             found.readable)
+            now = self.monotonic()
+            if found.put_back and now <= deadline:
+                self.busy = True
+                held_since = None
+                if on_put_back is not None:
+                    on_put_back(found)
+                try:
+                    write_again(found)
+                except AwsMfaError:
+                    self.sleep(POLL)  # the file moved under the edit: look again
+                    continue
+                self.note_our_write()
+                written += 1
+                self.sleep(POLL)
+                continue
+            if found.readable and not found.put_back:
+                if not (hold or self.busy):
+                    return found
+                held_since = now if held_since is None else held_since
+                if now - held_since >= self.hold:
+                    return found
+            else:
+                held_since = None
+            if now > deadline:
+                return found
+            self.sleep(POLL)
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
