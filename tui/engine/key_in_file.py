@@ -16,7 +16,10 @@ fixed points (before the old key is deactivated, after it is deleted, at the end
   undone) passes only when every read for `HOLD` seconds found the key: a writer that read
   the file before our write puts its copy back within its own round, and the look must
   outlast that round. Once another program has been seen changing the file since our write,
-  every later look holds too; otherwise a look passes at the first read that finds the key;
+  every later look holds too, and passes only once that program has written a version that
+  keeps our key (its round that began before our write is then over: a writer's rounds
+  follow each other) or nobody wrote for `QUIET` seconds (it stopped); otherwise a look
+  passes at the first read that finds the key;
 - it gives up after `timeout` seconds and says what it found.
 
 What no look can prevent: a writer whose round (from its read to its write) is longer than
@@ -39,6 +42,9 @@ from tui.engine.secret import Secret
 #: once another program was seen changing the file: ten times the round of a writer that
 #: waits up to 50 ms between its read and its write.
 HOLD = 0.5
+#: Once another program was seen writing the file, a look that saw no later write of its
+#: that kept our key waits this long without any write before it passes.
+QUIET = 2.0
 #: How long a look keeps writing the key again before it gives up.
 TIMEOUT = 10.0
 #: Between reads while holding.
@@ -54,6 +60,10 @@ class FileLook:
     others: tuple[str, ...]  # hold something else: changed by someone on purpose
     written_again: int = 0  # how many times the key was written again
     readable: bool = True
+    #: The file changed since the look before (by anyone).
+    changed: bool = False
+    #: ... by another program, and this read saw exactly its version.
+    theirs: bool = False
 
     @property
     def kept(self) -> bool:
@@ -70,14 +80,16 @@ class KeyInFile:
     sleep: Callable[[float], None] = time.sleep
     hold: float = HOLD
     timeout: float = TIMEOUT
-    #: Another program was seen changing the file: looks hold for `hold` seconds.
+    #: Another program was seen changing the file: every look holds.
     busy: bool = False
     _ours: tuple[int, int, int, int] | None = None
+    #: The stamp the last look saw.
+    _seen: tuple[int, int, int, int] | None = None
 
     def note_our_write(self) -> None:
         """Right after a write of ours: the stamp it left (a later one is someone else's)."""
         info = self._stat()
-        self._ours = _stamp(info) if info is not None else None
+        self._ours = self._seen = _stamp(info) if info is not None else None
 
     def _stat(self) -> os.stat_result | None:
         try:
@@ -85,19 +97,22 @@ class KeyInFile:
         except OSError:
             return None
 
-    def _watch(self) -> None:
+    def _stamp_now(self) -> tuple[int, int, int, int] | None:
         info = self._stat()
-        if self._ours is not None and (info is None or _stamp(info) != self._ours):
-            self.busy = True
+        return _stamp(info) if info is not None else None
 
     def look(self, want: str, secrets: Mapping[str, Secret], unwanted: str) -> FileLook:
         """Read the file once and sort the sections (see the module docstring)."""
+        before = self._stamp_now()
         try:
             document = self.store.read()
         except AwsMfaError:
-            return FileLook((), (), (), readable=False)
-        finally:
-            self._watch()
+            return FileLook((), (), (), readable=False, changed=True)
+        after = self._stamp_now()
+        changed = after != self._seen
+        self._seen = after
+        if after != self._ours and changed:
+            self.busy = True
         holding, put_back, others = [], [], []
         for name in self.sections:
             values = document.get_section(name)
@@ -109,7 +124,8 @@ class KeyInFile:
                 put_back.append(name)
             else:
                 others.append(name)
-        return FileLook(tuple(holding), tuple(put_back), tuple(others))
+        return FileLook(tuple(holding), tuple(put_back), tuple(others), changed=changed,
+                        theirs=changed and after != self._ours and before == after)
 
     def keep(self, want: str, secrets: Mapping[str, Secret], unwanted: str,
              write_again: Callable[[FileLook], object],
@@ -119,17 +135,25 @@ class KeyInFile:
         else's change (and, with `hold` or once busy, kept it for `self.hold` seconds),
         writing it again wherever `unwanted` is back. Returns the last look; `kept` is
         False when it gave up after `timeout` seconds."""
-        deadline = self.monotonic() + self.timeout
+        start = self.monotonic()
+        deadline = start + self.timeout
         held_since: float | None = None
+        quiet_since = start
+        #: Another program wrote a version holding `want`: a writer whose round began
+        #: before our write has finished that round (its copy was older).
+        proof = False
         written = 0
         while True:
             found = self.look(want, secrets, unwanted)
             found = FileLook(found.holding, found.put_back, found.others, written,
                              found.readable)
             now = self.monotonic()
+            if found.changed:
+                quiet_since = now
             if found.put_back and now <= deadline:
                 self.busy = True
                 held_since = None
+                proof = False
                 if on_put_back is not None:
                     on_put_back(found)
                 try:
@@ -138,14 +162,19 @@ class KeyInFile:
                     self.sleep(POLL)  # the file moved under the edit: look again
                     continue
                 self.note_our_write()
+                quiet_since = self.monotonic()
                 written += 1
                 self.sleep(POLL)
                 continue
             if found.readable and not found.put_back:
+                proof = proof or found.theirs
                 if not (hold or self.busy):
                     return found
                 held_since = now if held_since is None else held_since
-                if now - held_since >= self.hold:
+                # Held long enough, and: nobody else writes, or someone wrote since and
+                # kept our key, or nobody wrote for QUIET seconds.
+                if now - held_since >= self.hold and (
+                        not self.busy or proof or now - quiet_since >= QUIET):
                     return found
             else:
                 held_since = None
