@@ -86,7 +86,7 @@ async def test_rotation_screen_asks_for_a_code_and_signs_with_a_session(aws, mak
         await pilot.click("#rotate")
         await settle(app, pilot)
         assert screen.stage == "done", text_of(app, "#outcome")
-        session_key = screen.rotation._session.access_key_id
+        session_key = screen.rotation.session.access_key_id
         assert session_key != alice.access_key_id
         assert aws.injector.calls("CreateAccessKey")[-1].access_key_id == session_key
 

@@ -22,18 +22,12 @@ from botocore.configloader import raw_config_parse
 
 from tests.support.sandbox import sandbox_service
 from tui.engine import aws_calls
+from tui.engine.access_keys import describe_age, is_key_old, old_keys
 from tui.engine.aws_calls import AccessKeyInfo
 from tui.engine.errors import CredentialsFileError, RotationError
 from tui.engine.mfa_code import USED_CODES, FixedCode
-from tui.engine.rotation import (
-    VERIFY_TIMEOUT,
-    KeyRotation,
-    RotationStep,
-    StepOutcome,
-    describe_age,
-    is_key_old,
-    old_keys,
-)
+from tui.engine.rotation import VERIFY_TIMEOUT, KeyRotation
+from tui.engine.rotation_plan import RotationStep, StepOutcome
 from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService
 
@@ -185,7 +179,7 @@ def test_mfa_profile_signs_iam_calls_with_a_rotation_session(aws, make_user, san
     sent = aws.injector.calls("GetSessionToken")[-1]
     assert sent.params["TokenCode"] == "222222" and sent.params["SerialNumber"] == user.serial
     assert sent.params["DurationSeconds"] == "3600"
-    session_key = rotation._session.access_key_id
+    session_key = rotation.session.access_key_id
     assert session_key != user.access_key_id
     for action in ("ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"):
         signers = {c.access_key_id for c in aws.injector.calls(action)} - {ADMIN_KEY}

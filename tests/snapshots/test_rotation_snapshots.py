@@ -19,7 +19,7 @@ from tui.app.screens.rotation import RotationScreen
 from tui.engine.aws_calls import AccessKeyInfo
 from tui.engine.errors import RotationError
 from tui.engine.mfa_code import CodeRequest
-from tui.engine.rotation import (
+from tui.engine.rotation_plan import (
     RotationPlan,
     RotationResult,
     RotationStep,

@@ -19,13 +19,9 @@ from tui.commands.context import data, notice, service_from
 from tui.engine.access_keys import key_rows
 from tui.engine.errors import AwsMfaError, RotationError, UsageError
 from tui.engine.mfa_code import choose_code_source
-from tui.engine.rotation import (
-    KeyRotation,
-    RotationPlan,
-    RotationStep,
-    StepEvent,
-    StepOutcome,
-)
+from tui.engine.rotation import KeyRotation
+from tui.engine.rotation_plan import RotationPlan, RotationStep, StepEvent, StepOutcome
+from tui.engine.rotation_text import plan_lines, recovery_summary
 
 _MARKS = {
     StepOutcome.DONE: "ok",
@@ -58,7 +54,7 @@ def show_plan(plan: RotationPlan, now: datetime) -> None:
     if plan.blocked:
         return
     notice(f"plan (IAM calls signed with {plan.signed_with}):")
-    for number, line in enumerate(plan.describe(), 1):
+    for number, line in enumerate(plan_lines(plan), 1):
         notice(f"  {number}. {line}")
 
 
@@ -96,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         with _held_interrupts():
             recovered = rotation.finish_unfinished(on_step=_print_step)
         assert recovered is not None
-        notice(recovered.summary())
+        notice(recovery_summary(recovered))
         if not recovered.rolled_back:
             data(f"rotated {recovered.profile}: key {recovered.key_id} (finished the "
                  "rotation that was cut off)")

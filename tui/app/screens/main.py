@@ -168,7 +168,7 @@ class MainScreen(Screen[None]):
             self.abandoned = abandoned
 
     def _cut_off_rotation(self) -> Message | None:
-        from tui.engine.rotation import close_abandoned, unfinished_profiles
+        from tui.engine.rotation_recovery import close_abandoned, unfinished_profiles
 
         try:
             abandoned = close_abandoned(self.service)

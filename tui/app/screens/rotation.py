@@ -38,8 +38,8 @@ from tui.engine.mfa_code import (
     check_code,
     choose_code_source,
 )
-from tui.engine.rotation import (
-    KeyRotation,
+from tui.engine.rotation import KeyRotation
+from tui.engine.rotation_plan import (
     RecoveryResult,
     RotationPlan,
     RotationResult,
@@ -47,6 +47,7 @@ from tui.engine.rotation import (
     StepEvent,
     StepOutcome,
 )
+from tui.engine.rotation_text import plan_lines, recovery_summary
 from tui.engine.secret import Secret
 
 RotationFactory = Callable[[Any, str], KeyRotation]
@@ -409,13 +410,13 @@ class RotationScreen(Screen[RotationResult | None]):
     def _recovered(self, message: Recovered) -> None:
         result = message.result
         if result.rolled_back:  # a plan follows
-            self._recovery_note = result.summary()
+            self._recovery_note = recovery_summary(result)
             self._status(self._recovery_note)
             return
         self._set_stage(Stage.DONE)
         self._status("")
         self._stale = result.stale_sessions
-        self._outcome_text = result.summary()
+        self._outcome_text = recovery_summary(result)
         self._outcome(self._outcome_text + self._refresh_hint(), ok=True)
 
     @on(PlanReady)
@@ -431,7 +432,7 @@ class RotationScreen(Screen[RotationResult | None]):
             self.query_one("#blocked", Static).update(plan.blocked)
             self._set_stage(Stage.BLOCKED)
         else:
-            lines = [f"{n}. {line}" for n, line in enumerate(plan.describe(), 1)]
+            lines = [f"{n}. {line}" for n, line in enumerate(plan_lines(plan), 1)]
             self.query_one("#plan", Static).update(
                 f"Plan (IAM calls signed with {plan.signed_with}):\n"
                 + "\n".join(f"  {line}" for line in lines))
