@@ -24,14 +24,14 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
-import botocore.exceptions
 import pytest
 from botocore.configloader import raw_config_parse
 
+from tests.engine.test_rotation import sts_works
 from tests.support.sandbox import sandbox_service
 from tui.engine.errors import AwsMfaError
 from tui.engine.mfa_code import USED_CODES
@@ -82,18 +82,6 @@ class RevertingWriter:
         self.process.wait(timeout=10)
 
 
-def sts_works(aws, key_id: str | None, secret: str | None) -> bool:
-    if not key_id or not secret:
-        return False
-    sts = boto3.client("sts", endpoint_url=aws.url, region_name="us-east-1",
-                       aws_access_key_id=key_id, aws_secret_access_key=secret)
-    try:
-        sts.get_caller_identity()
-    except botocore.exceptions.ClientError:
-        return False
-    return True
-
-
 def new_user(aws, make_user, sandbox_home, name: str):
     aws.set_auth(False)  # the admin key that makes users isn't real
     user = make_user(name, mfa=False, allow_all=True)
@@ -107,8 +95,9 @@ def new_user(aws, make_user, sandbox_home, name: str):
 def working_sections(aws, sandbox_home, name: str) -> dict[str, bool]:
     sections = raw_config_parse(str(sandbox_home.credentials))
     return {
-        section: sts_works(aws, sections.get(section, {}).get("aws_access_key_id"),
-                           sections.get(section, {}).get("aws_secret_access_key"))
+        section: bool(sections.get(section, {}).get("aws_secret_access_key"))
+        and sts_works(aws, sections[section]["aws_access_key_id"],
+                      sections[section]["aws_secret_access_key"])
         for section in (name, f"{name}-copy")
     }
 
@@ -139,50 +128,21 @@ def check(outcome: Outcome, old_key: str) -> None:
         ), outcome
 
 
-def rotate_in_fresh_process(aws, sandbox_home, name: str) -> tuple[bool, str]:
-    done = subprocess.run([sys.executable, "-m", "tui", "rotate", name, "--yes"],
-                          capture_output=True, text=True, timeout=180,
-                          stdin=subprocess.DEVNULL)
-    return done.returncode == 0, done.stderr.strip().splitlines()[-1] if done.stderr else ""
+Rotate = Callable[[], tuple[bool, str, "str | None"]]
 
 
-@pytest.mark.parametrize("gap", [0.0, 0.05], ids=["no-pause", "pause"])
-def test_fresh_cli_processes_against_a_reverting_writer(aws, make_user, sandbox_home, gap):
+def run_trials(mode: str, aws, make_user, sandbox_home, gap: float,
+               prepare: Callable[[str], Rotate]) -> None:
+    """Each trial: a fresh user `rN`; `prepare(name)` returns the rotation to run while the
+    writer runs, which says (reported success, its last line, the new key if known)."""
     failures, outcomes, started = [], [], time.monotonic()
     for trial in range(TRIALS):
         name = f"r{trial}"
         user = new_user(aws, make_user, sandbox_home, name)
+        rotate = prepare(name)
         writer = RevertingWriter(sandbox_home.credentials, trial, gap)
         try:
-            ok, last = rotate_in_fresh_process(aws, sandbox_home, name)
-        finally:
-            writer.stop()
-        outcome = Outcome(ok, last, working_sections(aws, sandbox_home, name), None)
-        outcomes.append(outcome)
-        try:
-            check(outcome, user.access_key_id)
-        except AssertionError:
-            failures.append(outcome)
-    tally(f"fresh processes, gap {gap}", outcomes, time.monotonic() - started)
-    assert not failures, failures
-
-
-@pytest.mark.parametrize("gap", [0.0, 0.05], ids=["no-pause", "pause"])
-def test_a_long_lived_store_against_a_reverting_writer(aws, make_user, sandbox_home, gap):
-    service = sandbox_service(sandbox_home, used_codes=USED_CODES, lock_timeout=30.0)
-    failures, outcomes, started = [], [], time.monotonic()
-    for trial in range(TRIALS):
-        name = f"r{trial}"
-        user = new_user(aws, make_user, sandbox_home, name)
-        rotation = KeyRotation(service, name, hold_timeout=3.0)
-        plan = rotation.plan()
-        writer = RevertingWriter(sandbox_home.credentials, trial, gap)
-        new_key = None
-        try:
-            result = rotation.run(plan)
-            ok, message, new_key = True, "", result.new_key_id
-        except AwsMfaError as exc:
-            ok, message = False, str(exc)
+            ok, message, new_key = rotate()
         finally:
             writer.stop()
         outcome = Outcome(ok, message, working_sections(aws, sandbox_home, name), new_key)
@@ -191,5 +151,38 @@ def test_a_long_lived_store_against_a_reverting_writer(aws, make_user, sandbox_h
             check(outcome, user.access_key_id)
         except AssertionError:
             failures.append(outcome)
-    tally(f"long-lived store, gap {gap}", outcomes, time.monotonic() - started)
+    tally(f"{mode}, gap {gap}", outcomes, time.monotonic() - started)
     assert not failures, failures
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.05], ids=["no-pause", "pause"])
+def test_fresh_cli_processes_against_a_reverting_writer(aws, make_user, sandbox_home, gap):
+    def prepare(name: str) -> Rotate:
+        def rotate() -> tuple[bool, str, str | None]:
+            done = subprocess.run([sys.executable, "-m", "tui", "rotate", name, "--yes"],
+                                  capture_output=True, text=True, timeout=180,
+                                  stdin=subprocess.DEVNULL)
+            lines = done.stderr.strip().splitlines()
+            return done.returncode == 0, lines[-1] if lines else "", None
+        return rotate
+
+    run_trials("fresh processes", aws, make_user, sandbox_home, gap, prepare)
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.05], ids=["no-pause", "pause"])
+def test_a_long_lived_store_against_a_reverting_writer(aws, make_user, sandbox_home, gap):
+    service = sandbox_service(sandbox_home, used_codes=USED_CODES, lock_timeout=30.0)
+
+    def prepare(name: str) -> Rotate:
+        rotation = KeyRotation(service, name, hold_timeout=3.0)
+        plan = rotation.plan()
+
+        def rotate() -> tuple[bool, str, str | None]:
+            try:
+                result = rotation.run(plan)
+            except AwsMfaError as exc:
+                return False, str(exc), None
+            return True, "", result.new_key_id
+        return rotate
+
+    run_trials("long-lived store", aws, make_user, sandbox_home, gap, prepare)

@@ -10,6 +10,7 @@ process against the real command. Signature checking is on: a deleted key stops 
 from __future__ import annotations
 
 import threading
+from typing import NamedTuple
 
 import pytest
 
@@ -67,6 +68,25 @@ def rotation_of(sandbox_home, **kwargs) -> KeyRotation:
     return KeyRotation(service_for(sandbox_home), "carol", sleep=lambda _s: None, **kwargs)
 
 
+class Failed(NamedTuple):
+    rotation: KeyRotation
+    message: str
+
+
+def rotate_against_a_writer_that_never_lets_go(sandbox_home, data: bytes,
+                                               step: RotationStep) -> Failed:
+    """From `step` on, `data` is written over the file every 5 ms; looks give up after
+    1 s. The rotation must fail: returns its one-line message."""
+    writer = PutBack(sandbox_home.credentials, data, step, keep_on=True)
+    rotation = rotation_of(sandbox_home, hold_timeout=1.0)
+    try:
+        with pytest.raises(RotationError) as caught:
+            rotation.run(rotation.plan(), on_step=writer)
+    finally:
+        writer.stop()
+    return Failed(rotation, str(caught.value))
+
+
 def holds_working_new_key(aws, sandbox_home, new_key: str) -> bool:
     creds = credentials(sandbox_home)
     aws.set_auth(True)
@@ -98,14 +118,8 @@ def test_a_file_that_never_keeps_the_new_key_before_deactivating_is_undone(
         aws, make_user, sandbox_home):
     user = carol_with_a_copy(aws, make_user, sandbox_home)
     before = sandbox_home.credentials.read_bytes()
-    writer = PutBack(sandbox_home.credentials, before, RotationStep.VERIFY, keep_on=True)
-    rotation = rotation_of(sandbox_home, hold_timeout=1.0)
-    try:
-        with pytest.raises(RotationError) as caught:
-            rotation.run(rotation.plan(), on_step=writer)
-    finally:
-        writer.stop()
-    message = str(caught.value)
+    message = rotate_against_a_writer_that_never_lets_go(sandbox_home, before,
+                                                        RotationStep.VERIFY).message
     assert "another program kept putting" in message and "the old key was kept" in message
     assert "\n" not in message
     assert sandbox_home.credentials.read_bytes() == before
@@ -117,16 +131,10 @@ def test_a_file_that_never_keeps_the_new_key_before_deactivating_is_undone(
 def test_a_file_that_never_keeps_the_new_key_after_the_delete_names_the_key(
         aws, make_user, sandbox_home):
     user = carol_with_a_copy(aws, make_user, sandbox_home)
-    writer = PutBack(sandbox_home.credentials, sandbox_home.credentials.read_bytes(),
-                     RotationStep.DELETE, keep_on=True)
-    rotation = rotation_of(sandbox_home, hold_timeout=1.0)
-    try:
-        with pytest.raises(RotationError) as caught:
-            rotation.run(rotation.plan(), on_step=writer)
-    finally:
-        writer.stop()
+    failed = rotate_against_a_writer_that_never_lets_go(
+        sandbox_home, sandbox_home.credentials.read_bytes(), RotationStep.DELETE)
+    rotation, message = failed.rotation, failed.message
     new_key = next(iter(iam_keys(aws, make_user, "carol")))
-    message = str(caught.value)
     assert new_key != user.access_key_id
     assert new_key in message and user.access_key_id in message and "\n" not in message
     assert "no section holds a working key" in message
