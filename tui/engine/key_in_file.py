@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tui.engine.credentials_store import CredentialsStore
 from tui.engine.errors import AwsMfaError
@@ -64,10 +64,14 @@ class FileLook:
     changed: bool = False
     #: ... by another program, and this read saw exactly its version.
     theirs: bool = False
+    #: Why the look passed: "first read", "held", "their write kept it" or "quiet"; empty
+    #: when it didn't (it gave up).
+    passed: str = ""
 
     @property
     def kept(self) -> bool:
-        return self.readable and not self.put_back and bool(self.holding)
+        return (self.readable and not self.put_back and bool(self.holding)
+                and bool(self.passed))
 
 
 @dataclass
@@ -145,8 +149,7 @@ class KeyInFile:
         written = 0
         while True:
             found = self.look(want, secrets, unwanted)
-            found = FileLook(found.holding, found.put_back, found.others, written,
-                             found.readable)
+            found = replace(found, written_again=written)
             now = self.monotonic()
             if found.changed:
                 quiet_since = now
@@ -169,13 +172,14 @@ class KeyInFile:
             if found.readable and not found.put_back:
                 proof = proof or found.theirs
                 if not (hold or self.busy):
-                    return found
+                    return replace(found, passed="first read")
                 held_since = now if held_since is None else held_since
                 # Held long enough, and: nobody else writes, or someone wrote since and
                 # kept our key, or nobody wrote for QUIET seconds.
                 if now - held_since >= self.hold and (
                         not self.busy or proof or now - quiet_since >= QUIET):
-                    return found
+                    return replace(found, passed="held" if not self.busy else
+                                          "their write kept it" if proof else "quiet")
             else:
                 held_since = None
             if now > deadline:

@@ -110,7 +110,8 @@ class StepRunner:
         if found.kept:
             self.report(step, StepOutcome.DONE,
                         point + (f": written again {again} times" if again else ""),
-                        show=bool(again), look=point, holding=list(found.holding))
+                        show=bool(again), look=point, holding=list(found.holding),
+                        passed=found.passed)
             if again:
                 self.notes.append(
                     f"another program put {mask_key_id(unwanted)} back into the credentials "
@@ -122,13 +123,17 @@ class StepRunner:
         return found
 
     def not_kept(self, found: FileLook, unwanted: str) -> str:
-        """Why a look failed, in words (full key ids: see `_mask_ids` for the journal)."""
+        """Why a look failed, in words (full key ids: see `mask_ids` for the journal)."""
         if not found.readable:
             return f"the credentials file couldn't be read for {self.rotation.hold_timeout:g} s"
         if found.put_back:
             return (f"another program kept putting {unwanted} back into "
                     f"{sections_text(found.put_back)} of the credentials file for "
                     f"{self.rotation.hold_timeout:g} s")
+        if found.holding and not found.others:
+            return (f"another program kept rewriting the credentials file for "
+                    f"{self.rotation.hold_timeout:g} s, so it couldn't be seen to keep "
+                    f"{sections_text(found.holding)}")
         return (f"{sections_text(found.others)} of the credentials file were changed by "
                 "another program")
 
@@ -147,11 +152,17 @@ class StepRunner:
     def retired_but_not_kept(self, found: FileLook, state: str) -> NoReturn:
         """The old key is gone (or inactive) and the file doesn't keep the new one."""
         why = self.not_kept(found, self.old)
-        if found.holding:
+        elsewhere = found.put_back or found.others
+        if found.holding and elsewhere:
             raise RotationError(
                 f"the old key {self.old} is {state} in IAM, but {why}: "
                 f"{sections_text(found.holding)} holds the new key {self.new}; copy it into "
-                f"{sections_text(found.put_back or found.others)} once that program stops"
+                f"{sections_text(elsewhere)} once that program stops"
+            )
+        if found.holding:
+            raise RotationError(
+                f"the old key {self.old} is {state} in IAM, and {why}: they hold the new "
+                f"key {self.new} now; stop that program and check they still do"
             )
         raise RotationError(
             f"the old key {self.old} is {state} in IAM, but {why}, so no section holds a "
