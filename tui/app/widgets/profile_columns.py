@@ -14,11 +14,12 @@ from tui.app.time_words import time_left_words
 from tui.app.widgets.countdown_bar import CountdownBar
 from tui.engine.profile_status import ProfileKind, StatusRow
 from tui.engine.schedule import ScheduleEntry, SessionState
+from tui.engine.state_words import stale_words, state_words
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATE_WIDTH = 12
 #: The state column when some session was marked stale by a key rotation.
-STALE_LABEL = "stale (key rotated)"
+STALE_LABEL = stale_words("key-rotated")
 LEFT_WIDTH = 8
 MIN_BAR = 10
 #: The bar grows into spare room up to this many cells (a 200-column terminal uses it).
@@ -99,21 +100,12 @@ def state_label(row: StatusRow, state: SessionState, flags: RowFlags, frame: int
         return f"{spin} refresh"
     if flags.starting:
         return f"{spin} starting"
-    if row.blocked:
-        return "blocked"
-    if flags.error:
+    if flags.error and not row.blocked:
         return "error"
-    if stale_reason(row):
-        return STALE_LABEL
-    if flags.needs_code and state is SessionState.EXPIRING:
+    if flags.needs_code and state is SessionState.EXPIRING and not (row.blocked or row.stale):
         return "needs code"
-    return {
-        SessionState.FRESH: "fresh",
-        SessionState.EXPIRING: "expiring",
-        SessionState.EXPIRED: "expired",
-        SessionState.NONE: "no session",
-        SessionState.ERROR: "error",
-    }[state]
+    # What the files say, in the words `status` uses (see `state_words`).
+    return state_words(state, row.stale, row.blocked)
 
 
 def theme_colours(variables: dict[str, str]) -> dict[str, str]:
@@ -145,7 +137,7 @@ def fit_columns(rows: list[StatusRow], width: int,
     low, high = ACCOUNT_WIDTH
     account = min(high, max([low, *(len(account_and_user(r, users.get(r.identity)))
                                     for r in rows)]))
-    state = len(STALE_LABEL) if any(stale_reason(r) for r in rows) else STATE_WIDTH
+    state = max([STATE_WIDTH, *(len(stale_words(r.stale)) for r in rows if r.stale)])
     fixed = [1, state, LEFT_WIDTH]  # mark, state, left
 
     def cut(room: int, names: list[int]) -> list[int] | None:
@@ -220,7 +212,7 @@ def moving_cells(row: StatusRow, entry: ScheduleEntry, flags: RowFlags, frame: i
         state_style = colours.get("accent", "")
     elif row.blocked or flags.error:
         state_style = f"bold {colours.get('error', '')}".strip()
-    elif label in ("needs code", STALE_LABEL):
+    elif label == "needs code" or stale_reason(row):
         state_style = f"bold {colours.get('warning', '')}".strip()
     stale = stale_reason(row)
     left = "—" if stale or not entry.expires_at else time_left_words(entry.time_left)
