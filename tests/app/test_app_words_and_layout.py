@@ -388,3 +388,42 @@ async def test_a_session_marked_stale_in_the_file_reads_stale(sandbox_home, cloc
         await settle(app, pilot)
         row = table_rows(app)["work"]
         assert (row["state"], row["left"]) == ("stale (key rotated)", "—")
+
+
+# ------------------------------------------------------ issue 22: a broken file stays said
+def said(app: AwsMfaApp) -> str:
+    """The screen's words with line wraps undone."""
+    return " ".join(visible_text(app).split())
+
+
+async def test_a_broken_file_keeps_its_line_and_fix_on_screen_until_it_parses(
+        sandbox_home, clock):
+    identities(sandbox_home, "work")
+    good = sandbox_home.credentials.read_text()
+    sandbox_home.credentials.write_text(good + "[work]\naws_access_key_id = AKIADUP\n")
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(app, pilot)
+        text = said(app)
+        # The line and the fix, on screen (not only in a toast that fades), and no word of
+        # "no identity profiles" while the file simply doesn't parse.
+        assert "line 5: profile [work] appears a second time" in text
+        assert "merge the two sections into one" in text
+        assert "No identity profiles yet" not in text and "until the file parses" in text
+        # It stays: many seconds later (toasts are long gone), still there.
+        for _ in range(12):
+            clock.advance(seconds=1)
+            app.main_screen.clock_tick(clock())
+        await pilot.pause()
+        assert "merge the two sections into one" in said(app)
+        # Fixed: the problem goes and the rows come.
+        sandbox_home.credentials.write_text(good)
+        app.main_screen.reload()
+        await shown(app, pilot, lambda _text: "merge the two" not in said(app))
+        assert list(table_rows(app)) == ["work"]
+        # Broken again after a good read: the table stays, and the problem is said.
+        sandbox_home.credentials.write_text(good.rstrip() + "\nregion = a\nregion = b\n")
+        app.main_screen.reload()
+        await shown(app, pilot, lambda _text: "appears twice" in said(app))
+        assert list(table_rows(app)) == ["work"]
+        assert "the table shows what was read before" in said(app)
