@@ -113,7 +113,7 @@ class MainScreen(Screen[None]):
         yield FileProblem(id="file-problem")
         yield ProfileSummary(id="summary")
         yield LogPanel(id="log")
-        # ctrl+p is in the help; its docked footer item left stray text when cut
+        # ctrl+p is one of the app's keys: Textual's docked palette item was cut when narrow
         yield AppFooter(compact=True, show_command_palette=False)
 
     #: Keys the footer shows first, so a narrow terminal still shows how to quit and get help.

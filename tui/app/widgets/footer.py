@@ -12,6 +12,9 @@ composed at once (before the first frame), and a signal that leaves the keys as 
 changes nothing (the screen focuses its table twice at start). Each key is born with the
 `-compact` class its binding would give it at mount: set there, it restyled every key a
 second time.
+
+Where the keys don't fit on one line (a 60-column pane), they go on two or more, in
+aligned columns, so no key is cut off: `columns_for` picks the fewest rows that fit.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
+from textual import events
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -28,8 +33,13 @@ if TYPE_CHECKING:
 
 
 class AppFooter(Footer):
+    DEFAULT_CSS = """
+    AppFooter.-rows { layout: grid; grid-gutter: 0 0; }
+    """
     #: What the shown keys were composed from; None until they are first asked for.
     _shown: tuple[Hashable, ...] | None = None
+    #: The width of each column the keys are laid out in; () for one line.
+    _grid: tuple[int, ...] = ()
 
     def bindings_changed(self, screen: Screen) -> None:
         if not (screen.app.app_focus and self.is_attached and screen is self.screen):
@@ -52,12 +62,34 @@ class AppFooter(Footer):
 
     async def recompose(self) -> None:
         await super().recompose()
+        self._fit()
         watchers = getattr(self, "__watchers", None)  # Textual's name for them (reactive.py)
         if not watchers:
             return
         for entries in watchers.values():
             entries[:] = [(node, callback) for node, callback in entries
                           if not (node._closing or node._closed)]
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """One line when the keys fit in the width, else as few rows as fit."""
+        if not self.is_attached or not self.size.width:
+            return
+        widths = [key_cells(key) for key in self.query_children(FooterKey)]
+        columns = columns_for(widths, self.size.width)
+        if columns == self._grid:
+            return
+        self._grid = columns
+        self.set_class(bool(columns), "-rows")
+        if columns:
+            self.styles.grid_size_columns = len(columns)
+            self.styles.grid_columns = " ".join(map(str, columns))
+        self.styles.height = -(-len(widths) // len(columns)) if columns else 1
 
 
 def _shown_keys(screen: Screen) -> tuple[Hashable, ...]:
@@ -66,3 +98,23 @@ def _shown_keys(screen: Screen) -> tuple[Hashable, ...]:
                   binding.tooltip, id(binding.group), enabled, tooltip)
                  for _node, binding, enabled, tooltip in screen.active_bindings.values()
                  if binding.show)
+
+
+def key_cells(key: FooterKey) -> int:
+    """Cells a compact key takes: its key, a space and its description, and the space
+    after it."""
+    text = key.key_display + (f" {key.description}" if key.description else "")
+    return cell_len(text) + 1
+
+
+def columns_for(widths: list[int], width: int) -> tuple[int, ...]:
+    """The widths of the columns of the fewest rows of keys that fit `width` cells (the
+    last column's trailing space may hang over the edge); () when one line fits."""
+    if sum(widths) <= width + 1 or not widths:
+        return ()
+    for rows in range(2, len(widths) + 1):
+        count = -(-len(widths) // rows)
+        columns = tuple(max(widths[column::count]) for column in range(count))
+        if sum(columns) <= width + 1:
+            return columns
+    return (max(widths),)

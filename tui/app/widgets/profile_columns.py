@@ -128,9 +128,10 @@ def _gap(widths: list[int]) -> int:
 def fit_columns(rows: list[StatusRow], width: int,
                 users: dict[str, str] | None = None) -> list[Column]:
     """Columns that fit `width` cells. Name, state and time left always stay; as the
-    terminal narrows the account goes first, then the bar, then the session profile.
-    Names that must be cut are cut in the middle (`middle_cut`) and never below
-    `MIN_NAME`; the bar grows into spare room, up to `MAX_BAR`."""
+    terminal narrows the account goes first, then the bar, then the session profile
+    (shown in full or not at all; a bar takes the room it leaves, if it can). A profile
+    name that must be cut is cut in the middle (`middle_cut`) and never below `MIN_NAME`;
+    the bar grows into spare room, up to `MAX_BAR`."""
     users = users or {}
     profile = max([7, *(len(r.name) + 2 * r.depth for r in rows)])
     target = max([15, *(len(r.target) for r in rows)])
@@ -155,22 +156,26 @@ def fit_columns(rows: list[StatusRow], width: int,
         return widths
 
     plain = width - _gap(fixed)  # room left for names, account and bar, with their gaps
-    # 1. everything, names in full, with at least a MIN_BAR bar
+    show_account, bar_width = False, 0
     if profile + target + account + MIN_BAR + 8 <= plain:
-        bar = min(MAX_BAR, plain - 8 - profile - target - account)
-        names, bar_width, show_account = [profile, target], bar, True
+        # 1. everything, names in full, with at least a MIN_BAR bar
+        bar_width = min(MAX_BAR, plain - 8 - profile - target - account)
+        names, show_account = [profile, target], True
+    elif profile + target + MIN_BAR + 6 <= plain:
+        # 2. both names in full and a bar
+        names, bar_width = [profile, target], min(MAX_BAR, plain - 6 - profile - target)
+    elif profile + target + 4 <= plain:
+        # 3. both names in full
+        names = [profile, target]
     else:
-        show_account = False
-        # 2. names (cut if need be) and a bar
-        shared = cut(plain - 6 - MIN_BAR, [profile, target])
+        # 4. the profile (cut if need be) and a bar in what room is left; 5. the profile
+        # alone. The session profile is never cut (`prod…ssion` names nothing): the
+        # summary line names the highlighted row's.
+        shared = cut(plain - 4 - MIN_BAR, [profile])
         if shared is not None:
-            bar = min(MAX_BAR, plain - 6 - sum(shared))
-            names, bar_width = shared, bar
+            names, bar_width = shared, min(MAX_BAR, plain - 4 - shared[0])
         else:
-            bar_width = 0
-            # 3. names (cut) without the bar; 4. the profile alone
-            shared = cut(plain - 4, [profile, target])
-            names = shared if shared is not None else [max(4, min(profile, plain - 2))]
+            names = [max(4, min(profile, plain - 2))]
     columns = [Column("mark", " ", 1), Column("profile", "Profile", names[0])]
     if len(names) > 1:
         columns.append(Column("target", "Session profile", names[1]))
