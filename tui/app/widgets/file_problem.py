@@ -4,6 +4,9 @@ summary until they parse again: a toast fades, and an empty table would otherwis
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -33,7 +36,8 @@ class FileProblem(Static):
             return
         text = Text()
         text.append("Can't read the files: ", style="bold")
-        text.append(problem)
+        home = str(Path.home()) + os.sep  # `~/.aws/credentials`: it fits a narrow pane
+        text.append(problem.replace(home, "~" + os.sep) if len(home) > 1 else problem)
         if kept_rows:
             text.append(" (the table shows what was read before, until the file parses)",
                         style="italic")

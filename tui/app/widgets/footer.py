@@ -71,17 +71,19 @@ class AppFooter(Footer):
                           if not (node._closing or node._closed)]
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._fit)
+        self._fit()
 
     def on_resize(self, _event: events.Resize) -> None:
         self._fit()
 
     def _fit(self) -> None:
         """One line when the keys fit in the width, else as few rows as fit."""
-        if not self.is_attached or not self.size.width:
+        # Before the first layout the footer has no size yet: it spans the screen.
+        width = self.size.width or self.app.size.width
+        if not self.is_attached or not width:
             return
         widths = [key_cells(key) for key in self.query_children(FooterKey)]
-        columns = columns_for(widths, self.size.width)
+        columns = columns_for(widths, width)
         if columns == self._grid:
             return
         self._grid = columns
