@@ -274,7 +274,7 @@ class MainScreen(Screen[None]):
         if self.app.emulator_starting:  # type: ignore[attr-defined]
             note = self.app.demo_words  # type: ignore[attr-defined]
         elif row is None and self.file_error:
-            note = "No profiles listed until the file parses (the problem is above)."
+            note = "No profiles listed until the file parses."
         elif row is not None and row.name in self.waiting_for_command:
             note = "waiting for its mfa_command: touch your security key?"
         elif row is not None and row.name in self.alerts.needs_code:
@@ -375,8 +375,8 @@ class MainScreen(Screen[None]):
         # On screen until the files parse (a toast fades): see `FileProblem`.
         self.file_error = message.error
         self.query_one(FileProblem).show_problem(message.error, kept_rows=bool(self.rows))
-        if message.error:
-            self.note(message.error, level="error", toast=True)
+        if message.error:  # (in the log; no toast: it would cover the banner saying it)
+            self.note(message.error, level="error")
             if self.rows:  # keep showing what we had; the next change of the file reloads
                 return
         first = not self.loaded
