@@ -80,11 +80,20 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
                 yield Static(self._from_files(self.now), id="files")
                 yield Static(Text("asking IAM about the access keys…", style="dim"),
                              id="iam")
-            yield Static("Esc closes · ↑/↓ scroll", id="hint")
+            yield Static("Esc closes", id="hint")
 
     def on_mount(self) -> None:
         self.query_one("#lines", VerticalScroll).focus()
         self.load_details()
+
+    def _fit_scroll(self) -> None:
+        super()._fit_scroll()
+        self.call_after_refresh(self._say_how_to_scroll)
+
+    def _say_how_to_scroll(self) -> None:
+        more = self.query_one("#lines", VerticalScroll).max_scroll_y > 0
+        self.query_one("#hint", Static).update("Esc closes · ↑/↓ scroll" if more
+                                               else "Esc closes")
 
     @work(thread=True, exclusive=True, group="details", exit_on_error=False)
     def load_details(self) -> None:
@@ -138,6 +147,7 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
             return
         self.details = message.details
         target.update(self._from_iam(message.details))
+        self.call_after_refresh(self._say_how_to_scroll)  # it may not all fit any more
 
     def _from_iam(self, details: IdentityDetails) -> _PlainGrid:
         grid = self._grid()
