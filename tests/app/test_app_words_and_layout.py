@@ -236,6 +236,10 @@ async def test_at_60_columns_names_state_and_time_left_stay(sandbox_home, clock)
         assert "0:50:00" in text
 
 
+from textual.widgets._footer import FooterKey  # noqa: E402
+
+from tui.app.widgets.footer import AppFooter  # noqa: E402
+
 FOOTER_KEYS = ("q Quit", "? Help", "space Mark", "⏎ Details", "r Refresh", "a Due",
                "K Rotate", "l Logout", "s Settings", "o Console", "g Log", "^p Palette")
 
@@ -256,6 +260,14 @@ async def test_footer_shows_every_key_and_the_palette_at_60_and_80_columns(sandb
                 assert any(key in line for line in footer), (width, key, footer)
             assert all(len(line.rstrip()) <= width for line in footer)
             assert not any(key in lines[-rows - 1] for key in FOOTER_KEYS)  # no more rows
+            # Keys that change (the rotation screen's stages) recompose the footer, and
+            # Textual's compose sets its grid size to the number of keys each time.
+            footer_widget = app.screen.query_one(AppFooter)
+            footer_widget.styles.grid_size_columns = len(FOOTER_KEYS)
+            footer_widget._fit()
+            await settle(app, pilot)
+            for key in footer_widget.query(FooterKey):
+                assert key.region.right <= width + 1, (width, key.key, key.region)
 
 
 def test_account_column_names_the_account_and_user_not_the_device():

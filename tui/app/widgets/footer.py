@@ -84,8 +84,8 @@ class AppFooter(Footer):
             return
         widths = [key_cells(key) for key in self.query_children(FooterKey)]
         columns = columns_for(widths, width)
-        if columns == self._grid:
-            return
+        # Set each time (a style set to its value changes nothing): Footer.compose sets
+        # its own grid size on every recompose.
         self._grid = columns
         self.set_class(bool(columns), "-rows")
         if columns:
