@@ -7,8 +7,14 @@ AWS's.
   passes, a watchdog thread shuts the client's sockets down, which wakes the blocked read at
   once, no new attempt is sent, and the call fails with "did not answer within N s".
   A connect is given no more time than is left, so it can't overrun the deadline.
-- A reply botocore can't parse (broken XML, a captive portal's web page, random bytes)
-  becomes `AwsReplyError` (exit 6), described by its status and kind, never by its content.
+- A reply that isn't AWS XML becomes `AwsReplyError` (exit 6), whatever its status and
+  content type, described by its status and kind, never by its content. AWS XML is a body
+  whose root element is `<OperationResponse>` (a success) or an error element
+  (`ErrorResponse`, `Response`, `Error`) with a `<Code>`. Anything else (a captive portal's
+  page, even well-formed XML like `<html><body>...`, random bytes, an empty body) is refused
+  before botocore parses it: botocore would take a portal's HTTP 200 page for an operation
+  with no result as a success, and other pages end in a bare KeyError inside its parser. A
+  5xx page is still retried by botocore first (a load balancer's passing error page).
 - A reply larger than `MAX_REPLY` (no AWS reply we read comes near it) is refused the same
   way, having read no more of it than that: its connection is dropped.
 
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import socket
 import threading
 import time
@@ -59,6 +66,30 @@ class _DeadlinePassed(Exception):
 
 class _ReplyTooLarge(Exception):
     """Raised while reading a reply past MAX_REPLY bytes."""
+
+
+class _NotAwsReply(Exception):
+    """Raised in `before-parse` for a reply that isn't AWS XML: botocore doesn't retry it."""
+
+
+#: The root element of a reply: after an optional BOM, XML declaration, comments, doctype.
+_ROOT_ELEMENT = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*"
+    rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s/>]", re.DOTALL)
+_ERROR_ROOTS = (b"ErrorResponse", b"Response", b"Error")
+
+
+def is_aws_xml(body: bytes, status: int, operation: str) -> bool:
+    """Whether `body` is what AWS's query protocol sends for `operation` with `status`:
+    `<{operation}Response>` for a success, an error element holding a `<Code>` otherwise.
+    Only the root element is looked at; botocore's parser and `sts_reply` check the rest."""
+    found = _ROOT_ELEMENT.match(body)
+    if found is None:
+        return False
+    root = found.group(1)
+    if status < 300:
+        return root == operation.encode() + b"Response"
+    return root in _ERROR_ROOTS and b"<Code>" in body
 
 
 class _Watchdog:
@@ -185,14 +216,23 @@ def guard_client(client: Any, service: str, seconds: float | None = None) -> Any
         if flags.get("too_large") or (watchdog is not None and watchdog.passed):
             raise _DeadlinePassed
 
-    def before_parse(response_dict: dict[str, Any], **kwargs: Any) -> None:
+    def before_parse(response_dict: dict[str, Any], operation_model: Any,
+                     **kwargs: Any) -> None:
         body = response_dict.get("body") or b""
         headers = response_dict.get("headers") or {}
-        raw.update(status=response_dict.get("status_code"), size=len(body), head=body[:512],
-                   content_type=str(headers.get("content-type", "")))
+        status = response_dict.get("status_code") or 0
+        raw.update(status=status, size=len(body), head=body[:512], parsing=True,
+                   content_type=str(headers.get("content-type", "")),
+                   aws_xml=is_aws_xml(body, status, operation_model.name))
+        if not raw["aws_xml"] and status < 500:  # (a 5xx page: botocore retries it first)
+            raise _NotAwsReply
+
+    def response_received(**kwargs: Any) -> None:
+        raw["parsing"] = False
 
     client.meta.events.register("before-send", before_send)
     client.meta.events.register("before-parse", before_parse)
+    client.meta.events.register("response-received", response_received)
     make_api_call = client._make_api_call
 
     def guarded(operation_name: str, api_params: dict[str, Any]) -> Any:
@@ -212,7 +252,10 @@ def guard_client(client: Any, service: str, seconds: float | None = None) -> Any
                     f"AWS did not answer {service}:{operation_name} within {seconds:g} s, so "
                     "the call was cut off: check your network or proxy and retry"
                 ) from None
-            if type(exc).__name__ == "ResponseParserError":
+            # Not AWS XML (refused in `before-parse`, or a 5xx page after botocore's
+            # retries), or something in it that botocore's parser choked on.
+            if (isinstance(exc, _NotAwsReply) or raw.get("aws_xml") is False
+                    or raw.get("parsing")):
                 raise unusable_reply(
                     f"{service}:{operation_name} got {describe_reply(raw)}"
                 ) from None
