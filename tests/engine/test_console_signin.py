@@ -173,3 +173,52 @@ def test_a_role_session_never_shows_its_secrets_in_a_repr():
     text = repr(SESSION)
     assert "ASIAEXAMPLE" in text
     assert "secretkey/xyz" not in text and "tokenvalue" not in text
+
+
+# ------------------------------------------------- what the endpoint's failures exit with
+class _Portal(BaseHTTPRequestHandler):
+    status = 200
+
+    def do_POST(self) -> None:
+        body = b"<html><body>Sign in to the hotel wifi</body></html>"
+        self.send_response(type(self).status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def portal() -> Iterator[type[_Portal]]:
+    server = HTTPServer(("127.0.0.1", 0), _Portal)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Portal.status = 200
+    _Portal.url = f"http://127.0.0.1:{server.server_port}"  # type: ignore[attr-defined]
+    yield _Portal
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_unreachable_endpoint_exits_6(prod) -> None:
+    done = _cli("console", "prod", "--print",
+                env={**os.environ, "AWS_ENDPOINT_URL_SIGNIN": "http://127.0.0.1:9"})
+    assert done.returncode == 6, done.stderr
+    assert "can't reach the federation endpoint" in done.stderr
+    assert done.stderr.count("\n") == 1 and done.stdout == ""
+
+
+@pytest.mark.parametrize(("status", "code", "says"), [
+    (200, 6, "answered with no sign-in token"),  # a captive portal's page
+    (503, 6, "failed (HTTP 503)"),
+    (400, 5, "refused the session (HTTP 400)"),
+])
+def test_what_each_answer_exits_with(prod, portal, status, code, says) -> None:
+    portal.status = status
+    done = _cli("console", "prod", "--print",
+                env={**os.environ, "AWS_ENDPOINT_URL_SIGNIN": portal.url})
+    assert done.returncode == code, done.stderr
+    assert says in done.stderr and done.stderr.count("\n") == 1
+    assert prod["aws_secret_access_key"] not in done.stderr
