@@ -153,3 +153,9 @@ def test_the_top_level_browser_setting_and_a_missing_one(prod, env, sandbox_home
     done = cli("console", "prod", env=env)
     assert done.returncode == 2
     assert "the browser command `no-such-browser-anywhere` can't be run" in done.stderr
+
+
+@pytest.fixture(autouse=True)
+def no_runtime_folder(monkeypatch):
+    """Sign-in pages go under the sandbox's cache folder, never a real $XDG_RUNTIME_DIR."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
