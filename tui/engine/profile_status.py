@@ -83,8 +83,9 @@ def session_usable(session: SessionProfile, now: datetime) -> bool:
 
 
 def can_chain(identity: IdentityProfile, now: datetime) -> bool:
-    """A role can be assumed without a code while the identity's MFA session is valid."""
-    return session_usable(identity.session, now)
+    """A role can be assumed without a code while the identity's MFA session is valid (not
+    a role's session that aws-mfa keeps in the identity's section)."""
+    return session_usable(identity.session, now) and not identity.session.role_arn
 
 
 def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime) -> bool:

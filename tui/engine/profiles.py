@@ -24,6 +24,7 @@ from tui.engine.credentials_store import STALE_KEY, parse_expiration
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
 from tui.engine.named_tuple import NamedTuple
+from tui.engine.session_layouts import AWS_MFA_ROLE_DURATION, PEER_DEFAULT_DURATION
 from tui.engine.settings import DEFAULT_SESSION_NAME, MAX_DURATION, Settings
 
 TOKEN_KEYS = ("aws_session_token", "aws_security_token")
@@ -53,6 +54,9 @@ class SessionProfile(NamedTuple):
     #: The peer tool whose convention this section follows (`aws-mfa`, `awsmfa`,
     #: `aws-iam-login`, `mfa-login`), kept on every write; None for our own layout.
     layout: str | None = None
+    #: The role whose session this section holds (aws-mfa's `assumed_role = True` with
+    #: `assumed_role_arn`), or None for an MFA session of the identity itself.
+    role_arn: str | None = None
 
 
 class IdentityProfile(NamedTuple):
@@ -294,8 +298,11 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
     elif "assumed_role" in values and layout is None:
         layout = "aws-mfa"
     comment = _comment_expiry(raw or [])
-    if comment is not None:  # ours (written beside it on refresh) wins when present
-        layout, expiration = "mfa-login", expiration or comment
+    if comment is not None:  # the one expiry mfa-login rewrites: an `expiration` beside
+        layout, expiration = "mfa-login", comment  # it (we wrote it once) may be stale
+    role_arn = None
+    if layout == "aws-mfa" and values.get("assumed_role", "").lower() == "true":
+        role_arn = values.get("assumed_role_arn") or None
     return SessionProfile(
         name=name,
         access_key_id=values.get("aws_access_key_id"),
@@ -305,6 +312,7 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
         blocked=blocked,
         stale=stale,
         layout=layout,
+        role_arn=role_arn,
     )
 
 
@@ -376,6 +384,8 @@ def build_catalog(
             layout or "")
         if not duration and peer_duration:
             duration = _int_or_none(env.get(peer_duration))
+        if not duration and not settings.duration_set:  # the peer's own default
+            duration = PEER_DEFAULT_DURATION.get(layout or "")
         identities.append(IdentityProfile(
             name=name,
             access_key_id=values["aws_access_key_id"],
@@ -384,13 +394,35 @@ def build_catalog(
             mfa_serial=serial or None,
             mfa_command=own.mfa_command or settings.mfa_command,
             duration=duration or settings.duration,
-            region=config_values.get("region"),
+            region=config_values.get("region") or values.get("region"),
             serial_source=serial_source if serial else None,
         ))
     roles, broken = _roles(identities, creds, config, settings)
+    roles = [*_aws_mfa_roles(identities, settings, env), *roles]
     problems = {role.name: role.session.blocked or "" for role in broken}
     return ProfileCatalog(identities=identities, roles=roles, config=config, credentials=creds,
                           problems=problems, broken=broken)
+
+
+def _aws_mfa_roles(identities: list[IdentityProfile], settings: Settings,
+                   env: Mapping[str, str]) -> list[RoleProfile]:
+    """The role sessions `aws-mfa --assume-role ARN` keeps in an identity's own section,
+    each a role named like that section, renewed as that role (aws-mfa asks for 1 hour
+    unless MFA_STS_DURATION says otherwise)."""
+    roles = []
+    for identity in identities:
+        session = identity.session
+        if not session.role_arn:
+            continue
+        own = settings.roles.get(session.name)
+        roles.append(RoleProfile(
+            name=session.name, role_arn=session.role_arn, source_profile=identity.name,
+            identity=identity.name, session=session,
+            duration=(_int_or_none(env.get("MFA_STS_DURATION"))
+                      or (own.duration if own else None) or AWS_MFA_ROLE_DURATION),
+            mfa_serial=identity.mfa_serial, region=identity.region,
+        ))
+    return roles
 
 
 class _RoleSpec(NamedTuple):
