@@ -185,3 +185,44 @@ def test_awsmfa_new_default_gets_identity_region(aws, make_user, sandbox_home, c
     assert run(capsys, "refresh", "identity", "--token-code", "123456")[0] == 0
     section = raw_config_parse(str(sandbox_home.credentials))["default"]
     assert section["region"] == "eu-west-1" and "awsmfa_expiration" in section
+
+
+def aws_cli(*argv: str, **env: str):
+    """The real AWS CLI (awscli 1.x from the test extra), in a process of its own."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "awscli", *argv], capture_output=True,
+                          text=True, env={**os.environ, **env}, timeout=60)
+
+
+def test_session_profile_carries_its_identity_region(aws, make_user, sandbox_home, capsys,
+                                                     monkeypatch):
+    """`AWS_PROFILE=work-mfa aws ec2 ...` needs a region: the session section gets the
+    identity's (from `[profile work]`), and a role's session its role's."""
+    make_user("alice", profile="work")
+    role_arn = make_user.iam.create_role(
+        RoleName="Admin", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    sandbox_home.config.write_text(
+        "[profile work]\nregion = eu-west-1\n\n"
+        f"[profile admin]\nrole_arn = {role_arn}\nsource_profile = work\n"
+        "region = ap-southeast-2\n")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
+    done = aws_cli("ec2", "describe-regions", "--output", "json", AWS_PROFILE="work-mfa")
+    assert done.returncode == 0, done.stderr
+    assert "eu-west-1" in done.stdout
+    assert raw_config_parse(str(sandbox_home.credentials))["work-mfa"]["region"] == "eu-west-1"
+    assert run(capsys, "assume", "admin")[0] == 0
+    assert raw_config_parse(
+        str(sandbox_home.credentials))["admin-session"]["region"] == "ap-southeast-2"
+
+
+def test_session_profile_keeps_its_own_region(aws, make_user, sandbox_home, capsys):
+    make_user("alice", profile="work")
+    sandbox_home.config.write_text("[profile work]\nregion = eu-west-1\n")
+    with open(sandbox_home.credentials, "a") as handle:
+        handle.write("[work-mfa]\nregion = us-west-2\n")
+    assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
+    assert raw_config_parse(str(sandbox_home.credentials))["work-mfa"]["region"] == "us-west-2"
