@@ -68,6 +68,9 @@ class IdentityProfile(NamedTuple):
     duration: int = 43200
     region: str | None = None
     serial_source: str | None = None  # where mfa_serial came from, for details screens
+    #: Every name a rule gives its session (settings' template, a peer's layout, the
+    #: default `{profile}-mfa`): roles naming any of them start from this identity.
+    session_names: tuple[str, ...] = ()
 
     @property
     def session_profile(self) -> str:
@@ -167,6 +170,9 @@ class ProfileCatalog:
     def role_by_arn(self, arn: str, identity_name: str | None, target: str | None,
                     target_template: str) -> RoleProfile:
         """A role named only by its ARN (`assume ROLE_ARN --profile IDENTITY`)."""
+        configured = self.config.get(arn, {})
+        if configured.get("role_arn"):
+            raise UsageError(self._unmanaged_role(arn, configured))
         if not arn.startswith("arn:") or ":role/" not in arn:
             known = ", ".join(r.name for r in self.roles) or "none"
             raise UsageError(
@@ -182,6 +188,21 @@ class ProfileCatalog:
             session=session_profile_from(target_name, self.credentials, identity.name),
             region=identity.region,
         )
+
+    def _unmanaged_role(self, name: str, values: dict[str, str]) -> str:
+        """Why a config profile with a role_arn is no role we keep fresh, and the fix."""
+        source = values.get("source_profile")
+        identities = ", ".join(i.name for i in self.identities) or "none"
+        sessions = ", ".join(i.session_profile for i in self.identities) or "none"
+        if not source:
+            how = ("has no source_profile (botocore assumes it from "
+                   f"{'credential_source' if values.get('credential_source') else 'nothing'})")
+        else:
+            how = (f"starts from source_profile `{source}`, which is none of the identity "
+                   f"profiles ({identities}), their session profiles ({sessions}) or roles")
+        return (f"`{name}` is a role profile in the config file, but it {how}: set its "
+                f"source_profile to one of those to keep it fresh (see aws-mfa-tui assume "
+                "--help)")
 
     def roles_of(self, identity: str) -> list[RoleProfile]:
         """The identity's roles as a tree, depth first: each role right after its parent."""
@@ -336,6 +357,34 @@ def _mfa_login_target(serial: str | None, sessions: list[str], identities: int) 
     return None
 
 
+def _session_target(name: str, settings: Settings, creds: dict[str, dict[str, str]],
+                    peer: tuple[str, str] | None, mfa_login: str | None
+                    ) -> tuple[str, str | None, tuple[str, ...]]:
+    """Where identity `name`'s session is: (section, peer layout or None, every name a rule
+    gives it). A `[profiles.X] target` is followed as written. Otherwise the rules are
+    tried in order (settings' template, the peer's layout, mfa-login's, `{profile}-mfa`)
+    and the first whose section holds a session wins, so a template change never orphans
+    a session the files already hold; with none, the first rule names the new section."""
+    own = _own_target(settings, name)
+    if own:
+        return own, None, (own,)
+    candidates: list[tuple[str, str | None]] = []
+    if _names_sessions(settings, name):
+        candidates.append((session_name_for(name, settings), None))
+    if peer:
+        candidates.append(peer)
+    if mfa_login:
+        candidates.append((mfa_login, None))
+    candidates.append((DEFAULT_SESSION_NAME.format(profile=name), None))
+    names = tuple(dict.fromkeys(c[0] for c in candidates if c[0] != name))
+    for candidate in candidates:
+        values = creds.get(candidate[0])
+        if candidate[0] != name and values and (
+                values.get("aws_session_token") or values.get("aws_security_token")):
+            return candidate[0], candidate[1], names
+    return candidates[0][0], candidates[0][1], names
+
+
 def _names_sessions(settings: Settings, name: str) -> bool:
     """Whether the settings say where `name`'s session goes (then no peer layout applies)."""
     return bool(settings.strip_suffix or settings.session_name != DEFAULT_SESSION_NAME
@@ -364,7 +413,7 @@ def build_catalog(
             continue
         own = settings.for_profile(name)
         config_values = config.get(name, {})
-        peer = None if _names_sessions(settings, name) else peer_session(name, values, creds, env)
+        peer = None if _own_target(settings, name) else peer_session(name, values, creds, env)
         layout = peer[1] if peer else None
         serial, serial_source = own.mfa_serial, "settings"
         peer_serial = {"aws-mfa": "MFA_DEVICE", "awsmfa": "AWS_MFA_SERIAL_NUMBER"}.get(
@@ -376,9 +425,8 @@ def build_catalog(
         if not serial:
             serial = values.get("mfa_serial") or values.get("aws_mfa_device")
             serial_source = "credentials"
-        target = peer[0] if peer else session_name_for(name, settings)
-        if peer is None and target not in creds and not _names_sessions(settings, name):
-            target = _mfa_login_target(serial, mfa_login, len(keyed)) or target
+        target, layout, names = _session_target(name, settings, creds, peer, _mfa_login_target(
+            serial, mfa_login, len(keyed)) if peer is None else None)
         duration = own.duration
         peer_duration = {"aws-mfa": "MFA_STS_DURATION", "awsmfa": "AWS_MFA_DURATION"}.get(
             layout or "")
@@ -396,6 +444,7 @@ def build_catalog(
             duration=duration or settings.duration,
             region=config_values.get("region") or values.get("region"),
             serial_source=serial_source if serial else None,
+            session_names=names,
         ))
     roles, broken = _roles(identities, creds, config, settings)
     roles = [*_aws_mfa_roles(identities, settings, env), *roles]
@@ -476,12 +525,16 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
     owners: dict[str, IdentityProfile] = {}
     for identity in identities:
         owners.setdefault(identity.session_profile, identity)
+    for identity in identities:  # a session under a name another rule gives it
+        for alias in identity.session_names:
+            owners.setdefault(alias, identity)
     for identity in identities:
         owners[identity.name] = identity
     specs = _role_specs(config, settings)
     resolved: dict[str, tuple[IdentityProfile, str | None, int] | None] = {}
-    #: A broken role: the links from it to the break, and whether the break is a cycle.
-    breaks: dict[str, tuple[tuple[str, ...], bool]] = {}
+    #: A broken role: the links from it to the break, whether the break is a cycle, and
+    #: for a session section no rule names, the identity it seems to belong to.
+    breaks: dict[str, tuple[tuple[str, ...], bool, str | None]] = {}
 
     def resolve(name: str, trail: tuple[str, ...] = ()
                 ) -> tuple[IdentityProfile, str | None, int] | None:
@@ -494,18 +547,20 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
         if source in chain:
             loop = (*chain[chain.index(source):], source)
             for link in loop:  # one line for the whole loop, said once
-                breaks[link] = (loop, True)
+                breaks[link] = (loop, True, None)
         elif source in specs:
             above = resolve(source, chain)
             if above is not None:
                 place = (above[0], source, above[2] + 1)
             elif source in breaks and name not in breaks:
-                links, cycle = breaks[source]
-                breaks[name] = ((name, *links), cycle)
+                links, cycle, namesake = breaks[source]
+                breaks[name] = ((name, *links), cycle, namesake)
         elif source in owners:
             place = (owners[source], None, 1)
         elif source not in config and source not in creds:
-            breaks[name] = ((name, source), False)
+            breaks[name] = ((name, source), False, None)
+        elif source not in config and (namesake := _namesake(source, creds, identities)):
+            breaks[name] = ((name, source), False, namesake)
         # else: a source we don't manage (e.g. an SSO profile): not ours to keep fresh
         resolved[name] = place
         return place
@@ -552,11 +607,35 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
     return roles, broken
 
 
-def _chain_break(links: tuple[str, ...], cycle: bool) -> str:
+def _namesake(section: str, creds: dict[str, dict[str, str]],
+              identities: list[IdentityProfile]) -> str | None:
+    """The identity a session section seems to belong to when no rule names it (its name
+    starts or ends with the identity's, as `{profile}-old` would): say so rather than drop
+    the role. Sessions of other tools (saml2aws's `[saml]`) match no identity: left alone."""
+    values = creds.get(section, {})
+    if not (values.get("aws_session_token") or values.get("aws_security_token")):
+        return None
+    best = None
+    for identity in identities:
+        name = identity.name
+        if len(section) > len(name) and (
+                (section.startswith(name) and not section[len(name)].isalnum())
+                or (section.endswith(name) and not section[-len(name) - 1].isalnum())
+        ) and (best is None or len(name) > len(best)):
+            best = name
+    return best
+
+
+def _chain_break(links: tuple[str, ...], cycle: bool, namesake: str | None = None) -> str:
     """One line naming the whole chain from the role to where it breaks."""
     chain = " -> ".join(links)
     if cycle:
         return f"role chain {chain} has a cycle: fix a source_profile in it"
+    if namesake:
+        section = links[-1]
+        return (f"role chain {chain}: no session_name rule names `{section}` a session of "
+                f"{namesake} any more: set source_profile = {namesake}, or keep it with "
+                f'[profiles.{namesake}] target = "{section}" in settings')
     return f"role chain {chain}: source profile `{links[-1]}` doesn't exist"
 
 
