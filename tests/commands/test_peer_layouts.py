@@ -226,3 +226,20 @@ def test_session_profile_keeps_its_own_region(aws, make_user, sandbox_home, caps
         handle.write("[work-mfa]\nregion = us-west-2\n")
     assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
     assert raw_config_parse(str(sandbox_home.credentials))["work-mfa"]["region"] == "us-west-2"
+
+
+def test_awsmfa_layout_defaults_to_six_hours_unless_settings_say(aws, make_user, sandbox_home,
+                                                                  capsys):
+    """awsmfa asks for 6 hours when told nothing; a `duration` in settings (even the
+    12-hour default, written out) wins."""
+    user = make_user("alice", write_profile=False)
+    write(sandbox_home, f"[identity]\naws_access_key_id = {user.access_key_id}\n"
+                        f"aws_secret_access_key = {user.secret_access_key}\n")
+    assert run(capsys, "refresh", "identity", "--token-code", "123456")[0] == 0
+    assert aws.injector.calls("GetSessionToken")[-1].params["DurationSeconds"] == "21600"
+    from tui.engine.settings import Settings, load_settings, save_settings
+
+    save_settings(Settings(path=sandbox_home.settings).with_values(duration=43200))
+    assert load_settings(sandbox_home.settings).duration_set
+    assert run(capsys, "refresh", "identity", "--force", "--token-code", "234567")[0] == 0
+    assert aws.injector.calls("GetSessionToken")[-1].params["DurationSeconds"] == "43200"
