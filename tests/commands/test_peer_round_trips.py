@@ -198,3 +198,34 @@ def test_awsmfa_round_trip(peers, unique, make_user, sandbox_home, capsys):
     row = status(capsys)["identity"]
     assert row["expiration"] == datetime.fromisoformat(theirs["awsmfa_expiration"]).strftime(
         "%Y-%m-%dT%H:%M:%SZ") and row["state"] == "fresh"
+
+
+def aws_cli(*argv: str):
+    """awscli 1.x's real `aws` (the test extra), in a process of its own."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "awscli", *argv], capture_output=True,
+                          text=True, env=dict(os.environ), timeout=60)
+
+
+def test_aws_configure_set_round_trip(unique, make_user, sandbox_home, capsys, monkeypatch):
+    """Keys and region set with `aws configure set`, then us, then `aws configure set` again
+    (it edits the files line by line, in place): our session survives and resolves."""
+    user = make_user("alice", write_profile=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    for key, value in (("aws_access_key_id", user.access_key_id),
+                       ("aws_secret_access_key", user.secret_access_key),
+                       ("region", "eu-west-1")):
+        ok(aws_cli("configure", "set", key, value, "--profile", "work"))
+    assert status(capsys)["work"]["session_profile"] == "work-mfa"
+    refresh(capsys, "work", "--token-code", "111111")
+    ours = section(sandbox_home, "work-mfa")
+    ok(aws_cli("configure", "set", "output", "json", "--profile", "work"))
+    ok(aws_cli("configure", "set", "aws_mfa_device", user.serial, "--profile", "work"))
+    assert section(sandbox_home, "work-mfa") == ours
+    assert resolved_token("work-mfa") == ours["aws_session_token"]
+    ok(aws_cli("sts", "get-caller-identity", "--profile", "work-mfa"))
+    row = status(capsys)["work"]
+    assert row["state"] == "fresh" and row["mfa_serial"] == user.serial
