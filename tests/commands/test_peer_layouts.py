@@ -243,3 +243,25 @@ def test_awsmfa_layout_defaults_to_six_hours_unless_settings_say(aws, make_user,
     assert load_settings(sandbox_home.settings).duration_set
     assert run(capsys, "refresh", "identity", "--force", "--token-code", "234567")[0] == 0
     assert aws.injector.calls("GetSessionToken")[-1].params["DurationSeconds"] == "43200"
+
+
+def test_watch_renews_an_aws_mfa_role_session_once(aws, make_user, sandbox_home, capsys,
+                                                   monkeypatch):
+    """[work] holds aws-mfa's role session, listed under its identity and as the role
+    `work`: one pass of watch renews it once, as the role, with one code."""
+    user = make_user("alice", write_profile=False)
+    arn = "arn:aws:iam::123456789012:role/Admin"
+    write(sandbox_home,
+          f"[work-long-term]\naws_access_key_id = {user.access_key_id}\n"
+          f"aws_secret_access_key = {user.secret_access_key}\naws_mfa_device = {user.serial}\n\n"
+          f"[work]\nassumed_role = True\nassumed_role_arn = {arn}\n{SESSION}"
+          "aws_security_token = oldtoken\nexpiration = 2020-01-01 06:54:55\n")
+    rows = status(capsys)
+    assert rows["work"]["kind"] == "role" and rows["work"]["state"] == "expired"
+    monkeypatch.setenv("AWS_MFA_TOKEN_CODE", "123456")
+    code, _, err = run(capsys, "watch", "--once")
+    assert code == 0, err
+    assert len(aws.injector.calls("AssumeRole")) == 1
+    assert not aws.injector.calls("GetSessionToken")
+    section = raw_config_parse(str(sandbox_home.credentials))["work"]
+    assert section["assumed_role"] == "True" and section["assumed_role_arn"] == arn
