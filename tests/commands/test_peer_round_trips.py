@@ -229,3 +229,33 @@ def test_aws_configure_set_round_trip(unique, make_user, sandbox_home, capsys, m
     ok(aws_cli("sts", "get-caller-identity", "--profile", "work-mfa"))
     row = status(capsys)["work"]
     assert row["state"] == "fresh" and row["mfa_serial"] == user.serial
+
+
+def test_peer_session_after_rotation_is_not_stale(peers, unique, make_user, sandbox_home,
+                                                  capsys):
+    """A rotation marks [dev-sts] stale; aws-iam-login then writes a new session and keeps
+    our other lines: the mark must not outlive the session it was made for."""
+    from tui.engine.credentials_store import CredentialsStore
+
+    user = make_user("alice", write_profile=False)
+    sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
+    sandbox_home.credentials.write_text(
+        f"[dev]\naws_access_key_id = {user.access_key_id}\n"
+        f"aws_secret_access_key = {user.secret_access_key}\n")
+    login = peers["aws-iam-login"]
+    ok(login.run("dev", "init"))
+    refresh(capsys, "dev", "--token-code", "111111")
+    assert CredentialsStore(sandbox_home.credentials).mark_stale(["dev-sts"]) == ("dev-sts",)
+    assert stale(sandbox_home, "dev") == "key-rotated"
+    ok(login.run("dev", code="222222"))
+    assert stale(sandbox_home, "dev") is None
+    assert status(capsys)["dev"]["state"] == "fresh"
+
+
+def stale(sandbox, identity: str) -> str | None:
+    """What our engine makes of the section's stale mark (status and the TUI show it)."""
+    from tui.engine.profiles import Paths
+    from tui.engine.sessions import SessionService
+
+    paths = Paths(sandbox.credentials, sandbox.config, sandbox.settings)
+    return SessionService(paths).catalog().identity(identity).session.stale

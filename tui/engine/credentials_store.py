@@ -77,6 +77,9 @@ SESSION_KEYS = (
 #: Marks a session made from a key that was rotated away (botocore ignores unknown keys).
 STALE_KEY = "stale"
 STALE_KEY_ROTATED = "key-rotated"
+#: The session key id the mark was made for: a peer that rewrites the section's keys but
+#: keeps other lines (aws-iam-login, aws-mfa) leaves the mark behind a new session.
+STALE_SESSION_KEY = "stale_session"
 
 
 class SessionCredentials(NamedTuple):
@@ -437,7 +440,8 @@ class CredentialsStore:
 
         def change(document: IniDocument) -> bool:
             changed = document.set_values(name, section.values,
-                                          remove=(STALE_KEY, *section.remove))
+                                          remove=(STALE_KEY, STALE_SESSION_KEY,
+                                                  *section.remove))
             if section.comment:
                 changed = document.replace_comment(
                     name, MFA_LOGIN_MARKER, section.comment) or changed
@@ -596,7 +600,9 @@ class CredentialsStore:
             for name in names:
                 values = document.get_section(name)
                 if values.get("aws_session_token") or values.get("aws_security_token"):
-                    document.set_values(name, {STALE_KEY: reason})
+                    session = values.get("aws_access_key_id")
+                    document.set_values(name, {STALE_KEY: reason, **(
+                        {STALE_SESSION_KEY: session} if session else {})})
                     done.append(name)
             return tuple(done)
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from tui.engine.credentials_store import STALE_KEY, parse_expiration
+from tui.engine.credentials_store import STALE_KEY, STALE_SESSION_KEY, parse_expiration
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
 from tui.engine.named_tuple import NamedTuple
@@ -312,6 +312,9 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
             "(set another target in settings)"
         )
     stale = values.get(STALE_KEY) or None
+    marked = values.get(STALE_SESSION_KEY)
+    if marked and marked != values.get("aws_access_key_id"):
+        stale = None  # the mark was for a session a peer has since replaced
     expiration = parse_expiration(values.get("expiration"))
     if "awsmfa_expiration" in values:
         layout = "awsmfa"
