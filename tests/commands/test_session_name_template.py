@@ -65,3 +65,17 @@ def test_assume_config_role_from_elsewhere_is_called_a_role(make_user, sandbox_h
     assert code == 2
     assert "neither a role profile" not in err
     assert "`sso-admin` is a role profile" in err and "source_profile `corp`" in err
+
+
+def test_role_template_change_keeps_role_sessions(aws, make_user, sandbox_home, capsys):
+    make_user("alice", profile="work")
+    assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
+    sandbox_home.config.write_text(
+        f"[profile prod-admin]\nrole_arn = {ROLE}\nsource_profile = work\n\n"
+        f"[profile dev-admin]\nrole_arn = {ROLE}\nsource_profile = work\n")
+    assert run(capsys, "assume", "prod-admin")[0] == 0
+    settings(sandbox_home, 'role_session_name = "{role}-x"\n')
+    rows = status(capsys)
+    assert rows["prod-admin"]["session_profile"] == "prod-admin-session"
+    assert rows["prod-admin"]["state"] == "fresh"
+    assert rows["dev-admin"]["session_profile"] == "dev-admin-x"

@@ -25,7 +25,12 @@ from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
 from tui.engine.named_tuple import NamedTuple
 from tui.engine.session_layouts import AWS_MFA_ROLE_DURATION, PEER_DEFAULT_DURATION
-from tui.engine.settings import DEFAULT_SESSION_NAME, MAX_DURATION, Settings
+from tui.engine.settings import (
+    DEFAULT_ROLE_SESSION_NAME,
+    DEFAULT_SESSION_NAME,
+    MAX_DURATION,
+    Settings,
+)
 
 TOKEN_KEYS = ("aws_session_token", "aws_security_token")
 CHAINED_ROLE_MAX_DURATION = 3600
@@ -381,9 +386,7 @@ def _session_target(name: str, settings: Settings, creds: dict[str, dict[str, st
     candidates.append((DEFAULT_SESSION_NAME.format(profile=name), None))
     names = tuple(dict.fromkeys(c[0] for c in candidates if c[0] != name))
     for candidate in candidates:
-        values = creds.get(candidate[0])
-        if candidate[0] != name and values and (
-                values.get("aws_session_token") or values.get("aws_security_token")):
+        if candidate[0] != name and _holds_session(creds.get(candidate[0])):
             return candidate[0], candidate[1], names
     return candidates[0][0], candidates[0][1], names
 
@@ -489,7 +492,24 @@ class _RoleSpec(NamedTuple):
     from_config: bool
 
 
-def _role_specs(config: dict[str, dict[str, str]], settings: Settings) -> dict[str, _RoleSpec]:
+def _role_target(name: str, settings: Settings, creds: dict[str, dict[str, str]]) -> str:
+    """A config role's session section: the `role_session_name` template's, unless that
+    section holds no session and the default's (`{role}-session`) does: a template change
+    never orphans a role session the file already holds."""
+    target = settings.role_session_name.format(role=name)
+    default = DEFAULT_ROLE_SESSION_NAME.format(role=name)
+    if target != default and not _holds_session(creds.get(target)) and _holds_session(
+            creds.get(default)):
+        return default
+    return target
+
+
+def _holds_session(values: dict[str, str] | None) -> bool:
+    return bool(values and (values.get("aws_session_token") or values.get("aws_security_token")))
+
+
+def _role_specs(config: dict[str, dict[str, str]], settings: Settings,
+                creds: dict[str, dict[str, str]]) -> dict[str, _RoleSpec]:
     specs: dict[str, _RoleSpec] = {}
     for name, values in config.items():
         arn, source = values.get("role_arn"), values.get("source_profile")
@@ -499,7 +519,7 @@ def _role_specs(config: dict[str, dict[str, str]], settings: Settings) -> dict[s
         specs[name] = _RoleSpec(
             name=name, role_arn=arn, source=source,
             target=(override.target if override and override.target else
-                    settings.role_session_name.format(role=name)),
+                    _role_target(name, settings, creds)),
             duration=_int_or_none(values.get("duration_seconds")) or (
                 override.duration if override else None),
             role_session_name=values.get("role_session_name") or (
@@ -533,7 +553,7 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
             owners.setdefault(alias, identity)
     for identity in identities:
         owners[identity.name] = identity
-    specs = _role_specs(config, settings)
+    specs = _role_specs(config, settings, creds)
     resolved: dict[str, tuple[IdentityProfile, str | None, int] | None] = {}
     #: A broken role: the links from it to the break, whether the break is a cycle, and
     #: for a session section no rule names, the identity it seems to belong to.
@@ -615,8 +635,7 @@ def _namesake(section: str, creds: dict[str, dict[str, str]],
     """The identity a session section seems to belong to when no rule names it (its name
     starts or ends with the identity's, as `{profile}-old` would): say so rather than drop
     the role. Sessions of other tools (saml2aws's `[saml]`) match no identity: left alone."""
-    values = creds.get(section, {})
-    if not (values.get("aws_session_token") or values.get("aws_security_token")):
+    if not _holds_session(creds.get(section)):
         return None
     best = None
     for identity in identities:
