@@ -62,6 +62,27 @@ def refresh(capsys, *argv: str) -> str:
     return out + err
 
 
+def long_term_keys(sandbox, name: str, user, extra: str = "") -> None:
+    """The credentials file a peer's user starts from: one section of long-term keys."""
+    sandbox.aws_dir.mkdir(mode=0o700, exist_ok=True)
+    sandbox.credentials.write_text(
+        f"[{name}]\naws_access_key_id = {user.access_key_id}\n"
+        f"aws_secret_access_key = {user.secret_access_key}\n{extra}")
+
+
+def peer_session_wins(sandbox, capsys, identity: str, name: str, ours: dict[str, str],
+                      expiry_key: str) -> None:
+    """After the peer ran again: its new token is the one botocore signs with, the profile
+    is still the user (no role), and our status reads the peer's expiry."""
+    theirs = section(sandbox, name)
+    assert theirs["aws_session_token"] != ours["aws_session_token"]
+    assert resolved_token(name) == theirs["aws_session_token"]
+    assert ":assumed-role/" not in caller(name)  # moto names every user session `moto`
+    row = status(capsys)[identity]
+    assert row["expiration"] == datetime.fromisoformat(theirs[expiry_key]).strftime(
+        "%Y-%m-%dT%H:%M:%SZ") and row["state"] == "fresh"
+
+
 def ok(done) -> str:
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
@@ -69,10 +90,7 @@ def ok(done) -> str:
 
 def test_aws_mfa_round_trip(peers, unique, make_user, sandbox_home, capsys):
     user = make_user("alice", write_profile=False)
-    sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
-    sandbox_home.credentials.write_text(
-        f"[work-long-term]\naws_access_key_id = {user.access_key_id}\n"
-        f"aws_secret_access_key = {user.secret_access_key}\naws_mfa_device = {user.serial}\n")
+    long_term_keys(sandbox_home, "work-long-term", user, f"aws_mfa_device = {user.serial}\n")
     aws_mfa = peers["aws-mfa"]
     ok(aws_mfa.run("--profile", "work", code="111111"))
     peer_token = section(sandbox_home, "work")["aws_session_token"]
@@ -104,10 +122,7 @@ def test_aws_mfa_role_session_stays_a_role(peers, unique, make_user, sandbox_hom
     user = make_user("alice", write_profile=False)
     role_arn = make_user.iam.create_role(RoleName="Admin",
                                          AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-    sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
-    sandbox_home.credentials.write_text(
-        f"[work-long-term]\naws_access_key_id = {user.access_key_id}\n"
-        f"aws_secret_access_key = {user.secret_access_key}\naws_mfa_device = {user.serial}\n")
+    long_term_keys(sandbox_home, "work-long-term", user, f"aws_mfa_device = {user.serial}\n")
     aws_mfa = peers["aws-mfa"]
     ok(aws_mfa.run("--profile", "work", "--assume-role", role_arn, code="111111"))
     assert ":assumed-role/Admin/" in caller("work")
@@ -142,10 +157,7 @@ def test_aws_mfa_role_session_stays_a_role(peers, unique, make_user, sandbox_hom
 
 def test_aws_iam_login_round_trip(peers, unique, make_user, sandbox_home, capsys):
     user = make_user("alice", write_profile=False)
-    sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
-    sandbox_home.credentials.write_text(
-        f"[dev]\naws_access_key_id = {user.access_key_id}\n"
-        f"aws_secret_access_key = {user.secret_access_key}\n")
+    long_term_keys(sandbox_home, "dev", user)
     login = peers["aws-iam-login"]
     ok(login.run("dev", "init"))
     ok(login.run("dev", code="111111"))
@@ -161,21 +173,12 @@ def test_aws_iam_login_round_trip(peers, unique, make_user, sandbox_home, capsys
     assert resolved_token("dev-sts") == ours["aws_session_token"]
 
     ok(login.run("dev", code="333333"))
-    theirs = section(sandbox_home, "dev-sts")
-    assert theirs["aws_session_token"] != ours["aws_session_token"]
-    assert resolved_token("dev-sts") == theirs["aws_session_token"]
-    assert ":assumed-role/" not in caller("dev-sts")  # moto names every user session `moto`
-    row = status(capsys)["dev"]
-    assert row["expiration"] == datetime.fromisoformat(theirs["expiration"]).strftime(
-        "%Y-%m-%dT%H:%M:%SZ") and row["state"] == "fresh"
+    peer_session_wins(sandbox_home, capsys, "dev", "dev-sts", ours, "expiration")
 
 
 def test_awsmfa_round_trip(peers, unique, make_user, sandbox_home, capsys):
     user = make_user("alice", write_profile=False)
-    sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
-    sandbox_home.credentials.write_text(
-        f"[identity]\naws_access_key_id = {user.access_key_id}\n"
-        f"aws_secret_access_key = {user.secret_access_key}\nregion = eu-west-1\n")
+    long_term_keys(sandbox_home, "identity", user, "region = eu-west-1\n")
     awsmfa = peers["awsmfa"]
     said = ok(awsmfa.run("--token-code", "111111"))
     assert "will expire in 5:59" in said  # awsmfa's own default: 6 hours
@@ -191,13 +194,7 @@ def test_awsmfa_round_trip(peers, unique, make_user, sandbox_home, capsys):
     assert resolved_token("default") == ours["aws_session_token"]
 
     ok(awsmfa.run("--token-code", "333333"))
-    theirs = section(sandbox_home, "default")
-    assert theirs["aws_session_token"] != ours["aws_session_token"]
-    assert resolved_token("default") == theirs["aws_session_token"]
-    assert ":assumed-role/" not in caller("default")  # moto names every user session `moto`
-    row = status(capsys)["identity"]
-    assert row["expiration"] == datetime.fromisoformat(theirs["awsmfa_expiration"]).strftime(
-        "%Y-%m-%dT%H:%M:%SZ") and row["state"] == "fresh"
+    peer_session_wins(sandbox_home, capsys, "identity", "default", ours, "awsmfa_expiration")
 
 
 def aws_cli(*argv: str):
@@ -238,10 +235,7 @@ def test_peer_session_after_rotation_is_not_stale(peers, unique, make_user, sand
     from tui.engine.credentials_store import CredentialsStore
 
     user = make_user("alice", write_profile=False)
-    sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
-    sandbox_home.credentials.write_text(
-        f"[dev]\naws_access_key_id = {user.access_key_id}\n"
-        f"aws_secret_access_key = {user.secret_access_key}\n")
+    long_term_keys(sandbox_home, "dev", user)
     login = peers["aws-iam-login"]
     ok(login.run("dev", "init"))
     refresh(capsys, "dev", "--token-code", "111111")
