@@ -30,3 +30,36 @@ async def test_aws_mfa_role_session_is_a_role_row(sandbox_home, clock, bells):
         assert rows["work"]["left"] == "0:40:00"
         kinds = {row.name: row.kind for row in app.main_screen.table.rows_shown}
         assert kinds["work"] == "role"
+
+
+async def test_refresh_due_renews_the_role_session_with_one_code(sandbox_home, clock,
+                                                                 make_user, aws):
+    """Its identity's row and the role's row name one section: `a` asks for one code and
+    renews it once, as the role."""
+    from botocore.configloader import raw_config_parse
+
+    from tui.app.screens.main import MainScreen
+    from tui.app.screens.mfa_code_modal import MfaCodeModal
+
+    user = make_user("alice", write_profile=False)
+    sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
+    expired = (START - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")
+    sandbox_home.credentials.write_text(
+        f"[work-long-term]\naws_access_key_id = {user.access_key_id}\n"
+        f"aws_secret_access_key = {user.secret_access_key}\naws_mfa_device = {user.serial}\n\n"
+        f"[work]\nassumed_role = True\nassumed_role_arn = {ROLE}\n"
+        "aws_access_key_id = ASIA0000000000000000\naws_secret_access_key = S\n"
+        f"aws_session_token = T\naws_security_token = T\nexpiration = {expired}\n")
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MfaCodeModal)
+        await pilot.press(*"123456")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert len(aws.injector.calls("AssumeRole")) == 1
+        assert not aws.injector.calls("GetSessionToken")
+    section = raw_config_parse(str(sandbox_home.credentials))["work"]
+    assert section["assumed_role"] == "True" and section["assumed_role_arn"] == ROLE
