@@ -239,7 +239,11 @@ def test_awsmfa_layout_defaults_to_six_hours_unless_settings_say(aws, make_user,
     assert aws.injector.calls("GetSessionToken")[-1].params["DurationSeconds"] == "21600"
     from tui.engine.settings import Settings, load_settings, save_settings
 
-    save_settings(Settings(path=sandbox_home.settings).with_values(duration=43200))
+    # The settings screen saves every field: an untouched duration stays unset.
+    save_settings(Settings(path=sandbox_home.settings).with_values(duration=43200, lead_time=60))
+    assert not load_settings(sandbox_home.settings).duration_set
+    save_settings(load_settings(sandbox_home.settings).with_values(duration=7200))
+    save_settings(load_settings(sandbox_home.settings).with_values(duration=43200))
     assert load_settings(sandbox_home.settings).duration_set
     assert run(capsys, "refresh", "identity", "--force", "--token-code", "234567")[0] == 0
     assert aws.injector.calls("GetSessionToken")[-1].params["DurationSeconds"] == "43200"

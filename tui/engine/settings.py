@@ -92,8 +92,9 @@ class Settings(NamedTuple):
         return self._replace(profiles=profiles)
 
     def with_values(self, **changes: Any) -> Settings:
-        if "duration" in changes:
-            changes["duration_set"] = True
+        if "duration" in changes:  # a settings screen saving every field sets it only
+            changes["duration_set"] = (  # when its value changed
+                self.duration_set or changes["duration"] != self.duration)
         return self._replace(**changes)
 
 
