@@ -55,8 +55,8 @@ def session_section(layout: str | None, access_key_id: str, secret: str, token: 
     """The session section for `layout`. `role_arn`: an aws-mfa role session (kept one);
     `extra` (not secret, e.g. `region`) is set too."""
     moment = expiration.astimezone(UTC).replace(microsecond=0)
-    values = {**(extra or {}), "aws_access_key_id": access_key_id,
-              "aws_secret_access_key": secret, "aws_session_token": token}
+    values = {"aws_access_key_id": access_key_id, "aws_secret_access_key": secret,
+              "aws_session_token": token}
     remove: list[str] = []
     comment = None
     if layout == AWS_MFA:
@@ -81,6 +81,8 @@ def session_section(layout: str | None, access_key_id: str, secret: str, token: 
         # Ours: both token keys (a stale `aws_security_token` another tool left would win).
         values["aws_security_token"] = token
         values["expiration"] = _rfc3339(moment)
+    for key, value in (extra or {}).items():  # after the session's own keys, never over one
+        values.setdefault(key, value)
     return SessionSection(values, tuple(remove), comment)
 
 
