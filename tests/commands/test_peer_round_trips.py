@@ -253,3 +253,22 @@ def stale(sandbox, identity: str) -> str | None:
 
     paths = Paths(sandbox.credentials, sandbox.config, sandbox.settings)
     return SessionService(paths).catalog().identity(identity).session.stale
+
+
+def test_aws_mfa_configured_role_us_first(peers, unique, make_user, sandbox_home, capsys):
+    """`assume_role = ARN` in [work-long-term] (aws-mfa's own setting): we make the role
+    session aws-mfa would, so aws-mfa, run next, finds it valid."""
+    user = make_user("alice", write_profile=False)
+    role_arn = make_user.iam.create_role(RoleName="Admin",
+                                         AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    long_term_keys(sandbox_home, "work-long-term", user,
+                   f"aws_mfa_device = {user.serial}\nassume_role = {role_arn}\n")
+    rows = status(capsys)
+    assert rows["work"]["kind"] == "role" and rows["work"]["state"] == "none"
+    refresh(capsys, "work", "--token-code", "111111")
+    assert ":assumed-role/Admin/" in caller("work")
+    ours = section(sandbox_home, "work")
+    said = ok(peers["aws-mfa"].run("--profile", "work", code="222222"))
+    assert "still valid" in said and f"with assumed role: {role_arn}" in said
+    assert section(sandbox_home, "work") == ours
+    assert status(capsys)["work"]["state"] == "fresh"

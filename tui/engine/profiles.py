@@ -443,8 +443,9 @@ def build_catalog(
         identities.append(IdentityProfile(
             name=name,
             access_key_id=values["aws_access_key_id"],
-            session=session_profile_from(target, creds, name, layout,
-                                         credentials.raw_section(target)),
+            session=_aws_mfa_role_wanted(
+                session_profile_from(target, creds, name, layout,
+                                     credentials.raw_section(target)), values, env),
             mfa_serial=serial or None,
             mfa_command=own.mfa_command or settings.mfa_command,
             duration=duration or settings.duration,
@@ -457,6 +458,17 @@ def build_catalog(
     problems = {role.name: role.session.blocked or "" for role in broken}
     return ProfileCatalog(identities=identities, roles=roles, config=config, credentials=creds,
                           problems=problems, broken=broken)
+
+
+def _aws_mfa_role_wanted(session: SessionProfile, values: dict[str, str],
+                         env: Mapping[str, str]) -> SessionProfile:
+    """aws-mfa assumes the role its long-term section's `assume_role` (or MFA_ASSUME_ROLE)
+    names: its section is that role's session, and one of another role, or a plain
+    session, needs renewing (aws-mfa itself would replace it)."""
+    wanted = env.get("MFA_ASSUME_ROLE") or values.get("assume_role")
+    if session.layout != "aws-mfa" or not wanted or wanted == session.role_arn:
+        return session
+    return session._replace(role_arn=wanted, expiration=None)
 
 
 def _aws_mfa_roles(identities: list[IdentityProfile], settings: Settings,
