@@ -269,3 +269,20 @@ def test_watch_renews_an_aws_mfa_role_session_once(aws, make_user, sandbox_home,
     assert not aws.injector.calls("GetSessionToken")
     section = raw_config_parse(str(sandbox_home.credentials))["work"]
     assert section["assumed_role"] == "True" and section["assumed_role_arn"] == arn
+
+
+def test_aws_cli_mfa_login_keeps_only_keys_it_rewrites(aws, make_user, sandbox_home, capsys):
+    """mfa-login rewrites the keys, aws_session_token and its comment: an `expiration` or
+    `aws_security_token` beside them would go stale, so none is written (and one already
+    there is taken out), and the comment is the expiry read."""
+    user = make_user("alice", write_profile=False)
+    write(sandbox_home,
+          f"[work]\naws_access_key_id = {user.access_key_id}\n"
+          f"aws_secret_access_key = {user.secret_access_key}\n\n"
+          f"[work-mfa]\n# Credentials expire at: 2030-01-01 05:00:00 UTC\n{SESSION}"
+          "aws_security_token = oldtoken\nexpiration = 2029-01-01T00:00:00Z\n")
+    assert status(capsys)["work"]["expiration"] == "2030-01-01T05:00:00Z"
+    assert run(capsys, "refresh", "work", "--force", "--token-code", "123456")[0] == 0
+    section = raw_config_parse(str(sandbox_home.credentials))["work-mfa"]
+    assert "aws_security_token" not in section and "expiration" not in section
+    assert status(capsys)["work"]["state"] == "fresh"
