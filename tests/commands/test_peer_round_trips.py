@@ -128,6 +128,7 @@ def test_aws_mfa_role_session_stays_a_role(peers, unique, make_user, sandbox_hom
     assert ":assumed-role/Admin/" in caller("work")
     rows = status(capsys)
     assert rows["work"]["kind"] == "role" and rows["work"]["role_arn"] == role_arn
+    assert rows["work"]["layout"] == "aws-mfa"
     assert rows["work"]["identity"] == "work-long-term" and rows["work"]["state"] == "fresh"
 
     refresh(capsys, "work", "--force", "--token-code", "222222")

@@ -154,5 +154,5 @@ def _role_row(catalog: ProfileCatalog, role: RoleProfile, identity: IdentityProf
             CodeMode.COMMAND if identity.mfa_command else CodeMode.CODE),
         blocked=role.session.blocked, role_arn=role.role_arn, lifetime=lifetime,
         mfa_command=identity.mfa_command, depth=role.depth, parent=role.parent,
-        stale=role.session.stale,
+        stale=role.session.stale, layout=role.session.layout,
     )
