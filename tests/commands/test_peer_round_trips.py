@@ -25,8 +25,11 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
 
 
 @pytest.fixture(scope="session")
-def peers(request) -> dict[str, PeerTool]:
-    return install_peers(request.config.cache.mkdir("peer-tools"))
+def peers(request, tmp_path_factory) -> dict[str, PeerTool]:
+    """Installed once into pytest's cache (kept between runs), else a temp folder."""
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("peer-tools") if cache else tmp_path_factory.mktemp("peer-tools")
+    return install_peers(folder)
 
 
 @pytest.fixture
