@@ -8,6 +8,7 @@ them from thread workers only.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -25,7 +26,6 @@ from tui.engine.errors import (
 )
 from tui.engine.identity_details import IdentityDetails, identity_details
 from tui.engine.mfa_code import (
-    USED_CODES,
     CodeRequest,
     MfaCodeSource,
     NoCodeSource,
@@ -34,7 +34,14 @@ from tui.engine.mfa_code import (
     choose_code_source,
 )
 from tui.engine.mfa_devices import MfaDevices
-from tui.engine.profile_status import StatusRow, can_chain, needs_code, session_usable, status_rows
+from tui.engine.profile_status import (
+    StatusRow,
+    can_chain,
+    code_needed,
+    needs_code,
+    session_usable,
+    status_rows,
+)
 from tui.engine.profiles import (
     CHAINED_ROLE_MAX_DURATION,
     IdentityProfile,
@@ -46,8 +53,10 @@ from tui.engine.profiles import (
     read_config,
     session_profile_from,
 )
+from tui.engine.renewal_lock import RENEWAL_WAIT, renewal_lock
 from tui.engine.schedule import Clock, RefreshSchedule, SessionState, system_clock
 from tui.engine.secret import Secret
+from tui.engine.sent_codes import SENT_CODES
 from tui.engine.settings import MAX_DURATION, MIN_DURATION, Settings, load_settings, save_settings
 
 ROOT_MAX_DURATION = 3600
@@ -71,11 +80,16 @@ class SessionService:
         used_codes: UsedCodes | None = None,
         lock_timeout: float | None = None,
         notice: Callable[[str], None] | None = None,
+        renewal_wait: float = RENEWAL_WAIT,
     ) -> None:
         self.paths = paths
         self.clock = clock
-        self.used_codes = used_codes or USED_CODES
+        #: The codes already sent: by every process of this user, unless a test says.
+        self.used_codes = used_codes or SENT_CODES
         self.lock_timeout = lock_timeout
+        #: Longest wait for another process renewing the same session.
+        self.renewal_wait = renewal_wait
+        self._notice = notice
         # lock_timeout None: a busy lock is waited for (told through `notice` after 2 s),
         # never given up on, so a session AWS granted is not thrown away with its code.
         self.store = CredentialsStore(paths.credentials, lock_timeout=lock_timeout, notice=notice)
@@ -187,18 +201,18 @@ class SessionService:
             return RefreshResult(role.name if role else identity.name, session.name,
                                  session.expiration, skipped=True)
         if code_source is None:
-            if role is not None and not self.needs_code(role.name):
-                code_source = no_code_needed()
-            else:
-                code_source = choose_code_source(None, identity.mfa_command,
-                                                 interactive=interactive)
-                if keep_valid and isinstance(code_source, NoCodeSource) and (
-                        session.present and session.expiration
-                        and session.expiration > self.clock()):
-                    return RefreshResult(
-                        role.name if role else identity.name, session.name,
-                        session.expiration, skipped=True,
-                        notes=("session expires soon and no MFA code source is available",))
+            # A role chained from a valid session asks no source; one whose chain has ended
+            # renews it with the identity's source (mfa_command, askpass, the terminal).
+            code_source = choose_code_source(None, identity.mfa_command,
+                                             interactive=interactive)
+            chained = role is not None and not code_needed(catalog, role, self.clock())
+            if keep_valid and not chained and isinstance(code_source, NoCodeSource) and (
+                    session.present and session.expiration
+                    and session.expiration > self.clock()):
+                return RefreshResult(
+                    role.name if role else identity.name, session.name,
+                    session.expiration, skipped=True,
+                    notes=("session expires soon and no MFA code source is available",))
         if role is not None:
             return self.assume(role.name, code_source, force=True)
         return self.refresh(identity.name, code_source, force=True)
@@ -219,6 +233,19 @@ class SessionService:
         check_duration(duration)
         if not force and self._is_fresh(target):
             return RefreshResult(identity.name, target.name, target.expiration, skipped=True)
+        with self._renewal(target.name):
+            # Another process may have renewed it while this one waited: read it again.
+            catalog = self.catalog()
+            identity = catalog.identity(name)
+            if self._renewed_meanwhile(identity.session, target.expiration, force):
+                return RefreshResult(identity.name, identity.session.name,
+                                     identity.session.expiration, skipped=True)
+            return self._refresh_locked(catalog, identity, code_source, duration, serial)
+
+    def _refresh_locked(self, catalog: ProfileCatalog, identity: IdentityProfile,
+                        code_source: MfaCodeSource, duration: int,
+                        serial: str | None) -> RefreshResult:
+        target = identity.session
         keys = self.long_term_keys(identity, catalog)
         use_mfa, device, code = self._code_for(identity, code_source, serial)
         credentials = aws_calls.get_session_token(
@@ -250,6 +277,19 @@ class SessionService:
         entry = self.schedule().entry(session.name, session.expiration)
         return session.present and entry.state is SessionState.FRESH
 
+    def _renewal(self, section: str) -> contextlib.AbstractContextManager[bool]:
+        """The renewal lock of a session section, shared by every process of this user."""
+        return renewal_lock(self.paths.credentials, section, self.renewal_wait, self._notice)
+
+    def _renewed_meanwhile(self, session: SessionProfile, seen: datetime | None,
+                           force: bool) -> bool:
+        """Under the renewal lock: whether the session (read again) needs no renewal after
+        all, because it is fresh, or (`force`) because it is not the one this renewal set
+        out to replace. A session with time left is handed out, never thrown away."""
+        if not self._is_fresh(session):
+            return False
+        return not force or session.expiration != seen
+
     def _code_for(self, identity: IdentityProfile, source: MfaCodeSource,
                   serial: str | None) -> tuple[bool, str | None, Secret | None]:
         if source.without_mfa:
@@ -279,6 +319,20 @@ class SessionService:
             raise UsageError(role.session.blocked)
         if not force and self._is_fresh(role.session):
             return RefreshResult(role.name, role.target, role.session.expiration, skipped=True)
+        with self._renewal(role.target):
+            # Another process may have renewed it while this one waited: read it again.
+            seen = role.session.expiration
+            catalog = self.catalog()
+            role = self._role_for(catalog, role_name, identity_name, target)
+            if self._renewed_meanwhile(role.session, seen, force):
+                return RefreshResult(role.name, role.target, role.session.expiration,
+                                     skipped=True)
+            return self._assume_locked(catalog, role, code_source, duration,
+                                       role_session_name, serial)
+
+    def _assume_locked(self, catalog: ProfileCatalog, role: RoleProfile,
+                       code_source: MfaCodeSource, duration: int | None,
+                       role_session_name: str | None, serial: str | None) -> RefreshResult:
         identity = catalog.identity(role.identity)
         notes: list[str] = []
         duration = duration or role.duration
