@@ -141,3 +141,20 @@ def test_a_code_is_sent_once_machine_wide(aws, make_user, sandbox_home):
     assert "already used" in second.stderr
     assert len(aws.injector.calls("GetSessionToken")) == 1
     assert "123456" not in second.stderr
+
+
+def test_a_session_with_time_left_is_handed_out_when_renewal_fails(
+        aws, make_user, sandbox_home, code_log):
+    """STS is down 3 minutes before expiry: the SDK gets the current session, not an error."""
+    command, _log = code_log
+    user = make_user("alice", profile="work")
+    add_config(sandbox_home.config, f"[profile work]\nmfa_serial = {user.serial}")
+    use_command(sandbox_home, command)
+    add_session(sandbox_home.credentials, "work-mfa", datetime.now(UTC) + timedelta(minutes=3))
+    key = raw_config_parse(str(sandbox_home.credentials))["work-mfa"]["aws_access_key_id"]
+    aws.injector.add("GetSessionToken", status=503, code="ServiceUnavailable", times=-1,
+                     sender=False)
+    done = cli("credential-process", "work")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["AccessKeyId"] == key
+    assert "using the current session, valid 0:0" in done.stderr

@@ -8,7 +8,8 @@ import os
 
 from tui.commands.context import notice
 from tui.engine.credentials_store import SessionCredentials
-from tui.engine.errors import UsageError
+from tui.engine.errors import AwsMfaError, UsageError
+from tui.engine.schedule import format_time_left
 from tui.engine.sessions import SessionService
 
 
@@ -22,13 +23,30 @@ def usable_session(service: SessionService, name: str) -> SessionCredentials:
         except UsageError:
             pass  # a session profile we don't manage: use it as it is
     if managed:
-        result = service.renew(name, force=False, keep_valid=True)
+        try:
+            result = service.renew(name, force=False, keep_valid=True)
+        except AwsMfaError as exc:
+            # A session with time left is handed out, never thrown away: the next call
+            # tries again (an SDK asks again as the expiry nears).
+            _, credentials = _stored(service, name)
+            if credentials is None or credentials.expiration <= service.clock():
+                raise
+            notice(f"{name}: {exc}; using the current session, valid "
+                   f"{format_time_left(credentials.expiration - service.clock())} more")
+            return credentials
         for note in result.notes if result.skipped else ():
             notice(f"{name}: {note}")
     _, credentials = service.session_for(name)
     if credentials.expiration <= service.clock():
         raise UsageError(f"the session for {name} has expired: run `aws-mfa-tui refresh {name}`")
     return credentials
+
+
+def _stored(service: SessionService, name: str) -> tuple[str, SessionCredentials | None]:
+    try:
+        return service.session_for(name)
+    except AwsMfaError:
+        return name, None
 
 
 def environment(credentials: SessionCredentials, region: str | None = None) -> dict[str, str]:
