@@ -15,8 +15,9 @@ from tui.engine.errors import UsageError
 
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
-    if service.catalog().role(args.profile) is not None:
-        usable_session(service, args.profile)  # refreshed first when due
+    catalog = service.catalog()
+    if catalog.role(args.profile) is not None:
+        usable_session(service, args.profile, catalog)  # refreshed first when due
     url = console_url_for(service, args.profile)
     if args.print:
         data(url)

@@ -9,12 +9,16 @@ import os
 from tui.commands.context import notice
 from tui.engine.credentials_store import SessionCredentials
 from tui.engine.errors import AwsMfaError, UsageError
+from tui.engine.profiles import ProfileCatalog
 from tui.engine.schedule import format_time_left
 from tui.engine.sessions import SessionService
 
 
-def usable_session(service: SessionService, name: str) -> SessionCredentials:
-    catalog = service.catalog()
+def usable_session(service: SessionService, name: str,
+                   catalog: ProfileCatalog | None = None) -> SessionCredentials:
+    """The session to hand out, renewed first when due. `catalog`: this command's one
+    read of the files; they are read again only after a renewal wrote them."""
+    catalog = catalog or service.catalog()
     managed = catalog.role(name) is not None
     if not managed:
         try:
@@ -24,7 +28,7 @@ def usable_session(service: SessionService, name: str) -> SessionCredentials:
             pass  # a session profile we don't manage: use it as it is
     if managed:
         try:
-            result = service.renew(name, force=False, keep_valid=True)
+            result = service.renew(name, force=False, keep_valid=True, catalog=catalog)
         except AwsMfaError as exc:
             # A session with time left is handed out, never thrown away: the next call
             # tries again (an SDK asks again as the expiry nears).
@@ -36,7 +40,9 @@ def usable_session(service: SessionService, name: str) -> SessionCredentials:
             return credentials
         for note in result.notes if result.skipped else ():
             notice(f"{name}: {note}")
-    _, credentials = service.session_for(name)
+        if not result.skipped or result.by_another:
+            catalog = None  # written since: read again
+    _, credentials = service.session_for(name, catalog)
     if credentials.expiration <= service.clock():
         raise UsageError(f"the session for {name} has expired: run `aws-mfa-tui refresh {name}`")
     return credentials
@@ -59,9 +65,8 @@ def environment(credentials: SessionCredentials, region: str | None = None) -> d
     return variables
 
 
-def region_of(service: SessionService, name: str) -> str | None:
+def region_of(catalog: ProfileCatalog, name: str) -> str | None:
     """The region of a role, an identity, or a session profile (from ~/.aws/config)."""
-    catalog = service.catalog()
     role = catalog.role(name)
     if role is not None:
         return role.region

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
+
+# threading.Lock itself, without importing threading (a fresh session handed out by
+# credential-process starts no thread: ~1.4 ms of its start-up).
+from _thread import allocate_lock
 from collections.abc import Callable
-from typing import NamedTuple
 
 from tui.engine.errors import MfaCodeError, UsageError
+from tui.engine.named_tuple import NamedTuple
 from tui.engine.secret import Secret
 
 SKIP = "skip"
@@ -97,7 +100,7 @@ class UsedCodes:
         self.keep_seconds = keep_seconds
         self.clock = clock
         self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     @staticmethod
     def _key(serial: str, code: Secret) -> str:

@@ -18,7 +18,6 @@ ahead unlocked, as before.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +36,8 @@ Notice = Callable[[str], None]
 
 def lock_path(folder: Path, credentials: Path, section: str) -> Path:
     """The lock file of one section of one credentials file (whatever path reaches it)."""
+    import hashlib  # (not at import: credential-process with a fresh session needs none)
+
     key = f"{os.path.realpath(credentials)}\0{section}".encode()
     return folder / f"renew-{hashlib.sha256(key).hexdigest()[:32]}.lock"
 
