@@ -7,52 +7,20 @@ from __future__ import annotations
 import os
 
 from tui.commands.context import notice
+from tui.engine import session_handout
 from tui.engine.credentials_store import SessionCredentials
-from tui.engine.errors import AwsMfaError, UsageError
 from tui.engine.profiles import ProfileCatalog
-from tui.engine.schedule import format_time_left
 from tui.engine.sessions import SessionService
 
 
 def usable_session(service: SessionService, name: str,
                    catalog: ProfileCatalog | None = None) -> SessionCredentials:
-    """The session to hand out, renewed first when due. `catalog`: this command's one
-    read of the files; they are read again only after a renewal wrote them."""
-    catalog = catalog or service.catalog()
-    managed = catalog.role(name) is not None
-    if not managed:
-        try:
-            catalog.identity(name)
-            managed = True
-        except UsageError:
-            pass  # a session profile we don't manage: use it as it is
-    if managed:
-        try:
-            result = service.renew(name, force=False, keep_valid=True, catalog=catalog)
-        except AwsMfaError as exc:
-            # A session with time left is handed out, never thrown away: the next call
-            # tries again (an SDK asks again as the expiry nears).
-            _, credentials = _stored(service, name)
-            if credentials is None or credentials.expiration <= service.clock():
-                raise
-            notice(f"{name}: {exc}; using the current session, valid "
-                   f"{format_time_left(credentials.expiration - service.clock())} more")
-            return credentials
-        for note in result.notes if result.skipped else ():
-            notice(f"{name}: {note}")
-        if not result.skipped or result.by_another:
-            catalog = None  # written since: read again
-    _, credentials = service.session_for(name, catalog)
-    if credentials.expiration <= service.clock():
-        raise UsageError(f"the session for {name} has expired: run `aws-mfa-tui refresh {name}`")
-    return credentials
-
-
-def _stored(service: SessionService, name: str) -> tuple[str, SessionCredentials | None]:
-    try:
-        return service.session_for(name)
-    except AwsMfaError:
-        return name, None
+    """The session to hand out, renewed first when due (the engine's
+    `session_handout.usable_session`), its notes told on stderr."""
+    handed = session_handout.usable_session(service, name, catalog=catalog)
+    for note in handed.notes:
+        notice(f"{name}: {note}")
+    return handed.credentials
 
 
 def environment(credentials: SessionCredentials, region: str | None = None) -> dict[str, str]:
