@@ -82,52 +82,44 @@ def assert_one_session(done, section: str, sandbox) -> None:
     assert keys == {raw_config_parse(str(sandbox.credentials))[section]["aws_access_key_id"]}
 
 
-def test_twenty_callers_with_no_session_cost_one_call_and_one_code(
-        aws, make_user, sandbox_home, code_log):
+@pytest.fixture
+def alice(aws, make_user, sandbox_home, code_log) -> Path:
+    """alice's identity `work`, with a device and the logging mfa_command; each STS
+    session unique. Returns the command's log."""
     command, log = code_log
     user = make_user("alice", profile="work")
     aws.make_sessions_unique()
-    add_config(sandbox_home.config,
-               f"[profile work]\nmfa_serial = {user.serial}")
+    add_config(sandbox_home.config, f"[profile work]\nmfa_serial = {user.serial}")
     use_command(sandbox_home, command)
+    return log
+
+
+def test_twenty_callers_with_no_session_cost_one_call_and_one_code(aws, sandbox_home, alice):
     done = stampede("work")
     assert_one_session(done, "work-mfa", sandbox_home)
     assert len(aws.injector.calls("GetSessionToken")) == 1
-    assert runs(log) == 1
+    assert runs(alice) == 1
 
 
-def test_twenty_callers_three_minutes_before_expiry_renew_once(
-        aws, make_user, sandbox_home, code_log):
-    command, log = code_log
-    user = make_user("alice", profile="work")
-    aws.make_sessions_unique()
-    add_config(sandbox_home.config,
-               f"[profile work]\nmfa_serial = {user.serial}")
-    use_command(sandbox_home, command)
+def test_twenty_callers_three_minutes_before_expiry_renew_once(aws, sandbox_home, alice):
     add_session(sandbox_home.credentials, "work-mfa", datetime.now(UTC) + timedelta(minutes=3))
     done = stampede("work")
     assert_one_session(done, "work-mfa", sandbox_home)
     assert len(aws.injector.calls("GetSessionToken")) == 1
-    assert runs(log) == 1
+    assert runs(alice) == 1
 
 
-def test_twenty_callers_of_a_role_with_no_session_at_all(
-        aws, make_user, sandbox_home, code_log):
+def test_twenty_callers_of_a_role_with_no_session_at_all(aws, make_user, sandbox_home, alice):
     """The role starts from alice's MFA session, which doesn't exist yet either."""
-    command, log = code_log
-    user = make_user("alice", profile="work")
-    aws.make_sessions_unique()
     arn = make_user.iam.create_role(RoleName="Admin", AssumeRolePolicyDocument="{}")[
         "Role"]["Arn"]
-    add_config(sandbox_home.config,
-               f"[profile work]\nmfa_serial = {user.serial}\n\n"
-               f"[profile prod]\nrole_arn = {arn}\nsource_profile = work-mfa")
-    use_command(sandbox_home, command)
+    add_config(sandbox_home.config, f"[profile prod]\nrole_arn = {arn}\n"
+               "source_profile = work-mfa")
     done = stampede("prod")
     assert_one_session(done, "prod-session", sandbox_home)
     assert len(aws.injector.calls("GetSessionToken")) == 1
     assert len(aws.injector.calls("AssumeRole")) == 1
-    assert runs(log) == 1
+    assert runs(alice) == 1
 
 
 def test_a_code_is_sent_once_machine_wide(aws, make_user, sandbox_home):
@@ -143,13 +135,8 @@ def test_a_code_is_sent_once_machine_wide(aws, make_user, sandbox_home):
     assert "123456" not in second.stderr
 
 
-def test_a_session_with_time_left_is_handed_out_when_renewal_fails(
-        aws, make_user, sandbox_home, code_log):
+def test_a_session_with_time_left_is_handed_out_when_renewal_fails(aws, sandbox_home, alice):
     """STS is down 3 minutes before expiry: the SDK gets the current session, not an error."""
-    command, _log = code_log
-    user = make_user("alice", profile="work")
-    add_config(sandbox_home.config, f"[profile work]\nmfa_serial = {user.serial}")
-    use_command(sandbox_home, command)
     add_session(sandbox_home.credentials, "work-mfa", datetime.now(UTC) + timedelta(minutes=3))
     key = raw_config_parse(str(sandbox_home.credentials))["work-mfa"]["aws_access_key_id"]
     aws.injector.add("GetSessionToken", status=503, code="ServiceUnavailable", times=-1,
