@@ -415,7 +415,13 @@ class MainScreen(Screen[None]):
         """Refresh these rows: by themselves when they can, else one code modal each.
         A role whose source (up its chain) is being renewed waits for it."""
         rows = sorted(filter(None, map(self.row_named, names)), key=lambda r: r.depth)
+        # One refresh per section: aws-mfa's role session is both its identity's row and
+        # the role's, and renewing either renews it.
+        targets: set[str] = set()
         for row in rows:
+            if row.target in targets:
+                continue
+            targets.add(row.target)
             name = row.name
             if name in self.busy or name in self.codes:
                 continue
@@ -530,12 +536,12 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console")
     def _open_console(self, name: str) -> None:
-        import webbrowser
-
-        from tui.engine.console_signin import console_url_for
+        from tui.engine.console_handoff import open_in_browser
+        from tui.engine.console_signin import browser_for, console_url_for
 
         try:
-            opened = webbrowser.open(console_url_for(self.service, name))
+            opened = open_in_browser(console_url_for(self.service, name),
+                                     browser_for(self.service, name))
             outcome = (f"opened the console for {name} in a browser" if opened else
                        "no browser found: use `aws-mfa-tui console NAME --print`")
         except AwsMfaError as exc:
