@@ -165,3 +165,13 @@ def test_a_call_looks_at_what_changed_not_every_row(sandbox_home, clock):
         keeper.soonest_needing_code(clock.now)
     assert rows.scans == 0
     assert keeper.needs_code == {"p1999"}  # entered its lead time meanwhile
+
+
+def test_the_next_wakeup_with_nothing_known_or_nothing_looked_at(sandbox_home, clock):
+    keeper = Keeper(LEAD)
+    assert keeper.next_wakeup(clock.now) is None  # no rows yet (the file didn't parse)
+    identities(sandbox_home, ("work", 60))
+    keeper.update(rows_of(sandbox_home, clock), clock.now)
+    assert keeper.next_wakeup(clock.now) == clock.now  # not looked at yet: now
+    keeper.due(clock.now)
+    assert keeper.next_wakeup(clock.now) == START + timedelta(minutes=55)

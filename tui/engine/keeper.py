@@ -163,9 +163,9 @@ class Keeper:
 
     def next_wakeup(self, now: datetime) -> datetime | None:
         """The next moment `due` may have something new (never before `now`)."""
-        times = [t for t in self._not_before.values()]
-        if self._heap_for is None or self._held:
-            times.append(now)
+        times = list(self._not_before.values())
+        if self._held or (self._heap_for is None and self.rows):
+            times.append(now)  # rows not looked at yet
         elif self._heap:
             times.append(self._heap[0][0])
         if self._chain_ends is not None:
