@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -145,3 +146,34 @@ def test_a_session_with_time_left_is_handed_out_when_renewal_fails(aws, sandbox_
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["AccessKeyId"] == key
     assert "using the current session, valid 0:0" in done.stderr
+
+
+def test_a_wait_for_another_renewal_is_told_and_ctrl_c_ends_it(aws, sandbox_home, alice):
+    """Another process holds work-mfa's renewal lock (a person at its prompt, say)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import time\n"
+         "from pathlib import Path\n"
+         "from tui.engine.renewal_lock import renewal_lock\n"
+         f"with renewal_lock(Path({str(sandbox_home.credentials)!r}), 'work-mfa'):\n"
+         "    print('held', flush=True)\n"
+         "    time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    waiter = None
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        waiter = subprocess.Popen([sys.executable, "-m", "tui", "credential-process", "work"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  stdin=subprocess.DEVNULL, start_new_session=True)
+        told = waiter.stderr.readline()
+        assert "waiting for another aws-mfa-tui renewing [work-mfa]" in told
+        waiter.send_signal(signal.SIGINT)
+        out, rest = waiter.communicate(timeout=30)
+        assert waiter.returncode == 130
+        assert out == "" and len(rest.strip().splitlines()) <= 1
+    finally:
+        holder.kill()
+        holder.wait()
+        if waiter is not None and waiter.poll() is None:
+            waiter.kill()
+    assert runs(alice) == 0 and not aws.injector.calls("GetSessionToken")
