@@ -279,9 +279,9 @@ class SessionService:
     def _refresh_locked(self, catalog: ProfileCatalog, identity: IdentityProfile,
                         code_source: MfaCodeSource, duration: int,
                         serial: str | None) -> RefreshResult:
-        target = identity.session
         from tui.engine import aws_calls
 
+        target = identity.session
         keys = self.long_term_keys(identity, catalog)
         use_mfa, device, code = self._code_for(identity, code_source, serial)
         credentials = aws_calls.get_session_token(
