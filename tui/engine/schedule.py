@@ -1,8 +1,9 @@
 """When each session needs attention: a pure function of expiry, lead time and the clock.
 
 `status`, the TUI and the `Keeper` (which decides what `watch` and the TUI renew, and
-when) ask the schedule what state a profile is in and when it next needs action. The clock is injected, so tests and snapshots are exact, and it is wall-clock
-time (not monotonic), so the answer is right after a laptop wakes from sleep.
+when) ask the schedule what state a profile is in and when it next needs action. The clock
+is injected, so tests and snapshots are exact, and it is wall-clock time (not monotonic),
+so the answer is right after a laptop wakes from sleep.
 """
 
 from __future__ import annotations
