@@ -166,7 +166,15 @@ def _code_options(p: argparse.ArgumentParser) -> None:
         help="the 6-digit MFA code, or `skip` for no MFA (default: $AWS_MFA_TOKEN_CODE, "
         "the profile's mfa_command, a prompt, or askpass)",
     )
-    p.add_argument("--serial-number", metavar="ARN", help="MFA device serial or ARN")
+    p.add_argument("--serial-number", metavar="ARN", type=serial_number,
+                   help="MFA device serial or ARN")
+
+
+def serial_number(text: str) -> str:
+    """--serial-number is checked for its shape before anything else (as `init` does)."""
+    from tui.engine.mfa_code import check_serial_shape
+
+    return check_serial_shape(text)
 
 
 def _refresh(p: argparse.ArgumentParser) -> None:
@@ -221,7 +229,7 @@ def _logout(p: argparse.ArgumentParser) -> None:
 
 def _init(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
-    p.add_argument("--serial-number", metavar="ARN")
+    p.add_argument("--serial-number", metavar="ARN", type=serial_number)
 
 
 def _rotate(p: argparse.ArgumentParser) -> None:
@@ -244,6 +252,15 @@ def _console(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("--print", action="store_true",
                    help="print the sign-in URL (a credential) instead of opening a browser")
+    p.add_argument("--duration", type=int, metavar="SECONDS",
+                   help="console session length: 900-43200 for a role (default: AWS's), "
+                        "900-129600 with --federation (default 3600)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--service", metavar="NAME", help="open this service's page, e.g. s3")
+    where.add_argument("--path", metavar="/PATH", help="open this path under the console")
+    p.add_argument("--federation", action="store_true",
+                   help="for an identity: a GetFederationToken session from its long-term "
+                        "key (no MFA context)")
 
 
 def _no_options(p: argparse.ArgumentParser) -> None:
@@ -363,13 +380,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             short_lived = whole_process and _short_lived()
             args = resolve_paths(fast)  # type: ignore[arg-type]
+        _refuse_a_code_as_profile(args)
         if args.demo:
             demo = _start_demo(args)
         if args.command is None:
             return _run_app(args, demo)
         return _run_command(args)
     except AwsMfaError as exc:
-        print(f"aws-mfa-tui: {exc}", file=sys.stderr)
+        print(f"aws-mfa-tui: {with_help_hint(exc, argv)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         print(f"aws-mfa-tui: {exc or 'interrupted'}", file=sys.stderr)
@@ -391,6 +409,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             import gc
 
             gc.freeze()  # nothing left to collect at exit: skip walking every module again
+
+
+def with_help_hint(exc: AwsMfaError, argv: Sequence[str]) -> str:
+    """A usage error (an unknown name, a bad value) ends with where to read what the
+    command accepts: `...; see aws-mfa-tui refresh --help`."""
+    message = str(exc)
+    if not isinstance(exc, UsageError) or message.endswith("--help"):
+        return message
+    command = command_in(argv)
+    return f"{message}; see aws-mfa-tui {command + ' ' if command else ''}--help"
+
+
+def _refuse_a_code_as_profile(args: argparse.Namespace) -> None:
+    """A PROFILE that looks like an MFA code is a code typed in the wrong place: refused
+    before anything runs, and never echoed (an unknown profile's error names it)."""
+    names = [*(getattr(args, "profiles", None) or ()),
+             *(getattr(args, name, None) for name in ("profile", "role", "target"))]
+    for name in names:
+        if isinstance(name, str) and re.fullmatch(r"\s*\d{3}[\s-]?\d{3}\s*", name):
+            raise UsageError(
+                "a profile argument looks like an MFA code (not shown): pass a code with "
+                f"--token-code; see aws-mfa-tui {args.command} --help")
 
 
 def _short_lived() -> bool:

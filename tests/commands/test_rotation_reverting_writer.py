@@ -34,8 +34,8 @@ from botocore.configloader import raw_config_parse
 from tests.engine.test_rotation import sts_works
 from tests.support.sandbox import sandbox_service
 from tui.engine.errors import AwsMfaError
-from tui.engine.mfa_code import USED_CODES
 from tui.engine.rotation import KeyRotation
+from tui.engine.sent_codes import SENT_CODES
 
 TRIALS = int(os.environ.get("ROTATION_WRITER_TRIALS", "2"))
 
@@ -171,7 +171,7 @@ def test_fresh_cli_processes_against_a_reverting_writer(aws, make_user, sandbox_
 
 @pytest.mark.parametrize("gap", [0.0, 0.05], ids=["no-pause", "pause"])
 def test_a_long_lived_store_against_a_reverting_writer(aws, make_user, sandbox_home, gap):
-    service = sandbox_service(sandbox_home, used_codes=USED_CODES, lock_timeout=30.0)
+    service = sandbox_service(sandbox_home, used_codes=SENT_CODES, lock_timeout=30.0)
 
     def prepare(name: str) -> Rotate:
         rotation = KeyRotation(service, name, hold_timeout=3.0)

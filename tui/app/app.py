@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 from tui.app import desktop_notice, engine_calls, textual_fixes
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
+from tui.engine import patched_internals
 from tui.engine.errors import AwsMfaError
 from tui.engine.free_memory import FreeMemoryTimer
 from tui.engine.sessions import SessionService
@@ -57,6 +58,9 @@ class AwsMfaApp(App[int]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit at once"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="List every key"),
+        # Textual's own palette key, shown (Textual adds it hidden unless one is given).
+        Binding("ctrl+p", "command_palette", "Palette", id="app.palette", priority=True,
+                tooltip="Command palette: refresh X, rotate X, details X, theme"),
     ]
 
     def __init__(self, service: SessionService, demo: bool | Demo = False) -> None:
@@ -81,6 +85,9 @@ class AwsMfaApp(App[int]):
         # What the store says from a worker (a busy lock, a mode it tightened) becomes a
         # message, then a toast: printed to stderr it would tear the screen.
         service.store.notice = self._store_notice
+        # A patch of Textual's or botocore's internals that turned itself off says so
+        # once (`patched_internals`), here as a warning too.
+        patched_internals.listen(self._store_notice)
         theme = service.current_settings.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -118,7 +125,7 @@ class AwsMfaApp(App[int]):
         raise LookupError("no main screen")
 
     def on_mount(self) -> None:
-        self.set_interval(1, self._tick, name="countdown")
+        self.set_interval(1, self.clock_tick, name="countdown")
         if self.resume_gc:
             self.set_timer(GC_PAUSE, gc.enable, name="resume-gc")
         self.theme_changed_signal.subscribe(self, self._theme_picked)
@@ -175,8 +182,9 @@ class AwsMfaApp(App[int]):
             self.call_from_thread(self.notify, f"the theme wasn't saved: {saved.error}",
                                   severity="error", markup=False)
 
-    def _tick(self) -> None:
-        """The one timer: every screen that shows time reads the same clock. A screen
+    def clock_tick(self) -> None:
+        """The one timer (public: tests call it to move time on a painted screen): every
+        screen that shows time reads the same clock. A screen
         whose widgets aren't all there is skipped this second: one pushed since the last
         tick and not yet composed (a code modal opened just before a tick ended the app),
         or one being torn down while the app quits."""

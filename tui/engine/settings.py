@@ -53,6 +53,8 @@ class ProfileSettings(NamedTuple):
     mfa_serial: str | None = None
     mfa_command: str | None = None
     duration: int | None = None
+    #: The command the console opens with (`console_handoff.open_in_browser`).
+    browser: str | None = None
 
 
 class RoleSettings(NamedTuple):
@@ -75,10 +77,14 @@ class Settings(NamedTuple):
     mfa_command: str | None = None
     theme: str = "textual-dark"
     code_alert: str = "bell"
+    browser: str | None = None
     # Shared empty defaults are safe: Settings is never mutated, only `_replace`d.
     profiles: dict[str, ProfileSettings] = {}
     roles: dict[str, RoleSettings] = {}
     warnings: tuple[str, ...] = ()
+    #: Whether `duration` was set (in the file or here), not left at the default: only
+    #: then does it win over a peer layout's own default (awsmfa's 6 hours).
+    duration_set: bool = False
 
     def for_profile(self, name: str) -> ProfileSettings:
         return self.profiles.get(name, ProfileSettings())
@@ -89,15 +95,18 @@ class Settings(NamedTuple):
         return self._replace(profiles=profiles)
 
     def with_values(self, **changes: Any) -> Settings:
+        if "duration" in changes:  # a settings screen saving every field sets it only
+            changes["duration_set"] = (  # when its value changed
+                self.duration_set or changes["duration"] != self.duration)
         return self._replace(**changes)
 
 
 _TOP_KEYS = {
     "duration", "lead_time", "session_name", "strip_suffix", "role_session_name",
-    "mfa_command", "theme", "code_alert", "profiles", "roles",
+    "mfa_command", "theme", "code_alert", "profiles", "roles", "browser",
 }
 CODE_ALERTS = ("bell", "desktop", "both")
-_PROFILE_KEYS = {"target", "mfa_serial", "mfa_command", "duration"}
+_PROFILE_KEYS = {"target", "mfa_serial", "mfa_command", "duration", "browser"}
 _ROLE_KEYS = {
     "role_arn", "source_profile", "target", "duration", "role_session_name", "mfa_serial",
 }
@@ -149,6 +158,7 @@ def parse_settings(data: dict[str, Any], path: Path | None = None) -> Settings:
     values: dict[str, Any] = {}
     if "duration" in data:
         values["duration"] = _duration(data["duration"], "duration", where)
+        values["duration_set"] = True
     if "lead_time" in data:
         values["lead_time"] = _int_in(data["lead_time"], "lead_time", where, 0, 43200)
     for key in ("session_name", "role_session_name"):
@@ -160,6 +170,8 @@ def parse_settings(data: dict[str, Any], path: Path | None = None) -> Settings:
         values["mfa_command"] = _string(data["mfa_command"], "mfa_command", where) or None
     if "theme" in data:
         values["theme"] = _string(data["theme"], "theme", where)
+    if "browser" in data:
+        values["browser"] = _string(data["browser"], "browser", where) or None
     if "code_alert" in data:
         alert = _string(data["code_alert"], "code_alert", where)
         if alert not in CODE_ALERTS:
@@ -179,6 +191,7 @@ def parse_settings(data: dict[str, Any], path: Path | None = None) -> Settings:
                 _duration(table["duration"], f"{key}.duration", where)
                 if "duration" in table else None
             ),
+            browser=_optional_string(table, "browser", key, where),
         )
     roles: dict[str, RoleSettings] = {}
     for name, table in _table(data.get("roles", {}), "roles", where).items():
@@ -210,9 +223,10 @@ def settings_to_toml(settings: Settings) -> dict[str, Any]:
     defaults = Settings()
     data: dict[str, Any] = {}
     for key in ("duration", "lead_time", "session_name", "strip_suffix", "role_session_name",
-                "mfa_command", "theme", "code_alert"):
+                "mfa_command", "theme", "code_alert", "browser"):
         value = getattr(settings, key)
-        if value != getattr(defaults, key) and value is not None:
+        if value is not None and (value != getattr(defaults, key)
+                                  or (key == "duration" and settings.duration_set)):
             data[key] = value
     profiles = {}
     for name, profile in settings.profiles.items():
