@@ -281,3 +281,39 @@ async def test_cut_off_rotation_of_a_removed_profile_is_reported_once(sandbox_ho
     assert not any("ghost" in m for m in second)
     assert journal.unfinished() == []
     assert "ghost" not in {i.name for i in service.catalog().identities}
+
+
+async def test_screen_names_the_key_when_a_cut_off_rotation_had_its_old_key_put_back(
+        aws, make_user, sandbox_home):
+    """Cut off right after the delete, with the deleted key put back in the file by another
+    program: the screen must not stop at "AWS does not recognise the key" before the
+    recovery, and the recovery names the new key (and deletes nothing)."""
+    import pytest
+
+    from tui.engine.rotation_plan import RotationStep, StepEvent, StepOutcome
+
+    make_user("carol", mfa=False, allow_all=True)
+    aws.set_auth(True)
+    before = sandbox_home.credentials.read_bytes()
+
+    def put_back_and_die(event: StepEvent) -> None:
+        if event.step is RotationStep.DELETE and event.outcome is StepOutcome.DONE:
+            sandbox_home.credentials.write_bytes(before)
+            raise KeyboardInterrupt
+
+    rotation = no_wait_rotation(sandbox_service(sandbox_home), "carol")
+    with pytest.raises(KeyboardInterrupt):
+        rotation.run(rotation.plan(), on_step=put_back_and_die)
+    aws.set_auth(False)
+    (new_key,) = [k["AccessKeyId"] for k in
+                  make_user.iam.list_access_keys(UserName="carol")["AccessKeyMetadata"]]
+    aws.set_auth(True)
+    app = Host(sandbox_service(sandbox_home), "carol", rotation_factory=no_wait_rotation)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await settle(app, pilot)
+        shown = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert new_key in shown and "put that key back" in shown, shown
+    aws.set_auth(False)
+    listed = make_user.iam.list_access_keys(UserName="carol")["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in listed] == [new_key]

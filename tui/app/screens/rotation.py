@@ -29,7 +29,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from tui.app.widgets.code_input import CodeInput
 from tui.app.widgets.footer import AppFooter
 from tui.engine.access_keys import key_rows
-from tui.engine.errors import AwsMfaError, MfaCodeError
+from tui.engine.errors import AwsAuthError, AwsMfaError, MfaCodeError
 from tui.engine.mfa_code import (
     CODE_LENGTH,
     CodeRequest,
@@ -287,13 +287,23 @@ class RotationScreen(Screen[RotationResult | None]):
             self.rotation = rotation
             # The profile's own MFA session, while valid, signs: no code to type.
             if not rotation.use_valid_session():
-                request = rotation.code_request()
+                # A cut-off rotation may have left a key AWS no longer knows in the file
+                # (put back by another program): its recovery says which key to deal with.
+                unfinished = rotation.unfinished() is not None
+                try:
+                    request = rotation.code_request()
+                except AwsAuthError:
+                    if not unfinished:
+                        raise
+                    request = None
                 if request is not None:
                     source = self._automatic_code_source(request)
                     if source is None:
                         self.post_message(CodeNeeded(request))
                         return
                     rotation.authenticate(source)
+                elif unfinished:
+                    rotation.authenticate_for_recovery(None)
                 else:
                     rotation.authenticate(None)
             self._plan_or_recover()
