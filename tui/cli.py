@@ -207,6 +207,9 @@ def _env(p: argparse.ArgumentParser) -> None:
 def _exec(p: argparse.ArgumentParser) -> None:
     import argparse
 
+    p.add_argument("--server", action="store_true",
+                   help="give CMD a credentials endpoint on 127.0.0.1 instead of keys; it "
+                   "renews the session ahead of expiry for as long as CMD runs")
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
