@@ -428,5 +428,11 @@ def _run_app(args: argparse.Namespace, demo=None) -> int:  # demo: tui.demo.Demo
 def _run_command(args: argparse.Namespace) -> int:
     import importlib
 
+    from tui.commands.agent_first import answered_by_agent
+
+    answered = answered_by_agent(args)  # the open TUI's (or watch's) session, when it has one
+    if answered is not None:
+        return answered
+
     module = importlib.import_module(f"tui.commands.{args.command.replace('-', '_')}")
     return int(module.run(args))

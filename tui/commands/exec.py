@@ -23,18 +23,28 @@ from tui.engine.errors import UsageError
 
 
 def run(args: argparse.Namespace) -> int:
+    command = command_of(args)
+    if getattr(args, "server", False):
+        return run_with_endpoint(args, command)
+    service = service_from(args)
+    return replace_with(command, environment(usable_session(service, args.profile),
+                                             region_of(service, args.profile)), args.profile)
+
+
+def command_of(args: argparse.Namespace) -> list[str]:
     command = list(args.cmd)
     if command and command[0] == "--":
         command = command[1:]
     if not command:
         raise UsageError("exec needs a command: aws-mfa-tui exec PROFILE -- CMD ...")
-    if getattr(args, "server", False):
-        return run_with_endpoint(args, command)
-    service = service_from(args)
+    return command
+
+
+def replace_with(command: list[str], variables: dict[str, str], profile: str) -> int:
+    """Become `command`, with the session's `variables` in its environment."""
     env = child_environment(os.environ)
-    env.update(environment(usable_session(service, args.profile),
-                           region_of(service, args.profile)))
-    env["AWS_MFA_TUI_PROFILE"] = args.profile
+    env.update(variables)
+    env["AWS_MFA_TUI_PROFILE"] = profile
     try:
         os.execvpe(command[0], command, env)  # noqa: S606 (the user's own command)
     except FileNotFoundError:
@@ -50,10 +60,16 @@ def run_with_endpoint(args: argparse.Namespace, command: list[str]) -> int:
 
     from tui.commands.context import notice
     from tui.engine.credentials_endpoint import CredentialsEndpoint
-    from tui.engine.session_supply import RememberedSessions, Requester
+    from tui.engine.session_supply import RememberedSessions, Requester, SessionSupply
 
     service = service_from(args)
-    supply = RememberedSessions(service, notice=notice)
+    supply: SessionSupply = RememberedSessions(service, notice=notice)
+    if not os.environ.get("AWS_MFA_TOKEN_CODE"):
+        # Through the agent when one answers: its renewals, its code prompt in the TUI.
+        from tui.commands.agent_first import files_of
+        from tui.engine.session_supply import AgentSessions
+
+        supply = AgentSessions(files_of(args), fallback=supply)
     program = os.path.basename(command[0])
     child: list[subprocess.Popen[bytes]] = []
 

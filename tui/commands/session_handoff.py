@@ -8,27 +8,13 @@ import os
 
 from tui.commands.context import notice
 from tui.engine.credentials_store import SessionCredentials
-from tui.engine.errors import UsageError
+from tui.engine.session_supply import region_of  # noqa: F401 (the commands' name for it)
+from tui.engine.session_supply import usable_session as engine_usable_session
 from tui.engine.sessions import SessionService
 
 
 def usable_session(service: SessionService, name: str) -> SessionCredentials:
-    catalog = service.catalog()
-    managed = catalog.role(name) is not None
-    if not managed:
-        try:
-            catalog.identity(name)
-            managed = True
-        except UsageError:
-            pass  # a session profile we don't manage: use it as it is
-    if managed:
-        result = service.renew(name, force=False, keep_valid=True)
-        for note in result.notes if result.skipped else ():
-            notice(f"{name}: {note}")
-    _, credentials = service.session_for(name)
-    if credentials.expiration <= service.clock():
-        raise UsageError(f"the session for {name} has expired: run `aws-mfa-tui refresh {name}`")
-    return credentials
+    return engine_usable_session(service, name, notice=notice)
 
 
 def environment(credentials: SessionCredentials, region: str | None = None) -> dict[str, str]:
@@ -39,18 +25,6 @@ def environment(credentials: SessionCredentials, region: str | None = None) -> d
     if region and not any(os.environ.get(name) for name in _REGION_VARIABLES):
         variables.update(dict.fromkeys(_REGION_VARIABLES, region))
     return variables
-
-
-def region_of(service: SessionService, name: str) -> str | None:
-    """The region of a role, an identity, or a session profile (from ~/.aws/config)."""
-    catalog = service.catalog()
-    role = catalog.role(name)
-    if role is not None:
-        return role.region
-    for identity in catalog.identities:
-        if name in (identity.name, identity.session_profile):
-            return catalog.config.get(name, {}).get("region") or identity.region
-    return catalog.config.get(name, {}).get("region")
 
 
 _REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")

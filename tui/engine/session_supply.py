@@ -74,6 +74,30 @@ def usable_session(service: SessionService, name: str,
     return credentials
 
 
+def region_of(service: SessionService, name: str) -> str | None:
+    """The region of a role, an identity, or a session profile (from ~/.aws/config)."""
+    catalog = service.catalog()
+    role = catalog.role(name)
+    if role is not None:
+        return role.region
+    for identity in catalog.identities:
+        if name in (identity.name, identity.session_profile):
+            return catalog.config.get(name, {}).get("region") or identity.region
+    return catalog.config.get(name, {}).get("region")
+
+
+def identity_of(service: SessionService, name: str) -> str:
+    """The identity whose code renews this profile (the name itself for others)."""
+    catalog = service.catalog()
+    role = catalog.role(name)
+    if role is not None:
+        return role.identity
+    try:
+        return catalog.identity(name).name
+    except UsageError:
+        return name
+
+
 class _Remembered(NamedTuple):
     files: tuple[tuple[int, int, int], ...]
     credentials: SessionCredentials
@@ -113,14 +137,7 @@ class RememberedSessions:
 
     def _renewal_lock(self, profile: str) -> threading.Lock:
         """One renewal at a time per identity: a role's renewal may renew its identity."""
-        catalog = self.service.catalog()
-        role = catalog.role(profile)
-        key = role.identity if role is not None else profile
-        if role is None:
-            try:
-                key = catalog.identity(profile).name
-            except UsageError:
-                pass
+        key = identity_of(self.service, profile)
         with self._guard:
             return self._renewing.setdefault(key, threading.Lock())
 
@@ -143,3 +160,26 @@ class RememberedSessions:
     def forget(self) -> None:
         with self._guard:
             self._remembered.clear()
+
+
+class AgentSessions:
+    """A `SessionSupply` that asks the agent (the open TUI, `watch`) first, naming the
+    requester, and `fallback` when no agent answers or it leaves the asking to us."""
+
+    def __init__(self, files: list[str], fallback: SessionSupply) -> None:
+        self.files = files
+        self.fallback = fallback
+
+    def session_for(self, profile: str, requester: Requester,
+                    code_source: MfaCodeSource | None = None) -> SessionCredentials:
+        from tui.engine.agent_client import session_from_agent
+        from tui.engine.credentials_store import parse_expiration
+        from tui.engine.secret import Secret
+
+        session = session_from_agent(profile, self.files,
+                                     for_pid=requester.pid or os.getpid())
+        expiration = parse_expiration(session["Expiration"]) if session else None
+        if session is None or expiration is None:
+            return self.fallback.session_for(profile, requester, code_source)
+        return SessionCredentials(session["AccessKeyId"], Secret(session["SecretAccessKey"]),
+                                  Secret(session["SessionToken"]), expiration)

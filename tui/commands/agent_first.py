@@ -1,0 +1,81 @@
+"""Commands that hand out a session ask the agent first (the open TUI, or `watch`).
+
+`credential-process`, `env` and `exec` (and `exec --server`'s endpoint, in exec.py) take
+the session from the agent when its socket answers: a fresh one from its memory, a due one
+from its one renewal, with a code typed in the TUI. With no agent, with a code given for
+this run (AWS_MFA_TOKEN_CODE), or when the agent has no way to ask for a code, the command
+does what it does without one. The agent's errors are today's one line and exit code.
+
+`credential-process` through the agent imports neither the command modules nor any AWS
+library and parses no file: it runs every time an SDK needs credentials.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tui.engine.named_tuple import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
+
+    from tui.engine.credentials_store import SessionCredentials
+
+_SERVED = ("credential-process", "env", "exec")
+
+
+def files_of(args: argparse.Namespace) -> list[str]:
+    return [args.credentials_file, args.config_file, args.settings]
+
+
+def agent_session(args: argparse.Namespace) -> dict[str, str] | None:
+    """The agent's session for args.profile, or None to go without the agent."""
+    if os.environ.get("AWS_MFA_TOKEN_CODE") or getattr(args, "demo", False):
+        return None
+    from tui.engine.agent_client import session_from_agent
+
+    return session_from_agent(args.profile, files_of(args))
+
+
+def answered_by_agent(args: argparse.Namespace) -> int | None:
+    """The command's exit status when the agent served it; None to run it as usual."""
+    if args.command not in _SERVED or getattr(args, "server", False):
+        return None
+    session = agent_session(args)
+    if session is None:
+        return None
+    if args.command == "credential-process":
+        import json
+
+        sys.stdout.write(json.dumps({
+            "Version": 1, "AccessKeyId": session["AccessKeyId"],
+            "SecretAccessKey": session["SecretAccessKey"],
+            "SessionToken": session["SessionToken"], "Expiration": session["Expiration"],
+        }) + "\n")
+        sys.stdout.flush()
+        return 0
+    from tui.commands.session_handoff import environment
+
+    variables = environment(credentials_of(session), session.get("Region"))
+    if args.command == "env":
+        from tui.commands.context import data
+        from tui.commands.env import render
+
+        data(render(variables, args.format))
+        return 0
+    from tui.commands.exec import command_of, replace_with
+
+    return replace_with(command_of(args), variables, args.profile)
+
+
+def credentials_of(session: dict[str, str]) -> SessionCredentials:
+    from tui.engine.credentials_store import SessionCredentials, parse_expiration
+    from tui.engine.errors import AwsMfaError
+    from tui.engine.secret import Secret
+
+    expiration = parse_expiration(session["Expiration"])
+    if expiration is None:
+        raise AwsMfaError("the agent sent a session without an expiry")
+    return SessionCredentials(session["AccessKeyId"], Secret(session["SecretAccessKey"]),
+                              Secret(session["SessionToken"]), expiration)
