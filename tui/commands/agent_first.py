@@ -2,7 +2,9 @@
 
 `credential-process`, `env` and `exec` (and `exec --server`'s endpoint, in exec.py) take
 the session from the agent when its socket answers: a fresh one from its memory, a due one
-from its one renewal, with a code typed in the TUI. With no agent, with a code given for
+from its one renewal, with a code typed in the TUI. `console` and a plain `refresh` (no
+--token-code, --force, --duration or --serial-number) have the agent renew what is due
+first, then go on as usual. With no agent, with a code given for
 this run (AWS_MFA_TOKEN_CODE), or when the agent has no way to ask for a code, the command
 does what it does without one. The agent's errors are today's one line and exit code.
 
@@ -29,13 +31,20 @@ def files_of(args: argparse.Namespace) -> list[str]:
     return [args.credentials_file, args.config_file, args.settings]
 
 
-def agent_session(args: argparse.Namespace) -> dict[str, str] | None:
-    """The agent's session for args.profile, or None to go without the agent."""
-    if os.environ.get("AWS_MFA_TOKEN_CODE") or getattr(args, "demo", False):
+def agent_session(args: argparse.Namespace, profile: str | None = None
+                  ) -> dict[str, str] | None:
+    """The agent's session for `profile` (args.profile), renewed by the agent when due, or
+    None to go without the agent."""
+    if os.environ.get("AWS_MFA_TOKEN_CODE") or getattr(args, "demo", False) or any(
+            getattr(args, option, None) for option in _OWN_WAY):
         return None
     from tui.engine.agent_client import session_from_agent
 
-    return session_from_agent(args.profile, files_of(args))
+    return session_from_agent(profile or args.profile, files_of(args))
+
+
+#: Options that ask for a renewal of the command's own: the agent isn't asked.
+_OWN_WAY = ("token_code", "force", "duration", "serial_number")
 
 
 def answered_by_agent(args: argparse.Namespace) -> int | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import webbrowser
 
+from tui.commands.agent_first import agent_session
 from tui.commands.context import data, notice, service_from
 from tui.commands.session_handoff import usable_session
 from tui.engine.console_signin import console_url_for
@@ -15,7 +16,7 @@ from tui.engine.errors import UsageError
 
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
-    if service.catalog().role(args.profile) is not None:
+    if service.catalog().role(args.profile) is not None and agent_session(args) is None:
         usable_session(service, args.profile)  # refreshed first when due
     url = console_url_for(service, args.profile)
     if args.print:

@@ -62,6 +62,9 @@ def ask_agent(message: dict[str, object], wait: float = CLIENT_WAIT,
         except TimeoutError:
             raise MfaCodeError(
                 f"the aws-mfa-tui agent gave no session within {int(wait)} s") from None
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt("interrupted: the request to the agent is withdrawn"
+                                    ) from None
         except OSError:
             return None
         if not line:

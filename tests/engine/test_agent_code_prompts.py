@@ -1,0 +1,133 @@
+"""Codes for the agent's clients: one prompt per identity naming who asks, one code and one
+STS call for every client waiting, and a prompt withdrawn when its clients give up.
+
+Real client processes (the command line) against an agent in this process; the front end
+is a small asker that records what it is shown and answers as a person would."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from tests.support.cli import COMMAND, cli, read_credentials
+from tui.engine.agent_code_prompts import CodePrompt
+from tui.engine.agent_server import agent_for
+from tui.engine.profiles import Paths
+from tui.engine.secret import Secret
+from tui.engine.sessions import SessionService
+
+pytestmark = pytest.mark.timeout(60)
+
+
+class Person:
+    """Shown prompts; types `code` into each after `delay` seconds (None: never)."""
+
+    def __init__(self, code: str | None = "123456", delay: float = 0.5) -> None:
+        self.code, self.delay = code, delay
+        self.shown: list[CodePrompt] = []
+        self.withdrawn: list[CodePrompt] = []
+
+    def show(self, prompt: CodePrompt) -> None:
+        self.shown.append(prompt)
+        if self.code is not None:
+            threading.Timer(self.delay, prompt.answer, [Secret(self.code)]).start()
+
+    def withdraw(self, prompt: CodePrompt) -> None:
+        self.withdrawn.append(prompt)
+
+
+def start_agent(sandbox, person: Person, log: list[str]):
+    service = SessionService(Paths(sandbox.credentials, sandbox.config, sandbox.settings))
+    return agent_for(service, log=log.append, asker=person).start()
+
+
+def popen(*argv: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*COMMAND, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def test_five_waiting_clients_get_one_session_from_one_code_and_one_call(
+        aws, make_user, sandbox_home):
+    make_user("alice", profile="work")
+    aws.make_sessions_unique()
+    person, log = Person(delay=1.5), []
+    agent = start_agent(sandbox_home, person, log)
+    try:
+        clients = [popen("credential-process", "work") for _ in range(5)]
+        results = [client.communicate(timeout=40) for client in clients]
+    finally:
+        agent.stop()
+    assert [c.returncode for c in clients] == [0] * 5, [err for _, err in results]
+    keys = {json.loads(out)["AccessKeyId"] for out, _ in results}
+    assert len(keys) == 1
+    assert keys == {read_credentials(sandbox_home)["work-mfa"]["aws_access_key_id"]}
+    assert len(aws.injector.calls("GetSessionToken")) == 1
+    assert len(person.shown) == 1
+    prompt = person.shown[0]
+    assert prompt.identity == "work"
+    assert "(pid " in prompt.who()
+    assert sum("served work" in line for line in log) == 5
+
+
+def test_the_code_typed_reaches_a_plain_refresh(aws, make_user, sandbox_home):
+    make_user("alice", profile="work")
+    person, log = Person(code="654321"), []
+    agent = start_agent(sandbox_home, person, log)
+    try:
+        done = cli("refresh", "work")
+    finally:
+        agent.stop()
+    assert done.returncode == 0, done.stderr
+    assert [c.params["TokenCode"] for c in aws.injector.calls("GetSessionToken")] == ["654321"]
+    assert "654321" not in done.stderr + "".join(log)
+
+
+def test_a_client_that_gives_up_withdraws_and_the_prompt_closes(aws, make_user, sandbox_home):
+    make_user("alice", profile="work")
+    person, log = Person(code=None), []
+    agent = start_agent(sandbox_home, person, log)
+    try:
+        client = popen("credential-process", "work")
+        deadline = time.monotonic() + 20
+        while not person.shown and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert person.shown, "no prompt was shown"
+        client.send_signal(signal.SIGINT)  # Ctrl-C
+        _, err = client.communicate(timeout=20)
+        assert client.returncode == 130 and "interrupted" in err
+        while not person.withdrawn and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        agent.stop()
+    assert person.withdrawn == person.shown
+    assert not aws.injector.calls("GetSessionToken")
+
+
+def test_the_prompt_stays_while_another_client_waits(aws, make_user, sandbox_home):
+    make_user("alice", profile="work")
+    person, log = Person(code=None), []
+    agent = start_agent(sandbox_home, person, log)
+    try:
+        first = popen("credential-process", "work")
+        deadline = time.monotonic() + 20
+        while not person.shown and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = popen("credential-process", "work")
+        while len(person.shown[0].requesters) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=20)
+        time.sleep(0.5)
+        assert person.withdrawn == []  # the second still waits
+        person.shown[0].answer(Secret("123456"))
+        out, err = second.communicate(timeout=20)
+    finally:
+        agent.stop()
+    assert second.returncode == 0, err
+    assert json.loads(out)["AccessKeyId"]
+    assert len(aws.injector.calls("GetSessionToken")) == 1
