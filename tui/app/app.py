@@ -53,6 +53,8 @@ class AwsMfaApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     #: Turn the cyclic garbage collector on `GC_PAUSE` s after the start (`run_app`).
     resume_gc = False
+    #: Serve this user's programs as their agent (`run_app`; tests that want it).
+    serve_agent = False
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit at once"),
@@ -122,6 +124,19 @@ class AwsMfaApp(App[int]):
         if self.resume_gc:
             self.set_timer(GC_PAUSE, gc.enable, name="resume-gc")
         self.theme_changed_signal.subscribe(self, self._theme_picked)
+        if self.serve_agent:
+            from tui.app.agent_prompts import TuiAgent
+
+            self.agent = TuiAgent(self)
+            self._start_agent()
+
+    @work(thread=True, group="agent", exit_on_error=False)
+    def _start_agent(self) -> None:
+        self.agent.log(self.agent.start())
+
+    def on_unmount(self) -> None:
+        if self.serve_agent:
+            self.agent.stop()
 
     # ------------------------------------------------------------------ the demo
     @property

@@ -1,0 +1,131 @@
+"""The open TUI as the machine's agent: it serves sessions to this user's programs, and a
+program whose session needs a code gets the TUI's code dialog, naming who asks.
+
+`TuiAgent` is the front end the engine's agent (`tui.engine.agent_server`) talks to from
+its threads: it moves each call onto the app's loop. `AgentCodeModal` is the usual code
+dialog, titled "terraform (pid 4121) needs work", that hands the code typed to the
+waiting programs' one renewal instead of running a refresh of its own; it closes by
+itself when no program waits any more. The log panel records each program served
+(program, pid, profile; never a secret)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from textual.widgets import Static
+
+from tui.app.screens.mfa_code_modal import MfaCodeModal
+from tui.engine.agent_code_prompts import CodePrompt
+from tui.engine.secret import Secret
+
+if TYPE_CHECKING:
+    from tui.app.app import AwsMfaApp
+    from tui.engine.agent_server import AgentServer
+    from tui.engine.profile_status import StatusRow
+
+
+class AgentCodeModal(MfaCodeModal):
+    """The code dialog for programs that wait on the agent."""
+
+    def __init__(self, prompt: CodePrompt, row: StatusRow, app: AwsMfaApp) -> None:
+        super().__init__(app.service, row, app.service.clock())
+        self.prompt = prompt
+        self.outcome = f"no code entered for {prompt.who()}"
+
+    def title_text(self) -> str:
+        return f"{self.prompt.who()} needs {self.row.name}"
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#title", Static).update(self.title_text())
+
+    def clock_tick(self, now) -> None:  # (now: datetime)
+        super().clock_tick(now)
+        self.query_one("#title", Static).update(self.title_text())  # who waits, as it is
+
+    def check_code(self, code: Secret | None) -> None:  # type: ignore[override]
+        """The code goes to the renewal the programs wait on; it is not used here."""
+        self.prompt.answer(code)
+        self.outcome = f"code handed to {self.prompt.who()}"
+        self.closed = True
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.prompt.answer(None)
+        super().action_cancel()
+
+    def withdrawn(self) -> None:
+        if not self.closed:
+            self.outcome = "withdrawn: no program waits for it any more"
+            self.closed = True
+            self.dismiss(None)
+
+
+class TuiAgent:
+    """The engine's agent, with the TUI as its code dialog and log."""
+
+    def __init__(self, app: AwsMfaApp) -> None:
+        self.app = app
+        self.server: AgentServer | None = None
+        self._modals: dict[int, AgentCodeModal] = {}
+
+    def start(self) -> str:
+        """Serve (from a worker thread); what to log about it."""
+        from tui.engine.agent_server import AgentRunning, agent_for
+        from tui.engine.errors import AwsMfaError
+
+        try:
+            self.server = agent_for(self.app.service, log=self.log, asker=self).start()
+        except AgentRunning:
+            return "agent: another aws-mfa-tui serves this user's programs; this one doesn't"
+        except (OSError, AwsMfaError) as exc:
+            return f"agent: not serving ({getattr(exc, 'strerror', None) or exc})"
+        return f"agent: serving this user's programs at {self.server.path}"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    # ------------------------------------------------------------ from agent threads
+    def log(self, text: str) -> None:
+        self._on_loop(self._note, text)
+
+    def show(self, prompt: CodePrompt) -> None:
+        self._on_loop(self._open, prompt)
+
+    def withdraw(self, prompt: CodePrompt) -> None:
+        self._on_loop(self._close, prompt)
+
+    def _on_loop(self, callback, *args) -> None:
+        with contextlib.suppress(RuntimeError):  # the app is closing: nobody to tell
+            self.app.call_from_thread(callback, *args)
+
+    # ------------------------------------------------------------ on the app's loop
+    def _note(self, text: str) -> None:
+        with contextlib.suppress(LookupError):
+            self.app.main_screen.note(text)
+
+    def _open(self, prompt: CodePrompt) -> None:
+        screen = self.app.main_screen
+        row = screen.row_named(prompt.identity)
+        if row is None:
+            prompt.answer(None)
+            return
+        modal = AgentCodeModal(prompt, row, self.app)
+        self._modals[id(prompt)] = modal
+        text = f"{prompt.who()} needs a new MFA code for {row.name}"
+        self.app.code_needed(row.name, text)
+        screen.note(text, level="warning")
+
+        def closed(_result: object) -> None:
+            self._modals.pop(id(prompt), None)
+            screen.note(f"{row.name}: {modal.outcome}")
+
+        self.app.push_screen(modal, closed)
+
+    def _close(self, prompt: CodePrompt) -> None:
+        modal = self._modals.get(id(prompt))
+        if modal is not None:
+            modal.withdrawn()
