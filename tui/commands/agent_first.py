@@ -88,3 +88,27 @@ def credentials_of(session: dict[str, str]) -> SessionCredentials:
         raise AwsMfaError("the agent sent a session without an expiry")
     return SessionCredentials(session["AccessKeyId"], Secret(session["SecretAccessKey"]),
                               Secret(session["SessionToken"]), expiration)
+
+
+def serve_for_watch(service):  # (SessionService) -> AgentServer | None
+    """`watch` as the agent: codes from the mfa_command or askpass; with neither, the
+    client asks itself. None when another agent serves (the TUI, another watch)."""
+    from tui.commands.context import notice
+    from tui.engine.agent_server import AgentRunning, agent_for
+    from tui.engine.errors import AwsMfaError
+    from tui.engine.mfa_code import AskpassPrompt, find_askpass
+
+    def code_source(requester):  # (Requester) -> MfaCodeSource | None
+        askpass = find_askpass()
+        return AskpassPrompt(askpass) if askpass else None
+
+    try:
+        agent = agent_for(service, log=notice, code_source=code_source).start()
+    except AgentRunning as exc:
+        notice(f"{exc}: this watch doesn't")
+        return None
+    except (OSError, AwsMfaError) as exc:
+        notice(f"agent: not serving ({getattr(exc, 'strerror', None) or exc})")
+        return None
+    notice(f"agent: serving this user's programs at {agent.path}")
+    return agent

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tui.commands.agent_first import serve_for_watch
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine import free_memory
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    agent = None if args.once else serve_for_watch(service)
     try:
         keeper = Keeper(service, args.profiles, retry=not args.once)
         notice(f"watching {', '.join(keeper.describe()) or 'no profiles'}; Ctrl-C to stop")
@@ -77,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if agent is not None:
+            agent.stop()
     if args.once:
         # For cron or a timer: the worst failure's exit code, so the caller sees it.
         worst = max((e.exit_code for e in keeper.failures), default=0)

@@ -56,6 +56,24 @@ class _AskRequester(MfaCodeSource):
         raise NoWayToAsk(f"{request.profile} needs an MFA code: the agent has no way to ask")
 
 
+class _CommandFirst(MfaCodeSource):
+    """The identity's mfa_command when it has one (as without the agent), else `source`."""
+
+    def __init__(self, source: MfaCodeSource) -> None:
+        self.source = source
+
+    def get_code(self, request: CodeRequest):  # type: ignore[override]
+        if request.mfa_command:
+            from tui.engine.mfa_code import CommandCode
+
+            return CommandCode(request.mfa_command).get_code(request)
+        return self.source.get_code(request)
+
+    @property
+    def interactive(self) -> bool:
+        return self.source.interactive
+
+
 def same_files(paths) -> tuple[str, ...]:  # paths: Iterable[str | os.PathLike]
     """Paths as the comparable real paths they name."""
     return tuple(os.path.realpath(os.fspath(path)) for path in paths)
@@ -218,14 +236,15 @@ class AgentServer:
     def _session(self, profile: str, requester: Requester, conn: socket.socket):
         if self.prompts is None:
             source = self.code_source(requester) if self.code_source else None
-            return self.supply.session_for(profile, requester, source or _AskRequester())
+            return self.supply.session_for(profile, requester,
+                                           _CommandFirst(source or _AskRequester()))
         with self.prompts.waiting(requester, profile) as waiter:
             watcher = threading.Thread(target=_watch_hangup, args=(conn, waiter),
                                        name="agent-hangup", daemon=True)
             watcher.start()
             try:
-                return self.supply.session_for(profile, requester,
-                                               self.prompts.source_for(waiter))
+                return self.supply.session_for(
+                    profile, requester, _CommandFirst(self.prompts.source_for(waiter)))
             finally:
                 waiter.withdrawn.set()  # also ends the watcher
 
