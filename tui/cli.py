@@ -360,6 +360,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = None
     short_lived = False
     try:
+        if argv[:1] == ["credential-process"]:  # run by SDKs for every set of credentials
+            from tui.commands.agent_first import plain_credential_process
+
+            answered = plain_credential_process(argv)
+            if answered is not None:
+                return answered
         fast = _plain_status(argv)
         if fast is None:
             args = resolve_paths(build_parser(only=_parser_scope(argv)).parse_args(argv))

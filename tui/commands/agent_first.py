@@ -55,15 +55,7 @@ def answered_by_agent(args: argparse.Namespace) -> int | None:
     if session is None:
         return None
     if args.command == "credential-process":
-        import json
-
-        sys.stdout.write(json.dumps({
-            "Version": 1, "AccessKeyId": session["AccessKeyId"],
-            "SecretAccessKey": session["SecretAccessKey"],
-            "SessionToken": session["SessionToken"], "Expiration": session["Expiration"],
-        }) + "\n")
-        sys.stdout.flush()
-        return 0
+        return print_credential_process(session)
     from tui.commands.session_handoff import environment
 
     variables = environment(credentials_of(session), session.get("Region"))
@@ -76,6 +68,32 @@ def answered_by_agent(args: argparse.Namespace) -> int | None:
     from tui.commands.exec import command_of, replace_with
 
     return replace_with(command_of(args), variables, args.profile)
+
+
+def print_credential_process(session: dict[str, str]) -> int:
+    import json
+
+    sys.stdout.write(json.dumps({
+        "Version": 1, "AccessKeyId": session["AccessKeyId"],
+        "SecretAccessKey": session["SecretAccessKey"],
+        "SessionToken": session["SessionToken"], "Expiration": session["Expiration"],
+    }) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def plain_credential_process(argv: list[str]) -> int | None:
+    """`credential-process PROFILE`, exactly so, answered by the agent before any option
+    parsing (argparse and what it imports are a third of the cost); None otherwise."""
+    if len(argv) != 2 or argv[0] != "credential-process" or argv[1].startswith("-") \
+            or os.environ.get("AWS_MFA_TOKEN_CODE"):
+        return None
+    from tui.cli import default_config_file, default_credentials_file, default_settings_file
+    from tui.engine.agent_client import session_from_agent
+
+    files = [default_credentials_file(), default_config_file(), default_settings_file()]
+    session = session_from_agent(argv[1], files)
+    return None if session is None else print_credential_process(session)
 
 
 def credentials_of(session: dict[str, str]) -> SessionCredentials:

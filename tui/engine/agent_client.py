@@ -10,8 +10,10 @@ file parsed and no AWS library imported.
 
 from __future__ import annotations
 
+# The C module: `socket` would import selectors, array and enum tables, a third of the
+# whole cost of `credential-process` through the agent.
+import _socket
 import os
-import socket
 
 from tui.engine.agent_protocol import (
     SOCKET_NAME,
@@ -47,7 +49,7 @@ def ask_agent(message: dict[str, object], wait: float = CLIENT_WAIT,
               path: str | None = None) -> dict[str, object] | None:
     """The agent's reply to one request, or None when no agent answers."""
     path = path or socket_path()
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         sock.settimeout(CONNECT_TIMEOUT)
         try:

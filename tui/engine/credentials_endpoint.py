@@ -108,6 +108,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the SDKs keep their connection
+    # Headers and body leave in two writes: with Nagle's algorithm the body would wait
+    # for the client's delayed ACK of the headers, 40 ms per request.
+    disable_nagle_algorithm = True
     server: _Server
     server_version = "aws-mfa-tui"
     sys_version = ""
