@@ -190,3 +190,31 @@ def test_the_endpoint_refuses_no_token_a_wrong_token_and_a_foreign_host(aws, wor
         assert set(reply) == {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
         assert reply["SecretAccessKey"] == secret
         assert reply["Expiration"].endswith("Z")
+
+
+def test_with_an_agent_the_endpoint_renews_through_it_and_its_code_prompt(
+        aws, make_user, sandbox_home):
+    """No MFA session yet: the code is asked by the agent (here a stand-in for the TUI's
+    dialog), not on a terminal the job owns; the child gets the role session."""
+    from tests.engine.test_agent_code_prompts import Person
+    from tui.engine.agent_server import agent_for
+
+    user = make_user("alice", profile="work")
+    arn = make_user.iam.create_role(RoleName="Ops", AssumeRolePolicyDocument="{}")[
+        "Role"]["Arn"]
+    add_config(sandbox_home.config, f"[profile work]\nmfa_serial = {user.serial}\n\n"
+                                    f"[profile ops]\nrole_arn = {arn}\nsource_profile = work")
+    person, log = Person(code="135790"), []
+    service = SessionService(Paths(sandbox_home.credentials, sandbox_home.config,
+                                   sandbox_home.settings))
+    with agent_for(service, log=log.append, asker=person):
+        done = run_child("exec", "--server", "ops", calls=2)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert all("assumed-role/Ops/" in arn for arn in seen["arns"])
+    assert [p.identity for p in person.shown] == ["work"]
+    sent = [c.params.get("TokenCode") for c in aws.injector.calls("GetSessionToken")
+            + aws.injector.calls("AssumeRole")]
+    assert sent.count("135790") == 1
+    assert any("served ops" in line for line in log)
+    assert seen["in_argv"] == []
