@@ -106,3 +106,43 @@ async def test_ctrl_c_in_the_client_closes_the_dialog(aws, alice, sandbox_home, 
 
 def _log_messages(app: AwsMfaApp) -> list[str]:
     return list(app.main_screen.log_panel.lines_written)
+
+
+async def test_the_palette_serves_a_profile_on_an_endpoint_for_an_ide(aws, work, sandbox_home):
+    """"Serve work on an endpoint": the two variables go to a 0600 file (named in the log,
+    never shown), the endpoint hands out the session, and both go when the TUI quits."""
+    import http.client
+    import stat
+
+    app = agent_app(sandbox_home)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: getattr(app, "agent", None) and app.agent.server)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Serve work on")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: any("served at" in m for m in _log_messages(app)))
+        exports = app.agent.endpoints["work"][1]
+        assert stat.S_IMODE(os.stat(exports).st_mode) == 0o600
+        assert str(exports) in "\n".join(_log_messages(app))
+        variables = dict(line.removeprefix("export ").split("=", 1)
+                         for line in exports.read_text().splitlines())
+        token = variables["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+        url = variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+        assert token not in screen_text(app) + "\n".join(_log_messages(app))
+        port = int(url.split(":")[2].split("/")[0])
+
+        def fetch() -> tuple[int, dict]:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/credentials", headers={"Authorization": token})
+            reply = connection.getresponse()
+            return reply.status, json.loads(reply.read())
+
+        status, body = await asyncio.get_running_loop().run_in_executor(None, fetch)
+        assert status == 200
+        assert body["AccessKeyId"] == read_credentials(sandbox_home)["work-mfa"][
+            "aws_access_key_id"]
+    assert not exports.exists()
+    with pytest.raises(OSError):
+        fetch()

@@ -6,13 +6,23 @@ its threads: it moves each call onto the app's loop. `AgentCodeModal` is the usu
 dialog, titled "terraform (pid 4121) needs work", that hands the code typed to the
 waiting programs' one renewal instead of running a refresh of its own; it closes by
 itself when no program waits any more. The log panel records each program served
-(program, pid, profile; never a secret)."""
+(program, pid, profile; never a secret).
+
+For an IDE that stays open, the TUI can also serve a profile on a credentials endpoint (the
+palette's "Serve X on an endpoint"): the two variables go into a 0600 file in the runtime
+folder, and the log says which file to source; the token never shows on screen."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 from textual.widgets import Static
 
 from tui.app.screens.mfa_code_modal import MfaCodeModal
@@ -22,6 +32,7 @@ from tui.engine.secret import Secret
 if TYPE_CHECKING:
     from tui.app.app import AwsMfaApp
     from tui.engine.agent_server import AgentServer
+    from tui.engine.credentials_endpoint import CredentialsEndpoint
     from tui.engine.profile_status import StatusRow
 
 
@@ -69,6 +80,8 @@ class TuiAgent:
         self.app = app
         self.server: AgentServer | None = None
         self._modals: dict[int, AgentCodeModal] = {}
+        #: profile -> its endpoint and the file with its two variables.
+        self.endpoints: dict[str, tuple[CredentialsEndpoint, Path]] = {}
 
     def start(self) -> str:
         """Serve (from a worker thread); what to log about it."""
@@ -84,9 +97,37 @@ class TuiAgent:
         return f"agent: serving this user's programs at {self.server.path}"
 
     def stop(self) -> None:
+        for endpoint, exports in self.endpoints.values():
+            endpoint.stop()
+            with contextlib.suppress(OSError):
+                exports.unlink()
+        self.endpoints.clear()
         if self.server is not None:
             self.server.stop()
             self.server = None
+
+    def serve_endpoint(self, profile: str) -> str:
+        """Serve `profile` on a credentials endpoint until the TUI quits (from a worker
+        thread); what to log about it."""
+        from tui.engine.credentials_endpoint import CredentialsEndpoint
+        from tui.engine.session_supply import Requester
+
+        server = self.server
+        if server is None or server.path is None:
+            return "agent: not serving, so no endpoint either"
+        if profile in self.endpoints:
+            return f"agent: {profile} is served already; in a shell: . {self.endpoints[profile][1]}"
+        endpoint = CredentialsEndpoint(
+            server, profile, lambda: Requester(f"the endpoint for {profile}")).start()
+        exports = server.path.parent / f"endpoint-{re.sub(r'[^A-Za-z0-9._-]', '_', profile)}.env"
+        lines = "".join(f"export {name}={value}\n"
+                        for name, value in endpoint.environment().items())
+        fd = os.open(exports, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(lines)
+        self.endpoints[profile] = (endpoint, exports)
+        return (f"agent: {profile} served at {endpoint.url} until the TUI quits; "
+                f"in a shell or an IDE's environment: . {exports}")
 
     # ------------------------------------------------------------ from agent threads
     def log(self, text: str) -> None:
@@ -129,3 +170,38 @@ class TuiAgent:
         modal = self._modals.get(id(prompt))
         if modal is not None:
             modal.withdrawn()
+
+
+class EndpointCommands(Provider):
+    """The palette's "Serve X on an endpoint", for each identity and role."""
+
+    def _commands(self) -> list[tuple[str, object]]:
+        agent: TuiAgent | None = getattr(self.app, "agent", None)
+        if agent is None:
+            return []
+        with contextlib.suppress(LookupError):
+            rows = self.app.main_screen.rows  # type: ignore[attr-defined]
+            return [(f"Serve {row.name} on an endpoint",
+                     partial(self._serve, agent, row.name)) for row in rows]
+        return []
+
+    def _serve(self, agent: TuiAgent, profile: str) -> None:
+        self.app.run_worker(lambda: agent.log(agent.serve_endpoint(profile)), thread=True,
+                            group="agent", exit_on_error=False)
+
+    async def discover(self) -> Hits:
+        for title, callback in self._commands():
+            yield DiscoveryHit(Content(title), callback, text=title,  # type: ignore[arg-type]
+                               help="for an IDE: a loopback URL and a token")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback in self._commands():
+            score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+            if score > 0:
+                shown = Content(title)  # a profile name is plain text, never markup
+                for offset in offsets:
+                    if not title[offset].isspace():
+                        shown = shown.stylize(matcher.match_style, offset, offset + 1)
+                yield Hit(score, shown, callback,  # type: ignore[arg-type]
+                          text=title, help="for an IDE: a loopback URL and a token")

@@ -46,10 +46,17 @@ def profile_commands() -> type[Provider]:
     return ProfileCommands
 
 
+def endpoint_commands() -> type[Provider]:
+    """The palette's "Serve X on an endpoint" (imported when the palette first opens)."""
+    from tui.app.agent_prompts import EndpointCommands
+
+    return EndpointCommands
+
+
 class AwsMfaApp(App[int]):
     TITLE = "aws-mfa-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS = App.COMMANDS | {profile_commands}
+    COMMANDS = App.COMMANDS | {profile_commands, endpoint_commands}
     ENABLE_COMMAND_PALETTE = True
     #: Turn the cyclic garbage collector on `GC_PAUSE` s after the start (`run_app`).
     resume_gc = False

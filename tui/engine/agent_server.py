@@ -33,7 +33,7 @@ from tui.engine.agent_protocol import (
     encode,
     read_line,
 )
-from tui.engine.credentials_store import format_expiration
+from tui.engine.credentials_store import SessionCredentials, format_expiration
 from tui.engine.errors import AwsMfaError, MfaCodeError
 from tui.engine.mfa_code import CodeRequest, MfaCodeSource
 from tui.engine.runtime_folder import runtime_folder
@@ -212,7 +212,7 @@ class AgentServer:
         for_pid = request.get("for_pid")
         requester = requester_of(for_pid if isinstance(for_pid, int) else peer_pid)
         try:
-            credentials = self._session(profile, requester, conn)
+            credentials = self.session_for(profile, requester, hangup=conn)
         except NoWayToAsk as exc:
             return {"ok": False, "error": str(exc), "exit": exc.exit_code, "ask_yourself": True}
         except AwsMfaError as exc:
@@ -233,15 +233,20 @@ class AgentServer:
                 session["Region"] = region
         return {"ok": True, "session": session}
 
-    def _session(self, profile: str, requester: Requester, conn: socket.socket):
+    def session_for(self, profile: str, requester: Requester,
+                    code_source: MfaCodeSource | None = None,
+                    hangup: socket.socket | None = None) -> SessionCredentials:
+        """A session as the agent serves it (a `SessionSupply`, for an endpoint the TUI
+        serves): codes asked through the agent; `hangup`, the client whose hanging up
+        withdraws the request."""
         if self.prompts is None:
             source = self.code_source(requester) if self.code_source else None
             return self.supply.session_for(profile, requester,
                                            _CommandFirst(source or _AskRequester()))
         with self.prompts.waiting(requester, profile) as waiter:
-            watcher = threading.Thread(target=_watch_hangup, args=(conn, waiter),
-                                       name="agent-hangup", daemon=True)
-            watcher.start()
+            if hangup is not None:
+                threading.Thread(target=_watch_hangup, args=(hangup, waiter),
+                                 name="agent-hangup", daemon=True).start()
             try:
                 return self.supply.session_for(
                     profile, requester, _CommandFirst(self.prompts.source_for(waiter)))
