@@ -37,6 +37,8 @@ class Fault:
     #: A whole reply body to send instead of an error (e.g. a ListMFADevices result moto
     #: can't produce, such as a FIDO key); `status` is then usually 200.
     body: str | None = None
+    #: The Content-Type of a `body` reply (a captive portal's page is `text/html`).
+    content_type: str = "text/xml"
 
 
 @dataclass
@@ -108,7 +110,7 @@ class FaultInjector:
         if fault.body is not None:
             reply = fault.body.encode()
             start_response(f"{fault.status} OK", [
-                ("Content-Type", "text/xml"), ("Content-Length", str(len(reply))),
+                ("Content-Type", fault.content_type), ("Content-Length", str(len(reply))),
                 ("x-amzn-RequestId", str(uuid.uuid4())),
             ])
             return [reply]
