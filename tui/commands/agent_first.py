@@ -35,15 +35,15 @@ def agent_session(args: argparse.Namespace, profile: str | None = None
                   ) -> dict[str, str] | None:
     """The agent's session for `profile` (args.profile), renewed by the agent when due, or
     None to go without the agent."""
-    if os.environ.get("AWS_MFA_TOKEN_CODE") or getattr(args, "demo", False) or any(
-            getattr(args, option, None) for option in _OWN_WAY):
+    if os.environ.get("AWS_MFA_TOKEN_CODE") or getattr(args, "demo", False) or (
+            args.command == "refresh" and any(getattr(args, o, None) for o in _OWN_WAY)):
         return None
     from tui.engine.agent_client import session_from_agent
 
     return session_from_agent(profile or args.profile, files_of(args))
 
 
-#: Options that ask for a renewal of the command's own: the agent isn't asked.
+#: `refresh` options that ask for a renewal of its own: the agent isn't asked.
 _OWN_WAY = ("token_code", "force", "duration", "serial_number")
 
 
