@@ -7,6 +7,7 @@ is a small asker that records what it is shown and answers as a person would."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import threading
@@ -14,6 +15,7 @@ import time
 
 import pytest
 
+from tests.engine.test_console_signin import fake  # noqa: F401 (a fixture)
 from tests.support.cli import COMMAND, cli, read_credentials
 from tui.engine.agent_code_prompts import CodePrompt
 from tui.engine.agent_server import agent_for
@@ -131,3 +133,29 @@ def test_the_prompt_stays_while_another_client_waits(aws, make_user, sandbox_hom
     assert second.returncode == 0, err
     assert json.loads(out)["AccessKeyId"]
     assert len(aws.injector.calls("GetSessionToken")) == 1
+
+
+def test_console_has_the_agent_renew_the_role_first(aws, make_user, sandbox_home,
+                                                    fake):  # noqa: F811 (the fixture)
+    """No role session and no MFA session: `console prod` (no terminal) gets its code
+    through the agent, then signs in with the role session the agent wrote."""
+    from tests.engine.test_console_signin import _Fake
+
+    user = make_user("alice", profile="work")
+    arn = make_user.iam.create_role(RoleName="Admin", AssumeRolePolicyDocument="{}")[
+        "Role"]["Arn"]
+    sandbox_home.config.write_text(f"[profile work]\nmfa_serial = {user.serial}\n\n"
+                                   f"[profile prod]\nrole_arn = {arn}\nsource_profile = work\n")
+    person, log = Person(code="975310"), []
+    agent = start_agent(sandbox_home, person, log)
+    try:
+        done = cli("console", "prod", "--print",
+                   env={**os.environ, "AWS_ENDPOINT_URL_SIGNIN": fake})
+    finally:
+        agent.stop()
+    assert done.returncode == 0, done.stderr
+    assert [p.identity for p in person.shown] == ["work"]
+    session = read_credentials(sandbox_home)["prod-session"]
+    (form,) = _Fake.received
+    assert json.loads(form["Session"][0])["sessionId"] == session["aws_access_key_id"]
+    assert any("served prod" in line for line in log)
