@@ -23,7 +23,7 @@ from tui.engine.agent_protocol import (
     encode,
     read_line,
 )
-from tui.engine.errors import AwsMfaError, MfaCodeError
+from tui.engine.errors import AwsMfaError, MfaCodeError, UsageError
 
 #: The longest a client waits for the agent (a person may be typing a code).
 CLIENT_WAIT = 300.0
@@ -96,5 +96,7 @@ def session_from_agent(profile: str, files: list[str], wait: float = CLIENT_WAIT
     if reply.get("ask_yourself"):
         return None
     exit_code = reply.get("exit")
-    raise AgentError(str(reply.get("error") or "the agent gave no session"),
-                     exit_code if isinstance(exit_code, int) else 1)
+    message = str(reply.get("error") or "the agent gave no session")
+    if exit_code == UsageError.exit_code:
+        raise UsageError(message)  # told as without the agent (with the `--help` hint)
+    raise AgentError(message, exit_code if isinstance(exit_code, int) else 1)
