@@ -18,8 +18,8 @@ import pytest
 from tests.support.cli import cli, read_credentials
 from tui.engine.agent_protocol import SocketAddress
 from tui.engine.agent_server import AgentRunning, AgentServer, agent_for
+from tui.engine.private_folders import runtime_folder
 from tui.engine.profiles import Paths
-from tui.engine.runtime_folder import runtime_folder_path
 from tui.engine.sessions import SessionService
 
 pytestmark = pytest.mark.timeout(60)
@@ -52,7 +52,7 @@ def test_the_folder_is_0700_and_the_socket_0600_under_umask_000(sandbox_home, lo
     old = os.umask(0)
     try:
         with agent_for(service_of(sandbox_home), log=log.append) as server:
-            assert server.path == runtime_folder_path() / "agent.sock"
+            assert server.path == runtime_folder() / "agent.sock"
             assert stat.S_IMODE(os.stat(server.path.parent).st_mode) == 0o700
             assert stat.S_IMODE(os.stat(server.path).st_mode) == 0o600
             assert stat.S_ISSOCK(os.stat(server.path).st_mode)
@@ -100,7 +100,7 @@ def test_a_stale_socket_of_a_killed_agent_is_replaced(sandbox_home, log):
         stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert child.stdout.readline().strip() == "ready"
-        path = runtime_folder_path() / "agent.sock"
+        path = runtime_folder() / "agent.sock"
         assert hello(path) is not None
         with pytest.raises(AgentRunning):
             agent_for(service_of(sandbox_home), log=log.append).start()

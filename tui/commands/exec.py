@@ -27,8 +27,9 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "server", False):
         return run_with_endpoint(args, command)
     service = service_from(args)
-    return replace_with(command, environment(usable_session(service, args.profile),
-                                             region_of(service, args.profile)), args.profile)
+    catalog = service.catalog()  # this command's one read of the files
+    return replace_with(command, environment(usable_session(service, args.profile, catalog),
+                                             region_of(catalog, args.profile)), args.profile)
 
 
 def command_of(args: argparse.Namespace) -> list[str]:
@@ -82,7 +83,7 @@ def run_with_endpoint(args: argparse.Namespace, command: list[str]) -> int:
     with CredentialsEndpoint(supply, args.profile, requester) as endpoint:
         env = endpoint_environment(os.environ)
         env.update(endpoint.environment())
-        region = region_of(service, args.profile)
+        region = region_of(service.catalog(), args.profile)
         if region and not any(os.environ.get(n) for n in ("AWS_REGION", "AWS_DEFAULT_REGION")):
             env.update(AWS_REGION=region, AWS_DEFAULT_REGION=region)
         env["AWS_MFA_TUI_PROFILE"] = args.profile

@@ -7,14 +7,21 @@ from __future__ import annotations
 import os
 
 from tui.commands.context import notice
+from tui.engine import session_handout
 from tui.engine.credentials_store import SessionCredentials
-from tui.engine.session_supply import region_of  # noqa: F401 (the commands' name for it)
-from tui.engine.session_supply import usable_session as engine_usable_session
+from tui.engine.profiles import ProfileCatalog
+from tui.engine.session_handout import region_of  # noqa: F401 (the commands' name for it)
 from tui.engine.sessions import SessionService
 
 
-def usable_session(service: SessionService, name: str) -> SessionCredentials:
-    return engine_usable_session(service, name, notice=notice)
+def usable_session(service: SessionService, name: str,
+                   catalog: ProfileCatalog | None = None) -> SessionCredentials:
+    """The session to hand out, renewed first when due (the engine's
+    `session_handout.usable_session`), its notes told on stderr."""
+    handed = session_handout.usable_session(service, name, catalog=catalog)
+    for note in handed.notes:
+        notice(f"{name}: {note}")
+    return handed.credentials
 
 
 def environment(credentials: SessionCredentials, region: str | None = None) -> dict[str, str]:

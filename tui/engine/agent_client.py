@@ -39,16 +39,22 @@ class AgentError(AwsMfaError):
         self.exit_code = exit_code
 
 
-def socket_path() -> str:
-    from tui.engine.runtime_folder import runtime_folder_path
+def socket_path() -> str | None:
+    """The agent's socket in the runtime folder; None when there is no usable folder."""
+    from tui.engine.private_folders import runtime_folder
 
-    return str(runtime_folder_path() / SOCKET_NAME)
+    try:
+        return str(runtime_folder() / SOCKET_NAME)
+    except OSError:
+        return None
 
 
 def ask_agent(message: dict[str, object], wait: float = CLIENT_WAIT,
               path: str | None = None) -> dict[str, object] | None:
     """The agent's reply to one request, or None when no agent answers."""
     path = path or socket_path()
+    if path is None:
+        return None
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         sock.settimeout(CONNECT_TIMEOUT)

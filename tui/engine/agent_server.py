@@ -36,7 +36,7 @@ from tui.engine.agent_protocol import (
 from tui.engine.credentials_store import SessionCredentials, format_expiration
 from tui.engine.errors import AwsMfaError, MfaCodeError
 from tui.engine.mfa_code import CodeRequest, MfaCodeSource
-from tui.engine.runtime_folder import runtime_folder
+from tui.engine.private_folders import runtime_folder
 from tui.engine.session_supply import Requester, SessionSupply, requester_of
 
 #: How long a client may take to send its request line.
@@ -272,11 +272,12 @@ def agent_for(service, *, log: Callable[[str], None], asker: CodeAsker | None = 
               code_source: Callable[[Requester], MfaCodeSource | None] | None = None,
               supply: SessionSupply | None = None) -> AgentServer:
     """The agent over one `SessionService` (service: tui.engine.sessions.SessionService)."""
-    from tui.engine.session_supply import RememberedSessions, identity_of, region_of
+    from tui.engine.session_handout import region_of
+    from tui.engine.session_supply import RememberedSessions, identity_of
 
     return AgentServer(
         supply or RememberedSessions(service), log=log, asker=asker, code_source=code_source,
         identity_of=lambda profile: identity_of(service, profile),
-        region_of=lambda profile: region_of(service, profile),
+        region_of=lambda profile: region_of(service.catalog(), profile),
         files=(service.paths.credentials, service.paths.config, service.paths.settings),
     )

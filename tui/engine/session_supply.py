@@ -17,8 +17,8 @@ from typing import NamedTuple, Protocol
 from tui.engine.credentials_store import SessionCredentials
 from tui.engine.errors import UsageError
 from tui.engine.mfa_code import MfaCodeSource
-from tui.engine.profiles import ProfileCatalog
 from tui.engine.schedule import SessionState
+from tui.engine.session_handout import usable_session
 from tui.engine.sessions import SessionService
 
 
@@ -49,56 +49,6 @@ class SessionSupply(Protocol):
                     code_source: MfaCodeSource | None = None) -> SessionCredentials:
         """A usable session for `profile`; raises AwsMfaError (one line) when there is none."""
         ...
-
-
-def usable_session(service: SessionService, name: str,
-                   code_source: MfaCodeSource | None = None,
-                   notice: Callable[[str], None] | None = None) -> SessionCredentials:
-    """The session of a role, identity or session profile, renewed first when it is missing
-    or inside its lead time and a code source is available; a still-valid session is kept
-    when no code can be had (`notice` says so)."""
-    catalog = service.catalog()
-    managed = catalog.role(name) is not None
-    if not managed:
-        try:
-            catalog.identity(name)
-            managed = True
-        except UsageError:
-            if name not in catalog.credentials:
-                raise UsageError(unknown_profile(catalog, name)) from None
-            # else a session profile we don't manage: use it as it is
-    if managed:
-        result = service.renew(name, code_source, force=False, keep_valid=True)
-        for note in result.notes if result.skipped and notice else ():
-            notice(f"{name}: {note}")  # type: ignore[misc]
-    _, credentials = service.session_for(name)
-    if credentials.expiration <= service.clock():
-        raise UsageError(f"the session for {name} has expired: run `aws-mfa-tui refresh {name}`")
-    return credentials
-
-
-def unknown_profile(catalog: ProfileCatalog, name: str) -> str:
-    """A name that is no identity, session profile or role, with the ones there are."""
-    def some(names: list[str]) -> str:
-        shown = ", ".join(names[:4]) or "none"
-        return shown + (f", +{len(names) - 4} more" if len(names) > 4 else "")
-
-    identities = catalog.identities
-    return (f"no profile `{name}`: this takes an identity ({some([i.name for i in identities])}"
-            f"), its session profile ({some([i.session_profile for i in identities])}), "
-            f"a role ({some([r.name for r in catalog.roles])}) or another session section")
-
-
-def region_of(service: SessionService, name: str) -> str | None:
-    """The region of a role, an identity, or a session profile (from ~/.aws/config)."""
-    catalog = service.catalog()
-    role = catalog.role(name)
-    if role is not None:
-        return role.region
-    for identity in catalog.identities:
-        if name in (identity.name, identity.session_profile):
-            return catalog.config.get(name, {}).get("region") or identity.region
-    return catalog.config.get(name, {}).get("region")
 
 
 def identity_of(service: SessionService, name: str) -> str:
@@ -165,7 +115,10 @@ class RememberedSessions:
             fresh = self._fresh(profile)  # renewed by the caller we waited for
             if fresh is not None:
                 return fresh
-            credentials = usable_session(self.service, profile, code_source, self.notice)
+            handed = usable_session(self.service, profile, code_source)
+            for note in handed.notes if self.notice else ():
+                self.notice(f"{profile}: {note}")  # type: ignore[misc]
+            credentials = handed.credentials
             # The files as they are after our own write: a later change is someone else's.
             remembered = _Remembered(self._files(), credentials)
             with self._guard:
