@@ -66,13 +66,6 @@ def usable_session(service: SessionService, name: str,
     return HandedOut(credentials, notes)
 
 
-def _stored(service: SessionService, name: str) -> SessionCredentials | None:
-    try:
-        return service.session_for(name)[1]
-    except AwsMfaError:
-        return None
-
-
 def unknown_profile(catalog: ProfileCatalog, name: str) -> str:
     """A name that is no identity, session profile or role, with the ones there are."""
     def some(names: list[str]) -> str:
@@ -83,6 +76,13 @@ def unknown_profile(catalog: ProfileCatalog, name: str) -> str:
     return (f"no profile `{name}`: this takes an identity ({some([i.name for i in identities])}"
             f"), its session profile ({some([i.session_profile for i in identities])}), "
             f"a role ({some([r.name for r in catalog.roles])}) or another session section")
+
+
+def _stored(service: SessionService, name: str) -> SessionCredentials | None:
+    try:
+        return service.session_for(name)[1]
+    except AwsMfaError:
+        return None
 
 
 def region_of(catalog: ProfileCatalog, name: str) -> str | None:
