@@ -47,13 +47,22 @@ def profile_commands() -> type[Provider]:
     return ProfileCommands
 
 
+def endpoint_commands() -> type[Provider]:
+    """The palette's "Serve X on an endpoint" (imported when the palette first opens)."""
+    from tui.app.agent_prompts import EndpointCommands
+
+    return EndpointCommands
+
+
 class AwsMfaApp(App[int]):
     TITLE = "aws-mfa-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS = App.COMMANDS | {profile_commands}
+    COMMANDS = App.COMMANDS | {profile_commands, endpoint_commands}
     ENABLE_COMMAND_PALETTE = True
     #: Turn the cyclic garbage collector on `GC_PAUSE` s after the start (`run_app`).
     resume_gc = False
+    #: Serve this user's programs as their agent (`run_app`; tests that want it).
+    serve_agent = False
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit at once"),
@@ -129,6 +138,19 @@ class AwsMfaApp(App[int]):
         if self.resume_gc:
             self.set_timer(GC_PAUSE, gc.enable, name="resume-gc")
         self.theme_changed_signal.subscribe(self, self._theme_picked)
+        if self.serve_agent:
+            from tui.app.agent_prompts import TuiAgent
+
+            self.agent = TuiAgent(self)
+            self._start_agent()
+
+    @work(thread=True, group="agent", exit_on_error=False)
+    def _start_agent(self) -> None:
+        self.agent.log(self.agent.start())
+
+    def on_unmount(self) -> None:
+        if self.serve_agent:
+            self.agent.stop()
 
     # ------------------------------------------------------------------ the demo
     @property

@@ -10,6 +10,7 @@ from tui.commands.context import notice
 from tui.engine import session_handout
 from tui.engine.credentials_store import SessionCredentials
 from tui.engine.profiles import ProfileCatalog
+from tui.engine.session_handout import region_of  # noqa: F401 (the commands' name for it)
 from tui.engine.sessions import SessionService
 
 
@@ -31,17 +32,6 @@ def environment(credentials: SessionCredentials, region: str | None = None) -> d
     if region and not any(os.environ.get(name) for name in _REGION_VARIABLES):
         variables.update(dict.fromkeys(_REGION_VARIABLES, region))
     return variables
-
-
-def region_of(catalog: ProfileCatalog, name: str) -> str | None:
-    """The region of a role, an identity, or a session profile (from ~/.aws/config)."""
-    role = catalog.role(name)
-    if role is not None:
-        return role.region
-    for identity in catalog.identities:
-        if name in (identity.name, identity.session_profile):
-            return catalog.config.get(name, {}).get("region") or identity.region
-    return catalog.config.get(name, {}).get("region")
 
 
 _REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")

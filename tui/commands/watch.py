@@ -16,6 +16,7 @@ import signal
 import threading
 from dataclasses import dataclass, field
 
+from tui.commands.agent_first import serve_for_watch
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine import free_memory
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    agent = None if args.once else serve_for_watch(service)
     try:
         watch = Watch(service, args.profiles, retry=not args.once)
         watched = ", ".join(watch.describe()) or "no profiles"
@@ -49,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if agent is not None:
+            agent.stop()
     if args.once:
         # For cron or a timer: the worst failure's exit code, so the caller sees it.
         worst = max((e.exit_code for e in watch.failures), default=0)

@@ -83,3 +83,14 @@ def _stored(service: SessionService, name: str) -> SessionCredentials | None:
         return service.session_for(name)[1]
     except AwsMfaError:
         return None
+
+
+def region_of(catalog: ProfileCatalog, name: str) -> str | None:
+    """The region of a role, an identity, or a session profile (from ~/.aws/config)."""
+    role = catalog.role(name)
+    if role is not None:
+        return role.region
+    for identity in catalog.identities:
+        if name in (identity.name, identity.session_profile):
+            return catalog.config.get(name, {}).get("region") or identity.region
+    return catalog.config.get(name, {}).get("region")
