@@ -44,3 +44,45 @@ OUR_WRITER = textwrap.dedent(
     print("gave-up", gave_up)
     """
 )
+
+#: A writer that takes no lock and pauses in the middle of its write, looping until the
+#: stop file appears (it always finishes the round it is in, so the file it leaves is whole).
+#: argv: path, stop file, how, stall seconds, pause between rounds.
+#: `how`:
+#: - `boundary`: read the file, truncate it, write up to a section boundary half-way,
+#:   stall, write the rest (an editor or a script that writes in pieces);
+#: - `truncate`: read, truncate, stall with the file empty, write it all;
+#: - `lines`: read, truncate, write it a line at a time with a pause of 1 ms to `stall`
+#:   seconds (random) after each line.
+#: Prints the number of rounds it finished.
+STALLING_WRITER = textwrap.dedent(
+    """
+    import os, random, sys, time
+    path, stop, how = sys.argv[1], sys.argv[2], sys.argv[3]
+    stall, gap = float(sys.argv[4]), float(sys.argv[5])
+    rounds = 0
+    random.seed(rounds)
+    while not os.path.exists(stop):
+        with open(path) as f:
+            contents = f.read()
+        with open(path, "w") as f:
+            if how == "boundary":
+                cut = contents.find("\\n[", len(contents) // 2) + 1 or len(contents)
+                f.write(contents[:cut])
+                f.flush()
+                time.sleep(stall)
+                f.write(contents[cut:])
+            elif how == "truncate":
+                f.flush()
+                time.sleep(stall)
+                f.write(contents)
+            else:
+                for line in contents.splitlines(keepends=True):
+                    f.write(line)
+                    f.flush()
+                    time.sleep(random.uniform(0.001, stall))
+        rounds += 1
+        time.sleep(gap)
+    print(rounds)
+    """
+)

@@ -25,3 +25,12 @@ def make_private_folders(directory: Path) -> None:
                 raise
             continue  # made by someone else meanwhile: theirs to keep as it is
         os.chmod(folder, 0o700)
+
+
+def state_folder() -> Path:
+    """Where aws-mfa-tui keeps what it must remember between runs that is not a setting
+    ($XDG_STATE_HOME/aws-mfa-tui, by default ~/.local/state/aws-mfa-tui), made 0700."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    folder = Path(base) / "aws-mfa-tui"
+    make_private_folders(folder)
+    return folder

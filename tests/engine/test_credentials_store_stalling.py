@@ -1,0 +1,100 @@
+"""Writers that take no lock and stall in the middle of their write, raced by real processes.
+
+Each writer of the tests' own (`STALLING_WRITER`) rewrites the credentials file in place,
+pausing half-way at a section boundary, or with the file empty, or between every line. While
+it loops, fresh `aws-mfa-tui logout` processes (the CLI: no earlier read of their own) remove
+session sections. Whatever the pause, no long-term profile may be lost; a logout may give up
+(exit 3, one line saying what happened), and the count of those is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from botocore.configloader import raw_config_parse
+
+from tests.support.writers import STALLING_WRITER
+
+LOGOUTS = 3
+CLI = [sys.executable, "-m", "tui"]
+
+
+def seed(path: Path, long_term: int, sessions: int) -> None:
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    path.write_text(
+        "".join(
+            f"[s-{n}]\naws_access_key_id = ASIAS{n:015d}\naws_secret_access_key = x\n"
+            f"aws_session_token = t{n}\nexpiration = 2099-01-01T00:00:00Z\n\n"
+            for n in range(sessions)
+        ) + "".join(
+            # After the sessions: a writer cut half-way leaves the sessions and no keys.
+            f"[lt-{n}]\naws_access_key_id = AKIALT{n:014d}\naws_secret_access_key = s{n}\n\n"
+            for n in range(long_term)
+        )
+    )
+    os.chmod(path, 0o600)
+
+
+def lost_long_term(path: Path, long_term: int) -> list[str]:
+    parsed = raw_config_parse(str(path))
+    return [f"lt-{n}" for n in range(long_term)
+            if parsed.get(f"lt-{n}", {}).get("aws_access_key_id") != f"AKIALT{n:014d}"]
+
+
+def start_writer(path: Path, stop: Path, how: str, stall: float,
+                 gap: float = 0.05) -> subprocess.Popen:
+    writer = subprocess.Popen(
+        [sys.executable, "-c", STALLING_WRITER, str(path), str(stop), how, str(stall), str(gap)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(0.2)
+    return writer
+
+
+def stop_writer(writer: subprocess.Popen, stop: Path, stall: float) -> int:
+    stop.touch()
+    out, err = writer.communicate(timeout=30 + stall)
+    assert writer.returncode == 0, err
+    return int(out)
+
+
+WRITERS = [
+    ("boundary", 0.05), ("boundary", 0.15), ("boundary", 1.0), ("boundary", 3.0),
+    ("truncate", 0.05), ("truncate", 1.2), ("truncate", 3.0),
+    ("lines", 0.003), ("lines", 0.01),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("how", "stall"), WRITERS,
+                         ids=[f"{how}-{stall:g}s" for how, stall in WRITERS])
+def test_fresh_logouts_never_cost_a_long_term_profile(sandbox_home, tmp_path, how, stall):
+    path = sandbox_home.credentials
+    # A line-by-line round of a 1,500-profile file would take minutes.
+    long_term = 20 if how == "lines" else 1500
+    seed(path, long_term, LOGOUTS)
+    stop = tmp_path / "stop"
+    writer = start_writer(path, stop, how, stall)
+    gave_up, took = [], []
+    try:
+        for n in range(LOGOUTS):
+            started = time.monotonic()
+            done = subprocess.run([*CLI, "logout", f"s-{n}"], capture_output=True, text=True,
+                                  timeout=120)
+            took.append(time.monotonic() - started)
+            assert done.returncode in (0, 2, 3), done.stderr
+            if done.returncode != 0:
+                gave_up.append(done.stderr.strip())
+                assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    finally:
+        rounds = stop_writer(writer, stop, stall)
+    lost = lost_long_term(path, long_term)
+    print(f"{how} {stall:g}s ({rounds} rounds): {len(lost)} of {long_term} long-term lost; "
+          f"{len(gave_up)} of {LOGOUTS} logouts gave up; took "
+          + ", ".join(f"{t:.1f}" for t in took) + " s", *gave_up, sep="\n  ")
+    assert lost == []
