@@ -277,6 +277,16 @@ class CredentialsStore:
             long_term = frozenset(n for n in names if _is_long_term(document.get_section(n)))
         self._known_file.save(KnownState(names, long_term, size, stamp))
 
+    def _expect(self, document: IniDocument, size: int) -> None:
+        """Before a write that removes sections or shrinks the file: widen the known state
+        so that the file as it is and as it will be both fit it (a process killed between
+        our replace and the state's update must not make the next one wait)."""
+        known = self._known()
+        names = frozenset(document.sections())
+        if known is not None and (size < known.size or not known.names <= names):
+            self._known_file.save(KnownState(known.names & names, known.long_term & names,
+                                             min(size, known.size)))
+
     def _unsettled(self, target: Path, exc: Unsettled) -> CredentialsFileError:
         return CredentialsFileError(
             f"{target} {exc.what} for {exc.seconds:.1f} s (another program rewrites it "
@@ -362,6 +372,7 @@ class CredentialsStore:
                         self._make_private(target, read)
                     return result, None
                 mode = self._check_writable(target, read, private)
+                self._expect(document, len(new))
                 check: list[tuple[bool, Read | None]] = []
 
                 def ready(read: Read | None = read, names: frozenset[str] = read_names,

@@ -132,14 +132,11 @@ def suspicion(data: bytes, names: frozenset[str] | None,
               known: KnownState | None) -> str | None:
     """Why a read may be a moment of another program's write, or None when it looks like
     the whole file: it has every section the file was last known to have, and no fewer
-    bytes. Without a known state, only an empty, cut-off or unparseable read is suspect."""
+    bytes. Without a known state, only an empty or unparseable read is suspect."""
     if names is None:
         return "does not parse (cut off mid-line?)"
-    cut_off = bool(data.strip()) and not data.endswith(b"\n")
     if known is None:
-        if not data.strip():
-            return "is empty"
-        return "ends mid-line" if cut_off else None
+        return "is empty" if not data.strip() else None
     lost = known.lost(names)
     if lost:
         long_term = len(lost & known.long_term)
@@ -164,11 +161,12 @@ def settled_read(
       saw it whole), or unchanged for `QUIET` seconds, is read at once.
     - A read that looks whole (`suspicion`) is taken at once if the file is a second old,
       else when a second read SETTLE later has no fewer sections.
-    - A suspect read (it lost known sections, shrank, is empty or cut off) is taken only
-      once it has been the fullest read for `QUIET` seconds counted from the file's last
-      change, and is what the file holds then. A writer that stalls for less than that
-      finishes first, and the whole file is read instead. Without a known state an empty
-      or cut-off read is taken once the file is a second old, and is weak.
+    - A suspect read (it lost known sections, shrank, is empty or doesn't parse) is taken
+      only once it has been the fullest read for `QUIET` seconds counted from the file's
+      last change, and is what the file holds then. A writer that stalls for less than
+      that finishes first, and the whole file is read instead. Without a known state an
+      empty read is taken once the file is a second old, and is weak; an unparseable one
+      no shorter than the known state (or with none) is taken then too, to be refused.
     An mtime in the future counts as "changed when first seen here", never as a long wait.
     `waiting` is told once, after NOTICE_AFTER seconds, what we are waiting for. Raises
     `Unsettled` at `deadline` (None: never).
@@ -197,8 +195,14 @@ def settled_read(
             time.sleep(SETTLE)
             continue
         candidate = None
-        if known is None and age >= RECENT_NS / 1e9 and names is not None:
-            return data, info, True  # empty or cut off, and nothing known to have been lost
+        if age >= RECENT_NS / 1e9:
+            if names is None and (known is None or len(data) >= known.size):
+                # Unparseable, and no shorter than it was: refused as it is, not a write
+                # stopped half-way.
+                return data, info, False
+            if known is None:
+                # Empty, and nothing known to have been lost: weak (see `Read.weak`).
+                return data, info, True
         key = (len(names) if names is not None else -1, len(data))
         if fullest is None or key > fullest[:2]:
             # Quiet since the file's last change (the first read's: since its mtime).
