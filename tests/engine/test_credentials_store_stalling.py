@@ -3,8 +3,9 @@
 Each writer of the tests' own (`STALLING_WRITER`) rewrites the credentials file in place,
 pausing half-way at a section boundary, or with the file empty, or between every line. While
 it loops, fresh `aws-mfa-tui logout` processes (the CLI: no earlier read of their own) remove
-session sections. Whatever the pause, no long-term profile may be lost; a logout may give up
-(exit 3, one line saying what happened), and the count of those is printed.
+session sections; and a long-lived store (as the TUI holds) writes sessions and removes
+them. Whatever the pause, no long-term profile may be lost; a logout may give up (exit 3,
+one line saying what happened), and the count of those is printed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from botocore.configloader import raw_config_parse
 
 from tests.support.writers import STALLING_WRITER
 
-LOGOUTS = 3
+LOGOUTS = 2
 CLI = [sys.executable, "-m", "tui"]
 
 
@@ -47,7 +48,7 @@ def lost_long_term(path: Path, long_term: int) -> list[str]:
 
 
 def start_writer(path: Path, stop: Path, how: str, stall: float,
-                 gap: float = 0.05) -> subprocess.Popen:
+                 gap: float = 0.2) -> subprocess.Popen:
     writer = subprocess.Popen(
         [sys.executable, "-c", STALLING_WRITER, str(path), str(stop), how, str(stall), str(gap)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -78,6 +79,10 @@ def test_fresh_logouts_never_cost_a_long_term_profile(sandbox_home, tmp_path, ho
     # A line-by-line round of a 1,500-profile file would take minutes.
     long_term = 20 if how == "lines" else 1500
     seed(path, long_term, LOGOUTS)
+    # As on any machine where aws-mfa-tui has run once: the file's known state exists.
+    # (The very first run has nothing to judge a read by: see the README.)
+    assert subprocess.run([*CLI, "status"], capture_output=True, timeout=60).returncode == 0
+    assert list((sandbox_home.home / ".local" / "state" / "aws-mfa-tui").glob("known-*"))
     stop = tmp_path / "stop"
     writer = start_writer(path, stop, how, stall)
     gave_up, took = [], []
@@ -97,4 +102,59 @@ def test_fresh_logouts_never_cost_a_long_term_profile(sandbox_home, tmp_path, ho
     print(f"{how} {stall:g}s ({rounds} rounds): {len(lost)} of {long_term} long-term lost; "
           f"{len(gave_up)} of {LOGOUTS} logouts gave up; took "
           + ", ".join(f"{t:.1f}" for t in took) + " s", *gave_up, sep="\n  ")
+    assert lost == []
+
+
+LONG_LIVED = """
+import sys
+from datetime import UTC, datetime, timedelta
+from tui.engine.credentials_store import CredentialsStore, SessionCredentials
+from tui.engine.errors import CredentialsFileError
+from tui.engine.secret import Secret
+store = CredentialsStore(sys.argv[1])
+store.read()
+print("ready", flush=True)
+sys.stdin.readline()  # the writer has started
+gave_up = 0
+for n in range(int(sys.argv[2])):
+    try:
+        store.remove_section(f"s-{n}")
+    except CredentialsFileError as exc:
+        gave_up += 1
+        print(exc, file=sys.stderr)
+    # A session AWS granted: never given up on (patient), so no try here.
+    store.write_session(f"ours-{n}", SessionCredentials(
+        access_key_id=f"ASIAOURS{n:012d}", secret_access_key=Secret(f"s-{n}"),
+        session_token=Secret(f"t-{n}"), expiration=datetime.now(UTC) + timedelta(hours=1)))
+print(gave_up)
+"""
+
+LONG_LIVED_WRITERS = [("boundary", 0.15), ("boundary", 3.0), ("truncate", 1.2), ("lines", 0.003)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("how", "stall"), LONG_LIVED_WRITERS,
+                         ids=[f"{how}-{stall:g}s" for how, stall in LONG_LIVED_WRITERS])
+def test_a_long_lived_store_never_costs_a_long_term_profile(sandbox_home, tmp_path, how, stall):
+    path = sandbox_home.credentials
+    long_term = 20 if how == "lines" else 1500
+    seed(path, long_term, LOGOUTS)
+    stop = tmp_path / "stop"
+    store = subprocess.Popen([sys.executable, "-c", LONG_LIVED, str(path), str(LOGOUTS)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    assert store.stdout.readline().strip() == "ready"  # its first read, before the writer
+    writer = start_writer(path, stop, how, stall)
+    try:
+        out, err = store.communicate("go\n", timeout=120)
+    finally:
+        store.kill()
+        rounds = stop_writer(writer, stop, stall)
+    assert store.returncode == 0, err
+    lost = lost_long_term(path, long_term)
+    parsed = raw_config_parse(str(path))
+    ours = sum(f"ours-{n}" in parsed for n in range(LOGOUTS))
+    print(f"long-lived, {how} {stall:g}s ({rounds} rounds): {len(lost)} of {long_term} "
+          f"long-term lost; {out.strip()} of {LOGOUTS} removals gave up; {ours} of "
+          f"{LOGOUTS} sessions in the file at the end", err, sep="\n  ")
     assert lost == []

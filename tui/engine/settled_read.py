@@ -162,8 +162,8 @@ def settled_read(
     - A read that looks whole (`suspicion`) is taken at once if the file is a second old,
       else when a second read SETTLE later has no fewer sections.
     - A suspect read (it lost known sections, shrank, is empty or doesn't parse) is taken
-      only once it has been the fullest read for `QUIET` seconds counted from the file's
-      last change, and is what the file holds then. A writer that stalls for less than
+      only once every read for `QUIET` seconds, counted from the file's last change, got
+      the same bytes. A writer that stalls for less than
       that finishes first, and the whole file is read instead. Without a known state an
       empty read is taken once the file is a second old, and is weak; an unparseable one
       no shorter than the known state (or with none) is taken then too, to be refused.
@@ -174,8 +174,8 @@ def settled_read(
     started = time.monotonic()
     first_seen: dict[tuple[int, int, int, int], float] = {}
     candidate: frozenset[str] | None = None
-    fullest: tuple[int, int, bytes] | None = None  # sections, length, bytes
-    fullest_since = started
+    last: bytes | None = None  # the last read, and since when the file has held it
+    since = started
     told = False
     while True:
         data, info = whole_read(fd, deadline, started)
@@ -186,6 +186,9 @@ def settled_read(
         age = _age(stamp, first_seen, now)
         if age >= QUIET:
             return data, info, False
+        if data != last:
+            # Quiet since the file's last change (for the first read: since its mtime).
+            last, since = data, (now - age if last is None else now)
         names = names_of(data)
         why = suspicion(data, names, known)
         if why is None and names is not None:
@@ -203,11 +206,7 @@ def settled_read(
             if known is None:
                 # Empty, and nothing known to have been lost: weak (see `Read.weak`).
                 return data, info, True
-        key = (len(names) if names is not None else -1, len(data))
-        if fullest is None or key > fullest[:2]:
-            # Quiet since the file's last change (the first read's: since its mtime).
-            fullest, fullest_since = (*key, data), (now - age if fullest is None else now)
-        elif now - fullest_since >= QUIET and data == fullest[2]:
+        if now - since >= QUIET:
             return data, info, True
         if deadline is not None and now > deadline:
             raise Unsettled(f"{why} and kept changing", now - started)
