@@ -271,10 +271,12 @@ class CredentialsStore:
                   stamp: tuple[int, int, int, int] | None) -> None:
         names = frozenset(document.sections())
         known = self._known()
-        if known is not None and known.names == names:
-            long_term = known.long_term
-        else:
-            long_term = frozenset(n for n in names if _is_long_term(document.get_section(n)))
+        if known is None:
+            long_term = frozenset(n for n, values in document.as_dict().items()
+                                  if _is_long_term(values))
+        else:  # only new sections are looked at (a walk per section costs)
+            long_term = (known.long_term & names) | frozenset(
+                n for n in names - known.names if _is_long_term(document.get_section(n)))
         self._known_file.save(KnownState(names, long_term, size, stamp))
 
     def _expect(self, document: IniDocument, size: int) -> None:
