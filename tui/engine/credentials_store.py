@@ -268,8 +268,14 @@ class CredentialsStore:
         return document
 
     def _remember(self, document: IniDocument, size: int,
-                  stamp: tuple[int, int, int, int] | None) -> None:
+                  stamp: tuple[int, int, int, int] | None,
+                  kept: frozenset[str] | None = None) -> None:
+        """`kept`: after our write, the sections we read (and kept): a writer that takes no
+        lock may put back the version it read, without the sections we added; that loses
+        our write, but is no sign of a cut-off read."""
         names = frozenset(document.sections())
+        if kept is not None:
+            names &= kept
         known = self._known()
         if known is None:
             long_term = frozenset(n for n, values in document.as_dict().items()
@@ -415,7 +421,9 @@ class CredentialsStore:
                         document = redone
                         new = document.to_bytes()
                 self._our_stamp = stamp
-                self._remember(document, len(new), stamp)
+                # (The size we read, if smaller: a version put back is no cut-off read.)
+                size = min(len(new), len(read.data)) if read is not None else 0
+                self._remember(document, size, stamp, kept=read_names)
                 return result, stamp if hot else None
             finally:
                 if read is not None:
@@ -443,7 +451,7 @@ class CredentialsStore:
         section of ours, else None)."""
         # A moment for a writer we caught mid-write to finish; after that the edit starts
         # over with a settled read (which knows how long to wait).
-        give_up = time.monotonic() + 0.05
+        give_up = time.monotonic() + 1.0
         while True:
             try:
                 now = os.stat(target)

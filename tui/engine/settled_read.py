@@ -197,7 +197,7 @@ def settled_read(
             candidate = names
             time.sleep(SETTLE)
             continue
-        candidate = None
+        # (A candidate stays one: a later whole read with its sections confirms it.)
         if age >= RECENT_NS / 1e9:
             if names is None and (known is None or len(data) >= known.size):
                 # Unparseable, and no shorter than it was: refused as it is, not a write
