@@ -244,6 +244,15 @@ def _console(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("--print", action="store_true",
                    help="print the sign-in URL (a credential) instead of opening a browser")
+    p.add_argument("--duration", type=int, metavar="SECONDS",
+                   help="console session length: 900-43200 for a role (default: AWS's), "
+                        "900-129600 with --federation (default 3600)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--service", metavar="NAME", help="open this service's page, e.g. s3")
+    where.add_argument("--path", metavar="/PATH", help="open this path under the console")
+    p.add_argument("--federation", action="store_true",
+                   help="for an identity: a GetFederationToken session from its long-term "
+                        "key (no MFA context)")
 
 
 def _no_options(p: argparse.ArgumentParser) -> None:
@@ -363,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             short_lived = whole_process and _short_lived()
             args = resolve_paths(fast)  # type: ignore[arg-type]
+        _refuse_a_code_as_profile(args)
         if args.demo:
             demo = _start_demo(args)
         if args.command is None:
@@ -391,6 +401,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             import gc
 
             gc.freeze()  # nothing left to collect at exit: skip walking every module again
+
+
+def _refuse_a_code_as_profile(args: argparse.Namespace) -> None:
+    """A PROFILE that looks like an MFA code is a code typed in the wrong place: refused
+    before anything runs, and never echoed (an unknown profile's error names it)."""
+    names = [*(getattr(args, "profiles", None) or ()),
+             *(getattr(args, name, None) for name in ("profile", "role", "target"))]
+    for name in names:
+        if isinstance(name, str) and re.fullmatch(r"\s*\d{3}[\s-]?\d{3}\s*", name):
+            raise UsageError(
+                "a profile argument looks like an MFA code (not shown): pass a code with "
+                f"--token-code; see aws-mfa-tui {args.command} --help")
 
 
 def _short_lived() -> bool:
