@@ -158,3 +158,31 @@ def test_a_long_lived_store_never_costs_a_long_term_profile(sandbox_home, tmp_pa
           f"long-term lost; {out.strip()} of {LOGOUTS} removals gave up; {ours} of "
           f"{LOGOUTS} sessions in the file at the end", err, sep="\n  ")
     assert lost == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("how", "stall"), [("truncate", 3.0), ("boundary", 1.0)],
+                         ids=["truncate-3s", "boundary-1s"])
+def test_refresh_settles_its_read_before_it_spends_the_code(aws, make_user, sandbox_home,
+                                                           tmp_path, how, stall):
+    make_user("alice", profile="work")
+    path = sandbox_home.credentials
+    # Sessions first, then 300 long-term profiles, then [work]: a cut-off read lacks it.
+    text = path.read_text()
+    seed(path, 300, 1)
+    path.write_text(path.read_text() + text)
+    assert subprocess.run([*CLI, "status"], capture_output=True, timeout=60).returncode == 0
+    stop = tmp_path / "stop"
+    writer = start_writer(path, stop, how, stall)
+    try:
+        done = subprocess.run([*CLI, "refresh", "work", "--token-code", "123456"],
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        rounds = stop_writer(writer, stop, stall)
+    print(f"refresh against {how} {stall:g}s ({rounds} rounds): exit {done.returncode}",
+          done.stderr, sep="\n  ")
+    # Before: the cut-off read was taken for the file ("no such profile: work", exit 2).
+    assert done.returncode == 0, done.stderr
+    parsed = raw_config_parse(str(path))
+    assert parsed["work-mfa"]["aws_session_token"]
+    assert lost_long_term(path, 300) == []

@@ -189,8 +189,14 @@ def settled_read(
         if data != last:
             # Quiet since the file's last change (for the first read: since its mtime).
             last, since = data, (now - age if last is None else now)
-        names = names_of(data)
-        why = suspicion(data, names, known)
+        if known is not None and len(data) < known.size:
+            # Shorter than it was: suspect without the cost of a parse (against a writer
+            # that never pauses, most reads are such prefixes).
+            names, why = None, ("is empty" if not data.strip()
+                                else f"shrank from {known.size} to {len(data)} bytes")
+        else:
+            names = names_of(data)
+            why = suspicion(data, names, known)
         if why is None and names is not None:
             if age >= RECENT_NS / 1e9 or (candidate is not None and candidate <= names):
                 return data, info, False
@@ -213,7 +219,7 @@ def settled_read(
         if waiting is not None and not told and now - started >= NOTICE_AFTER:
             told = True
             waiting(why or "")
-        time.sleep(0.005)
+        time.sleep(0.001)
 
 
 def _age(stamp: tuple[int, int, int, int], first_seen: dict, now: float) -> float:
