@@ -189,6 +189,8 @@ def settled_read(
         if data != last:
             # Quiet since the file's last change (for the first read: since its mtime).
             last, since = data, (now - age if last is None else now)
+        names: frozenset[str] | None
+        why: str | None
         if known is not None and len(data) < known.size:
             # Shorter than it was: suspect without the cost of a parse (against a writer
             # that never pauses, most reads are such prefixes).
