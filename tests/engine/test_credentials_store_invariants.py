@@ -5,6 +5,7 @@ folder others can write is warned about once."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from botocore.configloader import raw_config_parse
 
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials
 from tui.engine.errors import CredentialsFileError
@@ -84,3 +86,55 @@ def test_a_file_in_a_folder_others_can_write_is_warned_about_once(sandbox_home, 
     store.write_session("work-mfa", _session())
     warnings = [n for n in notices if "others can write" in n]
     assert len(warnings) == 1 and str(shared) in warnings[0], notices
+
+
+# Never whole again until stopped: half the file (cut at a section boundary), then empty.
+FLAPPING = """
+import os, sys, time
+path, stop = sys.argv[1], sys.argv[2]
+full = open(path).read()
+half = full[:full.find("\\n[", len(full) // 2) + 1]
+print("started", flush=True)
+while not os.path.exists(stop):
+    for text in (half, ""):
+        with open(path, "w") as f:
+            f.write(text)
+        time.sleep(0.3)
+with open(path, "w") as f:
+    f.write(full)
+"""
+
+
+@pytest.mark.slow
+def test_a_give_up_says_what_happened_and_how_long_it_took(sandbox_home, tmp_path):
+    path = sandbox_home.credentials
+    path.parent.mkdir(mode=0o700)
+    path.write_text("".join(
+        f"[s-{n}]\naws_access_key_id = ASIA{n:016d}\naws_secret_access_key = x\n"
+        f"aws_session_token = t\n\n" for n in range(2)) + "".join(
+        f"[lt-{n}]\naws_access_key_id = AKIA{n:016d}\naws_secret_access_key = s\n\n"
+        for n in range(200)))
+    assert subprocess.run([*CLI, "status"], capture_output=True, timeout=60).returncode == 0
+    stop = tmp_path / "stop"
+    writer = subprocess.Popen([sys.executable, "-c", FLAPPING, str(path), str(stop)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "started"
+        started = time.monotonic()
+        done = subprocess.run([*CLI, "logout", "s-0"], capture_output=True, text=True,
+                              timeout=120)
+        took = time.monotonic() - started
+    finally:
+        stop.touch()
+        writer.communicate(timeout=30)
+    print(f"gave up after {took:.1f} s, exit {done.returncode}:", done.stderr)
+    *told, error = done.stderr.strip().splitlines()
+    lines = [error]
+    # The wait was told (once), then one line says why it ended.
+    assert done.returncode == 3 and len(told) == 1 and "waiting" in told[0], done.stderr
+    said = re.search(r"for (\d+(?:\.\d+)?) s", lines[0])
+    assert said, lines[0]
+    # The seconds it states are the seconds it spent (give or take the process start).
+    assert float(said.group(1)) <= took <= float(said.group(1)) + 3
+    assert "nothing was written" in lines[0]
+    assert raw_config_parse(str(path))["lt-199"]["aws_access_key_id"] == f"AKIA{199:016d}"

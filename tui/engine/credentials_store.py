@@ -210,7 +210,7 @@ class CredentialsStore:
 
         def tell(why: str) -> None:
             notice(f"{target} {why}: another program is writing it without a lock; waiting "
-                   f"up to {QUIET:g} s for it to settle{GIVE_UP_HINT}")
+                   f"until it is whole, or holds still for {QUIET:g} s{GIVE_UP_HINT}")
         return tell
 
     def _open(self, target: Path, deadline: float | None) -> Read | None:

@@ -163,10 +163,10 @@ def settled_read(
       else when a second read SETTLE later has no fewer sections.
     - A suspect read (it lost known sections, shrank, is empty or doesn't parse) is taken
       only once every read for `QUIET` seconds, counted from the file's last change, got
-      the same bytes. A writer that stalls for less than
-      that finishes first, and the whole file is read instead. Without a known state an
-      empty read is taken once the file is a second old, and is weak; an unparseable one
-      no shorter than the known state (or with none) is taken then too, to be refused.
+      the same bytes. A writer that stalls for less than that finishes first, and the
+      whole file is read instead. Without a known state (the first run on this file) an
+      empty read is taken once the file is a second old; an unparseable one no shorter
+      than the known state (or with none) is taken then too, to be refused.
     An mtime in the future counts as "changed when first seen here", never as a long wait.
     `waiting` is told once, after NOTICE_AFTER seconds, what we are waiting for. Raises
     `Unsettled` at `deadline` (None: never).
@@ -212,8 +212,8 @@ def settled_read(
                 # stopped half-way.
                 return data, info, False
             if known is None:
-                # Empty, and nothing known to have been lost: weak (see `Read.weak`).
-                return data, info, True
+                # Empty, and nothing known to have been lost (the first run on this file).
+                return data, info, False
         if now - since >= QUIET:
             return data, info, True
         if deadline is not None and now > deadline:
