@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from botocore.configloader import raw_config_parse
 
+from tests.support.writers import FLAPPING
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials
 from tui.engine.errors import CredentialsFileError
 from tui.engine.secret import Secret
@@ -86,23 +87,6 @@ def test_a_file_in_a_folder_others_can_write_is_warned_about_once(sandbox_home, 
     store.write_session("work-mfa", _session())
     warnings = [n for n in notices if "others can write" in n]
     assert len(warnings) == 1 and str(shared) in warnings[0], notices
-
-
-# Never whole again until stopped: half the file (cut at a section boundary), then empty.
-FLAPPING = """
-import os, sys, time
-path, stop = sys.argv[1], sys.argv[2]
-full = open(path).read()
-half = full[:full.find("\\n[", len(full) // 2) + 1]
-print("started", flush=True)
-while not os.path.exists(stop):
-    for text in (half, ""):
-        with open(path, "w") as f:
-            f.write(text)
-        time.sleep(0.3)
-with open(path, "w") as f:
-    f.write(full)
-"""
 
 
 @pytest.mark.slow

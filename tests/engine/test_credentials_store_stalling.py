@@ -11,6 +11,7 @@ one line saying what happened), and the count of those is printed.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from botocore.configloader import raw_config_parse
 
-from tests.support.writers import STALLING_WRITER
+from tests.support.writers import FLAPPING, STALLING_WRITER
 
 LOGOUTS = 2
 CLI = [sys.executable, "-m", "tui"]
@@ -71,14 +72,24 @@ WRITERS = [
 ]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("how", "stall"), WRITERS,
-                         ids=[f"{how}-{stall:g}s" for how, stall in WRITERS])
-def test_fresh_logouts_never_cost_a_long_term_profile(sandbox_home, tmp_path, how, stall):
-    path = sandbox_home.credentials
+def each_writer(cases: list[tuple[str, float]]):
+    return pytest.mark.parametrize(("how", "stall"), cases,
+                                   ids=[f"{how}-{stall:g}s" for how, stall in cases])
+
+
+def seed_for(path: Path, how: str) -> int:
+    """Seed the file for this writer; returns how many long-term profiles it has."""
     # A line-by-line round of a 1,500-profile file would take minutes.
     long_term = 20 if how == "lines" else 1500
     seed(path, long_term, LOGOUTS)
+    return long_term
+
+
+@pytest.mark.slow
+@each_writer(WRITERS)
+def test_fresh_logouts_never_cost_a_long_term_profile(sandbox_home, tmp_path, how, stall):
+    path = sandbox_home.credentials
+    long_term = seed_for(path, how)
     # As on any machine where aws-mfa-tui has run once: the file's known state exists.
     # (The very first run has nothing to judge a read by: see the README.)
     assert subprocess.run([*CLI, "status"], capture_output=True, timeout=60).returncode == 0
@@ -133,12 +144,10 @@ LONG_LIVED_WRITERS = [("boundary", 0.15), ("boundary", 3.0), ("truncate", 1.2), 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("how", "stall"), LONG_LIVED_WRITERS,
-                         ids=[f"{how}-{stall:g}s" for how, stall in LONG_LIVED_WRITERS])
+@each_writer(LONG_LIVED_WRITERS)
 def test_a_long_lived_store_never_costs_a_long_term_profile(sandbox_home, tmp_path, how, stall):
     path = sandbox_home.credentials
-    long_term = 20 if how == "lines" else 1500
-    seed(path, long_term, LOGOUTS)
+    long_term = seed_for(path, how)
     stop = tmp_path / "stop"
     store = subprocess.Popen([sys.executable, "-c", LONG_LIVED, str(path), str(LOGOUTS)],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -161,8 +170,7 @@ def test_a_long_lived_store_never_costs_a_long_term_profile(sandbox_home, tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("how", "stall"), [("truncate", 3.0), ("boundary", 1.0)],
-                         ids=["truncate-3s", "boundary-1s"])
+@each_writer([("truncate", 3.0), ("boundary", 1.0)])
 def test_refresh_settles_its_read_before_it_spends_the_code(aws, make_user, sandbox_home,
                                                            tmp_path, how, stall):
     make_user("alice", profile="work")
@@ -186,3 +194,60 @@ def test_refresh_settles_its_read_before_it_spends_the_code(aws, make_user, sand
     parsed = raw_config_parse(str(path))
     assert parsed["work-mfa"]["aws_session_token"]
     assert lost_long_term(path, 300) == []
+
+
+
+# The MFA command: starts a writer that never leaves the file whole (after `refresh` read
+# it, before STS answers), then prints the code. argv: the writer's file, path, stop file.
+CODE_THEN_WRITER = """
+import subprocess, sys
+writer = subprocess.Popen([sys.executable, *sys.argv[1:]], stdout=subprocess.PIPE, text=True,
+                          stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          start_new_session=True)
+assert writer.stdout.readline().strip() == "started"
+print("123456")
+"""
+
+
+@pytest.mark.slow
+def test_a_granted_session_is_kept_while_the_file_is_busy_until_ctrl_c(aws, make_user,
+                                                                      sandbox_home, tmp_path):
+    make_user("alice", profile="work")
+    path = sandbox_home.credentials
+    with open(path, "a") as handle:
+        handle.write("".join(
+            f"[lt-{n}]\naws_access_key_id = AKIALT{n:014d}\naws_secret_access_key = s{n}\n\n"
+            for n in range(200)))
+    before = path.read_bytes()
+    stop = tmp_path / "stop"
+    script, writer = tmp_path / "code.py", tmp_path / "writer.py"
+    script.write_text(CODE_THEN_WRITER)
+    writer.write_text(FLAPPING)
+    sandbox_home.settings.parent.mkdir(parents=True)
+    sandbox_home.settings.write_text(
+        f'mfa_command = "{sys.executable} {script} {writer} {path} {stop}"\n')
+    assert subprocess.run([*CLI, "status"], capture_output=True, timeout=60).returncode == 0
+    refresh = subprocess.Popen([*CLI, "refresh", "work"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        seen = ""
+        end = time.monotonic() + 60  # a bound, not a timing
+        while "waiting until it is whole" not in seen and time.monotonic() < end:
+            line = refresh.stderr.readline()
+            if not line:
+                break
+            seen += line
+        assert "waiting until it is whole" in seen, seen
+        time.sleep(1)  # still waiting: it never gives up a granted session by itself
+        assert refresh.poll() is None
+        refresh.send_signal(signal.SIGINT)
+        _, err = refresh.communicate(timeout=60)
+    finally:
+        refresh.kill()
+        stop.touch()
+    time.sleep(1)  # the writer puts the whole file back
+    print(seen + err)
+    assert refresh.returncode == 130
+    assert "not saved" in err.strip().splitlines()[-1], err
+    assert "Traceback" not in err
+    assert path.read_bytes() == before

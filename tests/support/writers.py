@@ -86,3 +86,21 @@ STALLING_WRITER = textwrap.dedent(
     print(rounds)
     """
 )
+
+# Never whole again until stopped: half the file (cut at a section boundary), then empty.
+FLAPPING = textwrap.dedent(
+    """
+    import os, sys, time
+    path, stop = sys.argv[1], sys.argv[2]
+    full = open(path).read()
+    half = full[:full.find("\\n[", len(full) // 2) + 1]
+    print("started", flush=True)
+    while not os.path.exists(stop):
+        for text in (half, ""):
+            with open(path, "w") as f:
+                f.write(text)
+            time.sleep(0.3)
+    with open(path, "w") as f:
+        f.write(full)
+    """
+)
