@@ -431,10 +431,12 @@ class CredentialsStore:
 
     def _make_private(self, target: Path, read: Read) -> None:
         """The file holds secrets and others may read it: make it 0600 in place."""
-        mode = self._check_writable(target, read, True)
         with contextlib.suppress(OSError):
-            if stat.S_IMODE(os.fstat(read.fd).st_mode) != mode:
-                os.fchmod(read.fd, mode)
+            info = os.fstat(read.fd)
+            mode = stat.S_IMODE(info.st_mode)
+            if info.st_uid == os.geteuid() and mode & 0o077:
+                os.fchmod(read.fd, 0o600)
+                self._tell_private(target, mode)
 
     def _busy(self, stamp: tuple[int, int, int, int]) -> bool:
         """Was the file we read changed lately by another program (not just by us)?"""
@@ -607,13 +609,16 @@ class CredentialsStore:
                 f"(to let aws-mfa-tui write it: chmod u+w {target})"
             )
         if private and mode & 0o077:
-            if self.notice is not None:
-                self.notice(
-                    f"{target} was readable by others (mode {mode:04o}); made it 0600, "
-                    "since it now holds session secrets"
-                )
+            self._tell_private(target, mode)
             mode = 0o600
         return mode
+
+    def _tell_private(self, target: Path, mode: int) -> None:
+        if self.notice is not None:
+            self.notice(
+                f"{target} was readable by others (mode {mode:04o}); made it 0600, "
+                "since it now holds session secrets"
+            )
 
     def _remove_dead_temps(self, directory: Path) -> None:
         """Remove temp files of ours (called inside the lock: each is a dead writer's)."""
