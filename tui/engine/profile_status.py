@@ -83,8 +83,9 @@ def session_usable(session: SessionProfile, now: datetime) -> bool:
 
 
 def can_chain(identity: IdentityProfile, now: datetime) -> bool:
-    """A role can be assumed without a code while the identity's MFA session is valid."""
-    return session_usable(identity.session, now)
+    """A role can be assumed without a code while the identity's MFA session is valid (not
+    a role's session that aws-mfa keeps in the identity's section)."""
+    return session_usable(identity.session, now) and not identity.session.role_arn
 
 
 def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime) -> bool:
@@ -153,5 +154,5 @@ def _role_row(catalog: ProfileCatalog, role: RoleProfile, identity: IdentityProf
             CodeMode.COMMAND if identity.mfa_command else CodeMode.CODE),
         blocked=role.session.blocked, role_arn=role.role_arn, lifetime=lifetime,
         mfa_command=identity.mfa_command, depth=role.depth, parent=role.parent,
-        stale=role.session.stale,
+        stale=role.session.stale, layout=role.session.layout,
     )
