@@ -421,8 +421,11 @@ class CredentialsStore:
                     stamp, redone = self._redo_on_orphan(
                         target, read, read_names, stamp, new, change, mode, deadline, watch)
                     if redone is not None:
+                        # What landed in the file we replaced, with our edit on it.
                         document = redone
                         new = document.to_bytes()
+                        read_names = frozenset(document.sections())
+                        read = read._replace(data=new)
                 self._our_stamp = stamp
                 # (The size we read, if smaller: a version put back is no cut-off read.)
                 size = min(len(new), len(read.data)) if read is not None else 0

@@ -184,8 +184,6 @@ def settled_read(
             return data, info, False
         now = time.monotonic()
         age = _age(stamp, first_seen, now)
-        if age >= QUIET:
-            return data, info, False
         if data != last:
             # Quiet since the file's last change (for the first read: since its mtime).
             last, since = data, (now - age if last is None else now)
@@ -199,6 +197,10 @@ def settled_read(
         else:
             names = names_of(data)
             why = suspicion(data, names, known)
+        if age >= QUIET:
+            # Still for long enough: it is what it is. If it lost what the file had, a
+            # writer may still be stalled in it: weak.
+            return data, info, why is not None and known is not None
         if why is None and names is not None:
             if age >= RECENT_NS / 1e9 or (candidate is not None and candidate <= names):
                 return data, info, False
