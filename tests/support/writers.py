@@ -1,8 +1,17 @@
-"""Programs that write or lock the credentials file from a process of their own."""
+"""Programs that write or lock the credentials file from a process of their own, and how
+the tests seed the file, run those writers and count what survived."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from botocore.configloader import raw_config_parse
 
 #: Holds an flock on the path in argv[1] (printing `held`) until its stdin closes.
 HOLDER = (
@@ -104,3 +113,63 @@ FLAPPING = textwrap.dedent(
         f.write(full)
     """
 )
+
+
+# ------------------------------------------------------------------ running the writers
+#: Our edits per case (fresh `logout` processes, or a long-lived store's).
+LOGOUTS = 2
+CLI = [sys.executable, "-m", "tui"]
+
+
+def seed(path: Path, long_term: int, sessions: int) -> None:
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    path.write_text(
+        "".join(
+            f"[s-{n}]\naws_access_key_id = ASIAS{n:015d}\naws_secret_access_key = x\n"
+            f"aws_session_token = t{n}\nexpiration = 2099-01-01T00:00:00Z\n\n"
+            for n in range(sessions)
+        ) + "".join(
+            # After the sessions: a writer cut half-way leaves the sessions and no keys.
+            f"[lt-{n}]\naws_access_key_id = AKIALT{n:014d}\naws_secret_access_key = s{n}\n\n"
+            for n in range(long_term)
+        )
+    )
+    os.chmod(path, 0o600)
+
+
+def lost_long_term(path: Path, long_term: int) -> list[str]:
+    parsed = raw_config_parse(str(path))
+    return [f"lt-{n}" for n in range(long_term)
+            if parsed.get(f"lt-{n}", {}).get("aws_access_key_id") != f"AKIALT{n:014d}"]
+
+
+def start_writer(path: Path, stop: Path, how: str, stall: float,
+                 gap: float = 0.2) -> subprocess.Popen:
+    writer = subprocess.Popen(
+        [sys.executable, "-c", STALLING_WRITER, str(path), str(stop), how, str(stall), str(gap)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(0.2)
+    return writer
+
+
+def stop_writer(writer: subprocess.Popen, stop: Path, stall: float) -> int:
+    stop.touch()
+    out, err = writer.communicate(timeout=30 + stall)
+    assert writer.returncode == 0, err
+    return int(out)
+
+
+def each_writer(cases: list[tuple[str, float]]):
+    return pytest.mark.parametrize(("how", "stall"), cases,
+                                   ids=[f"{how}-{stall:g}s" for how, stall in cases])
+
+
+def seed_for(path: Path, how: str) -> int:
+    """Seed the file for this writer; returns how many long-term profiles it has."""
+    # A line-by-line round of a 1,500-profile file would take minutes.
+    long_term = 20 if how == "lines" else 1500
+    seed(path, long_term, LOGOUTS)
+    return long_term
+
+
