@@ -125,7 +125,7 @@ class AwsMfaApp(App[int]):
         raise LookupError("no main screen")
 
     def on_mount(self) -> None:
-        self.set_interval(1, self._tick, name="countdown")
+        self.set_interval(1, self.clock_tick, name="countdown")
         if self.resume_gc:
             self.set_timer(GC_PAUSE, gc.enable, name="resume-gc")
         self.theme_changed_signal.subscribe(self, self._theme_picked)
@@ -182,8 +182,9 @@ class AwsMfaApp(App[int]):
             self.call_from_thread(self.notify, f"the theme wasn't saved: {saved.error}",
                                   severity="error", markup=False)
 
-    def _tick(self) -> None:
-        """The one timer: every screen that shows time reads the same clock. A screen
+    def clock_tick(self) -> None:
+        """The one timer (public: tests call it to move time on a painted screen): every
+        screen that shows time reads the same clock. A screen
         whose widgets aren't all there is skipped this second: one pushed since the last
         tick and not yet composed (a code modal opened just before a tick ended the app),
         or one being torn down while the app quits."""

@@ -25,8 +25,9 @@ def run(args: argparse.Namespace) -> int:
     service = service_from(args)
     request = ConsoleRequest(duration=args.duration, service=args.service, path=args.path,
                              federation=args.federation)
-    if service.catalog().role(args.profile) is not None and not args.federation:
-        usable_session(service, args.profile)  # refreshed first when due
+    catalog = service.catalog()
+    if catalog.role(args.profile) is not None and not args.federation:
+        usable_session(service, args.profile, catalog)  # refreshed first when due
     url = console_url_for(service, args.profile, request)
     if args.federation:
         notice(f"note: {NO_MFA_CONTEXT}")

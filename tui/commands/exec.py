@@ -23,9 +23,10 @@ def run(args: argparse.Namespace) -> int:
     if not command:
         raise UsageError("exec needs a command: aws-mfa-tui exec PROFILE -- CMD ...")
     service = service_from(args)
+    catalog = service.catalog()  # this command's one read of the files
     env = child_environment(os.environ)
-    env.update(environment(usable_session(service, args.profile),
-                           region_of(service, args.profile)))
+    env.update(environment(usable_session(service, args.profile, catalog),
+                           region_of(catalog, args.profile)))
     env["AWS_MFA_TUI_PROFILE"] = args.profile
     try:
         os.execvpe(command[0], command, env)  # noqa: S606 (the user's own command)
