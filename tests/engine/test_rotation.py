@@ -391,7 +391,7 @@ def test_persist_and_cleanup_both_fail_names_the_new_key(aws, make_user, sandbox
     aws.set_auth(True)
     service = service_for(sandbox_home)
 
-    def refuse(change):
+    def refuse(change, **options):
         raise CredentialsFileError("can't write the credentials file: disk full; the file "
                                    "was left unchanged")
 
@@ -457,11 +457,11 @@ def test_verify_and_restore_both_fail_names_both_keys(aws, make_user, sandbox_ho
     real_edit = service.store.edit
     calls = []
 
-    def edit_once(change):
+    def edit_once(change, **options):
         calls.append(change)
         if len(calls) > 1:
             raise CredentialsFileError("can't write: read-only file system")
-        return real_edit(change)
+        return real_edit(change, **options)
 
     monkeypatch.setattr(service.store, "edit", edit_once)
     with pytest.raises(RotationError) as caught:
