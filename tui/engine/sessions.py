@@ -24,6 +24,7 @@ from tui.engine.errors import (
     UsageError,
 )
 from tui.engine.identity_details import IdentityDetails, identity_details
+from tui.engine.mfa_age import TIMES_KEY, SessionTimes, earlier_clock, past_mfa_age
 from tui.engine.mfa_code import (
     USED_CODES,
     CodeRequest,
@@ -34,7 +35,14 @@ from tui.engine.mfa_code import (
     choose_code_source,
 )
 from tui.engine.mfa_devices import MfaDevices
-from tui.engine.profile_status import StatusRow, can_chain, needs_code, session_usable, status_rows
+from tui.engine.profile_status import (
+    CHAIN_MARGIN,
+    StatusRow,
+    can_chain,
+    needs_code,
+    source_usable,
+    status_rows,
+)
 from tui.engine.profiles import (
     CHAINED_ROLE_MAX_DURATION,
     IdentityProfile,
@@ -183,7 +191,7 @@ class SessionService:
         role = catalog.role(name)
         identity = catalog.identity(role.identity if role else name)
         session = role.session if role else identity.session
-        if not force and self._is_fresh(session):
+        if not force and self._is_fresh(session, (role or identity).max_mfa_age):
             return RefreshResult(role.name if role else identity.name, session.name,
                                  session.expiration, skipped=True)
         if code_source is None:
@@ -217,10 +225,11 @@ class SessionService:
             raise UsageError(target.blocked)
         duration = duration or identity.duration
         check_duration(duration)
-        if not force and self._is_fresh(target):
+        if not force and self._is_fresh(target, identity.max_mfa_age):
             return RefreshResult(identity.name, target.name, target.expiration, skipped=True)
         keys = self.long_term_keys(identity, catalog)
         use_mfa, device, code = self._code_for(identity, code_source, serial)
+        issued = self.clock()
         credentials = aws_calls.get_session_token(
             keys, duration, device if use_mfa else None, code, identity.region,
             shared=aws_calls.SharedFiles(self.paths.credentials, catalog.credentials),
@@ -229,7 +238,8 @@ class SessionService:
         region = catalog.session_section(identity.name).get("region")
         extra = {"region": region} if (
             target.layout == "awsmfa" and not target.present and region) else None
-        self._save(target.name, credentials, target.layout, extra)
+        self._save(target.name, credentials, target.layout, extra,
+                   SessionTimes(issued, issued if use_mfa else None, use_mfa))
         notes = []
         if use_mfa and device and not identity.mfa_serial and device != serial:
             # Found through IAM: remember it, so the next refresh needs no discovery calls.
@@ -246,8 +256,10 @@ class SessionService:
         return RefreshResult(identity.name, target.name, credentials.expiration,
                              notes=tuple(notes))
 
-    def _is_fresh(self, session: SessionProfile) -> bool:
-        entry = self.schedule().entry(session.name, session.expiration)
+    def _is_fresh(self, session: SessionProfile, max_mfa_age: int | None = None) -> bool:
+        """Fresh by both clocks: its expiry and its MFA age (see `mfa_age`)."""
+        ends = earlier_clock(session.expiration, session.times, max_mfa_age, None).ends_at
+        entry = self.schedule().entry(session.name, ends)
         return session.present and entry.state is SessionState.FRESH
 
     def _code_for(self, identity: IdentityProfile, source: MfaCodeSource,
@@ -277,7 +289,7 @@ class SessionService:
         role = self._role_for(catalog, role_name, identity_name, target)
         if role.session.blocked:
             raise UsageError(role.session.blocked)
-        if not force and self._is_fresh(role.session):
+        if not force and self._is_fresh(role.session, role.max_mfa_age):
             return RefreshResult(role.name, role.target, role.session.expiration, skipped=True)
         identity = catalog.identity(role.identity)
         notes: list[str] = []
@@ -286,7 +298,13 @@ class SessionService:
         parent = catalog.parent(role)
         if parent is not None:
             # A chain: assumed from the parent role's session, renewed first when needed.
-            if not session_usable(parent.session, now):
+            if not source_usable(parent, role, now):
+                if past_mfa_age(identity.session.times, role.max_mfa_age, now, CHAIN_MARGIN):
+                    # Renewing the parent from this MFA session would carry its old MFA.
+                    result = self.refresh(identity.name, code_source, force=True, serial=serial)
+                    notes.extend(result.notes)
+                    notes.append(f"renewed {identity.session_profile} first (MFA too old "
+                                 f"for {role.name})")
                 result = self.assume(parent.name, code_source, force=True, serial=serial)
                 notes.extend(result.notes)
                 notes.append(f"renewed {parent.target} first")
@@ -295,8 +313,10 @@ class SessionService:
             keys = AwsKeys.from_section(parent.target, catalog.session_section(parent.target))
             duration = self._chained_duration(role.name, duration, notes)
             device = code = None
+            source_times = parent.session.times
         else:
-            if role.source_profile == identity.session_profile and not can_chain(identity, now):
+            if role.source_profile == identity.session_profile and not can_chain(
+                    identity, now, role):
                 # The role starts from the MFA session, which needs renewing first.
                 result = self.refresh(identity.name, code_source, force=True, serial=serial)
                 notes.extend(result.notes)
@@ -304,12 +324,13 @@ class SessionService:
                 catalog = self.catalog()
                 identity = catalog.identity(identity.name)
                 now = self.clock()
-            if can_chain(identity, now):
+            if can_chain(identity, now, role):
                 keys = AwsKeys.from_section(
                     identity.session_profile, catalog.session_section(identity.session_profile)
                 )
                 duration = self._chained_duration(role.name, duration, notes)
                 device = code = None
+                source_times = identity.session.times
             else:
                 keys = self.long_term_keys(identity, catalog)
                 use_mfa, device, code = self._code_for(
@@ -317,18 +338,31 @@ class SessionService:
                 )
                 if not use_mfa:
                     device = code = None
+                source_times = None
         session_name = role_session_name or role.role_session_name or self._user_name(
             identity, self.long_term_keys(identity, catalog)
         )
+        issued = self.clock()
         credentials = aws_calls.assume_role(
             keys, role.role_arn, session_name, duration, device, code,
             role.region,
         )
-        self._save(role.target, credentials)
+        # A role session carries the moment of the MFA it comes from (see mfa_age).
+        if code is not None:
+            times = SessionTimes(issued, issued)
+        elif source_times is not None:
+            times = SessionTimes(issued, source_times.mfa_at, source_times.mfa_used)
+        else:  # from a session with no record of ours (unknown), or from bare keys (none)
+            times = SessionTimes(issued, None, keys.session_token is not None)
+        self._save(role.target, credentials, times=times)
         return RefreshResult(role.name, role.target, credentials.expiration, notes=tuple(notes))
 
     def _save(self, section: str, credentials: SessionCredentials,
-              layout: str | None = None, extra: dict[str, str] | None = None) -> None:
+              layout: str | None = None, extra: dict[str, str] | None = None,
+              times: SessionTimes | None = None) -> None:
+        if times is not None:
+            extra = {**(extra or {}),
+                     TIMES_KEY: times.record(credentials.access_key_id, credentials.expiration)}
         try:
             self.store.write_session(section, credentials, layout, extra)
         except KeyboardInterrupt:
