@@ -14,6 +14,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from werkzeug.serving import make_server
@@ -35,6 +36,9 @@ class Fault:
     #: A whole reply body to send instead of an error (e.g. a ListMFADevices result moto
     #: can't produce, such as a FIDO key); `status` is then usually 200.
     body: str | None = None
+    #: Answer only requests whose parameters pass this test (e.g. a DurationSeconds over
+    #: a role's MaxSessionDuration, the way AWS checks it); others go to moto.
+    when: Callable[[dict[str, str]], bool] | None = None
 
 
 @dataclass
@@ -83,7 +87,8 @@ class FaultInjector:
             if action:
                 self.requests.append(Request(action, params, key_id))
             for candidate in self.faults:
-                if candidate.action in (action, "*") and candidate.times != 0:
+                if candidate.action in (action, "*") and candidate.times != 0 and (
+                        candidate.when is None or candidate.when(params)):
                     fault = candidate
                     if candidate.times > 0:
                         candidate.times -= 1
@@ -117,7 +122,7 @@ class FaultInjector:
 
 
 IAM_ACTIONS = {
-    "ListMFADevices", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
+    "GetRole", "SimulatePrincipalPolicy", "ListMFADevices", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
     "GetAccessKeyLastUsed", "GetUser", "CreateUser", "CreatePolicy",
 }
 

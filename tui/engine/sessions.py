@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
-from tui.engine import aws_calls
+from tui.engine import aws_calls, duration_negotiation
 from tui.engine.aws_calls import AwsKeys
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
 from tui.engine.errors import (
@@ -94,6 +94,7 @@ class SessionService:
         #: once per role per service (one CLI command run; the whole life of `watch` or
         #: the TUI), not on every hourly renewal.
         self._told_chain_cap: set[str] = set()
+        self._told_duration: set[str] = set()  # the same, for negotiated durations
         self._guard = threading.Lock()
 
     # ------------------------------------------------------------ reading state
@@ -342,11 +343,21 @@ class SessionService:
         session_name = role_session_name or role.role_session_name or self._user_name(
             identity, self.long_term_keys(identity, catalog)
         )
+        lookup = self.signing_keys(identity.name, catalog)  # for IAM GetRole, a hint only
+        said: list[str] = []
+        if code is not None:
+            duration = duration_negotiation.up_front(role.name, role.role_arn, duration,
+                                                     lookup, said)
+
+        def next_code() -> tuple[str | None, Secret | None]:
+            use, again, second = self._code_for(identity, code_source, serial or role.mfa_serial)
+            return (again, second) if use and second is not None else (None, None)
+
         issued = self.clock()
-        credentials = aws_calls.assume_role(
-            keys, role.role_arn, session_name, duration, device, code,
-            role.region,
-        )
+        credentials = duration_negotiation.assume(
+            keys, role.name, role.role_arn, session_name, duration, (device, code),
+            role.region, lookup, next_code, said)
+        notes.extend(self._once(role.name, said))
         # A role session carries the moment of the MFA it comes from (see mfa_age).
         if code is not None:
             times = SessionTimes(issued, issued)
@@ -370,6 +381,15 @@ class SessionService:
                 f"interrupted while waiting for the credentials lock: the session AWS granted "
                 f"for [{section}] was not saved"
             ) from None
+
+    def _once(self, name: str, notes: list[str]) -> list[str]:
+        """Notes about a role's duration, said once per role per service (like the chain
+        cap's)."""
+        with self._guard:
+            first = name not in self._told_duration
+            if notes:
+                self._told_duration.add(name)
+        return notes if first else []
 
     def _chained_duration(self, name: str, duration: int | None, notes: list[str]) -> int:
         if duration and duration > CHAINED_ROLE_MAX_DURATION:
