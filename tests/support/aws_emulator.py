@@ -9,6 +9,8 @@ records each request's action and parameters so tests can check what was (not) s
 from __future__ import annotations
 
 import io
+import re
+import secrets
 import threading
 import time
 import urllib.parse
@@ -53,6 +55,10 @@ class FaultInjector:
     app: object
     faults: list[Fault] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
+    #: Give each STS session its own key, secret and token (moto hands out the same ones).
+    unique_sessions: bool = False
+    #: Each unique key id handed out -> moto's own key id, which requests are mapped back to.
+    _moto_key_ids: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, action: str, **kwargs) -> Fault:
@@ -65,6 +71,8 @@ class FaultInjector:
         with self._lock:
             self.faults.clear()
             self.requests.clear()
+            self.unique_sessions = False
+            self._moto_key_ids.clear()
 
     def calls(self, action: str) -> list[Request]:
         with self._lock:
@@ -94,6 +102,8 @@ class FaultInjector:
                         candidate.times -= 1
                     break
         if fault is None:
+            if self.unique_sessions:
+                return self._unique(environ, start_response, action, key_id)
             return self.app(environ, start_response)
         if fault.delay:
             time.sleep(fault.delay)
@@ -120,6 +130,45 @@ class FaultInjector:
         ])
         return [xml]
 
+
+    def _unique(self, environ, start_response, action: str, key_id: str | None):
+        """Pass the request to moto with its key id mapped back to moto's, and give a new
+        session's reply a key id, secret and token of its own."""
+        with self._lock:
+            moto_key_id = self._moto_key_ids.get(key_id or "")
+        if moto_key_id:
+            environ["HTTP_AUTHORIZATION"] = environ["HTTP_AUTHORIZATION"].replace(
+                f"Credential={key_id}/", f"Credential={moto_key_id}/", 1)
+        if action not in SESSION_ACTIONS:
+            return self.app(environ, start_response)
+        reply: dict[str, object] = {}
+
+        def keep(status, headers, exc_info=None):
+            reply["status"], reply["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.app(environ, keep)).decode()
+        found = re.search(r"<AccessKeyId>([^<]+)</AccessKeyId>", body)
+        if found and str(reply["status"]).startswith("200"):
+            moto_id = found.group(1)
+            unique_id = moto_id[:4] + secrets.token_hex(8).upper()
+            with self._lock:
+                self._moto_key_ids[unique_id] = moto_id
+            body = body.replace(found.group(0), f"<AccessKeyId>{unique_id}</AccessKeyId>")
+            body = re.sub(r"<SecretAccessKey>[^<]+</SecretAccessKey>",
+                          f"<SecretAccessKey>{secrets.token_urlsafe(30)}</SecretAccessKey>", body)
+            body = re.sub(r"<SessionToken>[^<]+</SessionToken>",
+                          f"<SessionToken>FQoGZXIvY{secrets.token_urlsafe(90)}</SessionToken>",
+                          body)
+        data = body.encode()
+        headers = [(name, value) for name, value in reply["headers"]  # type: ignore[attr-defined]
+                   if name.lower() != "content-length"]
+        start_response(reply["status"], [*headers, ("Content-Length", str(len(data)))])
+        return [data]
+
+
+#: STS calls whose reply is a new session.
+SESSION_ACTIONS = {"GetSessionToken", "AssumeRole", "GetFederationToken"}
 
 IAM_ACTIONS = {
     "GetRole", "SimulatePrincipalPolicy", "ListMFADevices", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
@@ -173,6 +222,14 @@ class LocalAws:
         self.set_auth(False)
         self._post("/moto-api/reset")
         self.injector.clear()
+
+    def make_sessions_unique(self) -> None:
+        """From now until the next reset, every STS session (GetSessionToken, AssumeRole,
+        GetFederationToken) gets a key id, secret and token of its own, as on real AWS; moto
+        alone returns the same ones every time. Requests signed with such a key reach moto
+        under moto's own key id, so GetCallerIdentity still tells a role from a user. Needs
+        signature checking off (the default), since moto can't check the new secrets."""
+        self.injector.unique_sessions = True
 
     def set_auth(self, enabled: bool) -> None:
         """Switch moto's signature and key checking on (`0` = from the first request) or off."""
