@@ -128,8 +128,9 @@ class Demo:
                 raise UsageError(MISSING_MOTO) from None
             import logging
 
-            # werkzeug logs each request to stderr, which would scribble over the TUI.
-            logging.getLogger("werkzeug").setLevel(logging.ERROR)
+            # werkzeug logs each request (and moto's unimplemented calls, which `doctor`
+            # makes) to stderr, which would scribble over the TUI.
+            logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
             app = DomainDispatcherApplication(create_backend_app)
             made = _seed_through_private_server(app, make_server, MotoRequestHandler)
             with self._guard:  # stop() (the app quit meanwhile) can't cut in from here

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
@@ -171,7 +171,8 @@ class FaultInjector:
 SESSION_ACTIONS = {"GetSessionToken", "AssumeRole", "GetFederationToken"}
 
 IAM_ACTIONS = {
-    "GetRole", "SimulatePrincipalPolicy", "ListMFADevices", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
+    "GetRole", "SimulatePrincipalPolicy", "ListMFADevices", "ListAccessKeys",
+    "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
     "GetAccessKeyLastUsed", "GetUser", "CreateUser", "CreatePolicy",
 }
 
@@ -191,6 +192,14 @@ def list_mfa_devices_reply(user: str, serials: list[str]) -> str:
     )
 
 
+class _SkewableHandler(WSGIRequestHandler):
+    """werkzeug's handler, whose `Date` header follows the server's `date_offset`."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        offset = getattr(self.server, "date_offset", 0.0)
+        return super().date_time_string((timestamp or time.time()) + offset)
+
+
 class LocalAws:
     """moto's WSGI app served by werkzeug on 127.0.0.1, with a fault injector in front."""
 
@@ -198,7 +207,9 @@ class LocalAws:
         from moto.server import DomainDispatcherApplication, create_backend_app
 
         self.injector = FaultInjector(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server("127.0.0.1", 0, self.injector, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self.injector, threaded=True,
+                                   request_handler=_SkewableHandler)
+        self._server.date_offset = 0.0  # type: ignore[attr-defined]
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -217,8 +228,14 @@ class LocalAws:
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
+    def skew_clock(self, seconds: float) -> None:
+        """Every reply's `Date` header is this many seconds off (a skewed AWS clock, as a
+        skewed local clock looks from here) until the next reset."""
+        self._server.date_offset = seconds  # type: ignore[attr-defined]
+
     def reset(self) -> None:
         """Forget every user, key and device, switch signature checks off, drop faults."""
+        self.skew_clock(0)
         self.set_auth(False)
         self._post("/moto-api/reset")
         self.injector.clear()

@@ -21,9 +21,9 @@ from tui.engine.errors import UsageError, unusable_reply
 from tui.engine.secret import Secret
 
 __all__ = ["AccessKeyInfo", "AwsKeys", "CallerIdentity", "DurationRejected", "MfaDevice",
-           "SharedFiles", "assume_role", "get_caller_identity", "get_session_token",
-           "iam_client", "list_access_keys", "list_mfa_devices", "role_max_duration",
-           "translate_error"]
+           "SharedFiles", "assume_role", "caller_and_clock", "get_caller_identity",
+           "get_session_token", "iam_client", "list_access_keys", "list_mfa_devices",
+           "mfa_decisions", "role_max_duration", "translate_error"]
 
 
 class AwsKeys(NamedTuple):
@@ -202,6 +202,53 @@ def get_caller_identity(keys: AwsKeys, region: str | None = None) -> CallerIdent
     if not (account and arn and user_id):
         raise unusable_reply("sts:GetCallerIdentity: it doesn't say who these credentials are")
     return CallerIdentity(account, arn, user_id)
+
+
+def caller_and_clock(keys: AwsKeys, region: str | None = None
+                     ) -> tuple[CallerIdentity, datetime | None]:
+    """GetCallerIdentity (never denied), and the time in the reply's `Date` header: AWS's
+    clock, to compare with ours."""
+    from email.utils import parsedate_to_datetime
+
+    client = make_client("sts", keys, region)
+    try:
+        result = client.get_caller_identity()
+    except Exception as exc:
+        raise translate_error(exc, "sts:GetCallerIdentity", keys) from None
+    account, arn, user_id = (_text(result, name) for name in ("Account", "Arn", "UserId"))
+    if not (account and arn and user_id):
+        raise unusable_reply("sts:GetCallerIdentity: it doesn't say who these credentials are")
+    header = result.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:
+        server_time = parsedate_to_datetime(header) if header else None
+    except (TypeError, ValueError):
+        server_time = None
+    return CallerIdentity(account, arn, user_id), server_time
+
+
+def mfa_decisions(keys: AwsKeys, principal_arn: str, actions: list[str]
+                  ) -> dict[str, tuple[str, str]]:
+    """IAM SimulatePrincipalPolicy for `actions`, without and with MFA in the request
+    context: {action: (decision without MFA, decision with MFA)}."""
+    client = make_client("iam", keys, None)
+
+    def decide(present: bool) -> dict[str, str]:
+        context = [{"ContextKeyName": "aws:MultiFactorAuthPresent",
+                    "ContextKeyValues": ["true" if present else "false"],
+                    "ContextKeyType": "boolean"}]
+        if present:
+            context.append({"ContextKeyName": "aws:MultiFactorAuthAge",
+                            "ContextKeyValues": ["1"], "ContextKeyType": "numeric"})
+        reply = client.simulate_principal_policy(PolicySourceArn=principal_arn,
+                                                 ActionNames=actions, ContextEntries=context)
+        return {str(r["EvalActionName"]): str(r["EvalDecision"])
+                for r in reply.get("EvaluationResults", [])}
+
+    try:
+        without, with_mfa = decide(False), decide(True)
+    except Exception as exc:
+        raise translate_error(exc, "iam:SimulatePrincipalPolicy", keys) from None
+    return {action: (without.get(action, ""), with_mfa.get(action, "")) for action in actions}
 
 
 def _text(result: Any, name: str) -> str:
