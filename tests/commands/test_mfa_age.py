@@ -27,14 +27,17 @@ KEY = "ASIAWORKSESSION00001"
 
 
 def write_work(sandbox, *, mfa_ago: timedelta, left: timedelta, now: datetime,
-               max_mfa_age: int | None = 3600, record: bool = True) -> None:
+               max_mfa_age: int | None = 3600, record: bool = True,
+               user=None) -> None:
     """[work] with keys; [work-mfa] a session got `mfa_ago` with a code, `left` to go."""
     sandbox.aws_dir.mkdir(mode=0o700, exist_ok=True)
     expires = now + left
     times = SessionTimes(now - mfa_ago, now - mfa_ago)
     line = f"{TIMES_KEY} = {times.record(KEY, expires)}\n" if record else ""
+    key_id, secret = (user.access_key_id, user.secret_access_key) if user else (
+        "AKIAWORK000000000001", "s")
     sandbox.credentials.write_text(
-        "[work]\naws_access_key_id = AKIAWORK000000000001\naws_secret_access_key = s\n\n"
+        f"[work]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n\n"
         f"[work-mfa]\naws_access_key_id = {KEY}\naws_secret_access_key = t\n"
         f"aws_session_token = tok\naws_security_token = tok\n"
         f"expiration = {format_expiration(expires)}\n{line}")
@@ -212,3 +215,37 @@ async def test_tui_rings_at_the_mfa_lead_time_long_before_expiry(sandbox_home, c
         row = table_rows(app)["work"]
         assert row["state"] == "needs code" and row["left"] == "MFA 0:04:00", row
         assert len(bells) == 1
+
+
+def test_watch_once_renews_a_session_past_its_mfa_age(aws, make_user, sandbox_home, tmp_path):
+    """Valid for 10 more hours, but its MFA is 2 hours old and policies want it within 1:
+    `watch --once` treats it as due and renews it with the mfa_command's code."""
+    alice = make_user("alice", profile="work", write_profile=False)
+    write_work(sandbox_home, mfa_ago=timedelta(hours=2), left=timedelta(hours=10),
+               now=datetime.now(UTC), user=alice)
+    add_config(sandbox_home.config, f"[profile work]\nmfa_serial = {alice.serial}")
+    code = tmp_path / "code"
+    code.write_text("#!/bin/sh\necho 424242\n")
+    code.chmod(0o755)
+    sandbox_home.settings.write_text(
+        f'mfa_command = "{code}"\n[profiles.work]\nmax_mfa_age = 3600\n')
+    done = cli("watch", "--once")
+    assert done.returncode == 0, done.stderr
+    assert [c.params["TokenCode"] for c in aws.injector.calls("GetSessionToken")] == ["424242"]
+    section = read_credentials(sandbox_home)["work-mfa"]
+    assert section["aws_access_key_id"] != KEY
+
+
+def test_a_peer_session_bar_is_never_over_full(sandbox_home, clock):
+    """No record (a peer wrote it): the configured duration is the estimate of its length,
+    and a session longer than that shows a full bar, not more."""
+    write_work(sandbox_home, mfa_ago=timedelta(0), left=timedelta(hours=20), now=START,
+               max_mfa_age=None, record=False)
+    clock.now = START
+    row = make_service(sandbox_home, clock).status()[0]
+    assert row.lifetime == 43200 and row.entry.fraction_left == 1.0
+    write_work(sandbox_home, mfa_ago=timedelta(hours=2), left=timedelta(hours=4), now=START,
+               max_mfa_age=None)
+    row = make_service(sandbox_home, clock).status()[0]
+    assert row.lifetime == 6 * 3600  # the record: got 2 hours ago, 4 to go
+    assert abs(row.entry.fraction_left - 4 / 6) < 1e-9
