@@ -193,15 +193,7 @@ def role_max_duration(keys: AwsKeys, role_arn: str) -> int | None:
 
 
 def get_caller_identity(keys: AwsKeys, region: str | None = None) -> CallerIdentity:
-    client = make_client("sts", keys, region)
-    try:
-        result = client.get_caller_identity()
-    except Exception as exc:
-        raise translate_error(exc, "sts:GetCallerIdentity", keys) from None
-    account, arn, user_id = (_text(result, name) for name in ("Account", "Arn", "UserId"))
-    if not (account and arn and user_id):
-        raise unusable_reply("sts:GetCallerIdentity: it doesn't say who these credentials are")
-    return CallerIdentity(account, arn, user_id)
+    return caller_and_clock(keys, region)[0]
 
 
 def caller_and_clock(keys: AwsKeys, region: str | None = None

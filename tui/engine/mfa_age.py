@@ -22,8 +22,10 @@ Pure functions of the files and the clock: no AWS call, no textual.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from tui.engine.credentials_store import format_expiration as _stamp
+from tui.engine.credentials_store import parse_expiration as _parse
 from tui.engine.named_tuple import NamedTuple
 
 #: The credentials-file key holding the record (botocore ignores unknown keys).
@@ -116,23 +118,3 @@ def past_mfa_age(times: SessionTimes | None, max_mfa_age: int | None, now: datet
     `max_mfa_age`: a call that needs fresh MFA would be refused, so a code is needed."""
     deadline = mfa_deadline(times, max_mfa_age)
     return deadline is not None and deadline - now <= margin
-
-
-def _stamp(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
