@@ -199,3 +199,17 @@ def test_golden_text(aws, make_user, sandbox_home, capsys, monkeypatch):
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text()
+
+
+def test_a_peer_session_with_max_mfa_age_is_cant_tell(aws, make_user, sandbox_home, capsys):
+    """Its MFA moment isn't recorded (another program wrote it): said, with the fix."""
+    make_user("alice", profile="work")
+    with open(sandbox_home.credentials, "a") as handle:
+        handle.write(f"[work-mfa]\n{SESSION}expiration = 2030-01-01T00:00:00Z\n")
+    sandbox_home.credentials.chmod(0o600)
+    sandbox_home.settings.parent.mkdir(parents=True)
+    sandbox_home.settings.write_text("[profiles.work]\nmax_mfa_age = 3600\n")
+    code, out, _ = doctor(capsys, "--offline")
+    assert code == 0
+    assert "??  work: when [work-mfa]'s MFA was used isn't known" in out
+    assert "fix: aws-mfa-tui refresh work --force" in out

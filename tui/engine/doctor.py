@@ -133,6 +133,13 @@ def identity_findings(identity: IdentityProfile, environ: Mapping[str, str],
         found.append(Finding("profile", name, Verdict.OK,
                              f"{name}: policies honour its MFA for {identity.max_mfa_age} s "
                              "(max_mfa_age): due when the MFA is older"))
+        session = identity.session
+        if session.present and session.expiration and session.times is None:
+            found.append(Finding(
+                "profile", name, Verdict.UNKNOWN,
+                f"{name}: when [{session.name}]'s MFA was used isn't known (another program "
+                "wrote it): only its expiry counts until it is renewed here",
+                f"aws-mfa-tui refresh {name} --force"))
     return found
 
 
@@ -160,6 +167,8 @@ def role_findings(role: RoleProfile, chain: list[str], identity: IdentityProfile
                f"{CHAINED_ROLE_MAX_DURATION} s, no code), else from the keys with a code, "
                "up to the role's MaxSessionDuration")
     text = f"{role.name}: {links}; {cap}; {asked}"
+    if role.mfa_serial:
+        text += f"; MFA device {role.mfa_serial} (from config)"
     if role.max_mfa_age:
         text += f"; its MFA must be under {role.max_mfa_age} s old"
     return [Finding("role", role.name, Verdict.OK, text)]
