@@ -371,6 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             short_lived = whole_process and _short_lived()
             args = resolve_paths(fast)  # type: ignore[arg-type]
+        _refuse_a_code_as_profile(args)
         if args.demo:
             demo = _start_demo(args)
         if args.command is None:
@@ -399,6 +400,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             import gc
 
             gc.freeze()  # nothing left to collect at exit: skip walking every module again
+
+
+def _refuse_a_code_as_profile(args: argparse.Namespace) -> None:
+    """A PROFILE that looks like an MFA code is a code typed in the wrong place: refused
+    before anything runs, and never echoed (an unknown profile's error names it)."""
+    names = [*(getattr(args, "profiles", None) or ()),
+             *(getattr(args, name, None) for name in ("profile", "role", "target"))]
+    for name in names:
+        if isinstance(name, str) and re.fullmatch(r"\s*\d{3}[\s-]?\d{3}\s*", name):
+            raise UsageError(
+                "a profile argument looks like an MFA code (not shown): pass a code with "
+                f"--token-code; see aws-mfa-tui {args.command} --help")
 
 
 def _short_lived() -> bool:

@@ -20,6 +20,9 @@ Two steps, so the TUI paints before the emulator's slow import:
 - `personal`  an expired session
 - `sandbox`   no session yet
 
+The console (`o`, `console`) signs in at a local stand-in for the federation endpoint
+(`demo_federation`), which shows a page in place of the AWS console.
+
 It never reads or writes the real ~/.aws. `Demo.stop()` stops the server, deletes the
 folder and puts the environment back as it was. SIGHUP (the terminal closed) and SIGTERM
 delete the folder too before the process ends. The folder's name carries the pid
@@ -131,7 +134,9 @@ class Demo:
             # werkzeug logs each request (and moto's unimplemented calls, which `doctor`
             # makes) to stderr, which would scribble over the TUI.
             logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-            app = DomainDispatcherApplication(create_backend_app)
+            from tui.demo_federation import with_federation_stand_in
+
+            app = with_federation_stand_in(DomainDispatcherApplication(create_backend_app))
             made = _seed_through_private_server(app, make_server, MotoRequestHandler)
             with self._guard:  # stop() (the app quit meanwhile) can't cut in from here
                 if self._stopped:
@@ -312,6 +317,9 @@ def _point_environment_at(demo: Demo) -> None:
     changes: dict[str, str | None] = {name: None for name in REMOVED_VARIABLES}
     changes.update({
         "AWS_ENDPOINT_URL": demo.endpoint_url,
+        # The console's sign-in goes to the emulator's stand-in (`demo_federation`), never
+        # to the real signin.aws.amazon.com with the demo's made-up sessions.
+        "AWS_ENDPOINT_URL_SIGNIN": demo.endpoint_url,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_SHARED_CREDENTIALS_FILE": str(demo.paths.credentials),
         "AWS_CONFIG_FILE": str(demo.paths.config),

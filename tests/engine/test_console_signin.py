@@ -8,8 +8,10 @@ import subprocess
 import sys
 import threading
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 from botocore.configloader import raw_config_parse
@@ -124,19 +126,6 @@ def test_console_print_sends_the_role_session_and_prints_the_url(prod, fake) -> 
     assert "SigninToken=TOKEN123" in done.stdout
 
 
-def test_console_without_print_opens_a_browser_and_shows_no_secret(prod, fake, tmp_path) -> None:
-    seen = tmp_path / "browser-argv"
-    browser = tmp_path / "browser.sh"
-    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {seen}\n')
-    browser.chmod(0o755)
-    env = {**os.environ, "AWS_ENDPOINT_URL_SIGNIN": fake, "BROWSER": str(browser)}
-    done = _cli("console", "prod", env=env)
-    assert done.returncode == 0, done.stderr
-    assert "TOKEN123" in seen.read_text()
-    for secret in ("TOKEN123", prod["aws_secret_access_key"], prod["aws_session_token"]):
-        assert secret not in done.stdout and secret not in done.stderr
-
-
 def test_console_for_an_mfa_session_names_its_roles(prod, fake) -> None:
     done = _cli("console", "work", env={**os.environ, "AWS_ENDPOINT_URL_SIGNIN": fake})
     assert done.returncode == 2
@@ -170,7 +159,12 @@ async def test_o_in_the_tui_opens_the_console_for_the_highlighted_role(
         await pilot.press("o")
         await app.workers.wait_for_complete()
         await settle(app, pilot)
-        assert len(opened) == 1 and "SigninToken=TOKEN123" in opened[0]
+        # The browser is handed a private page that leads on: no token in its argv.
+        assert len(opened) == 1 and opened[0].startswith("file://")
+        assert "TOKEN123" not in opened[0]
+        page = Path(urllib.request.url2pathname(urllib.parse.urlsplit(opened[0]).path))
+        assert "SigninToken=TOKEN123" in page.read_text()
+        assert page.stat().st_mode & 0o077 == 0
         assert len(_Fake.received) == 1
 
 
@@ -179,3 +173,52 @@ def test_a_role_session_never_shows_its_secrets_in_a_repr():
     text = repr(SESSION)
     assert "ASIAEXAMPLE" in text
     assert "secretkey/xyz" not in text and "tokenvalue" not in text
+
+
+# ------------------------------------------------- what the endpoint's failures exit with
+class _Portal(BaseHTTPRequestHandler):
+    status = 200
+
+    def do_POST(self) -> None:
+        body = b"<html><body>Sign in to the hotel wifi</body></html>"
+        self.send_response(type(self).status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def portal() -> Iterator[type[_Portal]]:
+    server = HTTPServer(("127.0.0.1", 0), _Portal)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Portal.status = 200
+    _Portal.url = f"http://127.0.0.1:{server.server_port}"  # type: ignore[attr-defined]
+    yield _Portal
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_unreachable_endpoint_exits_6(prod) -> None:
+    done = _cli("console", "prod", "--print",
+                env={**os.environ, "AWS_ENDPOINT_URL_SIGNIN": "http://127.0.0.1:9"})
+    assert done.returncode == 6, done.stderr
+    assert "can't reach the federation endpoint" in done.stderr
+    assert done.stderr.count("\n") == 1 and done.stdout == ""
+
+
+@pytest.mark.parametrize(("status", "code", "says"), [
+    (200, 6, "answered with no sign-in token"),  # a captive portal's page
+    (503, 6, "failed (HTTP 503)"),
+    (400, 5, "refused the session (HTTP 400)"),
+])
+def test_what_each_answer_exits_with(prod, portal, status, code, says) -> None:
+    portal.status = status
+    done = _cli("console", "prod", "--print",
+                env={**os.environ, "AWS_ENDPOINT_URL_SIGNIN": portal.url})
+    assert done.returncode == code, done.stderr
+    assert says in done.stderr and done.stderr.count("\n") == 1
+    assert prod["aws_secret_access_key"] not in done.stderr

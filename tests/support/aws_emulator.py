@@ -41,6 +41,8 @@ class Fault:
     #: Answer only requests whose parameters pass this test (e.g. a DurationSeconds over
     #: a role's MaxSessionDuration, the way AWS checks it); others go to moto.
     when: Callable[[dict[str, str]], bool] | None = None
+    #: The Content-Type of a `body` reply (a captive portal's page is `text/html`).
+    content_type: str = "text/xml"
 
 
 @dataclass
@@ -113,7 +115,7 @@ class FaultInjector:
         if fault.body is not None:
             reply = fault.body.encode()
             start_response(f"{fault.status} OK", [
-                ("Content-Type", "text/xml"), ("Content-Length", str(len(reply))),
+                ("Content-Type", fault.content_type), ("Content-Length", str(len(reply))),
                 ("x-amzn-RequestId", str(uuid.uuid4())),
             ])
             return [reply]

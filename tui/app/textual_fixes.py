@@ -24,10 +24,16 @@ Items 3 and the table's own drawing (`ProfileTable.render_lines`) copy what Text
 internals do, as read in `DRAWN_FOR`: with another Textual they stay off (Textual draws
 as it always does) until tests/app/test_app_drawing.py is run against it and the version
 here moved.
+
+Each item also checks, when applied, that what it replaces is there with the shape it was
+written against (`_shape_gone`); if not, it stays off (Textual as it is) with one log line
+(`patched_internals.turn_off`). Item 2 also checks each driver at its first use, and runs
+Textual's own input thread for a driver that lacks what it reads.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import selectors
 import threading
@@ -44,6 +50,12 @@ from textual.color import Color
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.style import Style
+
+from tui.engine.patched_internals import is_off, missing, turn_off
+
+STYLES_FIX = "the style cache fix (textual#6665)"
+INPUT_FIX = "the quiet input thread"
+DRAWING_FIX = "partial screen updates"
 
 #: The Textual whose drawing internals item 3 and the table's own drawing were read from.
 DRAWN_FOR = "8.2.8"
@@ -89,10 +101,19 @@ class _WakingEvent(threading.Event):
 
 
 def _run_input_thread(driver: Any) -> None:
-    """Textual 8's `LinuxDriver.run_input_thread`, waiting without a 0.1 s poll."""
+    """Textual 8's `LinuxDriver.run_input_thread`, waiting without a 0.1 s poll (or
+    Textual's own, for a driver or parser without what it reads)."""
     from textual._parser import ParseError
     from textual._xterm_parser import XTermParser
 
+    gone = missing(driver, "fileno", "exit_event", "_debug", "process_message")
+    if not gone:
+        parser = XTermParser(driver._debug)
+        gone = missing(parser, "feed", "tick", "_timeout_time")
+    if gone:
+        turn_off(INPUT_FIX, gone, "textual")
+        _textual_input_thread(driver)
+        return
     fileno = driver.fileno
     event = driver.exit_event
     if not isinstance(event, _WakingEvent):  # (made before `apply`: poll as Textual does)
@@ -102,7 +123,6 @@ def _run_input_thread(driver: Any) -> None:
     selector = selectors.SelectSelector()
     selector.register(fileno, selectors.EVENT_READ)
     selector.register(wake_read, selectors.EVENT_READ)
-    parser = XTermParser(driver._debug)
     decode = getincrementaldecoder("utf-8")().decode
 
     def process(ready: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
@@ -121,7 +141,7 @@ def _run_input_thread(driver: Any) -> None:
     try:
         while not event.is_set():
             # A lone escape waits for the parser's timeout; otherwise nothing is due.
-            pending = getattr(parser, "_timeout_time", 0.0) is not None
+            pending = parser._timeout_time is not None
             process(selector.select(0.1 if pending else None))
         selector.unregister(fileno)
         process([], final=True)
@@ -165,31 +185,65 @@ def _get_renders(compositor: Compositor, crop: Region | None = None
 _textual_get_renders = Compositor._get_renders
 
 
+#: Textual's own `LinuxDriver.run_input_thread` (kept when item 2 is applied).
+_textual_input_thread: Any = None
+
+
 def _quiet_input_thread() -> None:
+    global _textual_input_thread
     try:
         from textual.drivers.linux_driver import LinuxDriver
     except ImportError:  # (no termios: Windows)
         return
-    if getattr(LinuxDriver, "_quiet_input", False):
+    if getattr(LinuxDriver, "_quiet_input", False) or is_off(INPUT_FIX):
         return
+    gone = missing(LinuxDriver, "run_input_thread", "process_message")
+    if gone:
+        turn_off(INPUT_FIX, gone, "textual")
+        return
+    _textual_input_thread = LinuxDriver.run_input_thread
     init = LinuxDriver.__init__
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
-        self.exit_event = _WakingEvent()
+        if isinstance(getattr(self, "exit_event", None), threading.Event):
+            self.exit_event = _WakingEvent()
+        # (else Textual no longer stops its thread with it: `_run_input_thread` sees it
+        # missing and runs Textual's own)
 
     LinuxDriver.__init__ = __init__  # type: ignore[method-assign]
     LinuxDriver.run_input_thread = _run_input_thread  # type: ignore[method-assign,assignment]
     LinuxDriver._quiet_input = True  # type: ignore[attr-defined]
 
 
+def _shape_gone(function: Any, where: str, parameters: tuple[str, ...]) -> str | None:
+    """`where(parameters)` when `function` is missing or doesn't take `parameters` (after
+    its `self`), in that order."""
+    function = getattr(function, "__wrapped__", function)  # (through an lru_cache)
+    try:
+        names = tuple(inspect.signature(function).parameters)[1:]
+    except (TypeError, ValueError):
+        names = None
+    return None if names == parameters else f"{where}({', '.join(parameters)})"
+
+
 def apply() -> None:
     """Idempotent; the old cache is emptied so the widgets it held can go."""
     _quiet_input_thread()
     if OWN_DRAWING and Compositor._get_renders is not _get_renders:
-        Compositor._get_renders = _get_renders  # type: ignore[method-assign,assignment]
+        gone = missing(Compositor, "_get_renders", "visible_widgets") or _shape_gone(
+            Compositor.__dict__.get("_get_renders"), "Compositor._get_renders", ("crop",))
+        if gone:
+            turn_off(DRAWING_FIX, gone, "textual")
+        else:
+            Compositor._get_renders = _get_renders  # type: ignore[method-assign,assignment]
     current = StylesCache.__dict__.get("get_inner_outer")
-    if current is _get_inner_outer:
+    if current is _get_inner_outer or is_off(STYLES_FIX):
+        return
+    gone = _shape_gone(current, "StylesCache.get_inner_outer",
+                       ("base_background", "background"))
+    if gone:
+        turn_off(STYLES_FIX, gone, "textual")
         return
     cache_clear = getattr(current, "cache_clear", None)
     if cache_clear is not None:

@@ -16,6 +16,18 @@ the credentials file's `[default]`) and the `[services X]` section it names. `Ou
 hands botocore exactly those, read with our own parser, which parses the way configparser
 does (`ini_document`); a caller that has just read the credentials file passes its sections
 in (`SharedFiles`), so it is not read again.
+
+Each of these reaches into botocore's internals, so each checks at its first use that what
+it relies on is there (`patched_internals`): if not, it turns itself off with one log line,
+and botocore does that part its own way (slower, never wrong):
+
+- reading the shared files ourselves: `Session.full_config` (a property), and
+  `configloader.build_profile_map`;
+- AWS_PROFILE kept out of client creation: the config store's `set_config_provider`;
+- the data loader without the service scan: `Loader.list_available_services`,
+  `load_data_with_path`, `search_paths`, `file_loader`;
+- the trimmed endpoints cache: `loaders._JSON_OPEN_METHODS`;
+- STS timestamps handed over as text: the parser factory's `set_parser_defaults`.
 """
 
 from __future__ import annotations
@@ -25,6 +37,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from tui.engine.patched_internals import missing, turn_off
 
 if TYPE_CHECKING:
     from tui.engine.aws_calls import AwsKeys
@@ -65,9 +79,14 @@ def make_client(service: str, keys: AwsKeys, region: str | None, retries: bool =
     session = new_session(shared)
     # We always pass credentials explicitly. AWS_PROFILE may name the very session profile
     # we're about to create; it must not make client creation fail with ProfileNotFound.
-    session.get_component("config_store").set_config_provider(
-        "profile", botocore.configprovider.ConstantProvider(None)
-    )
+    config_store = session.get_component("config_store")
+    gone = missing(config_store, "set_config_provider") or missing(
+        botocore.configprovider, "ConstantProvider")
+    if gone:
+        turn_off("keeping AWS_PROFILE out of client creation", gone, "botocore")
+    else:
+        config_store.set_config_provider(
+            "profile", botocore.configprovider.ConstantProvider(None))
     config = botocore.config.Config(
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
@@ -76,12 +95,19 @@ def make_client(service: str, keys: AwsKeys, region: str | None, retries: bool =
         user_agent_extra="aws-mfa-tui",
     )
     try:
-        session.register_component("data_loader", _data_loader(session))
+        loader = _data_loader(session)
+        if loader is not None:
+            session.register_component("data_loader", loader)
         if service == "sts":
             # Expiration arrives as text, checked by `sts_reply`: botocore's own parser
-            # would raise a bare ValueError on a hostile date.
-            session.get_component("response_parser_factory").set_parser_defaults(
-                timestamp_parser=str)
+            # would raise a bare ValueError on a hostile date (which `call_guard` turns
+            # into an unusable reply, should this be off).
+            factory = session.get_component("response_parser_factory")
+            if missing(factory, "set_parser_defaults"):
+                turn_off("STS timestamps as text", "ResponseParserFactory."
+                         "set_parser_defaults", "botocore")
+            else:
+                factory.set_parser_defaults(timestamp_parser=str)
         region = region or session.get_config_variable("region") or DEFAULT_REGION
         client = session.create_client(
             service,
@@ -113,7 +139,24 @@ def new_session(shared: SharedFiles | None = None) -> Any:
 def _session_class() -> Any:
     global _SESSION_CLASS
     if _SESSION_CLASS is None:
+        import inspect
+
+        import botocore.configloader
         import botocore.session
+
+        full_config = inspect.getattr_static(botocore.session.Session, "full_config", None)
+        gone = ("botocore.session.Session.full_config (a property)"
+                if not isinstance(full_config, property) else
+                missing(botocore.configloader, "build_profile_map"))
+        if gone:
+            turn_off("reading the shared files ourselves", gone, "botocore")
+
+            class PlainSession(botocore.session.Session):
+                def __init__(self, shared: SharedFiles | None) -> None:
+                    super().__init__()
+
+            _SESSION_CLASS = PlainSession
+            return _SESSION_CLASS
 
         class OurSession(botocore.session.Session):
             """botocore's session, with `full_config` read by us instead of configparser."""
@@ -225,18 +268,27 @@ def _nested(value: str, path: str | None) -> dict[str, str]:
     return parsed
 
 
-def _data_loader(session: Any) -> Any:
+def _data_loader(session: Any) -> Any | None:
     """botocore's data loader, minus its scan of every service folder.
 
     Before loading a model, botocore lists all ~400 services (thousands of stat calls, about
     a third of client creation here) only to check that the one asked for exists. This
     loader answers that check for STS and IAM by looking in their own folders, honouring
-    AWS_DATA_PATH and ~/.aws/models like botocore's own loader.
+    AWS_DATA_PATH and ~/.aws/models like botocore's own loader. None (botocore's own) when
+    botocore's loader is not of the shape it extends.
     """
     import botocore.loaders
 
     global _LOADER_CLASS
+    if _LOADER_CLASS is False:
+        return None
     if _LOADER_CLASS is None:
+        gone = missing(botocore.loaders, "Loader.list_available_services",
+                       "Loader.load_data_with_path", "Loader.search_paths")
+        if gone:
+            turn_off("the data loader without the service scan", gone, "botocore")
+            _LOADER_CLASS = False
+            return None
 
         class OurServicesLoader(botocore.loaders.Loader):
             def list_available_services(self, type_name: str) -> list[str]:
@@ -324,9 +376,14 @@ def _endpoints_source(loader: Any) -> tuple[str, str] | None:
     and the path without its extension, as `load_data_with_path` names it."""
     import botocore.loaders
 
+    extensions = getattr(botocore.loaders, "_JSON_OPEN_METHODS", None)
+    if not isinstance(extensions, dict) or missing(loader, "file_loader"):
+        turn_off("the trimmed endpoints cache", "botocore.loaders._JSON_OPEN_METHODS",
+                 "botocore")
+        return None
     for folder in loader.search_paths:
         base = os.path.join(folder, "endpoints")
-        for extension in botocore.loaders._JSON_OPEN_METHODS:
+        for extension in extensions:
             if os.path.isfile(base + extension):
                 return base + extension, base
     return None

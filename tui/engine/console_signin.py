@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-from tui.engine.errors import AwsAuthError, UsageError
+from tui.engine.errors import AwsAuthError, AwsUnavailableError, UsageError, unusable_reply
 from tui.engine.sessions import SessionService
 
 SIGNIN_HOSTS = {
@@ -31,8 +31,16 @@ CONSOLE_DESTINATIONS = {
 ISSUER = "aws-mfa-tui"
 
 
-class SigninError(Exception):
-    """The federation endpoint refused or could not be reached; message holds no secret."""
+#: The most of a federation reply that is read (a sign-in token is about 1 KiB).
+MAX_REPLY = 64 * 1024
+
+
+class SigninError(AwsAuthError):
+    """The federation endpoint refused the session (exit 5); the message holds no secret."""
+
+
+class SigninUnreachable(AwsUnavailableError):
+    """The federation endpoint could not be reached, or failed (exit 6, as for AWS)."""
 
 
 @dataclass(frozen=True)
@@ -76,19 +84,31 @@ def get_signin_token(session: RoleSession, endpoint: str, timeout: float = 10.0)
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310
-            payload = json.loads(reply.read().decode())
+            body = reply.read(MAX_REPLY + 1)
     except urllib.error.HTTPError as exc:
+        if exc.code >= 500:
+            raise SigninUnreachable(
+                f"the federation endpoint {endpoint} failed (HTTP {exc.code}): retry shortly"
+            ) from None
         raise SigninError(
             f"the federation endpoint refused the session (HTTP {exc.code})"
         ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise SigninError(f"cannot reach the federation endpoint {endpoint}: {reason}") from None
+        raise SigninUnreachable(
+            f"can't reach the federation endpoint {endpoint}: {reason}; check your network, "
+            "VPN or proxy"
+        ) from None
+    try:
+        payload = json.loads(body.decode()) if len(body) <= MAX_REPLY else None
     except ValueError:
-        raise SigninError("the federation endpoint's reply is not JSON") from None
+        payload = None
     token = payload.get("SigninToken") if isinstance(payload, dict) else None
     if not isinstance(token, str) or not token:
-        raise SigninError("the federation endpoint's reply has no SigninToken")
+        # A captive portal's page, a proxy's: not the endpoint talking (exit 6).
+        raise unusable_reply(
+            f"the federation endpoint {endpoint} answered with no sign-in token (not its JSON)"
+        )
     return token
 
 
@@ -126,7 +146,4 @@ def console_url_for(service: SessionService, name: str) -> str:
         raise UsageError(f"the session for {name} has expired: refresh it first")
     session = RoleSession(credentials.access_key_id, credentials.secret_access_key.reveal(),
                           credentials.session_token.reveal())
-    try:
-        return console_url(session, partition_of(role.role_arn))
-    except SigninError as exc:
-        raise AwsAuthError(str(exc)) from None
+    return console_url(session, partition_of(role.role_arn))

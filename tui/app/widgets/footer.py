@@ -12,6 +12,11 @@ composed at once (before the first frame), and a signal that leaves the keys as 
 changes nothing (the screen focuses its table twice at start). Each key is born with the
 `-compact` class its binding would give it at mount: set there, it restyled every key a
 second time.
+
+All of this leans on Textual's internals (`Footer.bindings_changed`, `_bindings_ready`,
+`FooterKey`, the `__watchers` store, `active_bindings` as 4-tuples): at first use each is
+checked (`_fix_applies`), and with any of them missing the footer turns into Textual's own,
+with one log line.
 """
 
 from __future__ import annotations
@@ -20,11 +25,39 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from tui.engine.patched_internals import is_off, missing, turn_off
+
+try:
+    from textual.widgets._footer import FooterKey
+except ImportError:  # (moved: the fix is off, see `_fix_applies`)
+    FooterKey = None  # type: ignore[assignment,misc]
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.screen import Screen
+
+
+FIX = "the footer fix (textual#6666)"
+_checked = False
+
+
+def _fix_applies() -> bool:
+    """Whether what the fix leans on is there (checked once; off for good when not)."""
+    global _checked
+    if is_off(FIX):
+        return False
+    if _checked:
+        return True
+    gone = missing(Footer, "bindings_changed", "_bindings_ready", "compose", "recompose",
+                   "call_next", "call_after_refresh")
+    if FooterKey is None:
+        gone = "textual.widgets._footer.FooterKey"
+    if gone:
+        turn_off(FIX, gone, "textual")
+        return False
+    _checked = True
+    return True
 
 
 class AppFooter(Footer):
@@ -32,7 +65,8 @@ class AppFooter(Footer):
     _shown: tuple[Hashable, ...] | None = None
 
     def bindings_changed(self, screen: Screen) -> None:
-        if not (screen.app.app_focus and self.is_attached and screen is self.screen):
+        if not (_fix_applies() and screen.app.app_focus and self.is_attached
+                and screen is self.screen):
             super().bindings_changed(screen)  # (Textual's way: nothing, or later)
             return
         self._bindings_ready = True
@@ -43,6 +77,9 @@ class AppFooter(Footer):
             self.call_after_refresh(self.recompose)
 
     def compose(self) -> ComposeResult:
+        if not _fix_applies():
+            yield from super().compose()
+            return
         if self._bindings_ready:
             self._shown = _shown_keys(self.screen)
         for widget in super().compose():
@@ -52,8 +89,12 @@ class AppFooter(Footer):
 
     async def recompose(self) -> None:
         await super().recompose()
+        if not _fix_applies():
+            return
         watchers = getattr(self, "__watchers", None)  # Textual's name for them (reactive.py)
         if not watchers:
+            if self.query(FooterKey):  # keys bound to `compact`, yet no store: renamed
+                turn_off(FIX, "the `__watchers` store of textual.reactive", "textual")
             return
         for entries in watchers.values():
             entries[:] = [(node, callback) for node, callback in entries
@@ -61,8 +102,15 @@ class AppFooter(Footer):
 
 
 def _shown_keys(screen: Screen) -> tuple[Hashable, ...]:
-    """Everything of the bindings that `Footer.compose` shows, in its order."""
-    return tuple((binding.key, binding.action, binding.description, binding.key_display,
-                  binding.tooltip, id(binding.group), enabled, tooltip)
-                 for _node, binding, enabled, tooltip in screen.active_bindings.values()
-                 if binding.show)
+    """Everything of the bindings that `Footer.compose` shows, in its order (or, should
+    `active_bindings` no longer be of that shape, the fix is off and a fresh key: the
+    footer recomposes as Textual's does)."""
+    try:
+        return tuple((binding.key, binding.action, binding.description, binding.key_display,
+                      binding.tooltip, id(binding.group), enabled, tooltip)
+                     for _node, binding, enabled, tooltip in screen.active_bindings.values()
+                     if binding.show)
+    except (AttributeError, TypeError, ValueError):
+        turn_off(FIX, "Screen.active_bindings as (node, binding, enabled, tooltip)",
+                 "textual")
+        return (object(),)
