@@ -232,21 +232,30 @@ def policy_finding(name: str, decisions: dict[str, tuple[str, str]]) -> Finding:
 
 
 def agent_finding() -> Finding:
-    """The agent's state. The hook: a `tui.engine.agent` module with `state() -> str`
-    (a line such as "running, pid 1234"); until one exists, "not running"."""
+    """The agent's state: whether something answers on its socket (`agent_client`), with
+    no request sent. Until the agent is part of this version: "not running"."""
     import importlib
 
     try:
-        agent = importlib.import_module("tui.engine.agent")
-    except ImportError:
+        client = importlib.import_module("tui.engine.agent_client")
+        path = str(client.socket_path())
+    except (ImportError, AttributeError, OSError, AwsMfaError):
         return Finding("agent", "agent", Verdict.OK, "agent: not running (none in this version)")
-    state = getattr(agent, "state", None)
-    if not callable(state):
-        return Finding("agent", "agent", Verdict.OK, "agent: not running")
-    try:
-        return Finding("agent", "agent", Verdict.OK, f"agent: {state()}")
-    except AwsMfaError as exc:
-        return Finding("agent", "agent", Verdict.PROBLEM, f"agent: {exc}")
+    shown = short_path(Path(path))
+    if not os.path.exists(path):
+        return Finding("agent", "agent", Verdict.OK,
+                       f"agent: not running (no socket at {shown}); the TUI or `watch` is one")
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(path)
+        except OSError:
+            return Finding("agent", "agent", Verdict.OK,
+                           f"agent: not running (a stale socket at {shown}, replaced when "
+                           "the next one starts)")
+    return Finding("agent", "agent", Verdict.OK, f"agent: running, at {shown}")
 
 
 def summary(findings: list[Finding]) -> str:
