@@ -249,3 +249,30 @@ def test_a_peer_session_bar_is_never_over_full(sandbox_home, clock):
     row = make_service(sandbox_home, clock).status()[0]
     assert row.lifetime == 6 * 3600  # the record: got 2 hours ago, 4 to go
     assert abs(row.entry.fraction_left - 4 / 6) < 1e-9
+
+
+def test_a_role_due_by_its_mfa_age_needs_a_code_not_a_chain(sandbox_home, clock):
+    """admin was assumed from work-mfa and carries its MFA moment. In admin's lead time,
+    chaining again from work-mfa would carry the same old MFA (and be due at once): it
+    needs a code instead, while work-mfa itself (no limit of its own) stays fresh."""
+    write_work(sandbox_home, mfa_ago=timedelta(0), left=timedelta(hours=12), now=START,
+               max_mfa_age=None)
+    add_config(sandbox_home.config, "[profile admin]\nrole_arn = arn:aws:iam::123456789012:"
+               "role/Admin\nsource_profile = work")
+    expires = START + timedelta(hours=1)
+    record = SessionTimes(START, START).record("ASIAROLE", expires)
+    with open(sandbox_home.credentials, "a") as handle:
+        handle.write(f"\n[admin-session]\naws_access_key_id = ASIAROLE\naws_secret_access_key = r\n"
+                     f"aws_session_token = rt\nexpiration = {format_expiration(expires)}\n"
+                     f"{TIMES_KEY} = {record}\n")
+    sandbox_home.settings.write_text("[profiles.admin]\nmax_mfa_age = 1800\n")
+    service = make_service(sandbox_home, clock)
+    clock.now = START + timedelta(minutes=20)
+    rows = {r.name: r for r in service.status()}
+    assert (rows["admin"].clock, rows["admin"].state) == ("mfa", SessionState.FRESH)
+    assert rows["admin"].code_mode == "chained"
+    clock.now = START + timedelta(minutes=26)  # inside admin's lead time (30 min - 5)
+    rows = {r.name: r for r in service.status()}
+    assert rows["admin"].state is SessionState.EXPIRING
+    assert rows["admin"].code_mode == "code" and service.needs_code("admin")
+    assert rows["work"].state is SessionState.FRESH

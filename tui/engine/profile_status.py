@@ -84,41 +84,52 @@ class StatusRow(NamedTuple):
 
 
 def session_usable(session: SessionProfile, now: datetime,
-                   max_mfa_age: int | None = None) -> bool:
+                   max_mfa_age: int | None = None, mfa_margin: timedelta = CHAIN_MARGIN
+                   ) -> bool:
     """Whether a session can still sign a call (to assume a role from it): unexpired, and
     its MFA no older than `max_mfa_age` (the policy's limit), both with a margin."""
     expires = session.expiration
     return bool(session.present and expires and expires - now > CHAIN_MARGIN
-                and not past_mfa_age(session.times, max_mfa_age, now, CHAIN_MARGIN))
+                and not past_mfa_age(session.times, max_mfa_age, now, mfa_margin))
 
 
-def can_chain(identity: IdentityProfile, now: datetime, role: RoleProfile | None = None
-              ) -> bool:
+def _role_margin(lead: int) -> timedelta:
+    """How young a source's MFA must stay for a role's `max_mfa_age`: a role renewed in its
+    lead time from MFA about to be too old would carry that old MFA and be due again at
+    once, so the source must outlast the lead time."""
+    return max(CHAIN_MARGIN, timedelta(seconds=lead))
+
+
+def can_chain(identity: IdentityProfile, now: datetime, role: RoleProfile | None = None,
+              lead: int = 0) -> bool:
     """A role can be assumed without a code while the identity's MFA session is valid and
     its MFA young enough for the identity's and the role's `max_mfa_age`."""
     return session_usable(identity.session, now, identity.max_mfa_age) and (
-        role is None or session_usable(identity.session, now, role.max_mfa_age))
+        role is None or session_usable(identity.session, now, role.max_mfa_age,
+                                       _role_margin(lead)))
 
 
-def source_usable(source: RoleProfile, role: RoleProfile, now: datetime) -> bool:
+def source_usable(source: RoleProfile, role: RoleProfile, now: datetime, lead: int = 0
+                  ) -> bool:
     """Whether `role` can be assumed from its parent role's session now: valid, and the
     MFA it carries young enough for `role`'s `max_mfa_age`."""
     return session_usable(source.session, now, source.max_mfa_age) and session_usable(
-        source.session, now, role.max_mfa_age)
+        source.session, now, role.max_mfa_age, _role_margin(lead))
 
 
-def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime) -> bool:
+def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime, lead: int = 0
+               ) -> bool:
     """Whether assuming this role now would ask a person for a code: never while the
     session it is assumed from (its parent's, up the chain, or the identity's) is valid
-    and its MFA young enough for the role's `max_mfa_age`."""
+    and its MFA young enough for the role's `max_mfa_age` (past the lead time `lead`)."""
     wanted = role
     while True:
         parent = catalog.parent(role)
         if parent is None:
             identity = catalog.identity(role.identity)
-            return not (can_chain(identity, now, role) and can_chain(identity, now, wanted)
-                        ) and not identity.mfa_command
-        if source_usable(parent, role, now) and source_usable(parent, wanted, now):
+            return not (can_chain(identity, now, role, lead)
+                        and can_chain(identity, now, wanted, lead)) and not identity.mfa_command
+        if source_usable(parent, role, now, lead) and source_usable(parent, wanted, now, lead):
             return False
         role = parent
 
@@ -165,9 +176,10 @@ def _role_row(catalog: ProfileCatalog, role: RoleProfile, identity: IdentityProf
     # No code while some session up the chain is valid ("chained"); else the root
     # identity's mfa_command or a person gives one.
     parent = catalog.parent(role)
-    chained = (source_usable(parent, role, now) if parent is not None else False) or (
-        not needs_code(catalog, role, now) and (
-            can_chain(identity, now, role) or not identity.mfa_command))
+    lead = schedule.lead_time
+    chained = (source_usable(parent, role, now, lead) if parent is not None else False) or (
+        not needs_code(catalog, role, now, lead) and (
+            can_chain(identity, now, role, lead) or not identity.mfa_command))
     lifetime = role.duration or CHAINED_ROLE_MAX_DURATION
     if chained or role.chained:
         lifetime = min(lifetime, CHAINED_ROLE_MAX_DURATION)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from tui.engine import aws_calls, duration_negotiation
@@ -172,7 +172,7 @@ class SessionService:
         catalog = self.catalog()
         role = catalog.role(name)
         if role is not None:
-            return needs_code(catalog, role, self.clock())
+            return needs_code(catalog, role, self.clock(), self.current_settings.lead_time)
         return not catalog.identity(name).mfa_command
 
     # ------------------------------------------------------------ refreshing
@@ -299,8 +299,10 @@ class SessionService:
         parent = catalog.parent(role)
         if parent is not None:
             # A chain: assumed from the parent role's session, renewed first when needed.
-            if not source_usable(parent, role, now):
-                if past_mfa_age(identity.session.times, role.max_mfa_age, now, CHAIN_MARGIN):
+            lead = self.current_settings.lead_time
+            if not source_usable(parent, role, now, lead):
+                if past_mfa_age(identity.session.times, role.max_mfa_age, now,
+                                max(CHAIN_MARGIN, timedelta(seconds=lead))):
                     # Renewing the parent from this MFA session would carry its old MFA.
                     result = self.refresh(identity.name, code_source, force=True, serial=serial)
                     notes.extend(result.notes)
@@ -316,8 +318,9 @@ class SessionService:
             device = code = None
             source_times = parent.session.times
         else:
+            lead = self.current_settings.lead_time
             if role.source_profile == identity.session_profile and not can_chain(
-                    identity, now, role):
+                    identity, now, role, lead):
                 # The role starts from the MFA session, which needs renewing first.
                 result = self.refresh(identity.name, code_source, force=True, serial=serial)
                 notes.extend(result.notes)
@@ -325,7 +328,7 @@ class SessionService:
                 catalog = self.catalog()
                 identity = catalog.identity(identity.name)
                 now = self.clock()
-            if can_chain(identity, now, role):
+            if can_chain(identity, now, role, lead):
                 keys = AwsKeys.from_section(
                     identity.session_profile, catalog.session_section(identity.session_profile)
                 )
