@@ -244,6 +244,15 @@ def _console(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("--print", action="store_true",
                    help="print the sign-in URL (a credential) instead of opening a browser")
+    p.add_argument("--duration", type=int, metavar="SECONDS",
+                   help="console session length: 900-43200 for a role (default: AWS's), "
+                        "900-129600 with --federation (default 3600)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--service", metavar="NAME", help="open this service's page, e.g. s3")
+    where.add_argument("--path", metavar="/PATH", help="open this path under the console")
+    p.add_argument("--federation", action="store_true",
+                   help="for an identity: a GetFederationToken session from its long-term "
+                        "key (no MFA context)")
 
 
 def _doctor(p: argparse.ArgumentParser) -> None:

@@ -21,7 +21,8 @@ linux_driver = pytest.importorskip("textual.drivers.linux_driver")
 
 
 @pytest.fixture(autouse=True)
-def nothing_turned_off(caplog):
+def nothing_turned_off(caplog, monkeypatch):
+    monkeypatch.setattr(patched_internals, "_listener", None, raising=False)
     saved = dict(patched_internals.TURNED_OFF)
     patched_internals.TURNED_OFF.clear()
     caplog.set_level(logging.WARNING, logger="aws-mfa-tui")
@@ -101,10 +102,13 @@ async def test_the_footer_is_textuals_own_when_footer_key_moved(sandbox_home, cl
     sandbox_home.credentials.write_text(
         "[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key = s\n")
     app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.pause()
         keys = app.screen.query(FooterKey)
         assert len(keys) > 3  # Textual's footer drew the keys
+        # The TUI says it too (its stderr is Textual's).
+        assert any("the footer fix (textual#6666) is off" in str(toast.message)
+                   for toast in app._notifications)
     (line,) = log_lines(caplog)
     assert "the footer fix (textual#6666) is off" in line and "FooterKey" in line

@@ -159,3 +159,18 @@ def test_a_missing_browser_command_is_one_line(tmp_path):
 
     with pytest.raises(UsageError, match="the browser command `no-such-browser-x` can't be run"):
         open_in_browser("https://signin.example/", "no-such-browser-x", tmp_path / "c")
+
+
+@pytest.fixture(autouse=True)
+def no_runtime_folder(monkeypatch):
+    """Sign-in pages go under the sandbox's cache folder, never a real $XDG_RUNTIME_DIR."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+
+
+def test_the_folder_is_the_runtime_folder_where_there_is_one(tmp_path, monkeypatch):
+    from tui.engine.console_handoff import handoff_folder
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert handoff_folder() == tmp_path / "aws-mfa-tui" / "console"
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "gone"))
+    assert handoff_folder() == Path(os.environ["XDG_CACHE_HOME"]) / "aws-mfa-tui" / "console"

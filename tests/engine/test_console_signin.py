@@ -222,3 +222,9 @@ def test_what_each_answer_exits_with(prod, portal, status, code, says) -> None:
     assert done.returncode == code, done.stderr
     assert says in done.stderr and done.stderr.count("\n") == 1
     assert prod["aws_secret_access_key"] not in done.stderr
+
+
+@pytest.fixture(autouse=True)
+def no_runtime_folder(monkeypatch):
+    """Sign-in pages go under the sandbox's cache folder, never a real $XDG_RUNTIME_DIR."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)

@@ -29,6 +29,7 @@ def unchecked(monkeypatch):
     monkeypatch.setattr(call_guard, "_INTERNALS_CHECKED", False, raising=False)
     monkeypatch.setattr(aws_client, "_LOADER_CLASS", None)
     monkeypatch.setattr(aws_client, "_SESSION_CLASS", None)
+    monkeypatch.setattr(patched_internals, "_listener", None, raising=False)
     saved = dict(patched_internals.TURNED_OFF)
     patched_internals.TURNED_OFF.clear()
     yield

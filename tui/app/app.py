@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 from tui.app import desktop_notice, engine_calls, textual_fixes
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
+from tui.engine import patched_internals
 from tui.engine.errors import AwsMfaError
 from tui.engine.free_memory import FreeMemoryTimer
 from tui.engine.sessions import SessionService
@@ -81,6 +82,9 @@ class AwsMfaApp(App[int]):
         # What the store says from a worker (a busy lock, a mode it tightened) becomes a
         # message, then a toast: printed to stderr it would tear the screen.
         service.store.notice = self._store_notice
+        # A patch of Textual's or botocore's internals that turned itself off says so
+        # once (`patched_internals`), here as a warning too.
+        patched_internals.listen(self._store_notice)
         theme = service.current_settings.theme
         if theme in self.available_themes:
             self.theme = theme

@@ -1,7 +1,9 @@
-"""`console PROFILE [--print]`: open the AWS console for a role session, as aws-vault's
-`login` does. The sign-in URL is a credential: it is printed only with --print; otherwise
-the browser is handed a private local page that sends it on (`console_handoff`), so the
-URL is on no command line."""
+"""`console PROFILE [--print] [--duration S] [--service NAME | --path /x] [--federation]`:
+open the AWS console for a role session, as aws-vault's `login` does, or (--federation)
+for a GetFederationToken session of an identity, as Granted does. The sign-in URL is a
+credential: it is printed only with --print; otherwise the browser (the profile's `browser`
+setting, else the default one) is handed a private local page that sends it on
+(`console_handoff`), so the URL is on no command line."""
 
 from __future__ import annotations
 
@@ -10,19 +12,29 @@ import argparse
 from tui.commands.context import data, notice, service_from
 from tui.commands.session_handoff import usable_session
 from tui.engine.console_handoff import open_in_browser
-from tui.engine.console_signin import console_url_for
+from tui.engine.console_signin import (
+    NO_MFA_CONTEXT,
+    ConsoleRequest,
+    browser_for,
+    console_url_for,
+)
 from tui.engine.errors import UsageError
 
 
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
-    if service.catalog().role(args.profile) is not None:
+    request = ConsoleRequest(duration=args.duration, service=args.service, path=args.path,
+                             federation=args.federation)
+    if service.catalog().role(args.profile) is not None and not args.federation:
         usable_session(service, args.profile)  # refreshed first when due
-    url = console_url_for(service, args.profile)
+    url = console_url_for(service, args.profile, request)
+    if args.federation:
+        notice(f"note: {NO_MFA_CONTEXT}")
     if args.print:
         data(url)
-    elif not open_in_browser(url):
-        raise UsageError("no browser found: run with --print to get the URL")
+    elif not open_in_browser(url, browser_for(service, args.profile)):
+        raise UsageError("no browser found: set `browser` in settings, or run with --print "
+                         "to get the URL")
     else:
         notice(f"opened the console for {args.profile} in a browser")
     return 0

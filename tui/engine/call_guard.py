@@ -85,8 +85,9 @@ def _check_internals(client: Any) -> dict[str, Any]:
     gone = missing(client, "_make_api_call", "meta.events.register",
                    "_endpoint.http_session._pool_classes_by_scheme")
     if gone:
-        raise refuse(PROMISE, gone.replace(type(client).__module__ + ".", "a client's "),
-                     "botocore")
+        kind = type(client)
+        raise refuse(PROMISE, gone.replace(f"{kind.__module__}.{kind.__name__}.",
+                                           f"the {kind.__name__} client's "), "botocore")
     pool_classes = client._endpoint.http_session._pool_classes_by_scheme
     if not (isinstance(pool_classes, dict) and {"http", "https"} <= pool_classes.keys()):
         raise refuse(PROMISE, "the http/https pool classes of URLLib3Session", "botocore")

@@ -10,13 +10,14 @@ Each patch checks, at its first use, that what it patches is there with the expe
   at most 1 MiB of reply), it refuses (`InternalsChanged`): no call goes out without them,
   and one line says which package to install.
 
-The log line goes to Python's `logging` (logger `aws-mfa-tui`): on stderr for a command,
-and, as nothing else configures logging, Textual's captured output in the TUI.
+The log line goes to Python's `logging` (logger `aws-mfa-tui`): on stderr for a command.
+The TUI also `listen`s, and shows each line as a warning (stderr is Textual's there).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from tui.engine.errors import AwsMfaError
@@ -24,6 +25,7 @@ from tui.engine.errors import AwsMfaError
 LOGGER = logging.getLogger("aws-mfa-tui")
 #: Patches turned off in this process -> why (each logged once).
 TURNED_OFF: dict[str, str] = {}
+_listener: Callable[[str], None] | None = None
 
 
 class InternalsChanged(AwsMfaError):
@@ -53,8 +55,23 @@ def turn_off(patch: str, what: str, package: str) -> None:
         return
     why = f"{what} is not in {package} {_version(package)}"
     TURNED_OFF[patch] = why
-    LOGGER.warning("aws-mfa-tui: %s is off (%s); everything else works as before",
-                   patch, why)
+    LOGGER.warning("aws-mfa-tui: %s", _line(patch, why))
+    if _listener is not None:
+        _listener(_line(patch, why))
+
+
+def listen(listener: Callable[[str], None] | None) -> None:
+    """Also hand each line to `listener` (from any thread), starting with those said
+    already in this process."""
+    global _listener
+    _listener = listener
+    if listener is not None:
+        for patch, why in list(TURNED_OFF.items()):
+            listener(_line(patch, why))
+
+
+def _line(patch: str, why: str) -> str:
+    return f"{patch} is off ({why}); everything else works as before"
 
 
 def refuse(promise: str, what: str, package: str) -> InternalsChanged:

@@ -55,6 +55,8 @@ class ProfileSettings(NamedTuple):
     mfa_command: str | None = None
     duration: int | None = None
     max_mfa_age: int | None = None  # seconds (identities, and config roles by name)
+    #: The command the console opens with (`console_handoff.open_in_browser`).
+    browser: str | None = None
 
 
 class RoleSettings(NamedTuple):
@@ -78,6 +80,7 @@ class Settings(NamedTuple):
     mfa_command: str | None = None
     theme: str = "textual-dark"
     code_alert: str = "bell"
+    browser: str | None = None
     # Shared empty defaults are safe: Settings is never mutated, only `_replace`d.
     profiles: dict[str, ProfileSettings] = {}
     roles: dict[str, RoleSettings] = {}
@@ -97,10 +100,10 @@ class Settings(NamedTuple):
 
 _TOP_KEYS = {
     "duration", "lead_time", "session_name", "strip_suffix", "role_session_name",
-    "mfa_command", "theme", "code_alert", "profiles", "roles",
+    "mfa_command", "theme", "code_alert", "profiles", "roles", "browser",
 }
 CODE_ALERTS = ("bell", "desktop", "both")
-_PROFILE_KEYS = {"target", "mfa_serial", "mfa_command", "duration", "max_mfa_age"}
+_PROFILE_KEYS = {"target", "mfa_serial", "mfa_command", "duration", "max_mfa_age", "browser"}
 _ROLE_KEYS = {
     "role_arn", "source_profile", "target", "duration", "role_session_name", "mfa_serial",
     "max_mfa_age",
@@ -164,6 +167,8 @@ def parse_settings(data: dict[str, Any], path: Path | None = None) -> Settings:
         values["mfa_command"] = _string(data["mfa_command"], "mfa_command", where) or None
     if "theme" in data:
         values["theme"] = _string(data["theme"], "theme", where)
+    if "browser" in data:
+        values["browser"] = _string(data["browser"], "browser", where) or None
     if "code_alert" in data:
         alert = _string(data["code_alert"], "code_alert", where)
         if alert not in CODE_ALERTS:
@@ -184,6 +189,7 @@ def parse_settings(data: dict[str, Any], path: Path | None = None) -> Settings:
                 if "duration" in table else None
             ),
             max_mfa_age=_max_mfa_age(table, key, where),
+            browser=_optional_string(table, "browser", key, where),
         )
     roles: dict[str, RoleSettings] = {}
     for name, table in _table(data.get("roles", {}), "roles", where).items():
@@ -216,7 +222,7 @@ def settings_to_toml(settings: Settings) -> dict[str, Any]:
     defaults = Settings()
     data: dict[str, Any] = {}
     for key in ("duration", "lead_time", "session_name", "strip_suffix", "role_session_name",
-                "mfa_command", "theme", "code_alert"):
+                "mfa_command", "theme", "code_alert", "browser"):
         value = getattr(settings, key)
         if value != getattr(defaults, key) and value is not None:
             data[key] = value

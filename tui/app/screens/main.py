@@ -564,10 +564,11 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="console")
     def _open_console(self, name: str) -> None:
         from tui.engine.console_handoff import open_in_browser
-        from tui.engine.console_signin import console_url_for
+        from tui.engine.console_signin import browser_for, console_url_for
 
         try:
-            opened = open_in_browser(console_url_for(self.service, name))
+            opened = open_in_browser(console_url_for(self.service, name),
+                                     browser_for(self.service, name))
             outcome = (f"opened the console for {name} in a browser" if opened else
                        "no browser found: use `aws-mfa-tui console NAME --print`")
         except AwsMfaError as exc:
