@@ -185,3 +185,104 @@ def test_awsmfa_new_default_gets_identity_region(aws, make_user, sandbox_home, c
     assert run(capsys, "refresh", "identity", "--token-code", "123456")[0] == 0
     section = raw_config_parse(str(sandbox_home.credentials))["default"]
     assert section["region"] == "eu-west-1" and "awsmfa_expiration" in section
+
+
+def aws_cli(*argv: str, **env: str):
+    """The real AWS CLI (awscli 1.x from the test extra), in a process of its own."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "awscli", *argv], capture_output=True,
+                          text=True, env={**os.environ, **env}, timeout=60)
+
+
+def test_session_profile_carries_its_identity_region(aws, make_user, sandbox_home, capsys,
+                                                     monkeypatch):
+    """`AWS_PROFILE=work-mfa aws ec2 ...` needs a region: the session section gets the
+    identity's (from `[profile work]`), and a role's session its role's."""
+    make_user("alice", profile="work")
+    role_arn = make_user.iam.create_role(
+        RoleName="Admin", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    sandbox_home.config.write_text(
+        "[profile work]\nregion = eu-west-1\n\n"
+        f"[profile admin]\nrole_arn = {role_arn}\nsource_profile = work\n"
+        "region = ap-southeast-2\n")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
+    done = aws_cli("ec2", "describe-regions", "--output", "json", AWS_PROFILE="work-mfa")
+    assert done.returncode == 0, done.stderr
+    assert "eu-west-1" in done.stdout
+    assert raw_config_parse(str(sandbox_home.credentials))["work-mfa"]["region"] == "eu-west-1"
+    assert run(capsys, "assume", "admin")[0] == 0
+    assert raw_config_parse(
+        str(sandbox_home.credentials))["admin-session"]["region"] == "ap-southeast-2"
+
+
+def test_session_profile_keeps_its_own_region(aws, make_user, sandbox_home, capsys):
+    make_user("alice", profile="work")
+    sandbox_home.config.write_text("[profile work]\nregion = eu-west-1\n")
+    with open(sandbox_home.credentials, "a") as handle:
+        handle.write("[work-mfa]\nregion = us-west-2\n")
+    assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
+    assert raw_config_parse(str(sandbox_home.credentials))["work-mfa"]["region"] == "us-west-2"
+
+
+def test_awsmfa_layout_defaults_to_six_hours_unless_settings_say(aws, make_user, sandbox_home,
+                                                                  capsys):
+    """awsmfa asks for 6 hours when told nothing; a `duration` in settings (even the
+    12-hour default, written out) wins."""
+    user = make_user("alice", write_profile=False)
+    write(sandbox_home, f"[identity]\naws_access_key_id = {user.access_key_id}\n"
+                        f"aws_secret_access_key = {user.secret_access_key}\n")
+    assert run(capsys, "refresh", "identity", "--token-code", "123456")[0] == 0
+    assert aws.injector.calls("GetSessionToken")[-1].params["DurationSeconds"] == "21600"
+    from tui.engine.settings import Settings, load_settings, save_settings
+
+    # The settings screen saves every field: an untouched duration stays unset.
+    save_settings(Settings(path=sandbox_home.settings).with_values(duration=43200, lead_time=60))
+    assert not load_settings(sandbox_home.settings).duration_set
+    save_settings(load_settings(sandbox_home.settings).with_values(duration=7200))
+    save_settings(load_settings(sandbox_home.settings).with_values(duration=43200))
+    assert load_settings(sandbox_home.settings).duration_set
+    assert run(capsys, "refresh", "identity", "--force", "--token-code", "234567")[0] == 0
+    assert aws.injector.calls("GetSessionToken")[-1].params["DurationSeconds"] == "43200"
+
+
+def test_watch_renews_an_aws_mfa_role_session_once(aws, make_user, sandbox_home, capsys,
+                                                   monkeypatch):
+    """[work] holds aws-mfa's role session, listed under its identity and as the role
+    `work`: one pass of watch renews it once, as the role, with one code."""
+    user = make_user("alice", write_profile=False)
+    arn = "arn:aws:iam::123456789012:role/Admin"
+    write(sandbox_home,
+          f"[work-long-term]\naws_access_key_id = {user.access_key_id}\n"
+          f"aws_secret_access_key = {user.secret_access_key}\naws_mfa_device = {user.serial}\n\n"
+          f"[work]\nassumed_role = True\nassumed_role_arn = {arn}\n{SESSION}"
+          "aws_security_token = oldtoken\nexpiration = 2020-01-01 06:54:55\n")
+    rows = status(capsys)
+    assert rows["work"]["kind"] == "role" and rows["work"]["state"] == "expired"
+    monkeypatch.setenv("AWS_MFA_TOKEN_CODE", "123456")
+    code, _, err = run(capsys, "watch", "--once")
+    assert code == 0, err
+    assert len(aws.injector.calls("AssumeRole")) == 1
+    assert not aws.injector.calls("GetSessionToken")
+    section = raw_config_parse(str(sandbox_home.credentials))["work"]
+    assert section["assumed_role"] == "True" and section["assumed_role_arn"] == arn
+
+
+def test_aws_cli_mfa_login_keeps_only_keys_it_rewrites(aws, make_user, sandbox_home, capsys):
+    """mfa-login rewrites the keys, aws_session_token and its comment: an `expiration` or
+    `aws_security_token` beside them would go stale, so none is written (and one already
+    there is taken out), and the comment is the expiry read."""
+    user = make_user("alice", write_profile=False)
+    write(sandbox_home,
+          f"[work]\naws_access_key_id = {user.access_key_id}\n"
+          f"aws_secret_access_key = {user.secret_access_key}\n\n"
+          f"[work-mfa]\n# Credentials expire at: 2030-01-01 05:00:00 UTC\n{SESSION}"
+          "aws_security_token = oldtoken\nexpiration = 2029-01-01T00:00:00Z\n")
+    assert status(capsys)["work"]["expiration"] == "2030-01-01T05:00:00Z"
+    assert run(capsys, "refresh", "work", "--force", "--token-code", "123456")[0] == 0
+    section = raw_config_parse(str(sandbox_home.credentials))["work-mfa"]
+    assert "aws_security_token" not in section and "expiration" not in section
+    assert status(capsys)["work"]["state"] == "fresh"

@@ -144,7 +144,9 @@ class Keeper:
     def refresh(self, row: StatusRow) -> None:
         now = self.service.clock()
         try:
-            result = self.service.renew(row.name)
+            # Not forced: a row renewed meanwhile (another process, or an identity whose
+            # section holds aws-mfa's role session, renewed with that role) is skipped.
+            result = self.service.renew(row.name, force=False)
         except AwsMfaError as exc:
             self.failures.append(exc)
             if not self.retry:

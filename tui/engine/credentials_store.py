@@ -77,6 +77,9 @@ SESSION_KEYS = (
 #: Marks a session made from a key that was rotated away (botocore ignores unknown keys).
 STALE_KEY = "stale"
 STALE_KEY_ROTATED = "key-rotated"
+#: The session key id the mark was made for: a peer that rewrites the section's keys but
+#: keeps other lines (aws-iam-login, aws-mfa) leaves the mark behind a new session.
+STALE_SESSION_KEY = "stale_session"
 
 
 class SessionCredentials(NamedTuple):
@@ -424,28 +427,24 @@ class CredentialsStore:
         return self.edit(lambda doc: doc.set_values(name, values, remove), private=private)
 
     def write_session(self, name: str, credentials: SessionCredentials,
-                      layout: str | None = None, extra: Mapping[str, str] | None = None
-                      ) -> None:
-        """Write a session profile: keys, both token keys, and its expiration, and the
-        expiry in the form the peer tool whose layout the section follows reads it.
-        `extra` (not secret, e.g. awsmfa's copied `region`) is set too."""
-        values = {**(extra or {}), **credentials.as_section()}
-        moment = credentials.expiration.astimezone(UTC).replace(microsecond=0)
-        if layout == "aws-mfa":  # aws-mfa parses `%Y-%m-%d %H:%M:%S`, UTC
-            values["expiration"] = moment.strftime("%Y-%m-%d %H:%M:%S")
-            values["assumed_role"] = "False"
-        elif layout == "aws-iam-login":
-            values["expiration"] = moment.isoformat(sep=" ")
-        elif layout == "awsmfa":
-            values["awsmfa_expiration"] = moment.isoformat()
+                      layout: str | None = None, extra: Mapping[str, str] | None = None,
+                      role_arn: str | None = None) -> None:
+        """Write a session profile in the layout of the tool whose section it is (the keys,
+        forms and removals `session_layouts` names). `extra` (not secret, e.g. `region`) is
+        set too; `role_arn`: an aws-mfa role session."""
+        from tui.engine.session_layouts import MFA_LOGIN_MARKER, session_section
+
+        section = session_section(
+            layout, credentials.access_key_id, credentials.secret_access_key.reveal(),
+            credentials.session_token.reveal(), credentials.expiration, role_arn, extra)
 
         def change(document: IniDocument) -> bool:
-            changed = document.set_values(name, values, remove=(STALE_KEY,))
-            if layout == "mfa-login":
-                stamp = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+            changed = document.set_values(name, section.values,
+                                          remove=(STALE_KEY, STALE_SESSION_KEY,
+                                                  *section.remove))
+            if section.comment:
                 changed = document.replace_comment(
-                    name, "Credentials expire at:", f"# Credentials expire at: {stamp}"
-                ) or changed
+                    name, MFA_LOGIN_MARKER, section.comment) or changed
             return changed
 
         self.edit(change, private=True)
@@ -601,7 +600,9 @@ class CredentialsStore:
             for name in names:
                 values = document.get_section(name)
                 if values.get("aws_session_token") or values.get("aws_security_token"):
-                    document.set_values(name, {STALE_KEY: reason})
+                    session = values.get("aws_access_key_id")
+                    document.set_values(name, {STALE_KEY: reason, **(
+                        {STALE_SESSION_KEY: session} if session else {})})
                     done.append(name)
             return tuple(done)
 

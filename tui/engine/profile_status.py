@@ -102,9 +102,11 @@ def _role_margin(lead: int) -> timedelta:
 
 def can_chain(identity: IdentityProfile, now: datetime, role: RoleProfile | None = None,
               lead: int = 0) -> bool:
-    """A role can be assumed without a code while the identity's MFA session is valid and
-    its MFA young enough for the identity's and the role's `max_mfa_age`."""
+    """A role can be assumed without a code while the identity's MFA session is valid (not
+    a role's session that aws-mfa keeps in the identity's section) and its MFA young enough
+    for the identity's and the role's `max_mfa_age`."""
     return session_usable(identity.session, now, identity.max_mfa_age) and (
+        not identity.session.role_arn) and (
         role is None or session_usable(identity.session, now, role.max_mfa_age,
                                        _role_margin(lead)))
 
@@ -196,5 +198,5 @@ def _role_row(catalog: ProfileCatalog, role: RoleProfile, identity: IdentityProf
             CodeMode.COMMAND if identity.mfa_command else CodeMode.CODE),
         blocked=role.session.blocked, role_arn=role.role_arn, lifetime=clock.length,
         mfa_command=identity.mfa_command, depth=role.depth, parent=role.parent,
-        stale=role.session.stale,
+        stale=role.session.stale, layout=role.session.layout,
     )

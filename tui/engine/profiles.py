@@ -20,12 +20,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from tui.engine.credentials_store import STALE_KEY, parse_expiration
+from tui.engine.credentials_store import STALE_KEY, STALE_SESSION_KEY, parse_expiration
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
 from tui.engine.mfa_age import TIMES_KEY, SessionTimes, read_times
 from tui.engine.named_tuple import NamedTuple
-from tui.engine.settings import DEFAULT_SESSION_NAME, MAX_DURATION, Settings
+from tui.engine.session_layouts import AWS_MFA_ROLE_DURATION, PEER_DEFAULT_DURATION
+from tui.engine.settings import (
+    DEFAULT_ROLE_SESSION_NAME,
+    DEFAULT_SESSION_NAME,
+    MAX_DURATION,
+    Settings,
+)
 
 TOKEN_KEYS = ("aws_session_token", "aws_security_token")
 CHAINED_ROLE_MAX_DURATION = 3600
@@ -57,6 +63,9 @@ class SessionProfile(NamedTuple):
     #: When we got this session and when its MFA was used (None: not written by us, or
     #: rewritten since by another program; see `mfa_age`).
     times: SessionTimes | None = None
+    #: The role whose session this section holds (aws-mfa's `assumed_role = True` with
+    #: `assumed_role_arn`), or None for an MFA session of the identity itself.
+    role_arn: str | None = None
 
 
 class IdentityProfile(NamedTuple):
@@ -69,6 +78,9 @@ class IdentityProfile(NamedTuple):
     region: str | None = None
     serial_source: str | None = None  # where mfa_serial came from, for details screens
     max_mfa_age: int | None = None  # seconds policies honour its MFA for (settings)
+    #: Every name a rule gives its session (settings' template, a peer's layout, the
+    #: default `{profile}-mfa`): roles naming any of them start from this identity.
+    session_names: tuple[str, ...] = ()
 
     @property
     def session_profile(self) -> str:
@@ -169,6 +181,9 @@ class ProfileCatalog:
     def role_by_arn(self, arn: str, identity_name: str | None, target: str | None,
                     target_template: str) -> RoleProfile:
         """A role named only by its ARN (`assume ROLE_ARN --profile IDENTITY`)."""
+        configured = self.config.get(arn, {})
+        if configured.get("role_arn"):
+            raise UsageError(self._unmanaged_role(arn, configured))
         if not arn.startswith("arn:") or ":role/" not in arn:
             known = ", ".join(r.name for r in self.roles) or "none"
             raise UsageError(
@@ -184,6 +199,21 @@ class ProfileCatalog:
             session=session_profile_from(target_name, self.credentials, identity.name),
             region=identity.region,
         )
+
+    def _unmanaged_role(self, name: str, values: dict[str, str]) -> str:
+        """Why a config profile with a role_arn is no role we keep fresh, and the fix."""
+        source = values.get("source_profile")
+        identities = ", ".join(i.name for i in self.identities) or "none"
+        sessions = ", ".join(i.session_profile for i in self.identities) or "none"
+        if not source:
+            how = ("has no source_profile (botocore assumes it from "
+                   f"{'credential_source' if values.get('credential_source') else 'nothing'})")
+        else:
+            how = (f"starts from source_profile `{source}`, which is none of the identity "
+                   f"profiles ({identities}), their session profiles ({sessions}) or roles")
+        return (f"`{name}` is a role profile in the config file, but it {how}: set its "
+                f"source_profile to one of those to keep it fresh (see aws-mfa-tui assume "
+                "--help)")
 
     def roles_of(self, identity: str) -> list[RoleProfile]:
         """The identity's roles as a tree, depth first: each role right after its parent."""
@@ -293,6 +323,9 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
             "(set another target in settings)"
         )
     stale = values.get(STALE_KEY) or None
+    marked = values.get(STALE_SESSION_KEY)
+    if marked and marked != values.get("aws_access_key_id"):
+        stale = None  # the mark was for a session a peer has since replaced
     expiration = parse_expiration(values.get("expiration"))
     if "awsmfa_expiration" in values:
         layout = "awsmfa"
@@ -300,8 +333,11 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
     elif "assumed_role" in values and layout is None:
         layout = "aws-mfa"
     comment = _comment_expiry(raw or [])
-    if comment is not None:  # ours (written beside it on refresh) wins when present
-        layout, expiration = "mfa-login", expiration or comment
+    if comment is not None:  # the one expiry mfa-login rewrites: an `expiration` beside
+        layout, expiration = "mfa-login", comment  # it (we wrote it once) may be stale
+    role_arn = None
+    if layout == "aws-mfa" and values.get("assumed_role", "").lower() == "true":
+        role_arn = values.get("assumed_role_arn") or None
     return SessionProfile(
         name=name,
         times=read_times(values.get(TIMES_KEY), values.get("aws_access_key_id"), expiration),
@@ -312,6 +348,7 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
         blocked=blocked,
         stale=stale,
         layout=layout,
+        role_arn=role_arn,
     )
 
 
@@ -333,6 +370,32 @@ def _mfa_login_target(serial: str | None, sessions: list[str], identities: int) 
     if identities == 1 and len(sessions) == 1:
         return sessions[0]
     return None
+
+
+def _session_target(name: str, settings: Settings, creds: dict[str, dict[str, str]],
+                    peer: tuple[str, str] | None, mfa_login: str | None
+                    ) -> tuple[str, str | None, tuple[str, ...]]:
+    """Where identity `name`'s session is: (section, peer layout or None, every name a rule
+    gives it). A `[profiles.X] target` is followed as written. Otherwise the rules are
+    tried in order (settings' template, the peer's layout, mfa-login's, `{profile}-mfa`)
+    and the first whose section holds a session wins, so a template change never orphans
+    a session the files already hold; with none, the first rule names the new section."""
+    own = _own_target(settings, name)
+    if own:
+        return own, None, (own,)
+    candidates: list[tuple[str, str | None]] = []
+    if _names_sessions(settings, name):
+        candidates.append((session_name_for(name, settings), None))
+    if peer:
+        candidates.append(peer)
+    if mfa_login:
+        candidates.append((mfa_login, None))
+    candidates.append((DEFAULT_SESSION_NAME.format(profile=name), None))
+    names = tuple(dict.fromkeys(c[0] for c in candidates if c[0] != name))
+    for candidate in candidates:
+        if candidate[0] != name and _holds_session(creds.get(candidate[0])):
+            return candidate[0], candidate[1], names
+    return candidates[0][0], candidates[0][1], names
 
 
 def _names_sessions(settings: Settings, name: str) -> bool:
@@ -363,7 +426,7 @@ def build_catalog(
             continue
         own = settings.for_profile(name)
         config_values = config.get(name, {})
-        peer = None if _names_sessions(settings, name) else peer_session(name, values, creds, env)
+        peer = None if _own_target(settings, name) else peer_session(name, values, creds, env)
         layout = peer[1] if peer else None
         serial, serial_source = own.mfa_serial, "settings"
         peer_serial = {"aws-mfa": "MFA_DEVICE", "awsmfa": "AWS_MFA_SERIAL_NUMBER"}.get(
@@ -375,30 +438,66 @@ def build_catalog(
         if not serial:
             serial = values.get("mfa_serial") or values.get("aws_mfa_device")
             serial_source = "credentials"
-        target = peer[0] if peer else session_name_for(name, settings)
-        if peer is None and target not in creds and not _names_sessions(settings, name):
-            target = _mfa_login_target(serial, mfa_login, len(keyed)) or target
+        target, layout, names = _session_target(name, settings, creds, peer, _mfa_login_target(
+            serial, mfa_login, len(keyed)) if peer is None else None)
         duration = own.duration
         peer_duration = {"aws-mfa": "MFA_STS_DURATION", "awsmfa": "AWS_MFA_DURATION"}.get(
             layout or "")
         if not duration and peer_duration:
             duration = _int_or_none(env.get(peer_duration))
+        if not duration and not settings.duration_set:  # the peer's own default
+            duration = PEER_DEFAULT_DURATION.get(layout or "")
         identities.append(IdentityProfile(
             name=name,
             access_key_id=values["aws_access_key_id"],
-            session=session_profile_from(target, creds, name, layout,
-                                         credentials.raw_section(target)),
+            session=_aws_mfa_role_wanted(
+                session_profile_from(target, creds, name, layout,
+                                     credentials.raw_section(target)), values, env),
             mfa_serial=serial or None,
             mfa_command=own.mfa_command or settings.mfa_command,
             duration=duration or settings.duration,
-            region=config_values.get("region"),
+            region=config_values.get("region") or values.get("region"),
             serial_source=serial_source if serial else None,
             max_mfa_age=own.max_mfa_age,
+            session_names=names,
         ))
     roles, broken = _roles(identities, creds, config, settings)
+    roles = [*_aws_mfa_roles(identities, settings, env), *roles]
     problems = {role.name: role.session.blocked or "" for role in broken}
     return ProfileCatalog(identities=identities, roles=roles, config=config, credentials=creds,
                           problems=problems, broken=broken)
+
+
+def _aws_mfa_role_wanted(session: SessionProfile, values: dict[str, str],
+                         env: Mapping[str, str]) -> SessionProfile:
+    """aws-mfa assumes the role its long-term section's `assume_role` (or MFA_ASSUME_ROLE)
+    names: its section is that role's session, and one of another role, or a plain
+    session, needs renewing (aws-mfa itself would replace it)."""
+    wanted = env.get("MFA_ASSUME_ROLE") or values.get("assume_role")
+    if session.layout != "aws-mfa" or not wanted or wanted == session.role_arn:
+        return session
+    return session._replace(role_arn=wanted, expiration=None)
+
+
+def _aws_mfa_roles(identities: list[IdentityProfile], settings: Settings,
+                   env: Mapping[str, str]) -> list[RoleProfile]:
+    """The role sessions `aws-mfa --assume-role ARN` keeps in an identity's own section,
+    each a role named like that section, renewed as that role (aws-mfa asks for 1 hour
+    unless MFA_STS_DURATION says otherwise)."""
+    roles = []
+    for identity in identities:
+        session = identity.session
+        if not session.role_arn:
+            continue
+        own = settings.roles.get(session.name)
+        roles.append(RoleProfile(
+            name=session.name, role_arn=session.role_arn, source_profile=identity.name,
+            identity=identity.name, session=session,
+            duration=(_int_or_none(env.get("MFA_STS_DURATION"))
+                      or (own.duration if own else None) or AWS_MFA_ROLE_DURATION),
+            mfa_serial=identity.mfa_serial, region=identity.region,
+        ))
+    return roles
 
 
 class _RoleSpec(NamedTuple):
@@ -414,7 +513,24 @@ class _RoleSpec(NamedTuple):
     max_mfa_age: int | None = None
 
 
-def _role_specs(config: dict[str, dict[str, str]], settings: Settings) -> dict[str, _RoleSpec]:
+def _role_target(name: str, settings: Settings, creds: dict[str, dict[str, str]]) -> str:
+    """A config role's session section: the `role_session_name` template's, unless that
+    section holds no session and the default's (`{role}-session`) does: a template change
+    never orphans a role session the file already holds."""
+    target = settings.role_session_name.format(role=name)
+    default = DEFAULT_ROLE_SESSION_NAME.format(role=name)
+    if target != default and not _holds_session(creds.get(target)) and _holds_session(
+            creds.get(default)):
+        return default
+    return target
+
+
+def _holds_session(values: dict[str, str] | None) -> bool:
+    return bool(values and (values.get("aws_session_token") or values.get("aws_security_token")))
+
+
+def _role_specs(config: dict[str, dict[str, str]], settings: Settings,
+                creds: dict[str, dict[str, str]]) -> dict[str, _RoleSpec]:
     specs: dict[str, _RoleSpec] = {}
     for name, values in config.items():
         arn, source = values.get("role_arn"), values.get("source_profile")
@@ -424,7 +540,7 @@ def _role_specs(config: dict[str, dict[str, str]], settings: Settings) -> dict[s
         specs[name] = _RoleSpec(
             name=name, role_arn=arn, source=source,
             target=(override.target if override and override.target else
-                    settings.role_session_name.format(role=name)),
+                    _role_target(name, settings, creds)),
             duration=_int_or_none(values.get("duration_seconds")) or (
                 override.duration if override else None),
             role_session_name=values.get("role_session_name") or (
@@ -455,12 +571,16 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
     owners: dict[str, IdentityProfile] = {}
     for identity in identities:
         owners.setdefault(identity.session_profile, identity)
+    for identity in identities:  # a session under a name another rule gives it
+        for alias in identity.session_names:
+            owners.setdefault(alias, identity)
     for identity in identities:
         owners[identity.name] = identity
-    specs = _role_specs(config, settings)
+    specs = _role_specs(config, settings, creds)
     resolved: dict[str, tuple[IdentityProfile, str | None, int] | None] = {}
-    #: A broken role: the links from it to the break, and whether the break is a cycle.
-    breaks: dict[str, tuple[tuple[str, ...], bool]] = {}
+    #: A broken role: the links from it to the break, whether the break is a cycle, and
+    #: for a session section no rule names, the identity it seems to belong to.
+    breaks: dict[str, tuple[tuple[str, ...], bool, str | None]] = {}
 
     def resolve(name: str, trail: tuple[str, ...] = ()
                 ) -> tuple[IdentityProfile, str | None, int] | None:
@@ -473,18 +593,20 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
         if source in chain:
             loop = (*chain[chain.index(source):], source)
             for link in loop:  # one line for the whole loop, said once
-                breaks[link] = (loop, True)
+                breaks[link] = (loop, True, None)
         elif source in specs:
             above = resolve(source, chain)
             if above is not None:
                 place = (above[0], source, above[2] + 1)
             elif source in breaks and name not in breaks:
-                links, cycle = breaks[source]
-                breaks[name] = ((name, *links), cycle)
+                links, cycle, namesake = breaks[source]
+                breaks[name] = ((name, *links), cycle, namesake)
         elif source in owners:
             place = (owners[source], None, 1)
         elif source not in config and source not in creds:
-            breaks[name] = ((name, source), False)
+            breaks[name] = ((name, source), False, None)
+        elif source not in config and (namesake := _namesake(source, creds, identities)):
+            breaks[name] = ((name, source), False, namesake)
         # else: a source we don't manage (e.g. an SSO profile): not ours to keep fresh
         resolved[name] = place
         return place
@@ -531,11 +653,34 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
     return roles, broken
 
 
-def _chain_break(links: tuple[str, ...], cycle: bool) -> str:
+def _namesake(section: str, creds: dict[str, dict[str, str]],
+              identities: list[IdentityProfile]) -> str | None:
+    """The identity a session section seems to belong to when no rule names it (its name
+    starts or ends with the identity's, as `{profile}-old` would): say so rather than drop
+    the role. Sessions of other tools (saml2aws's `[saml]`) match no identity: left alone."""
+    if not _holds_session(creds.get(section)):
+        return None
+    best = None
+    for identity in identities:
+        name = identity.name
+        if len(section) > len(name) and (
+                (section.startswith(name) and not section[len(name)].isalnum())
+                or (section.endswith(name) and not section[-len(name) - 1].isalnum())
+        ) and (best is None or len(name) > len(best)):
+            best = name
+    return best
+
+
+def _chain_break(links: tuple[str, ...], cycle: bool, namesake: str | None = None) -> str:
     """One line naming the whole chain from the role to where it breaks."""
     chain = " -> ".join(links)
     if cycle:
         return f"role chain {chain} has a cycle: fix a source_profile in it"
+    if namesake:
+        section = links[-1]
+        return (f"role chain {chain}: no session_name rule names `{section}` a session of "
+                f"{namesake} any more: set source_profile = {namesake}, or keep it with "
+                f'[profiles.{namesake}] target = "{section}" in settings')
     return f"role chain {chain}: source profile `{links[-1]}` doesn't exist"
 
 

@@ -222,6 +222,10 @@ class SessionService:
         catalog = catalog or self.catalog()
         identity = catalog.identity(name)
         target = identity.session
+        if target.role_arn and catalog.role(target.name) is not None:
+            # aws-mfa keeps a role session in this identity's section: renew it as that role.
+            return self.assume(target.name, code_source, duration=duration, serial=serial,
+                               force=force)
         if target.blocked:
             raise UsageError(target.blocked)
         duration = duration or identity.duration
@@ -235,12 +239,9 @@ class SessionService:
             keys, duration, device if use_mfa else None, code, identity.region,
             shared=aws_calls.SharedFiles(self.paths.credentials, catalog.credentials),
         )
-        # awsmfa copies the identity section into a new target: its `region` comes along.
-        region = catalog.session_section(identity.name).get("region")
-        extra = {"region": region} if (
-            target.layout == "awsmfa" and not target.present and region) else None
-        self._save(target.name, credentials, target.layout, extra,
-                   SessionTimes(issued, issued if use_mfa else None, use_mfa))
+        self._save(target.name, credentials, target.layout,
+                   _region_for(catalog, target.name, identity.region),
+                   times=SessionTimes(issued, issued if use_mfa else None, use_mfa))
         notes = []
         if use_mfa and device and not identity.mfa_serial and device != serial:
             # Found through IAM: remember it, so the next refresh needs no discovery calls.
@@ -368,17 +369,19 @@ class SessionService:
             times = SessionTimes(issued, source_times.mfa_at, source_times.mfa_used)
         else:  # from a session with no record of ours (unknown), or from bare keys (none)
             times = SessionTimes(issued, None, keys.session_token is not None)
-        self._save(role.target, credentials, times=times)
+        self._save(role.target, credentials, role.session.layout,
+                   _region_for(catalog, role.target, role.region),
+                   role.role_arn if role.session.role_arn else None, times=times)
         return RefreshResult(role.name, role.target, credentials.expiration, notes=tuple(notes))
 
     def _save(self, section: str, credentials: SessionCredentials,
               layout: str | None = None, extra: dict[str, str] | None = None,
-              times: SessionTimes | None = None) -> None:
+              role_arn: str | None = None, times: SessionTimes | None = None) -> None:
         if times is not None:
             extra = {**(extra or {}),
                      TIMES_KEY: times.record(credentials.access_key_id, credentials.expiration)}
         try:
-            self.store.write_session(section, credentials, layout, extra)
+            self.store.write_session(section, credentials, layout, extra, role_arn)
         except KeyboardInterrupt:
             raise SessionNotSaved(
                 f"interrupted while waiting for the credentials lock: the session AWS granted "
@@ -491,6 +494,15 @@ class SessionService:
             if self.store.remove_section(section):
                 removed.append(section)
         return removed
+
+
+def _region_for(catalog: ProfileCatalog, section: str, region: str | None
+                ) -> dict[str, str] | None:
+    """The identity's (or role's) region for a session section that names none, so the
+    session profile works on its own (`AWS_PROFILE=work-mfa aws ec2 ...`)."""
+    if region and "region" not in catalog.session_section(section):
+        return {"region": region}
+    return None
 
 
 def check_duration(duration: int) -> None:

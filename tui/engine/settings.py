@@ -85,6 +85,9 @@ class Settings(NamedTuple):
     profiles: dict[str, ProfileSettings] = {}
     roles: dict[str, RoleSettings] = {}
     warnings: tuple[str, ...] = ()
+    #: Whether `duration` was set (in the file or here), not left at the default: only
+    #: then does it win over a peer layout's own default (awsmfa's 6 hours).
+    duration_set: bool = False
 
     def for_profile(self, name: str) -> ProfileSettings:
         return self.profiles.get(name, ProfileSettings())
@@ -95,6 +98,9 @@ class Settings(NamedTuple):
         return self._replace(profiles=profiles)
 
     def with_values(self, **changes: Any) -> Settings:
+        if "duration" in changes:  # a settings screen saving every field sets it only
+            changes["duration_set"] = (  # when its value changed
+                self.duration_set or changes["duration"] != self.duration)
         return self._replace(**changes)
 
 
@@ -156,6 +162,7 @@ def parse_settings(data: dict[str, Any], path: Path | None = None) -> Settings:
     values: dict[str, Any] = {}
     if "duration" in data:
         values["duration"] = _duration(data["duration"], "duration", where)
+        values["duration_set"] = True
     if "lead_time" in data:
         values["lead_time"] = _int_in(data["lead_time"], "lead_time", where, 0, 43200)
     for key in ("session_name", "role_session_name"):
@@ -224,7 +231,8 @@ def settings_to_toml(settings: Settings) -> dict[str, Any]:
     for key in ("duration", "lead_time", "session_name", "strip_suffix", "role_session_name",
                 "mfa_command", "theme", "code_alert", "browser"):
         value = getattr(settings, key)
-        if value != getattr(defaults, key) and value is not None:
+        if value is not None and (value != getattr(defaults, key)
+                                  or (key == "duration" and settings.duration_set)):
             data[key] = value
     profiles = {}
     for name, profile in settings.profiles.items():

@@ -448,7 +448,13 @@ class MainScreen(Screen[None]):
         """Refresh these rows: by themselves when they can, else one code modal each.
         A role whose source (up its chain) is being renewed waits for it."""
         rows = sorted(filter(None, map(self.row_named, names)), key=lambda r: r.depth)
+        # One refresh per section: aws-mfa's role session is both its identity's row and
+        # the role's, and renewing either renews it.
+        targets: set[str] = set()
         for row in rows:
+            if row.target in targets:
+                continue
+            targets.add(row.target)
             name = row.name
             if name in self.busy or name in self.codes:
                 continue
