@@ -79,7 +79,7 @@ async def test_a_tick_draws_only_the_table(sandbox_home, clock, bells, monkeypat
             await pilot.pause()
             drawn.clear()
             clock.advance(seconds=1)
-            app._tick()
+            app.clock_tick()
             await pilot.pause()
             # The "Left" column of the rows on screen changed: the table draws those rows
             # and nothing else draws at all (Textual drew every widget on the screen, the
@@ -251,7 +251,7 @@ def drawn_twice(monkeypatch) -> Drawings:
 async def _ticks(app: AwsMfaApp, pilot, clock, count: int = 3) -> None:
     for _ in range(count):
         clock.advance(seconds=1)
-        app._tick()
+        app.clock_tick()
         await pilot.pause()
 
 

@@ -192,6 +192,7 @@ def test_golden_text(aws, make_user, sandbox_home, capsys, monkeypatch):
     code, out, err = doctor(capsys)
     assert code == 0, out + err
     text = out.replace(getpass.getuser(), "USER").replace(f"{alice.access_key_id[-4:]}", "WXYZ")
+    text = text.replace(str(sandbox_home.home.parent).replace(getpass.getuser(), "USER"), "TMP")
     text = text.replace(str(uuid.UUID(int=0)), "")
     staging_key = next(x for x in text.splitlines() if "staging: key " in x).split("key ")[1][:12]
     text = text.replace(staging_key, "AKIA****ABCD")
@@ -213,3 +214,20 @@ def test_a_peer_session_with_max_mfa_age_is_cant_tell(aws, make_user, sandbox_ho
     assert code == 0
     assert "??  work: when [work-mfa]'s MFA was used isn't known" in out
     assert "fix: aws-mfa-tui refresh work --force" in out
+
+
+def test_the_agent_running_or_not(aws, make_user, sandbox_home, capsys):
+    """A real `watch` serves as the agent: doctor names it by its `hello`; without one it
+    says "not running"."""
+    from tests.commands.test_watch_agent import start_watch, stop
+
+    make_user("alice", profile="work")
+    sandbox_home.credentials.chmod(0o600)
+    assert "agent: not running" in doctor(capsys, "--offline")[1]
+    watch, said = start_watch()
+    try:
+        assert "agent" in said, said
+        out = doctor(capsys, "--offline")[1]
+        assert f"agent: running, pid {watch.pid}, at " in out, out
+    finally:
+        stop(watch)

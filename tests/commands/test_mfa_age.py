@@ -204,13 +204,13 @@ async def test_tui_rings_at_the_mfa_lead_time_long_before_expiry(sandbox_home, c
     app = AwsMfaApp(make_service(sandbox_home, clock))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         clock.now = START + timedelta(minutes=50)
-        app._tick()
+        app.clock_tick()
         await settle(app, pilot)
         row = table_rows(app)["work"]
         assert row["state"] == "fresh" and row["left"] == "MFA 0:10:00", row
         assert not bells
         clock.now = START + timedelta(minutes=56)
-        app._tick()
+        app.clock_tick()
         await settle(app, pilot)
         row = table_rows(app)["work"]
         assert row["state"] == "needs code" and row["left"] == "MFA 0:04:00", row
@@ -276,3 +276,23 @@ def test_a_role_due_by_its_mfa_age_needs_a_code_not_a_chain(sandbox_home, clock)
     assert rows["admin"].state is SessionState.EXPIRING
     assert rows["admin"].code_mode == "code" and service.needs_code("admin")
     assert rows["work"].state is SessionState.FRESH
+
+
+def test_keeper_offers_a_session_at_its_mfa_lead_time(sandbox_home, clock):
+    """The Keeper (the one owner of "what is due"), on a moved clock: a session valid for 12
+    hours whose MFA is honoured for 1 is due at 0:55, needs a code, and is offered once."""
+    from tui.engine.keeper import Keeper
+
+    write_work(sandbox_home, mfa_ago=timedelta(0), left=timedelta(hours=12), now=START)
+    service = make_service(sandbox_home, clock)
+    keeper = Keeper(lead_time=300)
+    clock.now = START
+    keeper.update(service.status(), clock.now)
+    assert keeper.due(clock.now) == []
+    assert keeper.next_wakeup(clock.now) == START + timedelta(minutes=55)
+    clock.now = START + timedelta(minutes=55, seconds=1)
+    due = keeper.due(clock.now)
+    assert [(r.name, r.alone, r.entry.state) for r in due] == [
+        ("work", False, SessionState.EXPIRING)]
+    assert "work" in keeper.needs_code
+    assert keeper.due(clock.now + timedelta(seconds=30)) == []  # offered once

@@ -232,30 +232,24 @@ def policy_finding(name: str, decisions: dict[str, tuple[str, str]]) -> Finding:
 
 
 def agent_finding() -> Finding:
-    """The agent's state: whether something answers on its socket (`agent_client`), with
-    no request sent. Until the agent is part of this version: "not running"."""
-    import importlib
+    """The agent's state (the open TUI or `watch` serving sessions), from its `hello`."""
+    from tui.engine.agent_client import ask_agent, socket_path
 
-    try:
-        client = importlib.import_module("tui.engine.agent_client")
-        path = str(client.socket_path())
-    except (ImportError, AttributeError, OSError, AwsMfaError):
-        return Finding("agent", "agent", Verdict.OK, "agent: not running (none in this version)")
-    shown = short_path(Path(path))
-    if not os.path.exists(path):
+    path = socket_path()
+    if path is None:
         return Finding("agent", "agent", Verdict.OK,
-                       f"agent: not running (no socket at {shown}); the TUI or `watch` is one")
-    import socket
-
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        probe.settimeout(1.0)
-        try:
-            probe.connect(path)
-        except OSError:
-            return Finding("agent", "agent", Verdict.OK,
-                           f"agent: not running (a stale socket at {shown}, replaced when "
-                           "the next one starts)")
-    return Finding("agent", "agent", Verdict.OK, f"agent: running, at {shown}")
+                       "agent: not running (no private runtime folder for its socket)")
+    shown = short_path(Path(path))
+    try:
+        reply = ask_agent({"op": "hello"}, wait=2.0, path=path)
+    except AwsMfaError:
+        reply = None
+    if not reply or not reply.get("ok"):
+        return Finding("agent", "agent", Verdict.OK,
+                       "agent: not running (the TUI or `watch` is one); programs ask AWS "
+                       "themselves")
+    return Finding("agent", "agent", Verdict.OK,
+                   f"agent: running, pid {reply.get('pid')}, at {shown}")
 
 
 def summary(findings: list[Finding]) -> str:

@@ -119,9 +119,9 @@ def source_usable(source: RoleProfile, role: RoleProfile, now: datetime, lead: i
         source.session, now, role.max_mfa_age, _role_margin(lead))
 
 
-def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime, lead: int = 0
-               ) -> bool:
-    """Whether assuming this role now would ask a person for a code: never while the
+def code_needed(catalog: ProfileCatalog, role: RoleProfile, now: datetime, lead: int = 0
+                ) -> bool:
+    """Whether assuming this role now takes an MFA code from some source: not while the
     session it is assumed from (its parent's, up the chain, or the identity's) is valid
     and its MFA young enough for the role's `max_mfa_age` (past the lead time `lead`)."""
     wanted = role
@@ -130,10 +130,18 @@ def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime, lead: 
         if parent is None:
             identity = catalog.identity(role.identity)
             return not (can_chain(identity, now, role, lead)
-                        and can_chain(identity, now, wanted, lead)) and not identity.mfa_command
+                        and can_chain(identity, now, wanted, lead))
         if source_usable(parent, role, now, lead) and source_usable(parent, wanted, now, lead):
             return False
         role = parent
+
+
+def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime, lead: int = 0
+               ) -> bool:
+    """Whether assuming this role now would ask a person for a code: not when no code is
+    needed, nor when the identity's mfa_command gives it."""
+    return code_needed(catalog, role, now, lead) and not catalog.identity(
+        role.identity).mfa_command
 
 
 def status_rows(
