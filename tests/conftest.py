@@ -62,6 +62,8 @@ def sandbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    # The credentials file's known state: this test's own, never the developer's.
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     # Renewal locks and the codes sent: this test's own, not the developer's session's.
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws_dir / "credentials"))

@@ -28,6 +28,15 @@ def make_private_folders(directory: Path) -> None:
         os.chmod(folder, 0o700)
 
 
+def state_folder() -> Path:
+    """Where aws-mfa-tui keeps what it must remember between runs that is not a setting
+    ($XDG_STATE_HOME/aws-mfa-tui, by default ~/.local/state/aws-mfa-tui), made 0700."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    folder = Path(base) / "aws-mfa-tui"
+    make_private_folders(folder)
+    return folder
+
+
 def runtime_folder() -> Path:
     """Where this user's processes meet (renewal locks, the codes already sent):
     `$XDG_RUNTIME_DIR/aws-mfa-tui` when set (a per-user tmpfs), else `aws-mfa-tui/run`

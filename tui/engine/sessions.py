@@ -471,7 +471,8 @@ class SessionService:
             self.store.write_session(section, credentials, layout, extra, role_arn)
         except KeyboardInterrupt:
             raise SessionNotSaved(
-                f"interrupted while waiting for the credentials lock: the session AWS granted "
+                f"interrupted while waiting to write the credentials file (its lock, or "
+                f"another program's write to finish): the session AWS granted "
                 f"for [{section}] was not saved"
             ) from None
 
