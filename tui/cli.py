@@ -266,6 +266,13 @@ def _console(p: argparse.ArgumentParser) -> None:
                         "key (no MFA context)")
 
 
+def _doctor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("profiles", nargs="*", metavar="PROFILE",
+                   help="only these identities or roles (default: all)")
+    p.add_argument("--json", action="store_true", help="the same findings as JSON")
+    p.add_argument("--offline", action="store_true", help="read the files only: ask AWS nothing")
+
+
 def _no_options(p: argparse.ArgumentParser) -> None:
     pass
 
@@ -284,6 +291,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "watch": ("headless keeper: refresh sessions before they expire", _watch),
     "console": ("open the AWS console for a role session", _console),
     "policy": ("print a starter IAM policy that requires MFA", _no_options),
+    "doctor": ("explain the setup: files, layouts, devices, chains, clock, keys", _doctor),
 }
 _GLOBAL_OPTIONS_WITH_VALUE = ("--credentials-file", "--config-file", "--settings")
 

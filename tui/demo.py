@@ -131,8 +131,9 @@ class Demo:
                 raise UsageError(MISSING_MOTO) from None
             import logging
 
-            # werkzeug logs each request to stderr, which would scribble over the TUI.
-            logging.getLogger("werkzeug").setLevel(logging.ERROR)
+            # werkzeug logs each request (and moto's unimplemented calls, which `doctor`
+            # makes) to stderr, which would scribble over the TUI.
+            logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
             from tui.demo_federation import with_federation_stand_in
 
             app = with_federation_stand_in(DomainDispatcherApplication(create_backend_app))

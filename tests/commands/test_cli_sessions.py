@@ -210,7 +210,10 @@ def test_unknown_profile(aws, make_user, capsys):
 
 # ------------------------------------------------------------------ roles
 def _role(make_user, name: str = "Admin") -> str:
-    return make_user.iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    # 12 hours: the longest a role allows (AWS's default, 1 hour, would cap the durations
+    # asked for here; see test_duration_negotiation.py)
+    return make_user.iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}",
+                                     MaxSessionDuration=43200)["Role"]["Arn"]
 
 
 def test_assume_chained_from_session_needs_no_code_and_is_capped(aws, make_user, sandbox_home,

@@ -16,9 +16,10 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
@@ -37,6 +38,9 @@ class Fault:
     #: A whole reply body to send instead of an error (e.g. a ListMFADevices result moto
     #: can't produce, such as a FIDO key); `status` is then usually 200.
     body: str | None = None
+    #: Answer only requests whose parameters pass this test (e.g. a DurationSeconds over
+    #: a role's MaxSessionDuration, the way AWS checks it); others go to moto.
+    when: Callable[[dict[str, str]], bool] | None = None
     #: The Content-Type of a `body` reply (a captive portal's page is `text/html`).
     content_type: str = "text/xml"
 
@@ -93,7 +97,8 @@ class FaultInjector:
             if action:
                 self.requests.append(Request(action, params, key_id))
             for candidate in self.faults:
-                if candidate.action in (action, "*") and candidate.times != 0:
+                if candidate.action in (action, "*") and candidate.times != 0 and (
+                        candidate.when is None or candidate.when(params)):
                     fault = candidate
                     if candidate.times > 0:
                         candidate.times -= 1
@@ -168,7 +173,8 @@ class FaultInjector:
 SESSION_ACTIONS = {"GetSessionToken", "AssumeRole", "GetFederationToken"}
 
 IAM_ACTIONS = {
-    "ListMFADevices", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
+    "GetRole", "SimulatePrincipalPolicy", "ListMFADevices", "ListAccessKeys",
+    "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
     "GetAccessKeyLastUsed", "GetUser", "CreateUser", "CreatePolicy",
 }
 
@@ -188,6 +194,14 @@ def list_mfa_devices_reply(user: str, serials: list[str]) -> str:
     )
 
 
+class _SkewableHandler(WSGIRequestHandler):
+    """werkzeug's handler, whose `Date` header follows the server's `date_offset`."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        offset = getattr(self.server, "date_offset", 0.0)
+        return super().date_time_string((timestamp or time.time()) + offset)
+
+
 class LocalAws:
     """moto's WSGI app served by werkzeug on 127.0.0.1, with a fault injector in front."""
 
@@ -195,7 +209,9 @@ class LocalAws:
         from moto.server import DomainDispatcherApplication, create_backend_app
 
         self.injector = FaultInjector(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server("127.0.0.1", 0, self.injector, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self.injector, threaded=True,
+                                   request_handler=_SkewableHandler)
+        self._server.date_offset = 0.0  # type: ignore[attr-defined]
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -214,8 +230,14 @@ class LocalAws:
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
+    def skew_clock(self, seconds: float) -> None:
+        """Every reply's `Date` header is this many seconds off (a skewed AWS clock, as a
+        skewed local clock looks from here) until the next reset."""
+        self._server.date_offset = seconds  # type: ignore[attr-defined]
+
     def reset(self) -> None:
         """Forget every user, key and device, switch signature checks off, drop faults."""
+        self.skew_clock(0)
         self.set_auth(False)
         self._post("/moto-api/reset")
         self.injector.clear()

@@ -114,13 +114,14 @@ def short_entry(row: StatusRow) -> str:
     entry = row.entry
     name = row.name if row.name.isprintable() else "".join(
         c if c.isprintable() else "?" for c in row.name)  # a tab would break the bar
+    mfa = "MFA " if row.clock == "mfa" else ""  # the MFA age limit comes first
     if row.stale or row.blocked or entry.state is SessionState.EXPIRED:
-        return f"{name} !{state_of(row)}"
+        return f"{name} !{mfa}{state_of(row)}"
     if entry.state is SessionState.NONE:
         return f"{name} {NO_SESSION}"
     if entry.state is SessionState.ERROR and entry.time_left is None:
         return f"{name} !{state_of(row)}"
-    return f"{name} {_MARK[entry.state]}{format_time_left(entry.time_left)}"
+    return f"{name} {_MARK[entry.state]}{mfa}{format_time_left(entry.time_left)}"
 
 
 def short_line(rows: list[StatusRow], width: int = DEFAULT_WIDTH) -> str:
@@ -228,7 +229,11 @@ def as_json(row: StatusRow) -> dict[str, object]:
         "state": state_of(row),
         # Why the session must be renewed whatever its expiry says (`key-rotated`), or None.
         "stale": row.stale,
-        "expiration": format_expiration(entry.expires_at) if entry.expires_at else None,
+        "expiration": format_expiration(row.expiration) if row.expiration else None,
+        # What the time left counts down to: the session's expiry, or ("mfa") the moment
+        # its MFA becomes older than `max_mfa_age`, whichever comes first.
+        "clock": row.clock,
+        "mfa_expires": format_expiration(row.mfa_deadline) if row.mfa_deadline else None,
         "seconds_left": int(entry.time_left.total_seconds()) if entry.time_left else None,
         "refresh_at": format_expiration(entry.next_action_at) if entry.next_action_at else None,
         "mfa_serial": row.mfa_serial,
@@ -246,15 +251,18 @@ def table(rows: list[StatusRow]) -> str:
         return "no identity profiles with long-term keys found"
     states = [state_of(row) for row in rows]
     wide = max(len(state) for state in states)
-    lines = [f"{'PROFILE':<24} {'SESSION PROFILE':<24} {'STATE':<{wide}} {'LEFT':>9}  "
-             "EXPIRES (UTC)"]
+    left_wide = 13 if any(row.clock == "mfa" for row in rows) else 9  # room for "MFA "
+    lines = [f"{'PROFILE':<24} {'SESSION PROFILE':<24} {'STATE':<{wide}} "
+             f"{'LEFT':>{left_wide}}  EXPIRES (UTC)"]
     for row, state in zip(rows, states, strict=True):
         entry = row.entry
         name = f"{'  ' * row.depth}{row.name}"  # roles indented by chain depth
-        expires = format_expiration(entry.expires_at) if entry.expires_at else "-"
+        expires = format_expiration(row.expiration) if row.expiration else "-"
         left = format_time_left(entry.time_left) if entry.time_left is not None else "-"
+        if row.clock == "mfa":  # the MFA age limit comes before the expiry
+            left = f"MFA {left}"
         lines.append(
-            f"{name:<24} {row.target:<24} {state:<{wide}} {left:>9}  {expires}"
+            f"{name:<24} {row.target:<24} {state:<{wide}} {left:>{left_wide}}  {expires}"
         )
         if row.blocked:
             lines.append(f"{'':<24} ! {row.blocked}")

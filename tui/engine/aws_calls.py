@@ -17,12 +17,13 @@ from typing import Any, NamedTuple
 from tui.engine.aws_client import SharedFiles, make_client
 from tui.engine.aws_errors import translate_error
 from tui.engine.credentials_store import SessionCredentials
-from tui.engine.errors import unusable_reply
+from tui.engine.errors import UsageError, unusable_reply
 from tui.engine.secret import Secret
 
-__all__ = ["AccessKeyInfo", "AwsKeys", "CallerIdentity", "MfaDevice", "SharedFiles",
-           "assume_role", "get_caller_identity", "get_session_token", "iam_client",
-           "list_access_keys", "list_mfa_devices", "translate_error"]
+__all__ = ["AccessKeyInfo", "AwsKeys", "CallerIdentity", "DurationRejected", "MfaDevice",
+           "SharedFiles", "assume_role", "caller_and_clock", "get_caller_identity",
+           "get_session_token", "iam_client", "list_access_keys", "list_mfa_devices",
+           "mfa_decisions", "role_max_duration", "translate_error"]
 
 
 class AwsKeys(NamedTuple):
@@ -106,8 +107,8 @@ def get_session_token(
     try:
         result = client.get_session_token(**params)
     except Exception as exc:
-        raise translate_error(exc, "sts:GetSessionToken", keys, serial=serial,
-                              code=code) from None
+        raise duration_rejection(exc, "sts:GetSessionToken", duration) or translate_error(
+            exc, "sts:GetSessionToken", keys, serial=serial, code=code) from None
     return session_from_reply(result, "sts:GetSessionToken", duration)
 
 
@@ -124,13 +125,83 @@ def assume_role(
     try:
         result = client.assume_role(**params)
     except Exception as exc:
-        raise translate_error(exc, "sts:AssumeRole", keys, serial=serial, role=role_arn,
-                              code=code) from None
+        raise duration_rejection(exc, "sts:AssumeRole", duration) or translate_error(
+            exc, "sts:AssumeRole", keys, serial=serial, role=role_arn, code=code) from None
     return session_from_reply(result, "sts:AssumeRole",
                               duration or ASSUME_ROLE_DEFAULT_DURATION)
 
 
+class DurationRejected(UsageError):
+    """AWS refused `DurationSeconds` as too long. `allowed`: the longest it named, if any
+    (the 1-hour chain limit, GetSessionToken's range); None when it only said "more than
+    the role's MaxSessionDuration"."""
+
+    def __init__(self, message: str, asked: int | None, allowed: int | None,
+                 reason: str) -> None:
+        super().__init__(message)
+        self.asked = asked
+        self.allowed = allowed
+        self.reason = reason
+
+
+def duration_rejection(exc: BaseException, action: str, asked: int | None
+                       ) -> DurationRejected | None:
+    """The ValidationError AWS sends for a duration that is too long, or None. AWS's texts:
+    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by
+    role chaining.", and for GetSessionToken "... at 'durationSeconds' failed to satisfy
+    constraint: Member must have value less than or equal to 129600"."""
+    import re
+
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return None
+    error = response.get("Error", {})
+    message = str(error.get("Message", ""))
+    if error.get("Code") != "ValidationError" or "durationseconds" not in message.lower():
+        return None
+    allowed: int | None = None
+    if "maxsessionduration" in message.lower():
+        reason = "longer than the role's MaxSessionDuration"
+    elif "role chaining" in message.lower():
+        reason, allowed = "AWS caps a role assumed from a session at 1 hour", 3600
+    else:
+        found = re.search(r"less than or equal to (\d+)", message)
+        if found is None:
+            return None
+        allowed = int(found.group(1))
+        reason = f"AWS allows at most {allowed} s"
+    return DurationRejected(f"AWS refused {asked} s for {action}: {reason}", asked, allowed,
+                            reason)
+
+
+def role_max_duration(keys: AwsKeys, role_arn: str) -> int | None:
+    """The role's MaxSessionDuration from IAM GetRole, or None when the key may not ask
+    (another account's role, no iam:GetRole) or anything else goes wrong: only a hint."""
+    if ":role/" not in role_arn:
+        return None
+    name = role_arn.rsplit("/", 1)[-1]
+    try:
+        client = make_client("iam", keys, None)
+        role = client.get_role(RoleName=name)["Role"]
+        if role.get("Arn") != role_arn:  # a role of the same name in the key's own account
+            return None
+        value = role.get("MaxSessionDuration")
+    except Exception:
+        return None
+    return value if isinstance(value, int) and value >= 900 else None
+
+
 def get_caller_identity(keys: AwsKeys, region: str | None = None) -> CallerIdentity:
+    return caller_and_clock(keys, region)[0]
+
+
+def caller_and_clock(keys: AwsKeys, region: str | None = None
+                     ) -> tuple[CallerIdentity, datetime | None]:
+    """GetCallerIdentity (never denied), and the time in the reply's `Date` header: AWS's
+    clock, to compare with ours."""
+    from email.utils import parsedate_to_datetime
+
     client = make_client("sts", keys, region)
     try:
         result = client.get_caller_identity()
@@ -139,7 +210,37 @@ def get_caller_identity(keys: AwsKeys, region: str | None = None) -> CallerIdent
     account, arn, user_id = (_text(result, name) for name in ("Account", "Arn", "UserId"))
     if not (account and arn and user_id):
         raise unusable_reply("sts:GetCallerIdentity: it doesn't say who these credentials are")
-    return CallerIdentity(account, arn, user_id)
+    header = result.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:
+        server_time = parsedate_to_datetime(header) if header else None
+    except (TypeError, ValueError):
+        server_time = None
+    return CallerIdentity(account, arn, user_id), server_time
+
+
+def mfa_decisions(keys: AwsKeys, principal_arn: str, actions: list[str]
+                  ) -> dict[str, tuple[str, str]]:
+    """IAM SimulatePrincipalPolicy for `actions`, without and with MFA in the request
+    context: {action: (decision without MFA, decision with MFA)}."""
+    client = make_client("iam", keys, None)
+
+    def decide(present: bool) -> dict[str, str]:
+        context = [{"ContextKeyName": "aws:MultiFactorAuthPresent",
+                    "ContextKeyValues": ["true" if present else "false"],
+                    "ContextKeyType": "boolean"}]
+        if present:
+            context.append({"ContextKeyName": "aws:MultiFactorAuthAge",
+                            "ContextKeyValues": ["1"], "ContextKeyType": "numeric"})
+        reply = client.simulate_principal_policy(PolicySourceArn=principal_arn,
+                                                 ActionNames=actions, ContextEntries=context)
+        return {str(r["EvalActionName"]): str(r["EvalDecision"])
+                for r in reply.get("EvaluationResults", [])}
+
+    try:
+        without, with_mfa = decide(False), decide(True)
+    except Exception as exc:
+        raise translate_error(exc, "iam:SimulatePrincipalPolicy", keys) from None
+    return {action: (without.get(action, ""), with_mfa.get(action, "")) for action in actions}
 
 
 def _text(result: Any, name: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from tui.engine.mfa_age import earlier_clock, mfa_deadline, past_mfa_age
 from tui.engine.named_tuple import NamedTuple
 from tui.engine.profiles import (
     CHAINED_ROLE_MAX_DURATION,
@@ -66,6 +67,12 @@ class StatusRow(NamedTuple):
     stale: str | None = None
     #: The peer tool whose file layout the session follows (`aws-mfa`, ...), or None.
     layout: str | None = None
+    #: The session's own expiry. `entry` follows the clock that runs out first: this, or
+    #: the MFA age limit (`clock` says which; see `mfa_age.earlier_clock`).
+    expiration: datetime | None = None
+    clock: str = "session"
+    #: When the session's MFA becomes too old for `max_mfa_age`, when that applies.
+    mfa_deadline: datetime | None = None
 
     @property
     def state(self) -> SessionState:
@@ -76,34 +83,65 @@ class StatusRow(NamedTuple):
         return self.code_mode in (CodeMode.COMMAND, CodeMode.CHAINED)
 
 
-def session_usable(session: SessionProfile, now: datetime) -> bool:
-    """Whether a session can still sign a call (to assume a role from it)."""
+def session_usable(session: SessionProfile, now: datetime,
+                   max_mfa_age: int | None = None, mfa_margin: timedelta = CHAIN_MARGIN
+                   ) -> bool:
+    """Whether a session can still sign a call (to assume a role from it): unexpired, and
+    its MFA no older than `max_mfa_age` (the policy's limit), both with a margin."""
     expires = session.expiration
-    return bool(session.present and expires and expires - now > CHAIN_MARGIN)
+    return bool(session.present and expires and expires - now > CHAIN_MARGIN
+                and not past_mfa_age(session.times, max_mfa_age, now, mfa_margin))
 
 
-def can_chain(identity: IdentityProfile, now: datetime) -> bool:
+def _role_margin(lead: int) -> timedelta:
+    """How young a source's MFA must stay for a role's `max_mfa_age`: a role renewed in its
+    lead time from MFA about to be too old would carry that old MFA and be due again at
+    once, so the source must outlast the lead time."""
+    return max(CHAIN_MARGIN, timedelta(seconds=lead))
+
+
+def can_chain(identity: IdentityProfile, now: datetime, role: RoleProfile | None = None,
+              lead: int = 0) -> bool:
     """A role can be assumed without a code while the identity's MFA session is valid (not
-    a role's session that aws-mfa keeps in the identity's section)."""
-    return session_usable(identity.session, now) and not identity.session.role_arn
+    a role's session that aws-mfa keeps in the identity's section) and its MFA young enough
+    for the identity's and the role's `max_mfa_age`."""
+    return session_usable(identity.session, now, identity.max_mfa_age) and (
+        not identity.session.role_arn) and (
+        role is None or session_usable(identity.session, now, role.max_mfa_age,
+                                       _role_margin(lead)))
 
 
-def code_needed(catalog: ProfileCatalog, role: RoleProfile, now: datetime) -> bool:
+def source_usable(source: RoleProfile, role: RoleProfile, now: datetime, lead: int = 0
+                  ) -> bool:
+    """Whether `role` can be assumed from its parent role's session now: valid, and the
+    MFA it carries young enough for `role`'s `max_mfa_age`."""
+    return session_usable(source.session, now, source.max_mfa_age) and session_usable(
+        source.session, now, role.max_mfa_age, _role_margin(lead))
+
+
+def code_needed(catalog: ProfileCatalog, role: RoleProfile, now: datetime, lead: int = 0
+                ) -> bool:
     """Whether assuming this role now takes an MFA code from some source: not while the
-    session it is assumed from (its parent's, up the chain, or the identity's) is valid."""
+    session it is assumed from (its parent's, up the chain, or the identity's) is valid
+    and its MFA young enough for the role's `max_mfa_age` (past the lead time `lead`)."""
+    wanted = role
     while True:
         parent = catalog.parent(role)
         if parent is None:
-            return not can_chain(catalog.identity(role.identity), now)
-        if session_usable(parent.session, now):
+            identity = catalog.identity(role.identity)
+            return not (can_chain(identity, now, role, lead)
+                        and can_chain(identity, now, wanted, lead))
+        if source_usable(parent, role, now, lead) and source_usable(parent, wanted, now, lead):
             return False
         role = parent
 
 
-def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime) -> bool:
+def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime, lead: int = 0
+               ) -> bool:
     """Whether assuming this role now would ask a person for a code: not when no code is
     needed, nor when the identity's mfa_command gives it."""
-    return code_needed(catalog, role, now) and not catalog.identity(role.identity).mfa_command
+    return code_needed(catalog, role, now, lead) and not catalog.identity(
+        role.identity).mfa_command
 
 
 def status_rows(
@@ -116,16 +154,20 @@ def status_rows(
     discovered = discovered or {}
     rows: list[StatusRow] = []
     for identity in catalog.identities:
+        session = identity.session
+        clock = earlier_clock(session.expiration, session.times, identity.max_mfa_age,
+                              identity.duration)
         rows.append(StatusRow(
             kind=ProfileKind.IDENTITY, name=identity.name, identity=identity.name,
             target=identity.session_profile,
-            entry=schedule.entry(identity.session_profile, identity.session.expiration,
-                                 identity.duration, identity.session.blocked, now),
+            entry=schedule.entry(identity.session_profile, clock.ends_at, clock.length,
+                                 session.blocked, now),
             mfa_serial=identity.mfa_serial or discovered.get(identity.name),
             code_mode=CodeMode.COMMAND if identity.mfa_command else CodeMode.CODE,
-            blocked=identity.session.blocked, access_key_id=identity.access_key_id,
-            lifetime=identity.duration, mfa_command=identity.mfa_command,
-            stale=identity.session.stale, layout=identity.session.layout,
+            blocked=session.blocked, access_key_id=identity.access_key_id,
+            lifetime=clock.length, mfa_command=identity.mfa_command,
+            stale=session.stale, layout=session.layout, expiration=session.expiration,
+            clock=clock.name, mfa_deadline=mfa_deadline(session.times, identity.max_mfa_age),
         ))
         for role in catalog.roles_of(identity.name):
             rows.append(_role_row(catalog, role, identity, schedule, now))
@@ -144,20 +186,25 @@ def _role_row(catalog: ProfileCatalog, role: RoleProfile, identity: IdentityProf
     # No code while some session up the chain is valid ("chained"); else the root
     # identity's mfa_command or a person gives one.
     parent = catalog.parent(role)
-    chained = (session_usable(parent.session, now) if parent is not None else False) or (
-        not needs_code(catalog, role, now) and (
-            can_chain(identity, now) or not identity.mfa_command))
+    lead = schedule.lead_time
+    chained = (source_usable(parent, role, now, lead) if parent is not None else False) or (
+        not needs_code(catalog, role, now, lead) and (
+            can_chain(identity, now, role, lead) or not identity.mfa_command))
     lifetime = role.duration or CHAINED_ROLE_MAX_DURATION
     if chained or role.chained:
         lifetime = min(lifetime, CHAINED_ROLE_MAX_DURATION)
+    session = role.session
+    clock = earlier_clock(session.expiration, session.times, role.max_mfa_age, lifetime)
     return StatusRow(
         kind=ProfileKind.ROLE, name=role.name, identity=identity.name, target=role.target,
-        entry=schedule.entry(role.target, role.session.expiration, lifetime,
+        entry=schedule.entry(role.target, clock.ends_at, clock.length,
                              role.session.blocked, now),
+        expiration=session.expiration, clock=clock.name,
+        mfa_deadline=mfa_deadline(session.times, role.max_mfa_age),
         mfa_serial=role.mfa_serial or identity.mfa_serial,
         code_mode=CodeMode.CHAINED if chained else (
             CodeMode.COMMAND if identity.mfa_command else CodeMode.CODE),
-        blocked=role.session.blocked, role_arn=role.role_arn, lifetime=lifetime,
+        blocked=role.session.blocked, role_arn=role.role_arn, lifetime=clock.length,
         mfa_command=identity.mfa_command, depth=role.depth, parent=role.parent,
         stale=role.session.stale, layout=role.session.layout,
     )

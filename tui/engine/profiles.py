@@ -23,6 +23,7 @@ from pathlib import Path
 from tui.engine.credentials_store import STALE_KEY, STALE_SESSION_KEY, parse_expiration
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
+from tui.engine.mfa_age import TIMES_KEY, SessionTimes, read_times
 from tui.engine.named_tuple import NamedTuple
 from tui.engine.session_layouts import AWS_MFA_ROLE_DURATION, PEER_DEFAULT_DURATION
 from tui.engine.settings import (
@@ -59,6 +60,9 @@ class SessionProfile(NamedTuple):
     #: The peer tool whose convention this section follows (`aws-mfa`, `awsmfa`,
     #: `aws-iam-login`, `mfa-login`), kept on every write; None for our own layout.
     layout: str | None = None
+    #: When we got this session and when its MFA was used (None: not written by us, or
+    #: rewritten since by another program; see `mfa_age`).
+    times: SessionTimes | None = None
     #: The role whose session this section holds (aws-mfa's `assumed_role = True` with
     #: `assumed_role_arn`), or None for an MFA session of the identity itself.
     role_arn: str | None = None
@@ -73,6 +77,7 @@ class IdentityProfile(NamedTuple):
     duration: int = 43200
     region: str | None = None
     serial_source: str | None = None  # where mfa_serial came from, for details screens
+    max_mfa_age: int | None = None  # seconds policies honour its MFA for (settings)
     #: Every name a rule gives its session (settings' template, a peer's layout, the
     #: default `{profile}-mfa`): roles naming any of them start from this identity.
     session_names: tuple[str, ...] = ()
@@ -96,6 +101,7 @@ class RoleProfile(NamedTuple):
     #: The role it is assumed from (a chain), or None when it starts from its identity.
     parent: str | None = None
     depth: int = 1  # 1 for a role assumed from an identity, 2 for its child, ...
+    max_mfa_age: int | None = None  # seconds its trust policy honours the MFA for
 
     @property
     def chained(self) -> bool:
@@ -334,6 +340,7 @@ def session_profile_from(name: str, credentials: dict[str, dict[str, str]], iden
         role_arn = values.get("assumed_role_arn") or None
     return SessionProfile(
         name=name,
+        times=read_times(values.get(TIMES_KEY), values.get("aws_access_key_id"), expiration),
         access_key_id=values.get("aws_access_key_id"),
         # A stale session counts as having no usable expiry: it needs a new code.
         expiration=None if stale else expiration,
@@ -451,6 +458,7 @@ def build_catalog(
             duration=duration or settings.duration,
             region=config_values.get("region") or values.get("region"),
             serial_source=serial_source if serial else None,
+            max_mfa_age=own.max_mfa_age,
             session_names=names,
         ))
     roles, broken = _roles(identities, creds, config, settings)
@@ -502,6 +510,7 @@ class _RoleSpec(NamedTuple):
     mfa_serial: str | None
     region: str | None
     from_config: bool
+    max_mfa_age: int | None = None
 
 
 def _role_target(name: str, settings: Settings, creds: dict[str, dict[str, str]]) -> str:
@@ -537,7 +546,8 @@ def _role_specs(config: dict[str, dict[str, str]], settings: Settings,
             role_session_name=values.get("role_session_name") or (
                 override.role_session_name if override else None),
             mfa_serial=values.get("mfa_serial"), region=values.get("region"),
-            from_config=True,
+            from_config=True, max_mfa_age=settings.for_profile(name).max_mfa_age or (
+                override.max_mfa_age if override else None),
         )
     for name, role in settings.roles.items():
         if name in specs:
@@ -547,6 +557,7 @@ def _role_specs(config: dict[str, dict[str, str]], settings: Settings,
             target=role.target or name, duration=role.duration,
             role_session_name=role.role_session_name, mfa_serial=role.mfa_serial,
             region=None, from_config=False,
+            max_mfa_age=role.max_mfa_age or settings.for_profile(name).max_mfa_age,
         )
     return specs
 
@@ -622,7 +633,7 @@ def _roles(identities: list[IdentityProfile], creds: dict[str, dict[str, str]],
             mfa_serial=spec.mfa_serial,
             region=spec.region or (parent.region if parent else owner.region),
             from_config=spec.from_config, parent=parent.name if parent else None,
-            depth=parent.depth + 1 if parent else 1,
+            depth=parent.depth + 1 if parent else 1, max_mfa_age=spec.max_mfa_age,
         )
 
     roles: list[RoleProfile] = []

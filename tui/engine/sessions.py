@@ -18,7 +18,7 @@ import contextlib
 # credential-process starts no thread: ~1.4 ms of its start-up).
 from _thread import allocate_lock
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
 from tui.engine.errors import (
@@ -28,6 +28,7 @@ from tui.engine.errors import (
     SettingsError,
     UsageError,
 )
+from tui.engine.mfa_age import TIMES_KEY, SessionTimes, earlier_clock, past_mfa_age
 from tui.engine.mfa_code import (
     CodeRequest,
     MfaCodeSource,
@@ -38,11 +39,12 @@ from tui.engine.mfa_code import (
 )
 from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
 from tui.engine.profile_status import (
+    CHAIN_MARGIN,
     StatusRow,
     can_chain,
     code_needed,
     needs_code,
-    session_usable,
+    source_usable,
     status_rows,
 )
 from tui.engine.profiles import (
@@ -114,6 +116,7 @@ class SessionService:
         #: once per role per service (one CLI command run; the whole life of `watch` or
         #: the TUI), not on every hourly renewal.
         self._told_chain_cap: set[str] = set()
+        self._told_duration: set[str] = set()  # the same, for negotiated durations
         self._guard = allocate_lock()
 
     @property
@@ -201,7 +204,7 @@ class SessionService:
         catalog = catalog or self.catalog()
         role = catalog.role(name)
         if role is not None:
-            return needs_code(catalog, role, self.clock())
+            return needs_code(catalog, role, self.clock(), self.current_settings.lead_time)
         return not catalog.identity(name).mfa_command
 
     # ------------------------------------------------------------ refreshing
@@ -225,7 +228,7 @@ class SessionService:
         role = catalog.role(name)
         identity = catalog.identity(role.identity if role else name)
         session = role.session if role else identity.session
-        if not force and self._is_fresh(session):
+        if not force and self._is_fresh(session, (role or identity).max_mfa_age):
             return RefreshResult(role.name if role else identity.name, session.name,
                                  session.expiration, skipped=True)
         if code_source is None:
@@ -233,7 +236,8 @@ class SessionService:
             # renews it with the identity's source (mfa_command, askpass, the terminal).
             code_source = choose_code_source(None, identity.mfa_command,
                                              interactive=interactive)
-            chained = role is not None and not code_needed(catalog, role, self.clock())
+            chained = role is not None and not code_needed(
+                catalog, role, self.clock(), self.current_settings.lead_time)
             if keep_valid and not chained and isinstance(code_source, NoCodeSource) and (
                     session.present and session.expiration
                     and session.expiration > self.clock()):
@@ -263,14 +267,14 @@ class SessionService:
             raise UsageError(target.blocked)
         duration = duration or identity.duration
         check_duration(duration)
-        if not force and self._is_fresh(target):
+        if not force and self._is_fresh(target, identity.max_mfa_age):
             return RefreshResult(identity.name, target.name, target.expiration, skipped=True)
         seen = target.expiration
         with self._renewal(target.name):
             # Another process may have renewed it while this one waited: read it again.
             catalog = self.catalog()
             identity = catalog.identity(name)
-            if self._renewed_meanwhile(identity.session, seen, force):
+            if self._renewed_meanwhile(identity.session, seen, force, identity.max_mfa_age):
                 return RefreshResult(identity.name, identity.session.name,
                                      identity.session.expiration, skipped=True,
                                      by_another=identity.session.expiration != seen)
@@ -284,12 +288,14 @@ class SessionService:
         target = identity.session
         keys = self.long_term_keys(identity, catalog)
         use_mfa, device, code = self._code_for(identity, code_source, serial)
+        issued = self.clock()
         credentials = aws_calls.get_session_token(
             keys, duration, device if use_mfa else None, code, identity.region,
             shared=aws_calls.SharedFiles(self.paths.credentials, catalog.credentials),
         )
         self._save(target.name, credentials, target.layout,
-                   _region_for(catalog, target.name, identity.region))
+                   _region_for(catalog, target.name, identity.region),
+                   times=SessionTimes(issued, issued if use_mfa else None, use_mfa))
         notes = []
         if use_mfa and device and not identity.mfa_serial and device != serial:
             # Found through IAM: remember it, so the next refresh needs no discovery calls.
@@ -306,8 +312,10 @@ class SessionService:
         return RefreshResult(identity.name, target.name, credentials.expiration,
                              notes=tuple(notes))
 
-    def _is_fresh(self, session: SessionProfile) -> bool:
-        entry = self.schedule().entry(session.name, session.expiration)
+    def _is_fresh(self, session: SessionProfile, max_mfa_age: int | None = None) -> bool:
+        """Fresh by both clocks: its expiry and its MFA age (see `mfa_age`)."""
+        ends = earlier_clock(session.expiration, session.times, max_mfa_age, None).ends_at
+        entry = self.schedule().entry(session.name, ends)
         return session.present and entry.state is SessionState.FRESH
 
     def _renewal(self, section: str) -> contextlib.AbstractContextManager[bool]:
@@ -315,11 +323,11 @@ class SessionService:
         return renewal_lock(self.paths.credentials, section, self.renewal_wait, self._notice)
 
     def _renewed_meanwhile(self, session: SessionProfile, seen: datetime | None,
-                           force: bool) -> bool:
+                           force: bool, max_mfa_age: int | None = None) -> bool:
         """Under the renewal lock: whether the session (read again) needs no renewal after
         all, because it is fresh, or (`force`) because it is not the one this renewal set
         out to replace. A session with time left is handed out, never thrown away."""
-        if not self._is_fresh(session):
+        if not self._is_fresh(session, max_mfa_age):
             return False
         return not force or session.expiration != seen
 
@@ -353,14 +361,14 @@ class SessionService:
         role = self._role_for(catalog, role_name, identity_name, target)
         if role.session.blocked:
             raise UsageError(role.session.blocked)
-        if not force and self._is_fresh(role.session):
+        if not force and self._is_fresh(role.session, role.max_mfa_age):
             return RefreshResult(role.name, role.target, role.session.expiration, skipped=True)
         with self._renewal(role.target):
             # Another process may have renewed it while this one waited: read it again.
             seen = role.session.expiration
             catalog = self.catalog()
             role = self._role_for(catalog, role_name, identity_name, target)
-            if self._renewed_meanwhile(role.session, seen, force):
+            if self._renewed_meanwhile(role.session, seen, force, role.max_mfa_age):
                 return RefreshResult(role.name, role.target, role.session.expiration,
                                      skipped=True, by_another=role.session.expiration != seen)
             return self._assume_locked(catalog, role, code_source, duration,
@@ -369,7 +377,7 @@ class SessionService:
     def _assume_locked(self, catalog: ProfileCatalog, role: RoleProfile,
                        code_source: MfaCodeSource, duration: int | None,
                        role_session_name: str | None, serial: str | None) -> RefreshResult:
-        from tui.engine import aws_calls
+        from tui.engine import duration_negotiation
         from tui.engine.aws_calls import AwsKeys
 
         identity = catalog.identity(role.identity)
@@ -379,7 +387,15 @@ class SessionService:
         parent = catalog.parent(role)
         if parent is not None:
             # A chain: assumed from the parent role's session, renewed first when needed.
-            if not session_usable(parent.session, now):
+            lead = self.current_settings.lead_time
+            if not source_usable(parent, role, now, lead):
+                if past_mfa_age(identity.session.times, role.max_mfa_age, now,
+                                max(CHAIN_MARGIN, timedelta(seconds=lead))):
+                    # Renewing the parent from this MFA session would carry its old MFA.
+                    result = self.refresh(identity.name, code_source, force=True, serial=serial)
+                    notes.extend(result.notes)
+                    notes.append(f"renewed {identity.session_profile} first (MFA too old "
+                                 f"for {role.name})")
                 result = self.assume(parent.name, code_source, force=True, serial=serial)
                 notes.extend(result.notes)
                 notes.append(f"renewed {parent.target} first")
@@ -388,8 +404,11 @@ class SessionService:
             keys = AwsKeys.from_section(parent.target, catalog.session_section(parent.target))
             duration = self._chained_duration(role.name, duration, notes)
             device = code = None
+            source_times = parent.session.times
         else:
-            if role.source_profile == identity.session_profile and not can_chain(identity, now):
+            lead = self.current_settings.lead_time
+            if role.source_profile == identity.session_profile and not can_chain(
+                    identity, now, role, lead):
                 # The role starts from the MFA session, which needs renewing first.
                 result = self.refresh(identity.name, code_source, force=True, serial=serial)
                 notes.extend(result.notes)
@@ -397,12 +416,13 @@ class SessionService:
                 catalog = self.catalog()
                 identity = catalog.identity(identity.name)
                 now = self.clock()
-            if can_chain(identity, now):
+            if can_chain(identity, now, role, lead):
                 keys = AwsKeys.from_section(
                     identity.session_profile, catalog.session_section(identity.session_profile)
                 )
                 duration = self._chained_duration(role.name, duration, notes)
                 device = code = None
+                source_times = identity.session.times
             else:
                 keys = self.long_term_keys(identity, catalog)
                 use_mfa, device, code = self._code_for(
@@ -410,21 +430,43 @@ class SessionService:
                 )
                 if not use_mfa:
                     device = code = None
+                source_times = None
         session_name = role_session_name or role.role_session_name or self._user_name(
             identity, self.long_term_keys(identity, catalog)
         )
-        credentials = aws_calls.assume_role(
-            keys, role.role_arn, session_name, duration, device, code,
-            role.region,
-        )
+        lookup = self.signing_keys(identity.name, catalog)  # for IAM GetRole, a hint only
+        said: list[str] = []
+        if code is not None:
+            duration = duration_negotiation.up_front(role.name, role.role_arn, duration,
+                                                     lookup, said)
+
+        def next_code() -> tuple[str | None, Secret | None]:
+            use, again, second = self._code_for(identity, code_source, serial or role.mfa_serial)
+            return (again, second) if use and second is not None else (None, None)
+
+        issued = self.clock()
+        credentials = duration_negotiation.assume(
+            keys, role.name, role.role_arn, session_name, duration, (device, code),
+            role.region, lookup, next_code, said)
+        notes.extend(self._once(role.name, said))
+        # A role session carries the moment of the MFA it comes from (see mfa_age).
+        if code is not None:
+            times = SessionTimes(issued, issued)
+        elif source_times is not None:
+            times = SessionTimes(issued, source_times.mfa_at, source_times.mfa_used)
+        else:  # from a session with no record of ours (unknown), or from bare keys (none)
+            times = SessionTimes(issued, None, keys.session_token is not None)
         self._save(role.target, credentials, role.session.layout,
                    _region_for(catalog, role.target, role.region),
-                   role.role_arn if role.session.role_arn else None)
+                   role.role_arn if role.session.role_arn else None, times=times)
         return RefreshResult(role.name, role.target, credentials.expiration, notes=tuple(notes))
 
     def _save(self, section: str, credentials: SessionCredentials,
               layout: str | None = None, extra: dict[str, str] | None = None,
-              role_arn: str | None = None) -> None:
+              role_arn: str | None = None, times: SessionTimes | None = None) -> None:
+        if times is not None:
+            extra = {**(extra or {}),
+                     TIMES_KEY: times.record(credentials.access_key_id, credentials.expiration)}
         try:
             self.store.write_session(section, credentials, layout, extra, role_arn)
         except KeyboardInterrupt:
@@ -433,6 +475,15 @@ class SessionService:
                 f"another program's write to finish): the session AWS granted "
                 f"for [{section}] was not saved"
             ) from None
+
+    def _once(self, name: str, notes: list[str]) -> list[str]:
+        """Notes about a role's duration, said once per role per service (like the chain
+        cap's)."""
+        with self._guard:
+            first = name not in self._told_duration
+            if notes:
+                self._told_duration.add(name)
+        return notes if first else []
 
     def _chained_duration(self, name: str, duration: int | None, notes: list[str]) -> int:
         if duration and duration > CHAINED_ROLE_MAX_DURATION:

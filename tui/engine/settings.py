@@ -14,6 +14,7 @@
     mfa_serial = "arn:aws:iam::123456789012:mfa/alice"
     mfa_command = "ykman oath accounts code --single 'AWS work'"
     duration = 28800
+    max_mfa_age = 3600             # policies want MFA within the last hour (also per role)
 
     [roles.prod-admin]             # a role session kept in the credentials file
     role_arn = "arn:aws:iam::210987654321:role/Admin"
@@ -53,6 +54,7 @@ class ProfileSettings(NamedTuple):
     mfa_serial: str | None = None
     mfa_command: str | None = None
     duration: int | None = None
+    max_mfa_age: int | None = None  # seconds (identities, and config roles by name)
     #: The command the console opens with (`console_handoff.open_in_browser`).
     browser: str | None = None
 
@@ -65,6 +67,7 @@ class RoleSettings(NamedTuple):
     duration: int | None = None
     role_session_name: str | None = None
     mfa_serial: str | None = None
+    max_mfa_age: int | None = None
 
 
 class Settings(NamedTuple):
@@ -106,9 +109,10 @@ _TOP_KEYS = {
     "mfa_command", "theme", "code_alert", "profiles", "roles", "browser",
 }
 CODE_ALERTS = ("bell", "desktop", "both")
-_PROFILE_KEYS = {"target", "mfa_serial", "mfa_command", "duration", "browser"}
+_PROFILE_KEYS = {"target", "mfa_serial", "mfa_command", "duration", "max_mfa_age", "browser"}
 _ROLE_KEYS = {
     "role_arn", "source_profile", "target", "duration", "role_session_name", "mfa_serial",
+    "max_mfa_age",
 }
 # Keys that would mean someone tried to keep a secret here.
 _SECRET_KEYS = {
@@ -191,6 +195,7 @@ def parse_settings(data: dict[str, Any], path: Path | None = None) -> Settings:
                 _duration(table["duration"], f"{key}.duration", where)
                 if "duration" in table else None
             ),
+            max_mfa_age=_max_mfa_age(table, key, where),
             browser=_optional_string(table, "browser", key, where),
         )
     roles: dict[str, RoleSettings] = {}
@@ -215,6 +220,7 @@ def parse_settings(data: dict[str, Any], path: Path | None = None) -> Settings:
             ),
             role_session_name=_optional_string(table, "role_session_name", key, where),
             mfa_serial=_optional_string(table, "mfa_serial", key, where),
+            max_mfa_age=_max_mfa_age(table, key, where),
         )
     return Settings(path=path, profiles=profiles, roles=roles, warnings=tuple(warnings), **values)
 
@@ -297,6 +303,14 @@ def _int_in(value: Any, key: str, where: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise SettingsError(f"{where}: `{key}` must be between {low} and {high} seconds")
     return value
+
+
+def _max_mfa_age(table: dict[str, Any], key: str, where: str) -> int | None:
+    from tui.engine.mfa_age import MAX_MFA_AGE, MIN_MFA_AGE
+
+    if "max_mfa_age" not in table:
+        return None
+    return _int_in(table["max_mfa_age"], f"{key}.max_mfa_age", where, MIN_MFA_AGE, MAX_MFA_AGE)
 
 
 def _duration(value: Any, key: str, where: str) -> int:

@@ -139,7 +139,8 @@ def fit_columns(rows: list[StatusRow], width: int,
     account = min(high, max([low, *(len(account_and_user(r, users.get(r.identity)))
                                     for r in rows)]))
     state = max([STATE_WIDTH, *(len(stale_words(r.stale)) for r in rows if r.stale)])
-    fixed = [1, state, LEFT_WIDTH]  # mark, state, left
+    left = LEFT_WIDTH + 4 if any(r.clock == "mfa" for r in rows) else LEFT_WIDTH  # "MFA "
+    fixed = [1, state, left]  # mark, state, left
 
     def cut(room: int, names: list[int]) -> list[int] | None:
         """Share `room` among the name columns: each its full width if it can, else the
@@ -181,7 +182,7 @@ def fit_columns(rows: list[StatusRow], width: int,
         columns.append(Column("target", "Session profile", names[1]))
     if show_account:
         columns.append(Column("account", "Account/user", account))
-    columns += [Column("state", "State", state), Column("left", "Left", LEFT_WIDTH, True)]
+    columns += [Column("state", "State", state), Column("left", "Left", left, True)]
     if bar_width:
         columns.append(Column("bar", "Countdown", bar_width))
     return columns
@@ -221,6 +222,8 @@ def moving_cells(row: StatusRow, entry: ScheduleEntry, flags: RowFlags, frame: i
         state_style = f"bold {colours.get('warning', '')}".strip()
     stale = stale_reason(row)
     left = "—" if stale or not entry.expires_at else time_left_words(entry.time_left)
+    if row.clock == "mfa" and not stale:  # the MFA age limit comes before the expiry
+        left = f"MFA {left}"
     if stale:  # no fake expiry: the bar is empty, the time unknown
         state = SessionState.NONE
     return {

@@ -41,8 +41,11 @@ class ProfileSummary(Static):
         who = account_and_user(row)
         if who:
             line.append(f"  {who}", style="dim")
-        if row.entry.expires_at is not None:
-            line.append(f"  expires {row.entry.expires_at.strftime('%Y-%m-%d %H:%M:%S')} UTC",
+        if row.expiration is not None:
+            line.append(f"  expires {row.expiration.strftime('%Y-%m-%d %H:%M:%S')} UTC",
+                        style="dim")
+        if row.mfa_deadline is not None:
+            line.append(f"  MFA too old at {row.mfa_deadline.strftime('%H:%M:%S')} UTC",
                         style="dim")
         problem = error or row.blocked
         if problem:

@@ -263,6 +263,8 @@ class ProfileTable(ScrollView, can_focus=True):
                 and steady.lead_time == lead_time
                 and (row_flags is NO_FLAGS or row_flags == NO_FLAGS)):
             left = format_time_left(steady.expires_at - now)
+            if row.clock == "mfa":  # the MFA age limit comes first (see moving_cells)
+                left = f"MFA {left}"
             cells = steady.cells
             (shown, style), = cells["left"]
             if left != shown:
