@@ -121,8 +121,7 @@ def test_first_paint(benchmark, sandbox_home, tmp_path):
     env.update(BENCH_REPORT=str(tmp_path / "report.txt"), BENCH_PAINTED=str(painted),
                PYTHONPATH=str(ROOT))
     variants = {"with all": "", "without gc": "gc", "without footer": "footer",
-                "without textual_fixes": "styles,input,partial",
-                "without table": "table"}
+                "without textual_fixes": "styles,input"}
 
     def once(names: object) -> float:
         script = ("from tests.benchmarks.workaround_switches import without\n"
@@ -151,8 +150,7 @@ def test_idle_cpu(benchmark, tmp_path, identities):
     """CPU time of idle apps (each session counting down), all side by side."""
     from tests.benchmarks.test_bench_app import idle_sandbox
 
-    variants = {"with all": "", "without input": "input", "without partial": "partial",
-                "without table": "table", "without all three": "input,partial,table"}
+    variants = {"with all": "", "without input": "input"}
     runs: dict[str, PtyProcess] = {}
     try:
         for name, names in variants.items():
@@ -273,63 +271,3 @@ async def test_footer_after_focus_changes(benchmark, sandbox_home, clock):
               f"{(rss - samples[0][0]) / MIB:+.2f} MiB, {keys} keys alive"
               for rss, keys in samples))
     benchmark.extra_info.update(samples=samples)
-
-
-@pytest.mark.benchmark(group="workarounds")
-@pytest.mark.parametrize("rows", [50, 2000])
-async def test_tick_drawing(benchmark, sandbox_home, clock, bells, rows):
-    """CPU time (`time.thread_time`) of the screen updates (`Compositor.render_update`)
-    that 1-second ticks cause, in one app (Pilot), with textual_fixes item 3 (partial
-    updates) and the table's own line drawing switched per round: A B A B, 20 ticks a
-    variant a round."""
-    from textual._compositor import Compositor
-    from textual.scroll_view import ScrollView
-
-    from tests.support.app import SIZE, make_service, settle, write_many
-    from tui.app import textual_fixes
-    from tui.app.app import AwsMfaApp
-    from tui.app.widgets.profile_table import ProfileTable
-
-    write_many(sandbox_home, rows)
-    app = AwsMfaApp(make_service(sandbox_home, clock))
-    own_lines = ProfileTable.render_lines
-    render_update = Compositor.render_update
-    spent = [0.0]
-
-    def timed_render_update(self, *args, **kwargs):
-        start = time.thread_time()
-        try:
-            return render_update(self, *args, **kwargs)
-        finally:
-            spent[0] += time.thread_time() - start
-
-    variants = {
-        "with all": (textual_fixes._get_renders, own_lines),
-        "without partial": (textual_fixes._textual_get_renders, own_lines),
-        "without table": (textual_fixes._get_renders, ScrollView.render_lines),
-        "without both": (textual_fixes._textual_get_renders, ScrollView.render_lines),
-    }
-    samples: dict[str, list[float]] = {name: [] for name in variants}
-    Compositor.render_update = timed_render_update  # type: ignore[method-assign]
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            for round_ in range(ROUNDS + 1):
-                for name, (get_renders, render_lines) in variants.items():
-                    Compositor._get_renders = get_renders  # type: ignore[method-assign]
-                    ProfileTable.render_lines = render_lines  # type: ignore[method-assign]
-                    app.main_screen.table._styles_cache.clear()
-                    await pilot.pause()
-                    spent[0] = 0.0
-                    for _ in range(20):
-                        clock.advance(seconds=1)
-                        app._tick()
-                        await pilot.pause()
-                    if round_:  # (the first round warms up)
-                        samples[name].append(spent[0] / 20)
-    finally:
-        Compositor.render_update = render_update  # type: ignore[method-assign]
-        Compositor._get_renders = textual_fixes._get_renders  # type: ignore[method-assign]
-        ProfileTable.render_lines = own_lines  # type: ignore[method-assign]
-    benchmark.extra_info.update(_report(f"the drawing of a tick, {rows} rows, CPU",
-                                        samples))

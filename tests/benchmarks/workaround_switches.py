@@ -6,8 +6,6 @@
 
 - styles: textual_fixes item 1, the colour-keyed style cache (textual#6665);
 - input: textual_fixes item 2, the input thread without its 0.1 s poll;
-- partial: textual_fixes item 3, partial screen updates rendering only what they write;
-- table: `ProfileTable.render_lines`, the table's own line drawing;
 - footer: the footer fix (textual#6666, and its keys in the first frame);
 - gc: the garbage collector paused at start (`run_app`, `status`'s `_short_lived`);
 - daemon: the daemon-thread executor of the TUI's loop;
@@ -19,8 +17,8 @@
 
 from __future__ import annotations
 
-NAMES = ("styles", "input", "partial", "table", "footer", "gc", "daemon", "trim",
-         "endpoints", "fast", "named_tuple")
+NAMES = ("styles", "input", "footer", "gc", "daemon", "trim", "endpoints", "fast",
+         "named_tuple")
 
 
 def without(names: str) -> None:
@@ -56,7 +54,7 @@ def without(names: str) -> None:
         import tui.app.daemon_threads
 
         tui.app.daemon_threads.DaemonThreadExecutor = ThreadPoolExecutor  # type: ignore[misc]
-    if wanted & {"styles", "input", "partial", "footer"}:
+    if wanted & {"styles", "input", "footer"}:
         from tui.app import textual_fixes
         from tui.app.widgets import footer
         from tui.engine.patched_internals import TURNED_OFF
@@ -66,22 +64,6 @@ def without(names: str) -> None:
                             ("footer", footer.FIX)):
             if name in wanted:
                 TURNED_OFF[patch] = "off for a benchmark"
-        if "partial" in wanted:
-            from textual._compositor import Compositor
-
-            apply = textual_fixes.apply
-
-            def apply_but_partial() -> None:
-                apply()
-                Compositor._get_renders = textual_fixes._textual_get_renders  # type: ignore[method-assign]
-
-            textual_fixes.apply = apply_but_partial
-    if "table" in wanted:
-        from textual.scroll_view import ScrollView
-
-        from tui.app.widgets.profile_table import ProfileTable
-
-        ProfileTable.render_lines = ScrollView.render_lines  # type: ignore[method-assign]
 
 
 def prelude(names: str) -> str:
