@@ -166,7 +166,15 @@ def _code_options(p: argparse.ArgumentParser) -> None:
         help="the 6-digit MFA code, or `skip` for no MFA (default: $AWS_MFA_TOKEN_CODE, "
         "the profile's mfa_command, a prompt, or askpass)",
     )
-    p.add_argument("--serial-number", metavar="ARN", help="MFA device serial or ARN")
+    p.add_argument("--serial-number", metavar="ARN", type=serial_number,
+                   help="MFA device serial or ARN")
+
+
+def serial_number(text: str) -> str:
+    """--serial-number is checked for its shape before anything else (as `init` does)."""
+    from tui.engine.mfa_code import check_serial_shape
+
+    return check_serial_shape(text)
 
 
 def _refresh(p: argparse.ArgumentParser) -> None:
@@ -221,7 +229,7 @@ def _logout(p: argparse.ArgumentParser) -> None:
 
 def _init(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
-    p.add_argument("--serial-number", metavar="ARN")
+    p.add_argument("--serial-number", metavar="ARN", type=serial_number)
 
 
 def _rotate(p: argparse.ArgumentParser) -> None:
@@ -379,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_app(args, demo)
         return _run_command(args)
     except AwsMfaError as exc:
-        print(f"aws-mfa-tui: {exc}", file=sys.stderr)
+        print(f"aws-mfa-tui: {with_help_hint(exc, argv)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         print(f"aws-mfa-tui: {exc or 'interrupted'}", file=sys.stderr)
@@ -401,6 +409,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             import gc
 
             gc.freeze()  # nothing left to collect at exit: skip walking every module again
+
+
+def with_help_hint(exc: AwsMfaError, argv: Sequence[str]) -> str:
+    """A usage error (an unknown name, a bad value) ends with where to read what the
+    command accepts: `...; see aws-mfa-tui refresh --help`."""
+    message = str(exc)
+    if not isinstance(exc, UsageError) or message.endswith("--help"):
+        return message
+    command = command_in(argv)
+    return f"{message}; see aws-mfa-tui {command + ' ' if command else ''}--help"
 
 
 def _refuse_a_code_as_profile(args: argparse.Namespace) -> None:

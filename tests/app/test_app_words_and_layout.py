@@ -188,14 +188,22 @@ def test_chained_roles_are_indented_under_their_parent_role():
 
 
 def test_narrow_columns_drop_account_then_bar_then_session_profile():
-    keys = {width: [c.key for c in fit_columns(_rows(), width)] for width in (40, 60, 80, 140)}
+    widths = (40, 60, 80, 90, 140)
+    keys = {width: [c.key for c in fit_columns(_rows(), width)] for width in widths}
     assert keys[140] == ["mark", "profile", "target", "account", "state", "left", "bar"]
-    assert keys[80] == ["mark", "profile", "target", "state", "left", "bar"]
-    assert keys[60] == ["mark", "profile", "target", "state", "left"]
+    assert keys[90] == ["mark", "profile", "target", "state", "left", "bar"]
+    assert keys[80] == ["mark", "profile", "target", "state", "left"]
+    # The session profile goes whole rather than cut; the room it leaves takes a bar.
+    assert keys[60] == ["mark", "profile", "state", "left", "bar"]
     assert keys[40] == ["mark", "profile", "state", "left"]
-    for width in (40, 60, 80, 100, 140, 200):
-        used = 1 + sum(c.width + 2 for c in fit_columns(_rows(), width))
+    longest = max(len(row.target) for row in _rows())
+    for width in range(36, 220):
+        columns = fit_columns(_rows(), width)
+        used = 1 + sum(c.width + 2 for c in columns)
         assert used <= width + 2, width  # the last gap may hang over the edge
+        for column in columns:  # never `prod…ssion`, never `Sess…ofile`
+            assert column.width >= len(column.label) or column.key in ("mark", "profile")
+            assert column.key != "target" or column.width >= longest
 
 
 def test_wide_terminal_gets_a_wider_bar():
@@ -228,18 +236,38 @@ async def test_at_60_columns_names_state_and_time_left_stay(sandbox_home, clock)
         assert "0:50:00" in text
 
 
-async def test_footer_keeps_quit_and_help_at_80_columns(sandbox_home, clock):
+from textual.widgets._footer import FooterKey  # noqa: E402
+
+from tui.app.widgets.footer import AppFooter  # noqa: E402
+
+FOOTER_KEYS = ("q Quit", "? Help", "space Mark", "⏎ Details", "r Refresh", "a Due",
+               "K Rotate", "l Logout", "s Settings", "o Console", "g Log", "^p Palette")
+
+
+async def test_footer_shows_every_key_and_the_palette_at_60_and_80_columns(sandbox_home,
+                                                                           clock):
     identities(sandbox_home, "work")
     app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=(100, 24)) as pilot:
+    async with app.run_test(size=(120, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.resize_terminal(80, 24)
-        await pilot.pause()
-        await pilot.pause()
-        line = [x for x in visible_text(app).splitlines() if x.strip()][-1]
-        assert line.startswith("q Quit") or line.startswith(" q Quit"), line
-        assert "?" in line and "Help" in line
-        assert "palette" not in line
+        for width, rows in ((120, 1), (80, 2), (60, 2), (40, 4), (120, 1)):
+            await pilot.resize_terminal(width, 24)
+            await settle(app, pilot)
+            lines = [x for x in visible_text(app).splitlines() if x.strip()]
+            footer = lines[-rows:]
+            assert footer[0].startswith(("q Quit", " q Quit")), footer
+            for key in FOOTER_KEYS:  # each whole, none cut or hidden
+                assert any(key in line for line in footer), (width, key, footer)
+            assert all(len(line.rstrip()) <= width for line in footer)
+            assert not any(key in lines[-rows - 1] for key in FOOTER_KEYS)  # no more rows
+            # Keys that change (the rotation screen's stages) recompose the footer, and
+            # Textual's compose sets its grid size to the number of keys each time.
+            footer_widget = app.screen.query_one(AppFooter)
+            footer_widget.styles.grid_size_columns = len(FOOTER_KEYS)
+            footer_widget._fit()
+            await settle(app, pilot)
+            for key in footer_widget.query(FooterKey):
+                assert key.region.right <= width + 1, (width, key.key, key.region)
 
 
 def test_account_column_names_the_account_and_user_not_the_device():
@@ -271,6 +299,13 @@ async def test_settings_focus_the_first_field_and_say_why_nothing_saved(sandbox_
             problem = screen.query_one(f"#{key}-problem", Static)
             assert problem.has_class("-shown") and str(problem.render()).strip()
         assert "Not saved" in str(screen.query_one("#saving", Static).render())
+        # It says where the reasons are, and they are there: under each field.
+        assert "marked in red under their fields" in str(
+            screen.query_one("#saving", Static).render())
+        for key in ("duration", "lead_time"):
+            field = screen.query_one(f"#{key}", Input).region
+            problem = screen.query_one(f"#{key}-problem", Static).region
+            assert problem.y >= field.bottom and problem.x == field.x, (field, problem)
         assert bells
 
 
@@ -388,3 +423,207 @@ async def test_a_session_marked_stale_in_the_file_reads_stale(sandbox_home, cloc
         await settle(app, pilot)
         row = table_rows(app)["work"]
         assert (row["state"], row["left"]) == ("stale (key rotated)", "—")
+
+
+# ------------------------------------------------------ issue 22: a broken file stays said
+def said(app: AwsMfaApp) -> str:
+    """The screen's words with line wraps undone."""
+    return " ".join(visible_text(app).split())
+
+
+async def test_a_broken_file_keeps_its_line_and_fix_on_screen_until_it_parses(
+        sandbox_home, clock):
+    identities(sandbox_home, "work")
+    good = sandbox_home.credentials.read_text()
+    sandbox_home.credentials.write_text(good + "[work]\naws_access_key_id = AKIADUP\n")
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(app, pilot)
+        text = said(app)
+        # The line and the fix, on screen (not only in a toast that fades), and no word of
+        # "no identity profiles" while the file simply doesn't parse.
+        assert "line 5: profile [work] appears a second time" in text
+        assert "merge the two sections into one" in text
+        assert "No identity profiles yet" not in text and "until the file parses" in text
+        # It stays: many seconds later (toasts are long gone), still there.
+        for _ in range(12):
+            clock.advance(seconds=1)
+            app.main_screen.clock_tick(clock())
+        await pilot.pause()
+        assert "merge the two sections into one" in said(app)
+        # Fixed: the problem goes and the rows come.
+        sandbox_home.credentials.write_text(good)
+        app.main_screen.reload()
+        await shown(app, pilot, lambda _text: "merge the two" not in said(app))
+        assert list(table_rows(app)) == ["work"]
+        # Broken again after a good read: the table stays, and the problem is said.
+        sandbox_home.credentials.write_text(good.rstrip() + "\nregion = a\nregion = b\n")
+        app.main_screen.reload()
+        await shown(app, pilot, lambda _text: "appears twice" in said(app))
+        assert list(table_rows(app)) == ["work"]
+        assert "the table shows what was read before" in said(app)
+
+
+# ------------------------------------------------ issue 22: the rotation screen's words
+@pytest.mark.parametrize("code_typed", [False, True])
+async def test_the_session_refresh_asks_for_the_next_code_only_after_one_was_used(
+        sandbox_home, code_typed):
+    from tests.snapshots.test_rotation_snapshots import DONE_EVENTS, SERIAL, ScriptedRotation
+    from tests.snapshots.test_rotation_snapshots import host as rotation_host
+    from tui.engine.mfa_code import CodeRequest
+
+    identities(sandbox_home, "alice")
+    request = CodeRequest("alice", SERIAL) if code_typed else None
+    app = rotation_host(sandbox_home, ScriptedRotation(request=request, events=DONE_EVENTS))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        if code_typed:
+            await pilot.press(*"123456")
+            await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.press("f")  # refresh the MFA session with the new key: a code is needed
+        text = await shown(app, pilot, lambda _text: "code" in str(
+            app.screen.query_one("#status", Static).render()))
+        status = str(app.screen.query_one("#status", Static).render())
+        if code_typed:
+            assert "Enter the next code (the one used for the rotation can't be reused)" in status
+        else:
+            assert status == "Enter the current code from your MFA device.", status
+        assert text
+
+
+# ------------------------------------------------ issue 22: resizes and narrow panes
+async def test_a_resize_wraps_the_log_again_at_the_new_width(sandbox_home, clock):
+    from textual.widgets import RichLog
+
+    from tui.app.widgets.log_panel import LogPanel
+
+    identities(sandbox_home, "work")
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    long_line = " ".join(f"word{n:03d}" for n in range(40))  # 319 characters
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("g")
+        await settle(app, pilot)
+        app.main_screen.log_panel.add(clock(), long_line)
+        await settle(app, pilot)
+        log = app.screen.query_one(LogPanel).query_one(RichLog)
+
+        def widest() -> int:
+            return max(len(strip.text.rstrip()) for strip in log.lines)
+
+        assert widest() <= 120
+        at_120 = len(log.lines)
+        await pilot.resize_terminal(200, 30)
+        await settle(app, pilot)
+        await pilot.pause()
+        assert widest() > 120 and len(log.lines) < at_120  # the new width is used
+        await pilot.resize_terminal(60, 20)  # and narrower: nothing runs past the edge
+        await settle(app, pilot)
+        await pilot.pause()
+        assert widest() <= 60 and len(log.lines) > at_120
+        assert long_line.split()[-1] in " ".join(strip.text for strip in log.lines)
+
+
+async def test_toasts_never_cover_the_settings_fields(sandbox_home, clock):
+    identities(sandbox_home, "work")
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=(60, 20), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SettingsScreen)
+        app.notify("staging needs a new MFA code: 0:03:20 left (press r) " * 2, timeout=30)
+        await settle(app, pilot)
+        await pilot.pause()
+        for field in app.screen.query(Input):
+            region = field.region
+            for x in range(region.x, region.right):
+                for y in range(region.y, region.bottom):
+                    widget, _ = app.screen.get_widget_at(x, y)
+                    assert "Toast" not in type(widget).__name__, (field.id, x, y)
+        assert "needs a new MFA code" not in visible_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is app.main_screen
+
+
+def static_text(app: AwsMfaApp, selector: str) -> str:
+    """All the lines a Static holds, scrolled into view or not."""
+    static = app.screen.query_one(selector, Static)
+    return "".join(seg.text for line in static.render_lines(static.region.reset_offset)
+                   for seg in line)
+
+
+async def test_details_scroll_on_a_short_terminal_with_the_hint_in_view(sandbox_home, clock):
+    identities(sandbox_home, "work", "new")
+    add_session(sandbox_home.credentials, "work-mfa", START + timedelta(hours=2))
+    app = AwsMfaApp(make_service(sandbox_home, clock))
+    async with app.run_test(size=(100, 12)) as pilot:
+        await settle(app, pilot)
+        app.main_screen.open_details("work")
+        await shown(app, pilot, lambda _text: "asking IAM" not in static_text(app, "#iam"))
+        await settle(app, pilot)
+        first = visible_text(app)
+        assert "Esc closes" in first and "Session profile" in first
+        assert "Last error" not in first  # 12 rows: the rest is below, to scroll to
+        seen = first
+        for _ in range(12):  # the keys scroll it: every line can be read
+            await pilot.press("down")
+            await pilot.pause()
+            seen += visible_text(app)
+        for label in ("State", "Last error", "IAM"):
+            assert label in seen, label
+        assert "Esc closes" in visible_text(app)  # the hint never scrolls away
+        await pilot.press("escape")
+        await settle(app, pilot)
+        app.main_screen.open_details("new")  # a profile with no session: the table's word
+        await settle(app, pilot)
+        assert "State               no session" in static_text(app, "#files")
+
+
+@pytest.mark.parametrize(("zone", "said"), [
+    ("UTC", "2026-03-02 11:30:00 UTC"),
+    ("CET-1", "2026-03-02 11:30:00 UTC (12:30:00 CET local)"),
+])
+def test_details_give_local_time_only_where_it_isnt_utc(monkeypatch, zone, said):
+    import time
+
+    from tui.app.screens.details import _exact
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        assert _exact(START + timedelta(hours=2)) == said
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+async def test_the_rotation_screen_cuts_nothing_in_a_narrow_pane(sandbox_home, size):
+    from textual.widgets import Button, DataTable
+
+    from tests.snapshots.test_rotation_snapshots import (
+        OLD_KEY,
+        OTHER_KEY,
+        ScriptedRotation,
+        plan_for,
+    )
+    from tests.snapshots.test_rotation_snapshots import host as rotation_host
+
+    identities(sandbox_home, "alice")
+    app = rotation_host(sandbox_home, ScriptedRotation(plan=plan_for((OLD_KEY, OTHER_KEY))))
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#keys", DataTable)
+        assert table.max_scroll_x == 0  # every column in view: nothing to scroll sideways
+        assert "AKIA****7Q3F" in said(app) and "profile alice" in said(app)
+        buttons = [b for b in screen.query("#actions Button").results(Button) if b.display]
+        assert {str(b.label) for b in buttons} == {
+            "Rotate (r)", "Keep old key inactive (i)", "Cancel (Esc)"}
+        for button in buttons:
+            assert button.region.x >= 0 and button.region.right <= size[0], button.label
+            assert button.size.width >= len(str(button.label)) + 2, button.label

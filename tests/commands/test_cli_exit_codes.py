@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import tomllib
 
-from tests.support.cli import cli
+import pytest
+
+from tests.support.cli import cli, run
 
 
 def test_watch_once_exits_with_the_worst_code_and_promises_no_retry(aws, make_user):
@@ -83,3 +85,77 @@ def test_assume_by_arn_is_remembered_as_a_role(aws, make_user, sandbox_home):
     again = cli("assume", "deployer", "--token-code", "654321")
     assert again.returncode == 0, again.stderr
     assert len(aws.injector.calls("AssumeRole")) == 2
+
+
+def _work_and_a_role(sandbox_home) -> None:
+    sandbox_home.aws_dir.mkdir(exist_ok=True)
+    sandbox_home.credentials.write_text(
+        "[work]\naws_access_key_id = AKIAEXAMPLE0000000\naws_secret_access_key = s\n")
+    sandbox_home.config.write_text(
+        "[profile prod-admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\n"
+        "source_profile = work-mfa\n")
+
+
+@pytest.mark.parametrize(("argv", "accepted"), [
+    (["refresh", "nosuch", "--token-code", "123456"], "identity profiles: work"),
+    (["env", "nosuch"], "a role (prod-admin)"),
+    (["credential-process", "nosuch"], "a role (prod-admin)"),
+    (["exec", "nosuch", "--", "true"], "a role (prod-admin)"),
+    (["rotate", "nosuch", "--yes"], "work"),
+    (["init", "nosuch"], "identity profiles: work"),
+    (["logout", "nosuch"], "not a role, an identity or a section"),
+    (["status", "nosuch"], "not an identity, a session profile or a role"),
+    (["assume", "nosuch"], "role profile (known: prod-admin)"),
+    (["refresh", "work", "--duration", "5"], "900-129600 seconds"),
+    (["env", "work", "--format", "zsh"], "choose from sh, fish, powershell, json"),
+])
+def test_an_unknown_name_or_bad_value_says_what_is_accepted_and_where_to_read(
+        sandbox_home, capsys, argv, accepted):
+    _work_and_a_role(sandbox_home)
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert accepted in err
+    assert err.rstrip().endswith(f"; see aws-mfa-tui {argv[0]} --help"), err
+
+
+@pytest.mark.parametrize("command", ["env", "credential-process"])
+def test_env_and_credential_process_dont_call_an_unknown_name_an_identity(
+        sandbox_home, capsys, command):
+    _work_and_a_role(sandbox_home)
+    code, _, err = run(capsys, command, "nosuch")
+    assert code == 2
+    assert "identity profile" not in err
+    assert ("no profile `nosuch`: this takes an identity (work), its session profile "
+            "(work-mfa), a role (prod-admin) or another session section") in err
+
+
+@pytest.mark.parametrize("command", ["refresh", "assume prod-admin", "rotate", "init"])
+def test_a_bogus_serial_number_gets_the_shape_message_before_any_call(
+        aws, make_user, capsys, command):
+    make_user("alice", profile="work")
+    words = command.split()
+    argv = [*words, *([] if len(words) > 1 else ["work"]), "--serial-number", "bogus"]
+    code, out, err = run(capsys, *argv, "--token-code", "123456") if words[0] != "init" \
+        else run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert ("--serial-number must be an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) "
+            "or a hardware token's serial") in err
+    assert "invalid parameters" not in err
+    assert err.rstrip().endswith(f"see aws-mfa-tui {words[0]} --help")
+
+
+def test_watch_of_an_unknown_name_exits_2_instead_of_watching_nothing(sandbox_home):
+    _work_and_a_role(sandbox_home)
+    done = cli("watch", "nosuch", timeout=20)  # before: "watching no profiles", forever
+    assert done.returncode == 2
+    assert "no such profile: nosuch" in done.stderr
+    assert done.stderr.rstrip().endswith("watch --help")
+
+
+def test_watch_once_doesnt_say_ctrl_c_to_stop(aws, make_user):
+    make_user("alice", profile="work")
+    done = cli("watch", "--once", env=dict(os.environ, AWS_MFA_TOKEN_CODE="123456"))
+    assert done.returncode == 0, done.stderr
+    assert "checking work once" in done.stderr
+    assert "Ctrl-C" not in done.stderr

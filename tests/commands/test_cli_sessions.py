@@ -268,10 +268,10 @@ def test_status_json_and_short_never_show_secrets(aws, make_user, sandbox_home, 
     assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
     _, out, _ = run(capsys, "status", "--json")
     rows = {r["profile"]: r for r in json.loads(out)}
-    assert rows["work"]["state"] == "fresh" and rows["home"]["state"] == "none"
+    assert rows["work"]["state"] == "fresh" and rows["home"]["state"] == "no session"
     assert rows["work"]["access_key_id"].startswith("AKIA****")
     _, short, _ = run(capsys, "status", "--short")
-    assert re.fullmatch(r"work (11|12):\d\d:\d\d · home off\n", short)
+    assert re.fullmatch(r"work (11|12):\d\d:\d\d · home no session\n", short)
     _, table, _ = run(capsys, "status")
     everything = out + short + table
     for secret in read_credentials(sandbox_home)["work-mfa"].values():

@@ -53,13 +53,15 @@ def status_line(capsys, *argv: str) -> str:
 
 
 def entries_and_count(line: str) -> tuple[list[str], dict[str, int]]:
-    """`a 1:00:00 · b off · +3 off +44 fresh` -> (["a 1:00:00", "b off"], {"off": 3, ...});
-    a count in short (`+47 more`, `+47`) is {"more": 47}."""
+    """`a 1:00:00 · b no session · +3 no session +44 fresh` -> (["a 1:00:00",
+    "b no session"], {"no session": 3, ...}); a count in short (`+47 more`, `+47`) is
+    {"more": 47}."""
     parts = line.split(" · ")
     if re.fullmatch(r"\+\d+( more)?", parts[-1]):
         return parts[:-1], {"more": int(parts[-1].split()[0])}
-    if re.fullmatch(r"(\+\d+ \w+ ?)+", parts[-1]):
-        return parts[:-1], {w: int(n) for n, w in re.findall(r"\+(\d+) (\w+)", parts[-1])}
+    if re.fullmatch(r"(\+\d+ [a-z ()]+?( |$))+", parts[-1]):
+        return parts[:-1], {w: int(n) for n, w in
+                            re.findall(r"\+(\d+) ([a-z ()]+?)(?= \+|$)", parts[-1])}
     return parts, {}
 
 
@@ -68,9 +70,9 @@ def test_fifty_sessions_fit_in_80_cells_with_what_needs_action_first(fifty, caps
     assert cell_len(line) <= 80
     shown, counted = entries_and_count(line)
     # What needs action, most urgent first, then fresh sessions as room allows.
-    assert shown[:3] == ["old !expired", shown[1], "nosession off"]
+    assert shown[:3] == ["old !expired", shown[1], "nosession no session"]
     assert re.fullmatch(r"staging !0:0[23]:\d\d", shown[1])
-    assert len(shown) >= 4 and all(re.search(r" [78]:\d\d:\d\d$", s) for s in shown[3:])
+    assert all(re.search(r" [78]:\d\d:\d\d$", s) for s in shown[3:])
     assert set(counted) == {"fresh"} and len(shown) + counted["fresh"] == 50
 
 
@@ -79,7 +81,7 @@ def test_everything_that_fits_keeps_the_listing_order(fifty, capsys):
     shown, counted = entries_and_count(line)
     assert not counted and len(shown) == 50
     assert shown[0] == "本番 8:00:00" or shown[0].startswith("本番 7:59:")
-    assert shown[-3:] == ["staging " + shown[-3].split()[1], "old !expired", "nosession off"]
+    assert shown[-3:] == ["staging " + shown[-3].split()[1], "old !expired", "nosession no session"]
 
 
 @pytest.mark.parametrize("width", [*range(1, 40), 47, 64, 79, 80, 81, 120, 200, 1000])
@@ -94,7 +96,7 @@ def test_never_wider_than_the_width_in_cells(fifty, capsys, width):
         assert not counted and len(shown) == 50
         return
     assert len(shown) + sum(counted.values()) == 50  # every row is either shown or counted
-    urgent = ["old !expired", "staging !0:0", "nosession off"]
+    urgent = ["old !expired", "staging !0:0", "nosession no session"]
     for entry, expected in zip(shown, urgent, strict=False):
         assert entry.startswith(expected)
 
@@ -105,8 +107,8 @@ def test_tiny_widths_shorten_the_count_then_cut_it(fifty, capsys):
     assert status_line(capsys, "--width", "2") == "+…"
     assert status_line(capsys, "--width", "1") == "…"
     # Room for the count by state: it is preferred to one more entry with a bare count.
-    line = status_line(capsys, "--width", "40")
-    assert line.endswith("+1 off +47 fresh") or line.endswith("+48 fresh")
+    line = status_line(capsys, "--width", "58")
+    assert line.endswith(" · +1 no session +47 fresh")
 
 
 def test_wide_names_are_measured_in_cells(sandbox_home, capsys):
@@ -137,7 +139,7 @@ def test_naming_a_role_shows_it(sandbox_home, capsys):
     sandbox_home.config.write_text(
         "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/Deploy\n"
         "source_profile = work-mfa\n")
-    assert status_line(capsys, "deploy") == "deploy off"
+    assert status_line(capsys, "deploy") == "deploy no session"
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -167,3 +169,49 @@ def test_the_table_and_json_filter_too(fifty, capsys):
     assert main(["status", "nosession"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert len(table) == 2 and table[1].startswith("nosession ")
+
+
+def _rotated(name: str) -> str:
+    """An identity whose session `rotate` marked stale: it keeps its expiration."""
+    return _session(name, timedelta(hours=5)).replace(
+        "expiration =", "stale = key-rotated\nexpiration =")
+
+
+def test_every_front_end_says_no_session_and_stale_in_the_same_words(sandbox_home, capsys):
+    import json
+
+    from tui.app.widgets.profile_columns import NO_FLAGS, state_label
+    from tui.engine.credentials_store import CredentialsStore
+    from tui.engine.profile_status import status_rows
+    from tui.engine.profiles import build_catalog, read_config
+    from tui.engine.schedule import RefreshSchedule
+    from tui.engine.settings import Settings
+
+    sandbox_home.aws_dir.mkdir()
+    sandbox_home.credentials.write_text(
+        _session("new", None) + _rotated("work") + _session("ok", timedelta(hours=3)))
+    catalog = build_catalog(CredentialsStore(sandbox_home.credentials).read(),
+                            read_config(sandbox_home.config), Settings())
+    tui_words = {row.name: state_label(row, row.state, NO_FLAGS, 0)
+                 for row in status_rows(catalog, RefreshSchedule())}
+    assert tui_words == {"new": "no session", "work": "stale (key rotated)", "ok": "fresh"}
+
+    assert main(["status", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {row["profile"]: row["state"] for row in rows} == tui_words
+    assert {row["profile"]: row["stale"] for row in rows}["work"] == "key-rotated"
+
+    assert main(["status"]) == 0
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert {line.split()[0]: line for line in lines}.keys() == tui_words.keys()
+    for line in lines:
+        state = tui_words[line.split()[0]]
+        assert line[header.index("STATE"):].startswith(f"{state} "), line
+        assert line[header.index("EXPIRES"):].strip()  # the columns stay aligned
+
+    line = status_line(capsys)
+    assert line.split(" · ")[:2] == ["new no session", "work !stale (key rotated)"]
+    assert line.split(" · ")[2].startswith("ok ")
+    # When not all fit: what needs action first (stale before no session), same words.
+    assert status_line(capsys, "--width", "50") == (
+        "work !stale (key rotated) · +1 no session +1 fresh")

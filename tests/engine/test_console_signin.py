@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -228,3 +229,36 @@ def test_what_each_answer_exits_with(prod, portal, status, code, says) -> None:
 def no_runtime_folder(monkeypatch):
     """Sign-in pages go under the sandbox's cache folder, never a real $XDG_RUNTIME_DIR."""
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+
+
+class _Drip(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = json.dumps({"SigninToken": "TOKEN123"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for index in range(len(body)):
+                self.wfile.write(body[index:index + 1])
+                self.wfile.flush()
+                time.sleep(0.3)
+        except OSError:
+            pass  # we hung up: that's the point
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_dripping_endpoint_is_cut_off_by_the_call_deadline(prod) -> None:
+    server = HTTPServer(("127.0.0.1", 0), _Drip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done = _cli("console", "prod", "--print",
+                    env={**os.environ, "AWS_MFA_TUI_CALL_TIMEOUT": "1.5",
+                         "AWS_ENDPOINT_URL_SIGNIN": f"http://127.0.0.1:{server.server_port}"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 6, done.stderr
+    assert "did not answer within 1.5 s" in done.stderr and done.stdout == ""

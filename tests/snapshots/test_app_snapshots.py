@@ -65,6 +65,27 @@ def test_help(snap_compare, app):
     _check(snap_compare, app, "question_mark")
 
 
+def test_settings_60x20(snap_compare, app):
+    """Issue 22: every field in view, no toast on top of them."""
+    assert snap_compare(app, terminal_size=(60, 20), run_before=ready("s"))
+
+
+def test_details_100x12(snap_compare, app):
+    """Issue 22: a short terminal scrolls the details; the hint stays."""
+    assert snap_compare(app, terminal_size=(100, 12), run_before=ready("enter"))
+
+
+def test_help_80x24(snap_compare, app):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready("question_mark"))
+
+
+def test_broken_file_60x20(snap_compare, app, sandbox_home):
+    """Issue 22: the line and the fix stay on screen until the file parses."""
+    with open(sandbox_home.credentials, "a") as handle:
+        handle.write("[work]\naws_access_key_id = AKIADUPLICATE\n")
+    assert snap_compare(app, terminal_size=(60, 20), run_before=ready())
+
+
 def test_snapshot_files_hold_no_secret():
     folder = Path(__file__).parent / "__snapshots__"
     for svg in folder.rglob("*.svg"):

@@ -208,3 +208,14 @@ def test_plan_fits_80_columns(snap_compare, sandbox_home):
 def test_done_at_80_columns(snap_compare, sandbox_home):
     app = host(sandbox_home, ScriptedRotation(events=DONE_EVENTS))
     assert snap_compare(app, terminal_size=(80, 24), run_before=_rotated)
+
+
+def test_plan_at_60x20(snap_compare, sandbox_home):
+    """Issue 22: the key notes under the table and the buttons in two columns, none cut."""
+    app = host(sandbox_home, ScriptedRotation(plan=plan_for((OLD_KEY, OTHER_KEY))))
+    assert snap_compare(app, terminal_size=(60, 20), run_before=_settle)
+
+
+def test_done_at_60x20(snap_compare, sandbox_home):
+    app = host(sandbox_home, ScriptedRotation(events=DONE_EVENTS))
+    assert snap_compare(app, terminal_size=(60, 20), run_before=_rotated)

@@ -58,6 +58,9 @@ class AwsMfaApp(App[int]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit at once"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="List every key"),
+        # Textual's own palette key, shown (Textual adds it hidden unless one is given).
+        Binding("ctrl+p", "command_palette", "Palette", id="app.palette", priority=True,
+                tooltip="Command palette: refresh X, rotate X, details X, theme"),
     ]
 
     def __init__(self, service: SessionService, demo: bool | Demo = False) -> None:

@@ -125,7 +125,7 @@ class LoggedOut(Message):
 @dataclass
 class SettingsSaved(Message):
     error: str | None = None
-    #: The setting the error is about, so the form can show it beside that field.
+    #: The setting the error is about, so the form can show it under that field.
     key: str | None = None
 
 

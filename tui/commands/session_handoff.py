@@ -9,7 +9,11 @@ import os
 from tui.commands.context import notice
 from tui.engine.credentials_store import SessionCredentials
 from tui.engine.errors import UsageError
+from tui.engine.named_tuple import TYPE_CHECKING
 from tui.engine.sessions import SessionService
+
+if TYPE_CHECKING:
+    from tui.engine.profiles import ProfileCatalog
 
 
 def usable_session(service: SessionService, name: str) -> SessionCredentials:
@@ -20,7 +24,9 @@ def usable_session(service: SessionService, name: str) -> SessionCredentials:
             catalog.identity(name)
             managed = True
         except UsageError:
-            pass  # a session profile we don't manage: use it as it is
+            if name not in catalog.credentials:
+                raise UsageError(unknown_profile(catalog, name)) from None
+            # else a session profile we don't manage: use it as it is
     if managed:
         result = service.renew(name, force=False, keep_valid=True)
         for note in result.notes if result.skipped else ():
@@ -29,6 +35,18 @@ def usable_session(service: SessionService, name: str) -> SessionCredentials:
     if credentials.expiration <= service.clock():
         raise UsageError(f"the session for {name} has expired: run `aws-mfa-tui refresh {name}`")
     return credentials
+
+
+def unknown_profile(catalog: ProfileCatalog, name: str) -> str:
+    """A name that is no identity, session profile or role, with the ones there are."""
+    def some(names: list[str]) -> str:
+        shown = ", ".join(names[:4]) or "none"
+        return shown + (f", +{len(names) - 4} more" if len(names) > 4 else "")
+
+    identities = catalog.identities
+    return (f"no profile `{name}`: this takes an identity ({some([i.name for i in identities])}"
+            f"), its session profile ({some([i.session_profile for i in identities])}), "
+            f"a role ({some([r.name for r in catalog.roles])}) or another session section")
 
 
 def environment(credentials: SessionCredentials, region: str | None = None) -> dict[str, str]:

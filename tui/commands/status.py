@@ -26,6 +26,7 @@ from tui.engine.profile_status import StatusRow, status_rows
 from tui.engine.profiles import build_catalog, read_config
 from tui.engine.schedule import RefreshSchedule, SessionState, format_time_left
 from tui.engine.secret import mask_key_id
+from tui.engine.state_words import NO_SESSION, state_words
 
 if TYPE_CHECKING:
     import argparse
@@ -37,6 +38,11 @@ _MARK = {
     SessionState.ERROR: "!",
     SessionState.NONE: "",
 }
+
+
+def state_of(row: StatusRow) -> str:
+    """The row's state in the TUI's words ("no session", "stale (key rotated)", ...)."""
+    return state_words(row.entry.state, row.stale, row.blocked)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,15 +73,19 @@ def run(args: argparse.Namespace) -> int:
 
 DEFAULT_WIDTH = 80
 SEPARATOR = " · "
-#: The word for each state in the count of what didn't fit (`+47 fresh`), in the order
-#: they are shown: what needs action first (expired, error, expiring, no session).
-_COUNTED_AS = {
-    SessionState.EXPIRED: "expired",
-    SessionState.ERROR: "error",
-    SessionState.EXPIRING: "expiring",
-    SessionState.NONE: "off",
-    SessionState.FRESH: "fresh",
+#: The order entries are counted in when they don't all fit (`+2 no session +45 fresh`):
+#: what needs action first (expired, blocked or failed, expiring, stale, no session).
+_ACTION_ORDER = {
+    SessionState.EXPIRED: 0,
+    SessionState.ERROR: 1,
+    SessionState.EXPIRING: 2,
+    SessionState.NONE: 4,
+    SessionState.FRESH: 5,
 }
+
+
+def _urgency(row: StatusRow) -> int:
+    return 3 if row.stale else _ACTION_ORDER[row.entry.state]
 
 
 def _width(args: argparse.Namespace) -> int:
@@ -104,12 +114,12 @@ def short_entry(row: StatusRow) -> str:
     entry = row.entry
     name = row.name if row.name.isprintable() else "".join(
         c if c.isprintable() else "?" for c in row.name)  # a tab would break the bar
+    if row.stale or row.blocked or entry.state is SessionState.EXPIRED:
+        return f"{name} !{state_of(row)}"
     if entry.state is SessionState.NONE:
-        return f"{name} off"
-    if entry.state is SessionState.EXPIRED:
-        return f"{name} !expired"
+        return f"{name} {NO_SESSION}"
     if entry.state is SessionState.ERROR and entry.time_left is None:
-        return f"{name} !error"
+        return f"{name} !{state_of(row)}"
     return f"{name} {_MARK[entry.state]}{format_time_left(entry.time_left)}"
 
 
@@ -133,13 +143,12 @@ def short_line(rows: list[StatusRow], width: int = DEFAULT_WIDTH) -> str:
             break
     else:
         return SEPARATOR.join(parts)
-    by_state: dict[SessionState, list[StatusRow]] = {state: [] for state in _COUNTED_AS}
-    for row in rows:
-        by_state[row.entry.state].append(row)
-    for state in (SessionState.ERROR, SessionState.EXPIRING):
-        by_state[state].sort(key=_soonest_first)
-    order = [row for state in _COUNTED_AS for row in by_state[state]]
-    left = {state: len(same) for state, same in by_state.items()}
+    # What needs action first, then by state (expiring soonest first within a state).
+    order = sorted(rows, key=lambda row: (_urgency(row), _soonest_first(row)
+                                          if row.entry.state in _SOONEST_FIRST else 0))
+    left: dict[str, int] = {}
+    for row in order:
+        left[state_of(row)] = left.get(state_of(row), 0) + 1
     # The most entries that fit with a count of the rest after them (never all of them:
     # all of them didn't fit in any order).
     compact = count_of(left, width) is None
@@ -150,7 +159,7 @@ def short_line(rows: list[StatusRow], width: int = DEFAULT_WIDTH) -> str:
     for placed, row in enumerate(order[:-1], start=1):
         parts.append(short_entry(row))
         used += gap + cells(parts[-1])
-        left[row.entry.state] -= 1
+        left[state_of(row)] -= 1
         if used + gap >= width:
             break
         fitting = count_of(left, width - used - gap, compact)
@@ -159,20 +168,23 @@ def short_line(rows: list[StatusRow], width: int = DEFAULT_WIDTH) -> str:
     return SEPARATOR.join([*parts[:shown], count])
 
 
+_SOONEST_FIRST = (SessionState.ERROR, SessionState.EXPIRING)
+
+
 def _soonest_first(row: StatusRow) -> float:
     left = row.entry.time_left
     return float("-inf") if left is None else left.total_seconds()
 
 
-def count_of(left: dict[SessionState, int], room: int, compact: bool = False) -> str | None:
-    """The count of what wasn't shown, by state (`+2 off +45 fresh`), or with `compact`
+def count_of(left: dict[str, int], room: int, compact: bool = False) -> str | None:
+    """The count of what wasn't shown, by state (`+2 no session +45 fresh`), in the order
+    `left` lists the states, or with `compact`
     the longest of `+47 more` and `+47` that fits in `room` cells; None if none fits."""
     total = sum(left.values())
     if compact:
         forms = [f"+{total} more", f"+{total}"]
     else:
-        forms = [" ".join(f"+{left[state]} {word}"
-                          for state, word in _COUNTED_AS.items() if left[state])]
+        forms = [" ".join(f"+{count} {word}" for word, count in left.items() if count)]
     return next((count for count in forms if len(count) <= room), None)
 
 
@@ -213,7 +225,9 @@ def as_json(row: StatusRow) -> dict[str, object]:
         "profile": row.name,
         "identity": row.identity,
         "session_profile": row.target,
-        "state": entry.state.value,
+        "state": state_of(row),
+        # Why the session must be renewed whatever its expiry says (`key-rotated`), or None.
+        "stale": row.stale,
         "expiration": format_expiration(entry.expires_at) if entry.expires_at else None,
         "seconds_left": int(entry.time_left.total_seconds()) if entry.time_left else None,
         "refresh_at": format_expiration(entry.next_action_at) if entry.next_action_at else None,
@@ -230,14 +244,17 @@ def as_json(row: StatusRow) -> dict[str, object]:
 def table(rows: list[StatusRow]) -> str:
     if not rows:
         return "no identity profiles with long-term keys found"
-    lines = [f"{'PROFILE':<24} {'SESSION PROFILE':<24} {'STATE':<9} {'LEFT':>9}  EXPIRES (UTC)"]
-    for row in rows:
+    states = [state_of(row) for row in rows]
+    wide = max(len(state) for state in states)
+    lines = [f"{'PROFILE':<24} {'SESSION PROFILE':<24} {'STATE':<{wide}} {'LEFT':>9}  "
+             "EXPIRES (UTC)"]
+    for row, state in zip(rows, states, strict=True):
         entry = row.entry
         name = f"{'  ' * row.depth}{row.name}"  # roles indented by chain depth
         expires = format_expiration(entry.expires_at) if entry.expires_at else "-"
         left = format_time_left(entry.time_left) if entry.time_left is not None else "-"
         lines.append(
-            f"{name:<24} {row.target:<24} {entry.state.value:<9} {left:>9}  {expires}"
+            f"{name:<24} {row.target:<24} {state:<{wide}} {left:>9}  {expires}"
         )
         if row.blocked:
             lines.append(f"{'':<24} ! {row.blocked}")

@@ -67,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         keeper = Keeper(service, args.profiles, retry=not args.once)
-        notice(f"watching {', '.join(keeper.describe()) or 'no profiles'}; Ctrl-C to stop")
+        watched = ", ".join(keeper.describe()) or "no profiles"
+        notice(f"checking {watched} once" if args.once
+               else f"watching {watched}; Ctrl-C to stop")
         while not stop.is_set():
             keeper.pass_once()
             if args.once:
@@ -105,8 +107,15 @@ class Keeper:
         return [r for r in rows if r.name in wanted or r.target in wanted or r.identity in wanted]
 
     def describe(self) -> list[str]:
+        """The names watched; an unknown name is a usage error (not a silent no-op)."""
         try:
+            if self.only:
+                from tui.commands.status import rows_named
+
+                rows_named(self.service.status(), self.only)
             return [row.name for row in self.rows()]
+        except UsageError:
+            raise
         except AwsMfaError as exc:
             notice(str(exc))
             return []

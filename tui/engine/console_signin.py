@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tui.engine.errors import (
     AwsAuthError,
@@ -128,9 +129,18 @@ def get_signin_token(session: RoleSession, endpoint: str, timeout: float = 10.0,
         endpoint, data=body, method="POST",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
+    from tui.engine.call_guard import deadline_seconds
+
+    seconds = deadline_seconds()
+    deadline = time.monotonic() + seconds
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310
-            body = reply.read(MAX_REPLY + 1)
+        with urllib.request.urlopen(request, timeout=min(timeout, seconds)) as reply:  # noqa: S310
+            body = _read_until(reply, deadline)
+    except _Late:
+        raise SigninUnreachable(
+            f"the federation endpoint {endpoint} did not answer within {seconds:g} s, so the "
+            "call was cut off: check your network or proxy and retry"
+        ) from None
     except urllib.error.HTTPError as exc:
         if exc.code >= 500:
             raise SigninUnreachable(
@@ -191,6 +201,26 @@ def destination(partition: str, request: ConsoleRequest = HOME,
                 "/s3/buckets; see aws-mfa-tui console --help")
         return base.rstrip("/") + path
     return base
+
+
+class _Late(Exception):
+    """The federation reply was still coming when the call's deadline passed."""
+
+
+def _read_until(reply: Any, deadline: float) -> bytes:
+    """The reply, at most MAX_REPLY + 1 bytes of it, read before `deadline` (one socket
+    read can still take the timeout: a reply that drips is cut at the next byte)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_REPLY:
+        if time.monotonic() > deadline:
+            raise _Late
+        chunk = reply.read1(MAX_REPLY + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def login_url(endpoint: str, token: str, partition: str = "aws",

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -27,14 +27,18 @@ from tui.engine.identity_details import IdentityDetails
 from tui.engine.profile_status import CodeMode, ProfileKind, StatusRow
 from tui.engine.secret import mask_key_id
 from tui.engine.sessions import SessionService
+from tui.engine.state_words import state_words
 
 
 def _exact(moment: datetime | None) -> str:
+    """In UTC, and in local time too where that isn't UTC."""
     if moment is None:
         return "—"
     utc = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    local = moment.astimezone().strftime("%H:%M:%S %Z")
-    return f"{utc} ({local} local)"
+    local = moment.astimezone()
+    if not local.utcoffset():
+        return utc
+    return f"{utc} ({local:%H:%M:%S %Z} local)"
 
 
 def _days(now: datetime, then: datetime | None) -> str:
@@ -71,12 +75,25 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(f"{self.row.name}", id="title", markup=False)
-            yield Static(self._from_files(self.now), id="files")
-            yield Static(Text("asking IAM about the access keys…", style="dim"), id="iam")
+            # Scrolls where the terminal is too short for it all (↑/↓, the mouse wheel).
+            with VerticalScroll(id="lines"):
+                yield Static(self._from_files(self.now), id="files")
+                yield Static(Text("asking IAM about the access keys…", style="dim"),
+                             id="iam")
             yield Static("Esc closes", id="hint")
 
     def on_mount(self) -> None:
+        self.query_one("#lines", VerticalScroll).focus()
         self.load_details()
+
+    def _fit_scroll(self) -> None:
+        super()._fit_scroll()
+        self.call_after_refresh(self._say_how_to_scroll)
+
+    def _say_how_to_scroll(self) -> None:
+        more = self.query_one("#lines", VerticalScroll).max_scroll_y > 0
+        self.query_one("#hint", Static).update("Esc closes · ↑/↓ scroll" if more
+                                               else "Esc closes")
 
     @work(thread=True, exclusive=True, group="details", exit_on_error=False)
     def load_details(self) -> None:
@@ -112,15 +129,12 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
             CodeMode.CODE: "with a code you type",
         }.get(row.code_mode, row.code_mode))
         grid.add_row("Expires", _exact(entry.expires_at))
-        stale = stale_reason(row)
-        if stale:
-            grid.add_row("State", f"stale ({stale})")
-        else:
-            if entry.time_left is not None:
-                left = entry.time_left
-                grid.add_row("Time left" if left.total_seconds() > 0 else "Expired",
-                             time_left_words(left))
-            grid.add_row("State", entry.state.value)
+        if not stale_reason(row) and entry.time_left is not None:
+            left = entry.time_left
+            grid.add_row("Time left" if left.total_seconds() > 0 else "Expired",
+                         time_left_words(left))
+        # In the words of the table and `status` ("no session", "stale (key rotated)").
+        grid.add_row("State", state_words(entry.state, row.stale, row.blocked))
         problem = self.last_error or row.blocked
         grid.add_row("Last error", Text(problem, style="bold") if problem else Text("none"))
         return grid
@@ -133,6 +147,7 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
             return
         self.details = message.details
         target.update(self._from_iam(message.details))
+        self.call_after_refresh(self._say_how_to_scroll)  # it may not all fit any more
 
     def _from_iam(self, details: IdentityDetails) -> _PlainGrid:
         grid = self._grid()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button
 
@@ -15,7 +15,26 @@ Result = TypeVar("Result")
 
 
 class Dialog(ModalScreen[Result]):
-    """A modal whose content sits in one `#dialog` container."""
+    """A modal whose content sits in one `#dialog` container.
+
+    A `VerticalScroll` right inside `#dialog` gets the height the terminal leaves beside
+    the dialog's other lines, so on a short terminal it scrolls and the lines after it
+    (a hint, buttons) stay on screen. (`max-height: 1fr` in CSS doesn't: in a box of
+    auto height it resolves to the whole screen.)"""
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.call_after_refresh(self._fit_scroll)
+
+    def _fit_scroll(self) -> None:
+        for scroll in self.query("#dialog > VerticalScroll").results(VerticalScroll):
+            box = scroll.parent
+            if not isinstance(box, Vertical):
+                continue
+            others = sum(child.outer_size.height + child.styles.margin.height
+                         for child in box.children if child is not scroll and child.display)
+            room = self.size.height - box.styles.gutter.height - others \
+                - scroll.styles.margin.height
+            scroll.styles.max_height = max(3, room)
 
 
 class Question(Dialog[bool]):

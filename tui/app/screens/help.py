@@ -27,13 +27,16 @@ def help_table(sections: Iterable[tuple[str, Iterable[BindingType]]]) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True, min_width=10)
     table.add_column()
-    for title, bindings in sections:
+    listed: set[str] = set()  # a key that is on the screen's list and everywhere: once
+    for index, (title, bindings) in enumerate(sections):
+        if index:
+            table.add_row("", "")  # between sections
         table.add_row(Text(title, style="underline"), "")
         for binding in bindings:
-            if not isinstance(binding, Binding):
+            if not isinstance(binding, Binding) or binding.key in listed:
                 continue
+            listed.add(binding.key)
             table.add_row(key_label(binding.key), binding.tooltip or binding.description)
-        table.add_row("", "")
     return table
 
 

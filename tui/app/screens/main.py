@@ -29,6 +29,7 @@ from tui.app.code_prompt_queue import CodePromptQueue, NextStep
 from tui.app.file_watcher import FilesChanged, FileWatcher, files_stamp
 from tui.app.session_alerts import SessionAlerts
 from tui.app.time_words import time_left_words, until_words
+from tui.app.widgets.file_problem import FileProblem
 from tui.app.widgets.footer import AppFooter
 from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import NO_FLAGS, RowFlags, stale_reason, theme_colours
@@ -81,6 +82,8 @@ class MainScreen(Screen[None]):
         #: rows (which say whether each role can chain) are read again then.
         self._chain_ends: datetime | None = None
         self.loaded = False
+        #: Why the files can't be read, until they parse again.
+        self.file_error: str | None = None
         self._journal_checked = False
         self.busy: set[str] = set()
         #: Roles to refresh once the session they are assumed from is renewed.
@@ -107,9 +110,10 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◷")
         yield ProfileTable(id="profiles")
+        yield FileProblem(id="file-problem")
         yield ProfileSummary(id="summary")
         yield LogPanel(id="log")
-        # ctrl+p is in the help; its docked footer item left stray text when cut
+        # ctrl+p is one of the app's keys: Textual's docked palette item was cut when narrow
         yield AppFooter(compact=True, show_command_palette=False)
 
     #: Keys the footer shows first, so a narrow terminal still shows how to quit and get help.
@@ -269,6 +273,8 @@ class MainScreen(Screen[None]):
         note = None
         if self.app.emulator_starting:  # type: ignore[attr-defined]
             note = self.app.demo_words  # type: ignore[attr-defined]
+        elif row is None and self.file_error:
+            note = "No profiles listed until the file parses."
         elif row is not None and row.name in self.waiting_for_command:
             note = "waiting for its mfa_command: touch your security key?"
         elif row is not None and row.name in self.alerts.needs_code:
@@ -366,8 +372,11 @@ class MainScreen(Screen[None]):
         self._loading = max(0, self._loading - 1)
         self.watcher.known = message.stamp
         self.call_after_refresh(self._check_rotation_journal)
-        if message.error:
-            self.note(message.error, level="error", toast=True)
+        # On screen until the files parse (a toast fades): see `FileProblem`.
+        self.file_error = message.error
+        self.query_one(FileProblem).show_problem(message.error, kept_rows=bool(self.rows))
+        if message.error:  # (in the log; no toast: it would cover the banner saying it)
+            self.note(message.error, level="error")
             if self.rows:  # keep showing what we had; the next change of the file reloads
                 return
         first = not self.loaded

@@ -24,9 +24,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from tui.app.widgets.code_input import CodeInput
+from tui.app.widgets.footer import AppFooter
 from tui.engine.access_keys import key_rows
 from tui.engine.errors import AwsMfaError, MfaCodeError
 from tui.engine.mfa_code import (
@@ -168,7 +169,17 @@ class RotationScreen(Screen[RotationResult | None]):
     RotationScreen.-has-steps #steps { display: block; }
     RotationScreen.-done #outcome, RotationScreen.-failed #outcome { display: block; }
     RotationScreen #status.-empty { display: none; }
+    /* Narrow (a 60-column pane): the buttons in two columns, the key notes under the
+       table (see `_fill_columns`), so nothing is cut. */
+    RotationScreen.-narrow #actions { layout: grid; grid-size: 2; grid-columns: auto;
+                                      grid-rows: 3; grid-gutter: 0 2; }
+    RotationScreen.-narrow #actions Button { margin-right: 0; }
+    RotationScreen #key-notes { color: $text-muted; display: none; height: auto;
+                                padding: 0 1; }
+    RotationScreen.-has-plan.-key-notes #key-notes { display: block; }
     """
+    #: Narrower than this, the buttons go in two columns.
+    NARROW = 76
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="rotation.close",
@@ -206,6 +217,10 @@ class RotationScreen(Screen[RotationResult | None]):
         self._key_widths: dict[str, int] = {}
         self._outcome_text = ""
         self._recovery_note = ""
+        #: Whether a code was typed to sign the rotation (the session refresh needs another).
+        self._code_typed_for_rotation = False
+        #: The key table's cells as last filled, to lay them out again on a resize.
+        self._key_cells: list[Sequence[str]] = []
 
     # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -216,6 +231,7 @@ class RotationScreen(Screen[RotationResult | None]):
             table: DataTable[str] = DataTable(id="keys", cursor_type="none",
                                               zebra_stripes=False)
             yield table
+            yield Static("", id="key-notes", markup=False)
             yield Static("", id="plan", markup=False)
             yield Static("", id="blocked", markup=False)
             with Horizontal(id="code-row"):
@@ -229,7 +245,7 @@ class RotationScreen(Screen[RotationResult | None]):
                 yield Button("Cancel (Esc)", id="cancel")
             yield Vertical(id="steps")
             yield Static("", id="outcome", markup=False)
-        yield Footer()
+        yield AppFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._fill_columns([])
@@ -390,6 +406,7 @@ class RotationScreen(Screen[RotationResult | None]):
             self._status("Refreshing the MFA session…")
             self.refresh_session(code)
         else:
+            self._code_typed_for_rotation = True
             self._status("Checking the code and asking IAM for the access keys…")
             self._set_stage(Stage.LOADING)
             self.authenticate_and_plan(code)
@@ -456,8 +473,9 @@ class RotationScreen(Screen[RotationResult | None]):
         cells = [(row.masked, row.status, row.age + (" ⚠" if row.old else ""),  # ⚠: too old
                   row.last_used, row.note) for row in rows]
         self._fill_columns(cells)
+        notes_below = len(table.columns) < len(_KEY_COLUMNS)
         for row, row_cells in zip(rows, cells, strict=True):
-            table.add_row(*row_cells, key=row.key_id)
+            table.add_row(*(row_cells[:-1] if notes_below else row_cells), key=row.key_id)
 
     def _fill_columns(self, cells: Sequence[Sequence[str]]) -> None:
         """(Re)make the key table's columns, each as wide as anything it has shown.
@@ -469,8 +487,29 @@ class RotationScreen(Screen[RotationResult | None]):
         table.clear(columns=True)
         for at, (key, label) in enumerate(_KEY_COLUMNS):
             width = max([cell_len(label), *(cell_len(row[at]) for row in cells)])
-            self._key_widths[key] = width = max(width, self._key_widths.get(key, 0))
-            table.add_column(label, key=key, width=width)
+            self._key_widths[key] = max(width, self._key_widths.get(key, 0))
+        # Too narrow for every column (a 60-column pane): the notes go under the table.
+        room = self.size.width - 4  # the body's padding and scrollbar
+        notes_below = sum(w + 2 for w in self._key_widths.values()) > room > 0
+        for key, label in _KEY_COLUMNS:
+            if not (notes_below and key == "note"):
+                table.add_column(label, key=key, width=self._key_widths[key])
+        notes = [f"{row[0]}: {row[-1]}" for row in cells if row[-1]] if notes_below else []
+        self.query_one("#key-notes", Static).update("\n".join(notes))
+        self.set_class(bool(notes), "-key-notes")
+        self._key_cells = list(cells)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < self.NARROW, "-narrow")
+        if self._key_cells and self.has_class("-has-plan"):
+            self._show_key_cells(self._key_cells)
+
+    def _show_key_cells(self, cells: Sequence[Sequence[str]]) -> None:
+        self._fill_columns(cells)
+        table = self.query_one("#keys", DataTable)
+        notes_below = len(table.columns) < len(_KEY_COLUMNS)
+        for row_cells in cells:
+            table.add_row(*(row_cells[:-1] if notes_below else row_cells))
 
     @on(Button.Pressed, "#rotate")
     def action_rotate(self) -> None:
@@ -573,7 +612,10 @@ class RotationScreen(Screen[RotationResult | None]):
     @on(SessionCodeNeeded)
     def _ask_refresh_code(self, message: SessionCodeNeeded) -> None:
         self._code_purpose = "refresh"
-        self._status("Enter the next code (the one used for the rotation can't be reused).")
+        # A code works once: after one typed for the rotation, the next 30-second one.
+        self._status("Enter the next code (the one used for the rotation can't be reused)."
+                     if self._code_typed_for_rotation
+                     else "Enter the current code from your MFA device.")
         self.add_class("-refresh-code")
         self.query_one("#code", Input).focus()
 

@@ -1,7 +1,7 @@
 """Settings: session length, lead time, session name template, mfa_command and theme.
 
 Values are checked as they are typed (whole numbers in range) and again, exactly as the
-settings file is checked, by the save worker; any error shows beside its field.
+settings file is checked, by the save worker; any error shows under its field.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class SettingsScreen(Dialog[bool]):
                    if self.query_one(f"#{key}-problem", Static).has_class("-shown")]
             self.query_one("#saving", Static).update(
                 "Not saved: fix the value" + ("s" if len(bad) > 1 else "")
-                + " marked in red beside " + ("their fields" if len(bad) > 1 else "its field"))
+                + " marked in red under " + ("their fields" if len(bad) > 1 else "its field"))
             if bad:
                 self.query_one(f"#{bad[0]}", Input).focus()
             self.app.bell()

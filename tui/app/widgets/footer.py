@@ -13,6 +13,9 @@ changes nothing (the screen focuses its table twice at start). Each key is born 
 `-compact` class its binding would give it at mount: set there, it restyled every key a
 second time.
 
+Where the keys don't fit on one line (a 60-column pane), they go on two or more, in
+aligned columns, so no key is cut off: `columns_for` picks the fewest rows that fit.
+
 All of this leans on Textual's internals (`Footer.bindings_changed`, `_bindings_ready`,
 `FooterKey`, the `__watchers` store, `active_bindings` as 4-tuples): at first use each is
 checked (`_fix_applies`), and with any of them missing the footer turns into Textual's own,
@@ -24,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
+from textual import events
 from textual.widgets import Footer
 
 from tui.engine.patched_internals import is_off, missing, turn_off
@@ -61,8 +66,13 @@ def _fix_applies() -> bool:
 
 
 class AppFooter(Footer):
+    DEFAULT_CSS = """
+    AppFooter.-rows { layout: grid; grid-gutter: 0 0; }
+    """
     #: What the shown keys were composed from; None until they are first asked for.
     _shown: tuple[Hashable, ...] | None = None
+    #: The width of each column the keys are laid out in; () for one line.
+    _grid: tuple[int, ...] = ()
 
     def bindings_changed(self, screen: Screen) -> None:
         if not (_fix_applies() and screen.app.app_focus and self.is_attached
@@ -89,6 +99,7 @@ class AppFooter(Footer):
 
     async def recompose(self) -> None:
         await super().recompose()
+        self._fit()
         if not _fix_applies():
             return
         watchers = getattr(self, "__watchers", None)  # Textual's name for them (reactive.py)
@@ -99,6 +110,29 @@ class AppFooter(Footer):
         for entries in watchers.values():
             entries[:] = [(node, callback) for node, callback in entries
                           if not (node._closing or node._closed)]
+
+    def on_mount(self) -> None:
+        self._fit()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """One line when the keys fit in the width, else as few rows as fit."""
+        # Before the first layout the footer has no size yet: it spans the screen.
+        width = self.size.width or self.app.size.width
+        if not self.is_attached or not width or FooterKey is None:
+            return
+        widths = [key_cells(key) for key in self.query_children(FooterKey)]
+        columns = columns_for(widths, width)
+        # Set each time (a style set to its value changes nothing): Footer.compose sets
+        # its own grid size on every recompose.
+        self._grid = columns
+        self.set_class(bool(columns), "-rows")
+        if columns:
+            self.styles.grid_size_columns = len(columns)
+            self.styles.grid_columns = " ".join(map(str, columns))
+        self.styles.height = -(-len(widths) // len(columns)) if columns else 1
 
 
 def _shown_keys(screen: Screen) -> tuple[Hashable, ...]:
@@ -114,3 +148,23 @@ def _shown_keys(screen: Screen) -> tuple[Hashable, ...]:
         turn_off(FIX, "Screen.active_bindings as (node, binding, enabled, tooltip)",
                  "textual")
         return (object(),)
+
+
+def key_cells(key: FooterKey) -> int:
+    """Cells a compact key takes: its key, a space and its description, and the space
+    after it."""
+    text = key.key_display + (f" {key.description}" if key.description else "")
+    return cell_len(text) + 1
+
+
+def columns_for(widths: list[int], width: int) -> tuple[int, ...]:
+    """The widths of the columns of the fewest rows of keys that fit `width` cells (the
+    last column's trailing space may hang over the edge); () when one line fits."""
+    if sum(widths) <= width + 1 or not widths:
+        return ()
+    for rows in range(2, len(widths) + 1):
+        count = -(-len(widths) // rows)
+        columns = tuple(max(widths[column::count]) for column in range(count))
+        if sum(columns) <= width + 1:
+            return columns
+    return (max(widths),)

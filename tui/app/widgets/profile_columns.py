@@ -14,11 +14,12 @@ from tui.app.time_words import time_left_words
 from tui.app.widgets.countdown_bar import CountdownBar
 from tui.engine.profile_status import ProfileKind, StatusRow
 from tui.engine.schedule import ScheduleEntry, SessionState
+from tui.engine.state_words import stale_words, state_words
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATE_WIDTH = 12
 #: The state column when some session was marked stale by a key rotation.
-STALE_LABEL = "stale (key rotated)"
+STALE_LABEL = stale_words("key-rotated")
 LEFT_WIDTH = 8
 MIN_BAR = 10
 #: The bar grows into spare room up to this many cells (a 200-column terminal uses it).
@@ -99,21 +100,12 @@ def state_label(row: StatusRow, state: SessionState, flags: RowFlags, frame: int
         return f"{spin} refresh"
     if flags.starting:
         return f"{spin} starting"
-    if row.blocked:
-        return "blocked"
-    if flags.error:
+    if flags.error and not row.blocked:
         return "error"
-    if stale_reason(row):
-        return STALE_LABEL
-    if flags.needs_code and state is SessionState.EXPIRING:
+    if flags.needs_code and state is SessionState.EXPIRING and not (row.blocked or row.stale):
         return "needs code"
-    return {
-        SessionState.FRESH: "fresh",
-        SessionState.EXPIRING: "expiring",
-        SessionState.EXPIRED: "expired",
-        SessionState.NONE: "no session",
-        SessionState.ERROR: "error",
-    }[state]
+    # What the files say, in the words `status` uses (see `state_words`).
+    return state_words(state, row.stale, row.blocked)
 
 
 def theme_colours(variables: dict[str, str]) -> dict[str, str]:
@@ -136,16 +128,17 @@ def _gap(widths: list[int]) -> int:
 def fit_columns(rows: list[StatusRow], width: int,
                 users: dict[str, str] | None = None) -> list[Column]:
     """Columns that fit `width` cells. Name, state and time left always stay; as the
-    terminal narrows the account goes first, then the bar, then the session profile.
-    Names that must be cut are cut in the middle (`middle_cut`) and never below
-    `MIN_NAME`; the bar grows into spare room, up to `MAX_BAR`."""
+    terminal narrows the account goes first, then the bar, then the session profile
+    (shown in full or not at all; a bar takes the room it leaves, if it can). A profile
+    name that must be cut is cut in the middle (`middle_cut`) and never below `MIN_NAME`;
+    the bar grows into spare room, up to `MAX_BAR`."""
     users = users or {}
     profile = max([7, *(len(r.name) + 2 * r.depth for r in rows)])
     target = max([15, *(len(r.target) for r in rows)])
     low, high = ACCOUNT_WIDTH
     account = min(high, max([low, *(len(account_and_user(r, users.get(r.identity)))
                                     for r in rows)]))
-    state = len(STALE_LABEL) if any(stale_reason(r) for r in rows) else STATE_WIDTH
+    state = max([STATE_WIDTH, *(len(stale_words(r.stale)) for r in rows if r.stale)])
     fixed = [1, state, LEFT_WIDTH]  # mark, state, left
 
     def cut(room: int, names: list[int]) -> list[int] | None:
@@ -163,22 +156,26 @@ def fit_columns(rows: list[StatusRow], width: int,
         return widths
 
     plain = width - _gap(fixed)  # room left for names, account and bar, with their gaps
-    # 1. everything, names in full, with at least a MIN_BAR bar
+    show_account, bar_width = False, 0
     if profile + target + account + MIN_BAR + 8 <= plain:
-        bar = min(MAX_BAR, plain - 8 - profile - target - account)
-        names, bar_width, show_account = [profile, target], bar, True
+        # 1. everything, names in full, with at least a MIN_BAR bar
+        bar_width = min(MAX_BAR, plain - 8 - profile - target - account)
+        names, show_account = [profile, target], True
+    elif profile + target + MIN_BAR + 6 <= plain:
+        # 2. both names in full and a bar
+        names, bar_width = [profile, target], min(MAX_BAR, plain - 6 - profile - target)
+    elif profile + target + 4 <= plain:
+        # 3. both names in full
+        names = [profile, target]
     else:
-        show_account = False
-        # 2. names (cut if need be) and a bar
-        shared = cut(plain - 6 - MIN_BAR, [profile, target])
+        # 4. the profile (cut if need be) and a bar in what room is left; 5. the profile
+        # alone. The session profile is never cut (`prod…ssion` names nothing): the
+        # summary line names the highlighted row's.
+        shared = cut(plain - 4 - MIN_BAR, [profile])
         if shared is not None:
-            bar = min(MAX_BAR, plain - 6 - sum(shared))
-            names, bar_width = shared, bar
+            names, bar_width = shared, min(MAX_BAR, plain - 4 - shared[0])
         else:
-            bar_width = 0
-            # 3. names (cut) without the bar; 4. the profile alone
-            shared = cut(plain - 4, [profile, target])
-            names = shared if shared is not None else [max(4, min(profile, plain - 2))]
+            names = [max(4, min(profile, plain - 2))]
     columns = [Column("mark", " ", 1), Column("profile", "Profile", names[0])]
     if len(names) > 1:
         columns.append(Column("target", "Session profile", names[1]))
@@ -220,7 +217,7 @@ def moving_cells(row: StatusRow, entry: ScheduleEntry, flags: RowFlags, frame: i
         state_style = colours.get("accent", "")
     elif row.blocked or flags.error:
         state_style = f"bold {colours.get('error', '')}".strip()
-    elif label in ("needs code", STALE_LABEL):
+    elif label == "needs code" or stale_reason(row):
         state_style = f"bold {colours.get('warning', '')}".strip()
     stale = stale_reason(row)
     left = "—" if stale or not entry.expires_at else time_left_words(entry.time_left)
