@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.test_bench_app import FIRST_PAINT, PtyProcess, environment, write_profiles
+from tests.benchmarks.test_bench_app import (
+    FIRST_PAINT,
+    PtyProcess,
+    environment,
+    idle_cpu_shares,
+    idle_sandbox,
+    write_profiles,
+)
 from tests.benchmarks.test_bench_status_short import _write_files
 from tests.benchmarks.workaround_switches import prelude
 
@@ -148,30 +155,14 @@ IDLE_WINDOW_S = 20.0
 @pytest.mark.parametrize("identities", [50, 2000])
 def test_idle_cpu(benchmark, tmp_path, identities):
     """CPU time of idle apps (each session counting down), all side by side."""
-    from tests.benchmarks.test_bench_app import idle_sandbox
-
     variants = {"with all": "", "without input": "input"}
-    runs: dict[str, PtyProcess] = {}
-    try:
-        for name, names in variants.items():
-            sandbox = idle_sandbox(tmp_path, name, identities, identities)
-            env = environment(sandbox)
-            env.update(HOME=str(sandbox.home), PYTHONPATH=str(ROOT))
-            runs[name] = PtyProcess([sys.executable, "-c", prelude(names)], env)
-        time.sleep(10)
-        shares: dict[str, list[float]] = {name: [] for name in runs}
-
-        def measure() -> None:
-            for _ in range(IDLE_WINDOWS):
-                before = {name: run.cpu_seconds() for name, run in runs.items()}
-                time.sleep(IDLE_WINDOW_S)
-                for name, run in runs.items():
-                    shares[name].append((run.cpu_seconds() - before[name]) / IDLE_WINDOW_S)
-
-        benchmark.pedantic(measure, rounds=1, iterations=1)
-    finally:
-        for run in runs.values():
-            run.close()
+    apps: dict[str, tuple[list[str], dict[str, str]]] = {}
+    for name, names in variants.items():
+        sandbox = idle_sandbox(tmp_path, name, identities, identities)
+        env = environment(sandbox)
+        env.update(HOME=str(sandbox.home), PYTHONPATH=str(ROOT))
+        apps[name] = ([sys.executable, "-c", prelude(names)], env)
+    shares = idle_cpu_shares(benchmark, apps, IDLE_WINDOWS, IDLE_WINDOW_S, settle_s=10)
     print(f"\nidle CPU, {identities} identities with sessions, {IDLE_WINDOWS} windows of "
           f"{IDLE_WINDOW_S:.0f} s side by side (load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}):")
