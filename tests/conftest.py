@@ -20,7 +20,7 @@ import pytest
 from tests.support.app import MovableClock
 from tests.support.aws_emulator import LocalAws
 from tests.support.cli import cli
-from tui.engine.mfa_code import USED_CODES
+from tui.engine.sent_codes import SENT_CODES
 
 #: An IAM policy that allows every IAM and STS call (`make_user(..., allow_all=True)`).
 ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -62,6 +62,10 @@ def sandbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    # The credentials file's known state: this test's own, never the developer's.
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    # Renewal locks and the codes sent: this test's own, not the developer's session's.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws_dir / "credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(aws_dir / "config"))
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -137,10 +141,11 @@ def make_user(aws: LocalAws, sandbox_home: Sandbox):
 
 
 @pytest.fixture(autouse=True)
-def fresh_code_memory() -> None:
-    """The command line's process-wide memory of used codes starts empty in every test
-    (in-process runs would otherwise refuse a code an earlier test sent)."""
-    USED_CODES._seen.clear()
+def fresh_code_memory(sandbox_home: Sandbox) -> None:
+    """The machine-wide memory of codes sent starts empty in every test (in-process runs
+    would otherwise refuse a code an earlier test sent). It lives in the sandbox's own
+    runtime folder, so child processes of this test share it and no other test's."""
+    SENT_CODES.forget()
 
 
 @pytest.fixture

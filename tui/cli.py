@@ -215,6 +215,9 @@ def _env(p: argparse.ArgumentParser) -> None:
 def _exec(p: argparse.ArgumentParser) -> None:
     import argparse
 
+    p.add_argument("--server", action="store_true",
+                   help="give CMD a credentials endpoint on 127.0.0.1 instead of keys; it "
+                   "renews the session ahead of expiry for as long as CMD runs")
     p.add_argument("profile", metavar="PROFILE")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
@@ -374,6 +377,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = None
     short_lived = False
     try:
+        if argv[:1] == ["credential-process"]:  # run by SDKs for every set of credentials
+            from tui.commands.agent_first import plain_credential_process
+
+            answered = plain_credential_process(argv)
+            if answered is not None:
+                return answered
         fast = _plain_status(argv)
         if fast is None:
             args = resolve_paths(build_parser(only=_parser_scope(argv)).parse_args(argv))
@@ -464,6 +473,12 @@ def _run_app(args: argparse.Namespace, demo=None) -> int:  # demo: tui.demo.Demo
 
 def _run_command(args: argparse.Namespace) -> int:
     import importlib
+
+    from tui.commands.agent_first import answered_by_agent
+
+    answered = answered_by_agent(args)  # the open TUI's (or watch's) session, when it has one
+    if answered is not None:
+        return answered
 
     module = importlib.import_module(f"tui.commands.{args.command.replace('-', '_')}")
     return int(module.run(args))

@@ -35,7 +35,7 @@ async def test_role_whose_source_expired_meanwhile_needs_a_code_not_an_error(
         # alice's session ends (nobody typed a code), then ops reaches its lead time
         for minutes in (16, 21, 30, 47):
             clock.now = START + timedelta(minutes=minutes)
-            app._tick()
+            app.clock_tick()
             await settle(app, pilot)
         assert not aws.injector.calls("AssumeRole"), "assumed from an expired session"
         rows = table_rows(app)

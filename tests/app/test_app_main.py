@@ -71,10 +71,10 @@ async def test_rows_states_and_countdown(sandbox_home, clock, bells):
         assert "█" in rows["work"]["bar"]
         # staging entered its lead time while we watched: the bell rang once, title says so
         assert len(bells) == 1
-        app._tick()
+        app.clock_tick()
         assert "staging needs a code: 0:03:00 left" in app.sub_title
         clock.advance(seconds=1)
-        app._tick()
+        app.clock_tick()
         await pilot.pause()
         assert table_rows(app)["work"]["left"] == "7:59:59"
         text = screen_text(app)
@@ -93,13 +93,13 @@ async def test_fresh_to_expiring_rings_once_and_marks_needs_code(sandbox_home, c
         assert table_rows(app)["work"]["state"] == "fresh"
         assert bells == []
         clock.advance(seconds=3)
-        app._tick()
+        app.clock_tick()
         await pilot.pause()
         assert table_rows(app)["work"]["state"] == "needs code"
         assert len(bells) == 1
         # Laptop sleep: the next tick is hours later; wall-clock time says expired at once.
         clock.advance(hours=3)
-        app._tick()
+        app.clock_tick()
         await pilot.pause()
         assert table_rows(app)["work"]["state"] == "expired"
         assert table_rows(app)["work"]["left"] == "2h ago"
@@ -166,7 +166,7 @@ async def test_the_tick_never_stats_the_files(sandbox_home, clock, monkeypatch):
         monkeypatch.setattr(os, "stat", stat)
         for _ in range(3):
             clock.advance(seconds=1)
-            app._tick()
+            app.clock_tick()
         await pilot.pause()
         monkeypatch.setattr(os, "stat", real_stat)
     assert on_ui_thread == []
@@ -185,11 +185,11 @@ async def test_chained_role_refreshes_by_itself_in_lead_time(sandbox_home, clock
         await settle(app, pilot)
         assert aws.injector.calls("AssumeRole") == []
         clock.advance(seconds=2)
-        app._tick()
+        app.clock_tick()
         await settle(app, pilot)
         assert len(aws.injector.calls("AssumeRole")) == 1
         assert bells == []  # no person needed
-        assert "prod" not in app.main_screen.alerts.needs_code
+        assert "prod" not in app.main_screen.keeper.needs_code
 
 
 async def test_help_lists_every_key(sandbox_home, clock):
@@ -285,7 +285,7 @@ async def test_countdown_state_moves_with_the_clock(sandbox_home, clock):
         assert lead == 300
         for minutes, states in expected.items():
             clock.now = START + timedelta(minutes=minutes)
-            app._tick()
+            app.clock_tick()
             await pilot.pause()
             shown = {row.name: table.countdown_at(row, clock.now, lead).state
                      for row in table.rows_shown}

@@ -62,5 +62,5 @@ async def test_the_clock_tick_gives_free_pages_back_every_ten_minutes(sandbox_ho
         started = clock.now
         for _ in range(25):  # 25 minutes by the app's clock
             clock.advance(seconds=60)
-            app._tick()
+            app.clock_tick()
         assert app._free_memory._last == started + timedelta(minutes=20)

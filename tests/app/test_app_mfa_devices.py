@@ -258,7 +258,7 @@ async def test_a_tick_before_a_pushed_screen_is_composed_is_skipped(
     async with app_after(sandbox_home, clock) as (app, pilot):
         row = app.main_screen.row_named("alice")
         app.push_screen(MfaCodeModal(app.service, row, clock.now))
-        app._tick()  # at once: nothing composed yet
+        app.clock_tick()  # at once: nothing composed yet
         await settle(app, pilot)
         assert isinstance(app.screen, MfaCodeModal)
-        app._tick()
+        app.clock_tick()

@@ -220,7 +220,7 @@ async def test_hung_endpoint_spins_and_q_quits_at_once(sandbox_home, clock, make
         await pilot.pause()
         assert "refresh" in table_rows(app)["ops"]["state"]
         first = table_rows(app)["ops"]["state"][0]
-        app._tick()
+        app.clock_tick()
         await pilot.pause()
         assert table_rows(app)["ops"]["state"][0] != first  # the spinner turns
         hung = [w for w in app.workers if not w.is_finished]

@@ -4,12 +4,9 @@ while the bell, the "needs code" state and the title behave as before. Counted, 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from tests.support.app import (
     MANY_ROWS,
     SIZE,
-    START,
     make_service,
     settle,
     table_rows,
@@ -61,52 +58,22 @@ async def test_a_tick_costs_the_visible_rows_not_all(sandbox_home, clock, bells,
         assert len(screen.rows) == ROWS
         visible = screen.table.size.height - 1
         assert 0 < visible < 40
-        assert bells == [] and not screen.alerts.needs_code
+        assert bells == [] and not screen.keeper.needs_code
         entries.reset(), flags.reset()
         per_tick = []
         for _ in range(4):  # row p1999 enters its lead time on the third tick
             clock.advance(seconds=1)
-            app._tick()
+            app.clock_tick()
             await pilot.pause()
             per_tick.append((entries.reset(), flags.reset()))
         assert all(e <= visible + SLACK and f <= visible + SLACK for e, f in per_tick), \
             (per_tick, visible)
         # the behaviour is the same: one bell, the row needs a code, the title names it
         assert len(bells) == 1
-        assert screen.alerts.needs_code == {"p1999"}
+        assert screen.keeper.needs_code == {"p1999"}
         assert app.sub_title.startswith("p1999 needs a code: 0:04:5")
         # scrolled into view, the row reads "needs code"
         await pilot.press("end")
         assert screen.table.highlighted_row().name == "p1999"
         await pilot.pause()
         assert table_rows(app)["p1999"]["state"] == "needs code"
-
-
-class CountedRows(list):
-    def __init__(self, rows) -> None:
-        super().__init__(rows)
-        self.scans = 0
-
-    def __iter__(self):
-        self.scans += 1
-        return super().__iter__()
-
-
-def test_the_title_comes_from_a_cached_soonest_row(sandbox_home, clock):
-    write_many(sandbox_home)
-    service = make_service(sandbox_home, clock)
-    rows = CountedRows(service.status())
-    alerts = main_module.SessionAlerts()
-    alerts.forget_missing({row.name for row in rows})
-    later = START + timedelta(seconds=3)
-    for row in rows[-3:]:
-        alerts.check(row, RefreshSchedule(lead_time=300).entry(
-            row.name, row.entry.expires_at, None, None, later), first_look=False)
-    assert alerts.needs_code == {"p1999"}
-    rows.scans = 0
-    titles = [alerts.title(rows, later + timedelta(seconds=s)) for s in range(10)]
-    assert titles[0] == "p1999 needs a code: 0:04:59 left"
-    assert titles[-1] == "p1999 needs a code: 0:04:50 left"
-    assert rows.scans <= 1  # built once, then read from the cache
-    # past its expiry, and no other needs a code: it says so
-    assert alerts.title(rows, START + timedelta(hours=1)) == "p1999 expired: needs a code"

@@ -25,10 +25,10 @@ async def test_a_tick_just_after_a_code_modal_opens_does_not_crash(sandbox_home,
         await settle(app, pilot)
         app.main_screen.start_refresh(["work"])  # pushes the modal; it composes later
         assert isinstance(app.screen_stack[-1], MfaCodeModal)
-        app._tick()  # the timer fires in between
+        app.clock_tick()  # the timer fires in between
         await pilot.pause()
         assert isinstance(app.screen, MfaCodeModal)
-        app._tick()  # and once it is composed, it counts down as before
+        app.clock_tick()  # and once it is composed, it counts down as before
 
 
 async def test_a_long_summary_line_is_cut_and_keeps_the_note_line(sandbox_home, clock):
@@ -71,4 +71,4 @@ async def test_a_tick_while_a_dialog_is_torn_down_does_not_crash(sandbox_home, c
         await settle(app, pilot)
         assert isinstance(app.screen, DetailsScreen)
         await app.screen.query_one("#dialog").remove()
-        app._tick()
+        app.clock_tick()

@@ -160,7 +160,7 @@ async def test_details_count_down_live(sandbox_home, clock):
 
         assert "2:00:00" in files_part()
         clock.advance(minutes=5)
-        app._tick()
+        app.clock_tick()
         await pilot.pause()
         assert "1:55:00" in files_part()
 

@@ -95,7 +95,7 @@ async def test_rss_over_20_simulated_hours_with_alerts(benchmark, sandbox_home, 
             for hour in range(1, HOURS + 1):
                 for step in range(int(timedelta(hours=1) / STEP)):
                     clock.advance(seconds=STEP.total_seconds())
-                    app._tick()
+                    app.clock_tick()
                     if step % DRAW_EVERY == 0:
                         await pilot.pause()  # draw what changed; new toasts are mounted
                         # Minutes have passed for them: they expire as their timers do.

@@ -1,7 +1,7 @@
 """What one 1-second tick of the main screen costs at 50, 200 and 2,000 rows, in process.
 
-The screen's own work on a tick (`app._tick()`: lead-time checks, the cells of the rows on
-screen, the title), timed by pytest-benchmark; Textual drawing the changed region
+The screen's own work on a tick (`app.clock_tick()`: lead-time checks, the cells of the rows
+on screen, the title), timed by pytest-benchmark; Textual drawing the changed region
 afterwards is not included. A tick should cost what is on screen plus O(1), so the three
 sizes should be close.
 
@@ -30,7 +30,7 @@ async def test_tick_cost(benchmark, sandbox_home, clock, bells, rows):
 
         def tick() -> None:
             clock.advance(seconds=1)
-            app._tick()
+            app.clock_tick()
 
         benchmark.pedantic(tick, rounds=TICKS, iterations=1, warmup_rounds=5)
     stats = benchmark.stats.stats

@@ -156,7 +156,7 @@ async def test_tui_auto_refresh_renews_each_role_after_its_parent(aws, chain, sa
         await settle(app, pilot)
         for _ in range(3):  # ticks: a role held for its parent is looked at again
             clock.advance(seconds=1)
-            app._tick()
+            app.clock_tick()
             await settle(app, pilot)
         assert_parent_first(aws, sandbox_home, admin, deploy, mfa_key)
         rows = table_rows(app)

@@ -70,14 +70,6 @@ def test_wall_clock_after_sleep():
     assert schedule.entry("x", expires).state is SessionState.EXPIRED
 
 
-def test_next_wakeup_is_the_earliest_action():
-    schedule = RefreshSchedule(lead_time=60, clock=lambda: NOW)
-    entries = [schedule.entry("a", NOW + timedelta(hours=2)),
-               schedule.entry("b", NOW + timedelta(minutes=30))]
-    assert schedule.next_wakeup(entries) == NOW + timedelta(minutes=29)
-    assert schedule.next_wakeup([]) is None
-
-
 def test_format_time_left():
     assert format_time_left(timedelta(hours=3, minutes=12, seconds=5)) == "3:12:05"
     assert format_time_left(timedelta(seconds=-61)) == "-0:01:01"

@@ -15,6 +15,7 @@ missing final newline, Unicode whitespace, junk lines, duplicates) and check tha
 from __future__ import annotations
 
 import configparser
+import itertools
 import locale
 import tempfile
 from collections.abc import Iterator
@@ -337,12 +338,17 @@ def test_several_edits_in_one_document_match_a_fresh_parse(data):
     assert document.to_bytes() == document.to_text().encode()
 
 
+_EXAMPLES = itertools.count()
+
+
 @settings(PROPERTY, max_examples=120)
 @given(st.data())
 def test_values_written_through_the_store_are_what_botocore_reads(scratch, data):
     assume(UTF8_LOCALE)
     text = data.draw(VALID_LEANING)
-    path = scratch / "credentials"
+    # A file of its own for each example: another example's file in the same place would
+    # count as sections lost a moment ago (and be waited for, see `settled_read`).
+    path = scratch / f"credentials-{next(_EXAMPLES)}"
     path.write_bytes(text.encode())
     before = _botocore(path)
     assume(before is not None)

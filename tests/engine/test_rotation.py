@@ -24,7 +24,7 @@ from tests.support.sandbox import sandbox_service
 from tui.engine import aws_calls
 from tui.engine.aws_calls import AccessKeyInfo
 from tui.engine.errors import CredentialsFileError, RotationError
-from tui.engine.mfa_code import USED_CODES, FixedCode
+from tui.engine.mfa_code import FixedCode
 from tui.engine.rotation import (
     VERIFY_TIMEOUT,
     KeyRotation,
@@ -35,6 +35,7 @@ from tui.engine.rotation import (
     old_keys,
 )
 from tui.engine.secret import Secret
+from tui.engine.sent_codes import SENT_CODES
 from tui.engine.sessions import SessionService
 
 ADMIN_KEY = "AKIAADMINEXAMPLE0000"  # make_user.iam signs with this
@@ -60,7 +61,7 @@ def fake_time() -> FakeTime:
 
 def service_for(sandbox, lock_timeout: float = 30.0) -> SessionService:
     # With the process-wide memory of used codes, as the `rotate` command has.
-    return sandbox_service(sandbox, used_codes=USED_CODES, lock_timeout=lock_timeout)
+    return sandbox_service(sandbox, used_codes=SENT_CODES, lock_timeout=lock_timeout)
 
 
 def rotator(service, profile, fake_time, **kwargs) -> KeyRotation:

@@ -12,6 +12,6 @@ from tui.engine.sessions import SessionService
 def sandbox_service(sandbox, *, used_codes: UsedCodes | None = None,
                     **kwargs: Any) -> SessionService:
     """A service on the sandbox's files, with its own memory of used codes unless given
-    one (the command line's process-wide `USED_CODES`, say)."""
+    one (the machine-wide `SENT_CODES`, say)."""
     paths = Paths(sandbox.credentials, sandbox.config, sandbox.settings)
     return SessionService(paths, used_codes=used_codes or UsedCodes(), **kwargs)

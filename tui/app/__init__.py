@@ -27,6 +27,7 @@ def run_app(service: SessionService, demo: Demo | None = None) -> int:
     gc.freeze()
     app = AwsMfaApp(service, demo=demo or False)
     app.resume_gc = collecting
+    app.serve_agent = demo is None  # a demo's throwaway profiles serve nobody
     loop = asyncio.new_event_loop()
     loop.set_default_executor(DaemonThreadExecutor())
     try:

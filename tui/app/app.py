@@ -47,13 +47,22 @@ def profile_commands() -> type[Provider]:
     return ProfileCommands
 
 
+def endpoint_commands() -> type[Provider]:
+    """The palette's "Serve X on an endpoint" (imported when the palette first opens)."""
+    from tui.app.agent_prompts import EndpointCommands
+
+    return EndpointCommands
+
+
 class AwsMfaApp(App[int]):
     TITLE = "aws-mfa-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS = App.COMMANDS | {profile_commands}
+    COMMANDS = App.COMMANDS | {profile_commands, endpoint_commands}
     ENABLE_COMMAND_PALETTE = True
     #: Turn the cyclic garbage collector on `GC_PAUSE` s after the start (`run_app`).
     resume_gc = False
+    #: Serve this user's programs as their agent (`run_app`; tests that want it).
+    serve_agent = False
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit at once"),
@@ -125,10 +134,23 @@ class AwsMfaApp(App[int]):
         raise LookupError("no main screen")
 
     def on_mount(self) -> None:
-        self.set_interval(1, self._tick, name="countdown")
+        self.set_interval(1, self.clock_tick, name="countdown")
         if self.resume_gc:
             self.set_timer(GC_PAUSE, gc.enable, name="resume-gc")
         self.theme_changed_signal.subscribe(self, self._theme_picked)
+        if self.serve_agent:
+            from tui.app.agent_prompts import TuiAgent
+
+            self.agent = TuiAgent(self)
+            self._start_agent()
+
+    @work(thread=True, group="agent", exit_on_error=False)
+    def _start_agent(self) -> None:
+        self.agent.log(self.agent.start())
+
+    def on_unmount(self) -> None:
+        if self.serve_agent:
+            self.agent.stop()
 
     # ------------------------------------------------------------------ the demo
     @property
@@ -182,8 +204,9 @@ class AwsMfaApp(App[int]):
             self.call_from_thread(self.notify, f"the theme wasn't saved: {saved.error}",
                                   severity="error", markup=False)
 
-    def _tick(self) -> None:
-        """The one timer: every screen that shows time reads the same clock. A screen
+    def clock_tick(self) -> None:
+        """The one timer (public: tests call it to move time on a painted screen): every
+        screen that shows time reads the same clock. A screen
         whose widgets aren't all there is skipped this second: one pushed since the last
         tick and not yet composed (a code modal opened just before a tick ended the app),
         or one being torn down while the app quits."""

@@ -51,6 +51,10 @@ class RefreshFinished(Message):
     #: AWS refused the code (or it was used already): the code modal stays open.
     bad_code: bool = False
     with_code: bool = False
+    #: How it failed, for the Keeper's backoff: a code refused or already used; an error
+    #: worth retrying soon (network, throttling).
+    code_refused: bool = False
+    transient: bool = False
 
 
 @dataclass
@@ -189,9 +193,10 @@ def refresh(service: SessionService, row: StatusRow, code: Secret | None = None,
         result = service.renew(row.name, source, interactive=False)
     except MfaCodeError as exc:
         return RefreshFinished(row.name, error=str(exc), bad_code=code is not None,
-                               with_code=code is not None)
+                               with_code=code is not None, code_refused=True)
     except AwsMfaError as exc:
-        return RefreshFinished(row.name, error=str(exc), with_code=code is not None)
+        return RefreshFinished(row.name, error=str(exc), with_code=code is not None,
+                               transient=exc.transient)
     return RefreshFinished(row.name, result=result, with_code=code is not None)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from tui.commands.agent_first import agent_session
 from tui.commands.context import data, notice, service_from
 from tui.commands.session_handoff import usable_session
 from tui.engine.console_handoff import open_in_browser
@@ -25,8 +26,10 @@ def run(args: argparse.Namespace) -> int:
     service = service_from(args)
     request = ConsoleRequest(duration=args.duration, service=args.service, path=args.path,
                              federation=args.federation)
-    if service.catalog().role(args.profile) is not None and not args.federation:
-        usable_session(service, args.profile)  # refreshed first when due
+    catalog = service.catalog()
+    if catalog.role(args.profile) is not None and not args.federation \
+            and agent_session(args) is None:
+        usable_session(service, args.profile, catalog)  # refreshed first when due
     url = console_url_for(service, args.profile, request)
     if args.federation:
         notice(f"note: {NO_MFA_CONTEXT}")

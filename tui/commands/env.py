@@ -14,8 +14,9 @@ from tui.commands.session_handoff import environment, region_of, usable_session
 
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
-    variables = environment(usable_session(service, args.profile),
-                            region_of(service, args.profile))
+    catalog = service.catalog()  # this command's one read of the files
+    variables = environment(usable_session(service, args.profile, catalog),
+                            region_of(catalog, args.profile))
     data(render(variables, args.format))
     return 0
 

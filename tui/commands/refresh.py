@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from tui.commands.agent_first import agent_session
 from tui.commands.context import no_identities_hint, notice, service_from
 from tui.commands.report import report_result
 from tui.engine.errors import AwsMfaError
@@ -20,6 +21,8 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for index, name in enumerate(names):
         identity = catalog.identity(name)
+        if agent_session(args, identity.name) is not None:
+            catalog = service.catalog()  # the agent renewed it if it was due: read it again
         source = choose_code_source(args.token_code, identity.mfa_command)
         try:
             result = service.refresh(identity.name, source, duration=args.duration,

@@ -1,7 +1,7 @@
 """`watch [PROFILE...]`: a headless keeper for a terminal or a service.
 
-It sleeps until the schedule says a session enters its lead time, then refreshes it
-through the code sources (mfa_command, a terminal prompt, askpass) or, for a role chained
+It sleeps until the engine's `Keeper` says a session enters its lead time, then refreshes
+it through the code sources (mfa_command, a terminal prompt, askpass) or, for a role chained
 from a valid MFA session, with no code at all. Network errors and throttling are retried
 with backoff; no error makes it exit. SIGTERM and Ctrl-C end it cleanly (exit 0).
 
@@ -15,46 +15,17 @@ import argparse
 import signal
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
+from tui.commands.agent_first import serve_for_watch
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine import free_memory
 from tui.engine.errors import AwsMfaError, MfaCodeError, UsageError
-from tui.engine.mfa_code import seconds_left_in_window
+from tui.engine.keeper import Keeper
 from tui.engine.profile_status import StatusRow
 from tui.engine.sessions import SessionService
 
 MAX_SLEEP = 30.0
-FIRST_RETRY = 5.0
-MAX_RETRY = 600.0
-
-
-@dataclass
-class Backoff:
-    """Per-profile retry times after failures: 5 s, 10 s, 20 s ... up to 10 minutes."""
-
-    delays: dict[str, float] = field(default_factory=dict)
-    not_before: dict[str, datetime] = field(default_factory=dict)
-
-    def ready(self, name: str, now: datetime) -> bool:
-        return now >= self.not_before.get(name, now)
-
-    def failed(self, name: str, now: datetime, error: AwsMfaError) -> float:
-        delay = self.delays.get(name, FIRST_RETRY / 2) * 2
-        if isinstance(error, MfaCodeError):
-            # A code is good once: the earliest useful retry is the next 30-second code.
-            delay = max(delay, seconds_left_in_window() + 1.0)
-        elif not error.transient:
-            delay = max(delay, 60.0)  # a rejected key or policy: don't hammer AWS
-        delay = min(delay, MAX_RETRY)
-        self.delays[name] = delay
-        self.not_before[name] = now + timedelta(seconds=delay)
-        return delay
-
-    def succeeded(self, name: str) -> None:
-        self.delays.pop(name, None)
-        self.not_before.pop(name, None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,36 +36,42 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    agent = None if args.once else serve_for_watch(service)
     try:
-        keeper = Keeper(service, args.profiles, retry=not args.once)
-        watched = ", ".join(keeper.describe()) or "no profiles"
+        watch = Watch(service, args.profiles, retry=not args.once)
+        watched = ", ".join(watch.describe()) or "no profiles"
         notice(f"checking {watched} once" if args.once
                else f"watching {watched}; Ctrl-C to stop")
         while not stop.is_set():
-            keeper.pass_once()
+            watch.pass_once()
             if args.once:
                 break
             free_memory.release()  # it may sleep for hours: not on pages it no longer uses
-            stop.wait(keeper.seconds_until_next())
+            stop.wait(watch.seconds_until_next())
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if agent is not None:
+            agent.stop()
     if args.once:
         # For cron or a timer: the worst failure's exit code, so the caller sees it.
-        worst = max((e.exit_code for e in keeper.failures), default=0)
-        if keeper.failures:
-            notice(f"{len(keeper.failures)} profile(s) failed; exit {worst}")
+        worst = max((e.exit_code for e in watch.failures), default=0)
+        if watch.failures:
+            notice(f"{len(watch.failures)} profile(s) failed; exit {worst}")
         return worst
     notice("stopped")
     return 0
 
 
 @dataclass
-class Keeper:
+class Watch:
+    """The loop's state: which profiles, the engine's `Keeper`, and what was reported.
+    What is due, in what order, and when to retry are the Keeper's to say."""
+
     service: SessionService
     only: list[str]
     retry: bool = True  # False for --once: nothing will retry, so say nothing of it
-    backoff: Backoff = field(default_factory=Backoff)
+    keeper: Keeper = field(default_factory=lambda: Keeper(start_missing=True))
     failures: list[AwsMfaError] = field(default_factory=list)
     #: Why profiles can't be kept fresh (e.g. a broken role chain), each said once.
     told: set[str] = field(default_factory=set)
@@ -128,12 +105,10 @@ class Keeper:
             self.failures.append(exc)
             return
         self.tell_blocked(rows)
-        # Identities first, then roles by chain depth: each parent before its children.
-        for row in sorted(rows, key=lambda r: r.depth):
-            now = self.service.clock()
-            if row.blocked or not row.state.needs_refresh or not self.backoff.ready(row.name, now):
-                continue
-            self.refresh(row)
+        now = self.service.clock()
+        self.keeper.update(rows, now)
+        for renewal in self.keeper.due(now, lead_time=self.service.current_settings.lead_time):
+            self.refresh(renewal.row)
 
     def tell_blocked(self, rows: list[StatusRow]) -> None:
         """Say once why a profile can't be refreshed (a cycle in a role chain names the
@@ -151,7 +126,6 @@ class Keeper:
                 self.failures.append(UsageError(reason))
 
     def refresh(self, row: StatusRow) -> None:
-        now = self.service.clock()
         try:
             # Not forced: a row renewed meanwhile (another process, or an identity whose
             # section holds aws-mfa's role session, renewed with that role) is skipped.
@@ -161,21 +135,17 @@ class Keeper:
             if not self.retry:
                 notice(f"{row.name}: {exc}")
                 return
-            delay = self.backoff.failed(row.name, now, exc)
+            delay = self.keeper.failed(row.name, self.service.clock(),
+                                       code_refused=isinstance(exc, MfaCodeError),
+                                       transient=exc.transient)
             notice(f"{row.name}: {exc} (retrying in {int(delay)} s)")
             return
-        self.backoff.succeeded(row.name)
+        self.keeper.succeeded(row.name)
         report_result(result, self.service.clock())
 
     def seconds_until_next(self) -> float:
         now = self.service.clock()
-        try:
-            entries = [r.entry for r in self.rows() if not r.blocked]
-        except AwsMfaError:
+        wake = self.keeper.next_wakeup(now)
+        if wake is None:
             return MAX_SLEEP
-        wake = self.service.schedule().next_wakeup(entries, now)
-        times = [wake] if wake else []
-        times += [t for t in self.backoff.not_before.values() if t > now]
-        if not times:
-            return MAX_SLEEP
-        return max(1.0, min(MAX_SLEEP, (min(times) - now).total_seconds()))
+        return max(1.0, min(MAX_SLEEP, (wake - now).total_seconds()))

@@ -33,16 +33,20 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.engine.credentials_lock import LOCK_FILE_NAME, Notice, credentials_lock
+from tui.engine.credentials_lock import GIVE_UP_HINT, LOCK_FILE_NAME, Notice, credentials_lock
 from tui.engine.errors import CredentialsFileError
 from tui.engine.ini_document import IniDocument
+from tui.engine.known_state import KnownState, KnownStateFile
 from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
 from tui.engine.private_folders import make_private_folders
 from tui.engine.secret import Secret
 from tui.engine.settled_read import (
     BUDGET,
+    MAX_SIZE,
+    QUIET,
     SETTLE,
     Read,
+    TooLarge,
     Unsettled,
     names_of,
     recent,
@@ -56,7 +60,8 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-#: How often an edit starts over because another program changed the file under it.
+#: How many times one look at the inode we replaced may redo our edit on what another
+#: program wrote into it.
 MAX_ATTEMPTS = 50
 #: How many times, after a write into a file another program is changing, we look again
 #: whether our edit is still there (a writer that takes no lock may have put its version
@@ -138,9 +143,9 @@ class CredentialsStore:
         #: None: wait for a busy lock until interrupted (told through `notice` after 2 s).
         self.lock_timeout = lock_timeout
         self.notice = notice
-        # The sections of the last stable read: a later read that lost some is distrusted
-        # for a moment (see `settled_read`).
-        self._last_names: frozenset[str] | None = None
+        # What the file last held, shared with every other process of ours (see
+        # `known_state`): a later read that lost sections or shrank is distrusted.
+        self._known_file = KnownStateFile(self.path)
         # The path's stamp right after our last write: a file still at it was changed by
         # nobody since, so a write right after ours is no sign of a busy file.
         self._our_stamp: tuple[int, int, int, int] | None = None
@@ -156,8 +161,10 @@ class CredentialsStore:
         path = self.path
         try:
             if not path.is_symlink():
+                self._warn_open_folders(path)
                 return path
             target = Path(os.path.realpath(path))
+            self._warn_open_folders(path, target)
             if not target.exists() and not target.parent.is_dir():
                 raise CredentialsFileError(
                     f"{path} is a symlink to {target}, whose folder does not exist; "
@@ -167,7 +174,49 @@ class CredentialsStore:
         except OSError as exc:
             raise _os_error(path, exc) from None
 
-    def _open(self, target: Path, deadline: float) -> Read | None:
+    def _warn_open_folders(self, *paths: Path) -> None:
+        """Say once per process when the file, its lock or our temp files live in a folder
+        other users can write: they could replace the file or take the lock."""
+        if self.notice is None:
+            return
+        for path in paths:
+            folder = path.parent
+            if str(folder) in _WARNED:
+                continue
+            _WARNED.add(str(folder))
+            try:
+                info = os.stat(folder)
+            except OSError:
+                continue
+            mode = stat.S_IMODE(info.st_mode)
+            if info.st_uid not in (os.geteuid(), 0):
+                who = f"it belongs to {_user_name(info.st_uid)}"
+            elif mode & stat.S_IWOTH:
+                who = f"every user may write it (mode {mode:04o})"
+            elif mode & stat.S_IWGRP and info.st_gid != os.getegid():
+                who = f"its group may write it (mode {mode:04o})"
+            else:
+                continue
+            self.notice(
+                f"warning: {path} and its lock are in {folder}, where others can write "
+                f"({who}): another user could replace the file or hold the lock; move it "
+                "to a folder only you can write"
+            )
+
+    def _known(self) -> KnownState | None:
+        return self._known_file.load()
+
+    def _waiting(self, target: Path) -> Callable[[str], None] | None:
+        if self.notice is None:
+            return None
+        notice = self.notice
+
+        def tell(why: str) -> None:
+            notice(f"{target} {why}: another program is writing it without a lock; waiting "
+                   f"until it is whole, or holds still for {QUIET:g} s{GIVE_UP_HINT}")
+        return tell
+
+    def _open(self, target: Path, deadline: float | None) -> Read | None:
         """A stable read of `target` (None if it does not exist); the caller closes `fd`."""
         for _ in range(1000):
             try:
@@ -192,16 +241,20 @@ class CredentialsStore:
                     raise CredentialsFileError(
                         f"{target} is not a regular file (a device, FIFO or socket); move it away"
                     )
-                data, info = settled_read(fd, self._last_names, deadline, self._our_stamp)
+                data, info, weak = settled_read(fd, self._known(), deadline,
+                                                self._our_stamp, self._waiting(target))
                 # Replaced while we read: read the new file.
                 if os.stat(target).st_ino == info.st_ino:
-                    return Read(fd, data, stamp_of(info))
+                    return Read(fd, data, stamp_of(info), weak)
             except OSError as exc:
                 os.close(fd)
                 raise _os_error(target, exc) from None
-            except Unsettled:
+            except Unsettled as exc:
                 os.close(fd)
-                raise self._unsettled(target) from None
+                raise self._unsettled(target, exc) from None
+            except TooLarge as exc:
+                os.close(fd)
+                raise _too_large(target, exc.size) from None
             except BaseException:
                 os.close(fd)
                 raise
@@ -209,21 +262,53 @@ class CredentialsStore:
         raise CredentialsFileError(f"{target} is replaced faster than it can be read")
 
     def _parse(self, read: Read | None, values: bool = True) -> IniDocument:
-        """`values=False` for a parse that is only edited (see `IniDocument.parse_bytes`)."""
+        """`values=False` for a parse that is only edited (see `IniDocument.parse_bytes`).
+        A read that is not weak becomes the file's last known state."""
         document = IniDocument.parse_bytes(read.data if read else b"", str(self.path),
                                            values=values)
-        self._last_names = frozenset(document.sections())
+        if read is not None and not read.weak:
+            self._remember(document, len(read.data), read.stamp)
         return document
 
-    def _unsettled(self, target: Path) -> CredentialsFileError:
+    def _remember(self, document: IniDocument, size: int,
+                  stamp: tuple[int, int, int, int] | None,
+                  kept: frozenset[str] | None = None) -> None:
+        """`kept`: after our write, the sections we read (and kept): a writer that takes no
+        lock may put back the version it read, without the sections we added; that loses
+        our write, but is no sign of a cut-off read."""
+        names = frozenset(document.sections())
+        if kept is not None:
+            names &= kept
+        known = self._known()
+        if known is None:
+            long_term = frozenset(n for n, values in document.as_dict().items()
+                                  if _is_long_term(values))
+        else:  # only new sections are looked at (a walk per section costs)
+            long_term = (known.long_term & names) | frozenset(
+                n for n in names - known.names if _is_long_term(document.get_section(n)))
+        self._known_file.save(KnownState(names, long_term, size, stamp))
+
+    def _expect(self, document: IniDocument, size: int) -> None:
+        """Before a write that removes sections or shrinks the file: widen the known state
+        so that the file as it is and as it will be both fit it (a process killed between
+        our replace and the state's update must not make the next one wait)."""
+        known = self._known()
+        names = frozenset(document.sections())
+        if known is not None and (size < known.size or not known.names <= names):
+            self._known_file.save(KnownState(known.names & names, known.long_term & names,
+                                             min(size, known.size)))
+
+    def _unsettled(self, target: Path, exc: Unsettled) -> CredentialsFileError:
         return CredentialsFileError(
-            f"{target} kept changing for {BUDGET:g} s (another program rewrites it without "
-            "a lock, e.g. a loop of `aws configure set`); nothing was written, try again"
+            f"{target} {exc.what} for {exc.seconds:.1f} s (another program rewrites it "
+            "without a lock, e.g. a loop of `aws configure set`); nothing was written, try "
+            "again"
         )
 
     def read(self) -> IniDocument:
         """Parse the file as it is now (no lock: our writers replace it atomically)."""
-        read = self._open(self._target(), time.monotonic() + BUDGET)
+        target = self._target()
+        read = self._open(target, time.monotonic() + BUDGET)
         try:
             return self._parse(read)
         finally:
@@ -241,20 +326,24 @@ class CredentialsStore:
         with credentials_lock(self.path, self.lock_timeout, self.notice):
             yield
 
-    def edit(self, change: Callable[[IniDocument], T], private: bool = False) -> T:
+    def edit(self, change: Callable[[IniDocument], T], private: bool = False,
+             patient: bool = False) -> T:
         """Run `change` on a fresh parse inside the lock; write only if the text changed.
 
         `change` may run more than once: when another program changed the file between our
         read and our replace, the edit starts over on its version. `private`: the edit puts
-        secrets in the file, so a file others can read is made 0600 (and told).
-        Raises CredentialsFileError, having written nothing, when the file never stops
-        changing for `BUDGET` seconds.
+        secrets in the file, so a file others can read is made 0600 (and told), even when
+        its bytes don't change. Raises CredentialsFileError, having written nothing, when
+        the file never settles for `BUDGET` seconds; with `patient` (the edit holds a
+        session AWS granted) it never gives up, says so after `BUDGET` seconds, and only
+        Ctrl-C ends the wait.
         """
         with self.locked():
             target = self._target()
             self._remove_dead_temps(target.parent)
-            deadline = time.monotonic() + BUDGET
-            result, written = self._edit_once(target, change, private, deadline)
+            started = time.monotonic()
+            deadline = None if patient else started + BUDGET
+            result, written = self._edit_once(target, change, private, deadline, started)
             # A writer that takes no lock and read the file before our replace may write
             # its version back after it, in place. Look again a moment later while the
             # file is being changed, and redo the edit (a no-op when it is still there).
@@ -266,18 +355,23 @@ class CredentialsStore:
                     if stamp_of(os.stat(target)) == written:
                         break
                 try:
-                    _, written = self._edit_once(target, change, private, deadline)
+                    _, written = self._edit_once(target, change, private,
+                                                 time.monotonic() + BUDGET, time.monotonic())
                 except CredentialsFileError:
                     break  # e.g. replace_key: the key is no longer the old one, so ours held
             return result
 
     def _edit_once(
-        self, target: Path, change: Callable[[IniDocument], T], private: bool, deadline: float,
+        self, target: Path, change: Callable[[IniDocument], T], private: bool,
+        deadline: float | None, started: float,
     ) -> tuple[T, tuple[int, int, int, int] | None]:
         """One locked read-change-replace; returns the result, and the stamp of what we
         wrote if we wrote while another program was changing the file (else None)."""
         again: Read | None = None
-        for attempt in range(MAX_ATTEMPTS):
+        told = False
+        attempt = 0
+        while True:
+            attempt += 1
             read, again = again or self._open(target, deadline), None
             try:
                 document = self._parse(read, values=False)
@@ -285,9 +379,11 @@ class CredentialsStore:
                 result = change(document)
                 new = document.to_bytes()
                 if new == (read.data if read else b""):
+                    if private and read is not None:
+                        self._make_private(target, read)
                     return result, None
                 mode = self._check_writable(target, read, private)
-                last = attempt == MAX_ATTEMPTS - 1 or time.monotonic() > deadline
+                self._expect(document, len(new))
                 check: list[tuple[bool, Read | None]] = []
 
                 def ready(read: Read | None = read, names: frozenset[str] = read_names,
@@ -298,35 +394,62 @@ class CredentialsStore:
                 written = self._replace(target, new, mode, ready)
                 newer = check[0][1]
                 if written is None:
-                    if last:
-                        raise self._unsettled(target)
+                    now = time.monotonic()
+                    if deadline is not None and now > deadline:
+                        raise self._unsettled(target, Unsettled(
+                            f"was changed by another program under each of our {attempt} "
+                            "attempts to write it", now - started))
+                    if deadline is None and not told and now - started > BUDGET:
+                        told = True
+                        if self.notice is not None:
+                            self.notice(
+                                f"{target} has been changed by another program under each of "
+                                f"our {attempt} attempts to write it for {now - started:.0f} "
+                                f"s; still trying, to keep what AWS granted{GIVE_UP_HINT}")
                     if newer is not None and read is not None:
                         # It added to what we read: redo the edit on that at once, on the
                         # same descriptor (a full settled read may never come in time).
                         again, read = newer, None
                     continue  # another writer got in between: start over on its version
                 read, stamp = newer, written
-                # What a later read must still have: what we read and kept (a writer that
-                # takes no lock may put back a version without our new sections).
-                self._last_names = read_names & frozenset(document.sections())
                 # (The read's stamp, not the old inode's: our replace changed its ctime.)
                 hot = read is not None and self._busy(read.stamp)
                 if read is not None:
-                    stamp = self._redo_on_orphan(target, read, read_names, stamp, new,
-                                                 change, mode, deadline)
+                    # A weak base (a stalled writer's part may be all we saw): watch the
+                    # inode we replaced long enough for that writer to finish in it.
+                    watch = QUIET if read.weak else SETTLE if hot else 0.0
+                    stamp, redone = self._redo_on_orphan(
+                        target, read, read_names, stamp, new, change, mode, deadline, watch)
+                    if redone is not None:
+                        # What landed in the file we replaced, with our edit on it.
+                        document = redone
+                        new = document.to_bytes()
+                        read_names = frozenset(document.sections())
+                        read = read._replace(data=new)
                 self._our_stamp = stamp
+                # (The size we read, if smaller: a version put back is no cut-off read.)
+                size = min(len(new), len(read.data)) if read is not None else 0
+                self._remember(document, size, stamp, kept=read_names)
                 return result, stamp if hot else None
             finally:
                 if read is not None:
                     os.close(read.fd)
-        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _make_private(self, target: Path, read: Read) -> None:
+        """The file holds secrets and others may read it: make it 0600 in place."""
+        with contextlib.suppress(OSError):
+            info = os.fstat(read.fd)
+            mode = stat.S_IMODE(info.st_mode)
+            if info.st_uid == os.geteuid() and mode & 0o077:
+                os.fchmod(read.fd, 0o600)
+                self._tell_private(target, mode)
 
     def _busy(self, stamp: tuple[int, int, int, int]) -> bool:
         """Was the file we read changed lately by another program (not just by us)?"""
         return stamp != self._our_stamp and recent(stamp)
 
     def _changed(self, target: Path, read: Read | None, names: frozenset[str],
-                 deadline: float) -> tuple[bool, Read | None]:
+                 deadline: float | None) -> tuple[bool, Read | None]:
         """Whether the path is no longer the file we read (checked right before replace).
 
         A rewrite in place of the very bytes we read (awscli rewrites the whole file for
@@ -334,6 +457,9 @@ class CredentialsStore:
         would never hold still. Returns (False, the read with the stamp it has now), or
         (True, the newer version when it was rewritten in place, looks whole and has every
         section of ours, else None)."""
+        # A moment for a writer we caught mid-write to finish; after that the edit starts
+        # over with a settled read (which knows how long to wait).
+        give_up = time.monotonic() + 1.0
         while True:
             try:
                 now = os.stat(target)
@@ -345,51 +471,57 @@ class CredentialsStore:
                 return False, read
             try:
                 data, info = whole_read(read.fd, deadline)
-            except Unsettled:
+            except (Unsettled, TooLarge):
                 return True, None
             if data == read.data:
                 return False, read._replace(stamp=stamp_of(info))
-            newer = names_of(data)
-            if newer is not None:
+            newer = names_of(data) if data.endswith(b"\n") else None
+            if newer:
                 return True, (read._replace(data=data, stamp=stamp_of(info))
-                              if names <= newer else None)
-            if time.monotonic() > deadline:
+                              if names <= newer and len(data) >= len(read.data) else None)
+            if time.monotonic() > give_up:
                 return True, None
             time.sleep(0.0005)  # in the middle of its write: see what it writes
 
     def _redo_on_orphan(
         self, target: Path, read: Read, read_names: frozenset[str],
         stamp: tuple[int, int, int, int], ours: bytes,
-        change: Callable[[IniDocument], object], mode: int, deadline: float,
-    ) -> tuple[int, int, int, int]:
+        change: Callable[[IniDocument], object], mode: int, deadline: float | None,
+        watch: float,
+    ) -> tuple[tuple[int, int, int, int], IniDocument | None]:
         """A writer that takes no lock may have written into the inode we just replaced (it
         opened the path before our replace). Its change is then gone from the path. Looked
-        at at once and, if the file is being changed, once more SETTLE later (its open and
-        its write can straddle our replace). Returns the stamp the path has after us.
+        at at once and then for `watch` seconds (its open and its write can straddle our
+        replace; a stalled writer finishes later). Returns the stamp the path has after
+        us, and the document we last wrote if we wrote again.
 
         If the path still holds our bytes, our edit is redone on top of the orphan's
         version. If it changed meanwhile (that writer rewrote it in place), the sections
         the orphan gained are copied into it instead."""
-        looks = 2 if self._busy(read.stamp) else 1
-        for look in range(MAX_ATTEMPTS):
-            if look >= looks:
-                return stamp
+        until = time.monotonic() + watch
+        redone: IniDocument | None = None
+        base = KnownState(read_names, frozenset(), 0)
+        redos = 0
+        while redos < MAX_ATTEMPTS:
             # Not ctime: the replace itself changes the old inode's link count and ctime.
             if stamp_of(os.fstat(read.fd))[:3] == read.stamp[:3]:
-                if look + 1 < looks:
-                    time.sleep(SETTLE)
+                if time.monotonic() >= until:
+                    return stamp, redone
+                time.sleep(min(SETTLE * 5, max(0.0, until - time.monotonic())))
                 continue
             # Judged against the version we read, not ours: the orphan lacks our edit.
             try:
-                data, info = settled_read(read.fd, read_names, deadline)
+                data, info, _ = settled_read(read.fd, base, deadline)
                 orphan = IniDocument.parse_bytes(data, str(self.path))
             except CredentialsFileError:
-                return stamp
+                return stamp, redone
             read = read._replace(stamp=stamp_of(info))
-            looks = look + 2  # and look again after this redo
+            redos += 1
+            # and look again a moment after this redo
+            until = max(until, time.monotonic() + SETTLE)
             current = self._open(target, deadline)
             if current is None:
-                return stamp
+                return stamp, redone
             try:
                 if current.data == ours:
                     change(orphan)
@@ -413,12 +545,10 @@ class CredentialsStore:
                 written = self._replace(target, new, mode, ready)
                 if written is None:
                     continue
-                ours, stamp = new, written
-                self._last_names = read_names & frozenset(document.sections())
+                ours, stamp, redone = new, written, document
             finally:
-                if current is not None:
-                    os.close(current.fd)
-        return stamp
+                os.close(current.fd)
+        return stamp, redone
 
     def set_section(
         self, name: str, values: Mapping[str, str], remove: tuple[str, ...] = (),
@@ -447,7 +577,7 @@ class CredentialsStore:
                     name, MFA_LOGIN_MARKER, section.comment) or changed
             return changed
 
-        self.edit(change, private=True)
+        self.edit(change, private=True, patient=True)
 
     def remove_section(self, name: str) -> bool:
         return self.edit(lambda doc: doc.remove_section(name))
@@ -481,13 +611,16 @@ class CredentialsStore:
                 f"(to let aws-mfa-tui write it: chmod u+w {target})"
             )
         if private and mode & 0o077:
-            if self.notice is not None:
-                self.notice(
-                    f"{target} was readable by others (mode {mode:04o}); made it 0600, "
-                    "since it now holds session secrets"
-                )
+            self._tell_private(target, mode)
             mode = 0o600
         return mode
+
+    def _tell_private(self, target: Path, mode: int) -> None:
+        if self.notice is not None:
+            self.notice(
+                f"{target} was readable by others (mode {mode:04o}); made it 0600, "
+                "since it now holds session secrets"
+            )
 
     def _remove_dead_temps(self, directory: Path) -> None:
         """Remove temp files of ours (called inside the lock: each is a dead writer's)."""
@@ -575,7 +708,7 @@ class CredentialsStore:
                                            "aws_secret_access_key": new_secret.reveal()})
             return previous
 
-        return self.edit(replace)
+        return self.edit(replace, private=True)
 
     def restore_keys(self, current_id: str, old_id: str,
                      previous: Mapping[str, Secret]) -> list[str]:
@@ -588,7 +721,7 @@ class CredentialsStore:
                                            "aws_secret_access_key": previous[name].reveal()})
             return names
 
-        return self.edit(restore)
+        return self.edit(restore, private=True)
 
     def mark_stale(self, names: tuple[str, ...] | list[str],
                    reason: str = STALE_KEY_ROTATED) -> tuple[str, ...]:
@@ -617,11 +750,26 @@ def _user_name(uid: int) -> str:
         return str(uid)
 
 
+_WARNED: set[str] = set()  # folders already warned about in this process
+
+
+def _is_long_term(values: Mapping[str, str]) -> bool:
+    return bool(values.get("aws_access_key_id") and values.get("aws_secret_access_key")
+                # as profiles.is_long_term
+                and not values.get("aws_session_token")
+                and not values.get("aws_security_token"))
+
+
 def _long_term_sections(document: IniDocument, key_id: str) -> list[str]:
     return [name for name, values in document.as_dict().items()
-            if values.get("aws_access_key_id") == key_id
-            and values.get("aws_secret_access_key")  # as profiles.is_long_term
-            and not values.get("aws_session_token") and not values.get("aws_security_token")]
+            if values.get("aws_access_key_id") == key_id and _is_long_term(values)]
+
+
+def _too_large(path: Path, size: int) -> CredentialsFileError:
+    return CredentialsFileError(
+        f"{path} is over {MAX_SIZE >> 20} MiB ({size / (1 << 20):.0f} MiB read so far), far "
+        "more than any credentials file; it was not read (is it the right file?)"
+    )
 
 
 def _os_error(path: Path, exc: OSError) -> CredentialsFileError:

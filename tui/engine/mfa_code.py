@@ -13,19 +13,24 @@
 A person who mistypes gets asked again, up to three times in all.
 
 Codes are checked to be six digits before any call. A TOTP code works once: `UsedCodes`
-remembers (device, code) pairs for a few minutes so the engine never sends one twice.
+remembers (device, code) pairs for a few minutes so the engine never sends one twice, and
+`sent_codes.SENT_CODES` (what a `SessionService` uses unless told otherwise) shares that
+memory with every process of this user.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import threading
 import time
+
+# threading.Lock itself, without importing threading (a fresh session handed out by
+# credential-process starts no thread: ~1.4 ms of its start-up).
+from _thread import allocate_lock
 from collections.abc import Callable
-from typing import NamedTuple
 
 from tui.engine.errors import MfaCodeError, UsageError
+from tui.engine.named_tuple import NamedTuple
 from tui.engine.secret import Secret
 
 SKIP = "skip"
@@ -87,14 +92,15 @@ class CodeRequest(NamedTuple):
 
 
 class UsedCodes:
-    """Remembers recently sent codes per device (hashed), so none is sent twice."""
+    """Remembers recently sent codes per device (hashed), so none is sent twice: this
+    process's memory only. `sent_codes.SentCodes` shares it with every process."""
 
     def __init__(self, keep_seconds: float = 180.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.keep_seconds = keep_seconds
         self.clock = clock
         self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     @staticmethod
     def _key(serial: str, code: Secret) -> str:
@@ -116,9 +122,10 @@ class UsedCodes:
                 )
             self._seen[key] = now
 
-
-#: One memory per process: the TUI, `watch` and a CLI run each share theirs.
-USED_CODES = UsedCodes()
+    def forget(self) -> None:
+        """Forget every code sent (tests start each from nothing)."""
+        with self._lock:
+            self._seen.clear()
 
 
 class MfaCodeSource:

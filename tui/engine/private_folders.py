@@ -1,5 +1,6 @@
 """Folders only their owner can enter: each new folder, and each missing parent, is 0700
-whatever the umask. Used for the credentials folder, settings and the rotation journal."""
+whatever the umask. Used for the credentials folder, settings, the rotation journal and
+the runtime folder."""
 
 from __future__ import annotations
 
@@ -25,3 +26,32 @@ def make_private_folders(directory: Path) -> None:
                 raise
             continue  # made by someone else meanwhile: theirs to keep as it is
         os.chmod(folder, 0o700)
+
+
+def state_folder() -> Path:
+    """Where aws-mfa-tui keeps what it must remember between runs that is not a setting
+    ($XDG_STATE_HOME/aws-mfa-tui, by default ~/.local/state/aws-mfa-tui), made 0700."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    folder = Path(base) / "aws-mfa-tui"
+    make_private_folders(folder)
+    return folder
+
+
+def runtime_folder() -> Path:
+    """Where this user's processes meet (renewal locks, the codes already sent):
+    `$XDG_RUNTIME_DIR/aws-mfa-tui` when set (a per-user tmpfs), else `aws-mfa-tui/run`
+    under the cache folder. Made 0700 when missing; an existing one must be this user's
+    and is narrowed to 0700 (raises PermissionError when it belongs to someone else)."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    if base and os.path.isabs(base):
+        folder = Path(base) / "aws-mfa-tui"
+    else:
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(cache) / "aws-mfa-tui" / "run"
+    make_private_folders(folder)
+    info = os.lstat(folder)
+    if info.st_uid != os.getuid() or not os.path.isdir(folder) or os.path.islink(folder):
+        raise PermissionError(f"{folder} is not a folder of this user's")
+    if info.st_mode & 0o077:
+        os.chmod(folder, 0o700)
+    return folder

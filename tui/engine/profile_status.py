@@ -88,17 +88,22 @@ def can_chain(identity: IdentityProfile, now: datetime) -> bool:
     return session_usable(identity.session, now) and not identity.session.role_arn
 
 
-def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime) -> bool:
-    """Whether assuming this role now would ask a person for a code: never while the
+def code_needed(catalog: ProfileCatalog, role: RoleProfile, now: datetime) -> bool:
+    """Whether assuming this role now takes an MFA code from some source: not while the
     session it is assumed from (its parent's, up the chain, or the identity's) is valid."""
     while True:
         parent = catalog.parent(role)
         if parent is None:
-            identity = catalog.identity(role.identity)
-            return not can_chain(identity, now) and not identity.mfa_command
+            return not can_chain(catalog.identity(role.identity), now)
         if session_usable(parent.session, now):
             return False
         role = parent
+
+
+def needs_code(catalog: ProfileCatalog, role: RoleProfile, now: datetime) -> bool:
+    """Whether assuming this role now would ask a person for a code: not when no code is
+    needed, nor when the identity's mfa_command gives it."""
+    return code_needed(catalog, role, now) and not catalog.identity(role.identity).mfa_command
 
 
 def status_rows(

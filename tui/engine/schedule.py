@@ -1,8 +1,9 @@
 """When each session needs attention: a pure function of expiry, lead time and the clock.
 
-`watch` and the TUI both ask the schedule what state a profile is in and when it next
-needs action. The clock is injected, so tests and snapshots are exact, and it is wall-clock
-time (not monotonic), so the answer is right after a laptop wakes from sleep.
+`status`, the TUI and the `Keeper` (which decides what `watch` and the TUI renew, and
+when) ask the schedule what state a profile is in and when it next needs action. The clock
+is injected, so tests and snapshots are exact, and it is wall-clock time (not monotonic),
+so the answer is right after a laptop wakes from sleep.
 """
 
 from __future__ import annotations
@@ -76,13 +77,6 @@ class RefreshSchedule(NamedTuple):
             state = SessionState.ERROR
         next_action = max(now, expires_at - lead)
         return ScheduleEntry(profile, state, expires_at, left, next_action, fraction, error)
-
-    def next_wakeup(self, entries: list[ScheduleEntry], now: datetime | None = None
-                    ) -> datetime | None:
-        """The earliest moment any entry needs action (never before now)."""
-        now = now or self.clock()
-        times = [e.next_action_at for e in entries if e.next_action_at is not None]
-        return max(now, min(times)) if times else None
 
 
 def format_time_left(left: timedelta | None) -> str:

@@ -1,20 +1,25 @@
 """MFA sessions and role sessions: get them, keep them, drop them.
 
-`SessionService` is the one API the command line, `watch` and the TUI share. Each method
-reads the files fresh (another process may have written them), calls AWS through
-`aws_calls`, and writes through the locked `CredentialsStore`. Methods block: the TUI calls
-them from thread workers only.
+`SessionService` is the one API the command line, `watch`, the TUI (and the credentials
+agent) share. Each method reads the files fresh (another process may have written them),
+unless the caller hands it the `catalog` it read for this command: one snapshot, read once
+and passed down, so a command reads each file once unless it writes. A renewal reads them
+again under its renewal lock (`renewal_lock`), where another process's new session is
+found and handed out instead of renewing twice. AWS is called through `aws_calls`; writes
+go through the locked `CredentialsStore`. Methods block: the TUI calls them from thread
+workers only.
 """
 
 from __future__ import annotations
 
-import threading
+import contextlib
+
+# threading.Lock itself, without importing threading (a fresh session handed out by
+# credential-process starts no thread: ~1.4 ms of its start-up).
+from _thread import allocate_lock
 from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
 
-from tui.engine import aws_calls
-from tui.engine.aws_calls import AwsKeys
 from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
 from tui.engine.errors import (
     AwsMfaError,
@@ -23,9 +28,7 @@ from tui.engine.errors import (
     SettingsError,
     UsageError,
 )
-from tui.engine.identity_details import IdentityDetails, identity_details
 from tui.engine.mfa_code import (
-    USED_CODES,
     CodeRequest,
     MfaCodeSource,
     NoCodeSource,
@@ -33,8 +36,15 @@ from tui.engine.mfa_code import (
     check_serial_shape,
     choose_code_source,
 )
-from tui.engine.mfa_devices import MfaDevices
-from tui.engine.profile_status import StatusRow, can_chain, needs_code, session_usable, status_rows
+from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
+from tui.engine.profile_status import (
+    StatusRow,
+    can_chain,
+    code_needed,
+    needs_code,
+    session_usable,
+    status_rows,
+)
 from tui.engine.profiles import (
     CHAINED_ROLE_MAX_DURATION,
     IdentityProfile,
@@ -46,9 +56,19 @@ from tui.engine.profiles import (
     read_config,
     session_profile_from,
 )
+from tui.engine.renewal_lock import RENEWAL_WAIT, renewal_lock
 from tui.engine.schedule import Clock, RefreshSchedule, SessionState, system_clock
 from tui.engine.secret import Secret
+from tui.engine.sent_codes import SENT_CODES
 from tui.engine.settings import MAX_DURATION, MIN_DURATION, Settings, load_settings, save_settings
+
+if TYPE_CHECKING:
+    from tui.engine.aws_calls import AwsKeys
+    from tui.engine.identity_details import IdentityDetails
+    from tui.engine.mfa_devices import MfaDevices
+
+# The AWS call layer (and the MFA devices built on it) is imported when first needed:
+# handing out a fresh session (`credential-process`, `env`) calls no AWS at all.
 
 ROOT_MAX_DURATION = 3600
 __all__ = ["RefreshResult", "SessionService", "check_duration", "no_code_needed"]
@@ -59,6 +79,9 @@ class RefreshResult(NamedTuple):
     target: str  # the credentials section written
     expiration: datetime | None
     skipped: bool = False  # still fresh, nothing done
+    #: Another process renewed it while this one waited for the renewal lock: the files
+    #: changed, so a snapshot read before is out of date.
+    by_another: bool = False
     notes: tuple[str, ...] = ()
 
 
@@ -71,22 +94,37 @@ class SessionService:
         used_codes: UsedCodes | None = None,
         lock_timeout: float | None = None,
         notice: Callable[[str], None] | None = None,
+        renewal_wait: float = RENEWAL_WAIT,
     ) -> None:
         self.paths = paths
         self.clock = clock
-        self.used_codes = used_codes or USED_CODES
+        #: The codes already sent: by every process of this user, unless a test says.
+        self.used_codes = used_codes or SENT_CODES
         self.lock_timeout = lock_timeout
+        #: Longest wait for another process renewing the same session.
+        self.renewal_wait = renewal_wait
+        self._notice = notice
         # lock_timeout None: a busy lock is waited for (told through `notice` after 2 s),
         # never given up on, so a session AWS granted is not thrown away with its code.
         self.store = CredentialsStore(paths.credentials, lock_timeout=lock_timeout, notice=notice)
         self.settings = settings if settings is not None else load_settings(paths.settings)
-        self.devices = MfaDevices(self.long_term_keys)
+        self._devices: MfaDevices | None = None
         self._user_names: dict[str, str] = {}
         #: Roles already told that AWS caps a chained session at 1 hour: the note is said
         #: once per role per service (one CLI command run; the whole life of `watch` or
         #: the TUI), not on every hourly renewal.
         self._told_chain_cap: set[str] = set()
-        self._guard = threading.Lock()
+        self._guard = allocate_lock()
+
+    @property
+    def devices(self) -> MfaDevices:
+        """The identities' MFA devices (made on first use: it brings the AWS call layer)."""
+        with self._guard:
+            if self._devices is None:
+                from tui.engine.mfa_devices import MfaDevices
+
+                self._devices = MfaDevices(self.long_term_keys)
+            return self._devices
 
     # ------------------------------------------------------------ reading state
     @property
@@ -113,8 +151,8 @@ class SessionService:
     def status(self, catalog: ProfileCatalog | None = None,
                now: datetime | None = None) -> list[StatusRow]:
         """Every identity with its session, then its roles, in file order."""
-        return status_rows(catalog or self.catalog(), self.schedule(), now,
-                           self.devices.discovered())
+        discovered = self._devices.discovered() if self._devices is not None else None
+        return status_rows(catalog or self.catalog(), self.schedule(), now, discovered)
 
     # ------------------------------------------------------------ MFA device
     def resolve_serial(
@@ -158,9 +196,9 @@ class SessionService:
         except (OSError, AwsMfaError):
             pass  # only a cache: the next refresh discovers it again
 
-    def needs_code(self, name: str) -> bool:
+    def needs_code(self, name: str, catalog: ProfileCatalog | None = None) -> bool:
         """Whether refreshing this identity or role now would ask a person for a code."""
-        catalog = self.catalog()
+        catalog = catalog or self.catalog()
         role = catalog.role(name)
         if role is not None:
             return needs_code(catalog, role, self.clock())
@@ -170,6 +208,7 @@ class SessionService:
     def renew(
         self, name: str, code_source: MfaCodeSource | None = None, *,
         interactive: bool = True, force: bool = True, keep_valid: bool = False,
+        catalog: ProfileCatalog | None = None,
     ) -> RefreshResult:
         """Make this profile's session fresh: the one place that decides how.
 
@@ -178,8 +217,11 @@ class SessionService:
         it is None the usual sources do (mfa_command, then a terminal or askpass when
         `interactive`). Unless `force`, a fresh session is left alone. With `keep_valid`, a
         session that is still valid is kept when no code source is available (a note says
-        so) instead of failing."""
-        catalog = self.catalog()
+        so) instead of failing. `catalog`: this command's snapshot, when it has one.
+
+        Any number of callers, in any number of processes, cost one renewal: it runs under
+        the session's renewal lock, and whoever waited hands out the session it wrote."""
+        catalog = catalog or self.catalog()
         role = catalog.role(name)
         identity = catalog.identity(role.identity if role else name)
         session = role.session if role else identity.session
@@ -187,21 +229,21 @@ class SessionService:
             return RefreshResult(role.name if role else identity.name, session.name,
                                  session.expiration, skipped=True)
         if code_source is None:
-            if role is not None and not self.needs_code(role.name):
-                code_source = no_code_needed()
-            else:
-                code_source = choose_code_source(None, identity.mfa_command,
-                                                 interactive=interactive)
-                if keep_valid and isinstance(code_source, NoCodeSource) and (
-                        session.present and session.expiration
-                        and session.expiration > self.clock()):
-                    return RefreshResult(
-                        role.name if role else identity.name, session.name,
-                        session.expiration, skipped=True,
-                        notes=("session expires soon and no MFA code source is available",))
+            # A role chained from a valid session asks no source; one whose chain has ended
+            # renews it with the identity's source (mfa_command, askpass, the terminal).
+            code_source = choose_code_source(None, identity.mfa_command,
+                                             interactive=interactive)
+            chained = role is not None and not code_needed(catalog, role, self.clock())
+            if keep_valid and not chained and isinstance(code_source, NoCodeSource) and (
+                    session.present and session.expiration
+                    and session.expiration > self.clock()):
+                return RefreshResult(
+                    role.name if role else identity.name, session.name,
+                    session.expiration, skipped=True,
+                    notes=("session expires soon and no MFA code source is available",))
         if role is not None:
-            return self.assume(role.name, code_source, force=True)
-        return self.refresh(identity.name, code_source, force=True)
+            return self.assume(role.name, code_source, force=True, catalog=catalog)
+        return self.refresh(identity.name, code_source, force=True, catalog=catalog)
 
     def refresh(
         self, name: str, code_source: MfaCodeSource, duration: int | None = None,
@@ -223,6 +265,23 @@ class SessionService:
         check_duration(duration)
         if not force and self._is_fresh(target):
             return RefreshResult(identity.name, target.name, target.expiration, skipped=True)
+        seen = target.expiration
+        with self._renewal(target.name):
+            # Another process may have renewed it while this one waited: read it again.
+            catalog = self.catalog()
+            identity = catalog.identity(name)
+            if self._renewed_meanwhile(identity.session, seen, force):
+                return RefreshResult(identity.name, identity.session.name,
+                                     identity.session.expiration, skipped=True,
+                                     by_another=identity.session.expiration != seen)
+            return self._refresh_locked(catalog, identity, code_source, duration, serial)
+
+    def _refresh_locked(self, catalog: ProfileCatalog, identity: IdentityProfile,
+                        code_source: MfaCodeSource, duration: int,
+                        serial: str | None) -> RefreshResult:
+        from tui.engine import aws_calls
+
+        target = identity.session
         keys = self.long_term_keys(identity, catalog)
         use_mfa, device, code = self._code_for(identity, code_source, serial)
         credentials = aws_calls.get_session_token(
@@ -251,6 +310,19 @@ class SessionService:
         entry = self.schedule().entry(session.name, session.expiration)
         return session.present and entry.state is SessionState.FRESH
 
+    def _renewal(self, section: str) -> contextlib.AbstractContextManager[bool]:
+        """The renewal lock of a session section, shared by every process of this user."""
+        return renewal_lock(self.paths.credentials, section, self.renewal_wait, self._notice)
+
+    def _renewed_meanwhile(self, session: SessionProfile, seen: datetime | None,
+                           force: bool) -> bool:
+        """Under the renewal lock: whether the session (read again) needs no renewal after
+        all, because it is fresh, or (`force`) because it is not the one this renewal set
+        out to replace. A session with time left is handed out, never thrown away."""
+        if not self._is_fresh(session):
+            return False
+        return not force or session.expiration != seen
+
     def _code_for(self, identity: IdentityProfile, source: MfaCodeSource,
                   serial: str | None) -> tuple[bool, str | None, Secret | None]:
         if source.without_mfa:
@@ -264,6 +336,8 @@ class SessionService:
 
     def long_term_keys(self, identity: IdentityProfile,
                         catalog: ProfileCatalog | None = None) -> AwsKeys:
+        from tui.engine.aws_calls import AwsKeys
+
         catalog = catalog or self.catalog()
         return AwsKeys.from_section(identity.name, catalog.session_section(identity.name))
 
@@ -271,15 +345,33 @@ class SessionService:
         self, role_name: str, code_source: MfaCodeSource, identity_name: str | None = None,
         target: str | None = None, duration: int | None = None,
         role_session_name: str | None = None, serial: str | None = None,
-        force: bool = True,
+        force: bool = True, catalog: ProfileCatalog | None = None,
     ) -> RefreshResult:
-        """Assume a role: chained from a valid MFA session without a code, else with one."""
-        catalog = self.catalog()
+        """Assume a role: chained from a valid MFA session without a code, else with one
+        (the session it is assumed from is renewed first when it has ended)."""
+        catalog = catalog or self.catalog()
         role = self._role_for(catalog, role_name, identity_name, target)
         if role.session.blocked:
             raise UsageError(role.session.blocked)
         if not force and self._is_fresh(role.session):
             return RefreshResult(role.name, role.target, role.session.expiration, skipped=True)
+        with self._renewal(role.target):
+            # Another process may have renewed it while this one waited: read it again.
+            seen = role.session.expiration
+            catalog = self.catalog()
+            role = self._role_for(catalog, role_name, identity_name, target)
+            if self._renewed_meanwhile(role.session, seen, force):
+                return RefreshResult(role.name, role.target, role.session.expiration,
+                                     skipped=True, by_another=role.session.expiration != seen)
+            return self._assume_locked(catalog, role, code_source, duration,
+                                       role_session_name, serial)
+
+    def _assume_locked(self, catalog: ProfileCatalog, role: RoleProfile,
+                       code_source: MfaCodeSource, duration: int | None,
+                       role_session_name: str | None, serial: str | None) -> RefreshResult:
+        from tui.engine import aws_calls
+        from tui.engine.aws_calls import AwsKeys
+
         identity = catalog.identity(role.identity)
         notes: list[str] = []
         duration = duration or role.duration
@@ -337,7 +429,8 @@ class SessionService:
             self.store.write_session(section, credentials, layout, extra, role_arn)
         except KeyboardInterrupt:
             raise SessionNotSaved(
-                f"interrupted while waiting for the credentials lock: the session AWS granted "
+                f"interrupted while waiting to write the credentials file (its lock, or "
+                f"another program's write to finish): the session AWS granted "
                 f"for [{section}] was not saved"
             ) from None
 
@@ -373,6 +466,8 @@ class SessionService:
             known = self._user_names.get(identity.name)
         if known:
             return known
+        from tui.engine import aws_calls
+
         caller = aws_calls.get_caller_identity(keys, identity.region)
         name = caller.user_name or "aws-mfa-tui"
         with self._guard:
@@ -382,6 +477,8 @@ class SessionService:
     def signing_keys(self, name: str, catalog: ProfileCatalog | None = None) -> AwsKeys:
         """Keys for IAM calls about an identity: its MFA session while valid (MFA-guarded
         policies deny IAM to bare long-term keys), else the long-term keys."""
+        from tui.engine.aws_calls import AwsKeys
+
         catalog = catalog or self.catalog()
         identity = catalog.identity(name)
         session = identity.session
@@ -391,12 +488,16 @@ class SessionService:
 
     def identity_details(self, name: str) -> IdentityDetails:
         """Ask IAM who this identity is and about its access keys (for the details view)."""
+        from tui.engine.identity_details import identity_details
+
         return identity_details(self, name)
 
     # ------------------------------------------------------------ using sessions
-    def session_for(self, name: str) -> tuple[str, SessionCredentials]:
-        """The stored session of a session profile, a role, or an identity (its session)."""
-        catalog = self.catalog()
+    def session_for(self, name: str, catalog: ProfileCatalog | None = None
+                    ) -> tuple[str, SessionCredentials]:
+        """The stored session of a session profile, a role, or an identity (its session),
+        from `catalog` when the caller read one since the last write."""
+        catalog = catalog or self.catalog()
         role = catalog.role(name)
         if role is not None:
             section = role.target
@@ -411,11 +512,9 @@ class SessionService:
         expiration = parse_expiration(values.get("expiration"))
         if expiration is None:
             raise UsageError(f"[{section}] has no expiration; refresh it with aws-mfa-tui")
-        keys = AwsKeys.from_section(section, values)
         return section, SessionCredentials(
-            keys.access_key_id, keys.secret_access_key, keys.session_token,  # type: ignore[arg-type]
-            expiration,
-        )
+            values.get("aws_access_key_id", ""), Secret(values.get("aws_secret_access_key", "")),
+            Secret(token), expiration)
 
     def logout(self, names: list[str]) -> list[str]:
         """Remove session sections (never an identity's long-term keys)."""

@@ -3,16 +3,17 @@
 It owns every state change. Engine calls run in thread workers (`_in_thread`), which post
 the small messages from `engine_calls`; the handlers here update the table. The app's one
 1-second tick calls `clock_tick`, which recomputes countdowns from the injected clock and
-reacts when a session enters its lead time. Outside edits of the files arrive as
-`FilesChanged` from a background `FileWatcher`. Codes are asked one profile at a time
-(`CodePromptQueue`); each code modal runs its own refresh and hands back how it ended.
+acts on what the engine's `Keeper` says is due: a renewal that needs no person starts (and
+is retried with backoff when it fails, as `watch` does); one that needs a code rings.
+Outside edits of the files arrive as `FilesChanged` from a background `FileWatcher`. Codes
+are asked one profile at a time (`CodePromptQueue`); each code modal runs its own refresh
+and hands back how it ended.
 
 Every name from the files or from AWS reaches a toast as plain text (`markup=False`).
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 
@@ -27,7 +28,6 @@ from textual.worker import Worker, get_current_worker
 from tui.app import engine_calls
 from tui.app.code_prompt_queue import CodePromptQueue, NextStep
 from tui.app.file_watcher import FilesChanged, FileWatcher, files_stamp
-from tui.app.session_alerts import SessionAlerts
 from tui.app.time_words import time_left_words, until_words
 from tui.app.widgets.file_problem import FileProblem
 from tui.app.widgets.footer import AppFooter
@@ -37,8 +37,9 @@ from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine.errors import AwsMfaError
 from tui.engine.identity_details import IdentityDetails
-from tui.engine.profile_status import CHAIN_MARGIN, CodeMode, ProfileKind, StatusRow
-from tui.engine.schedule import SessionState
+from tui.engine.keeper import Keeper, Renewal
+from tui.engine.profile_status import CodeMode, ProfileKind, StatusRow
+from tui.engine.schedule import SessionState, format_time_left
 from tui.engine.sessions import SessionService
 
 #: How long the mounted screen waits for the first status read (`FirstStatus`) before it
@@ -71,16 +72,8 @@ class MainScreen(Screen[None]):
         self.service = service
         self.rows: list[StatusRow] = []
         self._by_name: dict[str, StatusRow] = {}
-        #: (start of lead time, name) for each row not yet in its lead time, soonest first:
-        #: a tick looks only at the rows it pops, not at every row.
-        self._due: list[tuple[datetime, str]] = []
-        #: The lead time and the moment the heap was built for (None: build it again).
-        self._due_for: tuple[int, datetime] | None = None
-        #: Rows due while busy: looked at again on each tick until they are not.
-        self._held: set[str] = set()
-        #: When the first session a chained role is assumed from stops being usable: the
-        #: rows (which say whether each role can chain) are read again then.
-        self._chain_ends: datetime | None = None
+        #: What is due and when: the engine's one rule, shared with `watch`.
+        self.keeper = Keeper(service.current_settings.lead_time)
         self.loaded = False
         #: Why the files can't be read, until they parse again.
         self.file_error: str | None = None
@@ -92,7 +85,6 @@ class MainScreen(Screen[None]):
         self.waiting_for_command: set[str] = set()
         self.errors: dict[str, str] = {}
         self.marked: set[str] = set()
-        self.alerts = SessionAlerts()
         self.codes = CodePromptQueue()
         self._frame = 0
         self._loading = 0
@@ -245,12 +237,12 @@ class MainScreen(Screen[None]):
         if starting is None:
             starting = self.app.emulator_starting  # type: ignore[attr-defined]
         if not (starting or name in self.marked or name in self.busy
-                or name in self.alerts.needs_code or name in self.errors
+                or name in self.keeper.needs_code or name in self.errors
                 or name in self.waiting_for_command):
             return NO_FLAGS  # most rows, every second
         return RowFlags(
             marked=name in self.marked, busy=name in self.busy,
-            needs_code=name in self.alerts.needs_code, error=self.errors.get(name),
+            needs_code=name in self.keeper.needs_code, error=self.errors.get(name),
             waiting_for_command=name in self.waiting_for_command, starting=starting,
         )
 
@@ -277,7 +269,7 @@ class MainScreen(Screen[None]):
             note = "No profiles listed until the file parses."
         elif row is not None and row.name in self.waiting_for_command:
             note = "waiting for its mfa_command: touch your security key?"
-        elif row is not None and row.name in self.alerts.needs_code:
+        elif row is not None and row.name in self.keeper.needs_code:
             note = "needs a code: press r"
         if self._summary is None:
             self._summary = self.query_one(ProfileSummary)
@@ -287,65 +279,26 @@ class MainScreen(Screen[None]):
     def clock_tick(self, now: datetime) -> None:
         self._now = now
         self._frame += 1
-        if self._chain_ends is not None and now >= self._chain_ends and not self._loading:
-            self._chain_ends = None
-            self.reload()  # those roles can't renew by themselves now: they need a code
-        self._check_lead_times(now)
+        if not self._loading and self.keeper.reread_due(now):
+            self.reload()  # chained roles whose source ended now need a code: say so
+        self._act_on(now)
         self.repaint()
         self._update_title(now)
 
-    def _rows_to_check(self, now: datetime, lead: int) -> list[StatusRow]:
-        """Every row after a reload (or a change of lead time, or a clock set back);
-        else only the rows whose lead time began since the last tick, and the held ones."""
-        last = self._due_for
-        if last is None or last[0] != lead or now < last[1]:
-            start = timedelta(seconds=lead)
-            self._due = [(row.entry.expires_at - start, row.name) for row in self.rows
-                         if not row.blocked and row.entry.expires_at is not None
-                         and row.entry.expires_at - start > now]
-            heapq.heapify(self._due)
-            self._held.clear()
-            names = [row.name for row in self.rows]
+    def _act_on(self, now: datetime) -> None:
+        """Do what the Keeper says is due: renew by itself, or ring for a code."""
+        for renewal in self.keeper.due(now, self.busy, self.lead_time):
+            if renewal.alone:
+                self._renew_alone(renewal)
+            elif not (renewal.first_look and renewal.entry.state is SessionState.EXPIRED):
+                self._alert_code_needed(renewal.row, renewal.entry.time_left)
+
+    def _renew_alone(self, renewal: Renewal) -> None:
+        if renewal.retry:
+            self.note(f"{renewal.name}: trying again")
         else:
-            names = sorted(self._held)
-            self._held.clear()
-            while self._due and self._due[0][0] <= now:
-                names.append(heapq.heappop(self._due)[1])
-        self._due_for = (lead, now)
-        return [row for name in names if (row := self._by_name.get(name)) is not None]
-
-    def _first_chain_end(self, now: datetime) -> datetime | None:
-        """The soonest moment after `now` when a session some chained role is assumed
-        from (up its chain) stops being usable for chaining."""
-        ends: list[datetime] = []
-        for row in self.rows:
-            if row.kind != ProfileKind.ROLE or row.code_mode != CodeMode.CHAINED:
-                continue
-            source = self._by_name.get(row.parent or row.identity)
-            while source is not None:
-                if source.entry.expires_at is not None:
-                    ends.append(source.entry.expires_at - CHAIN_MARGIN)
-                if source.kind != ProfileKind.ROLE:
-                    break
-                source = self._by_name.get(source.parent or source.identity)
-        return min((end for end in ends if end > now), default=None)
-
-    def _check_lead_times(self, now: datetime) -> None:
-        lead = self.lead_time
-        # Parents first: a role is renewed after the session it is assumed from.
-        for row in sorted(self._rows_to_check(now, lead), key=lambda r: r.depth):
-            if row.blocked:
-                continue
-            if row.name in self.busy:
-                self._held.add(row.name)
-                continue
-            entry = self.table.countdown_at(row, now, lead)
-            action = self.alerts.check(row, entry, first_look=not self.alerts.seen(row.name))
-            if action == "refresh":
-                self.note(f"{row.name} is inside its lead time: refreshing it by itself")
-                self.start_refresh([row.name])
-            elif action == "alert":
-                self._alert_code_needed(row, entry.time_left)
+            self.note(f"{renewal.name} is inside its lead time: refreshing it by itself")
+        self.start_refresh([renewal.name])
 
     def _alert_code_needed(self, row: StatusRow, left: timedelta | None) -> None:
         if stale_reason(row):
@@ -360,11 +313,21 @@ class MainScreen(Screen[None]):
 
     def _update_title(self, now: datetime) -> None:
         """The header and the terminal (tmux) title say which session needs a code."""
-        text = self.alerts.title(self.rows, now)
+        text = self._code_title(now)
         idle = self.app.demo_words  # type: ignore[attr-defined]
         self.app.sub_title = text or idle
         self.app.set_terminal_title(  # type: ignore[attr-defined]
             f"aws-mfa-tui: {text}" if text else "aws-mfa-tui")
+
+    def _code_title(self, now: datetime) -> str | None:
+        """"work needs a code: 0:04:12 left", for the header and the terminal title."""
+        soonest = self.keeper.soonest_needing_code(now)
+        if soonest is None:
+            return None
+        name, left = soonest
+        if left.total_seconds() > 0:
+            return f"{name} needs a code: {format_time_left(left)} left"
+        return f"{name} expired: needs a code"
 
     # ------------------------------------------------------------------ results
     @on(engine_calls.StatusLoaded)
@@ -385,18 +348,15 @@ class MainScreen(Screen[None]):
         self._by_name = {}
         for row in self.rows:
             self._by_name.setdefault(row.name, row)
-        self._due_for = None
-        self._chain_ends = self._first_chain_end(self._now)
-        names = set(self._by_name)
-        self.marked &= names
-        self.alerts.forget_missing(names)
+        self.keeper.update(self.rows, self._now)
+        self.marked &= set(self._by_name)
         self.table.show(self.rows, self.flags(), self._now, self.lead_time, self._frame)
         if first:
             identities = sum(1 for r in self.rows if r.kind == ProfileKind.IDENTITY)
             self.note(f"{identities} identity profiles, {len(self.rows) - identities} roles "
                       f"from {self.service.paths.credentials}")
             self.table.focus()
-        self._check_lead_times(self._now)
+        self._act_on(self._now)
         self.repaint()
         self._update_title(self._now)
         if self._after_source:  # their source was renewed (or failed): their turn now
@@ -430,11 +390,18 @@ class MainScreen(Screen[None]):
         self.marked.discard(message.name)  # the action that used the mark is done
         if message.error:
             self.errors[message.name] = message.error
-            self.note(f"{message.name}: {message.error}", level="error", toast=True)
+            retry = ""
+            row = self.row_named(message.name)
+            if not message.with_code and row is not None and row.refreshes_itself:
+                delay = self.keeper.failed(message.name, self._now,
+                                           code_refused=message.code_refused,
+                                           transient=message.transient)
+                retry = f" (retrying in {int(delay)} s)"
+            self.note(f"{message.name}: {message.error}{retry}", level="error", toast=True)
             self.repaint()
             return
         self.errors.pop(message.name, None)
-        self.alerts.refreshed(message.name)
+        self.keeper.succeeded(message.name)
         result = message.result
         if result is not None:
             self.note(f"refreshed {message.name} into [{result.target}], valid "
