@@ -9,7 +9,6 @@ import threading
 from dataclasses import dataclass
 
 import pytest
-from textual._compositor import Compositor
 from textual._styles_cache import StylesCache
 
 from tests.support.app import SIZE, make_service, settle
@@ -46,17 +45,6 @@ def test_a_style_cache_of_another_shape_is_left_alone(caplog, monkeypatch):
     (line,) = log_lines(caplog)
     assert "the style cache fix (textual#6665) is off" in line
     assert "StylesCache.get_inner_outer(base_background, background)" in line
-
-
-def test_partial_updates_stay_off_when_get_renders_changed(caplog, monkeypatch):
-    def get_renders(self, crop, extra):
-        return []
-
-    monkeypatch.setattr(textual_fixes, "OWN_DRAWING", True)
-    monkeypatch.setattr(Compositor, "_get_renders", get_renders)
-    textual_fixes.apply()
-    assert Compositor._get_renders is get_renders
-    assert any("partial screen updates is off" in line for line in log_lines(caplog))
 
 
 def test_no_input_thread_to_replace(caplog, monkeypatch):

@@ -188,6 +188,34 @@ def idle_sandbox(tmp_path: Path, name: str, identities: int, sessions: int):
     return sandbox
 
 
+def idle_cpu_shares(benchmark, apps: dict[str, tuple[list[str], dict[str, str]]],
+                    windows: int, window_s: float, settle_s: float
+                    ) -> dict[str, list[float]]:
+    """Start `apps` (name -> argv, environment) side by side, each in its pseudo-terminal,
+    and give each one's share of a core in each of the same `windows` windows."""
+    runs: dict[str, PtyProcess] = {}
+    try:
+        for name, (argv, env) in apps.items():
+            runs[name] = PtyProcess(argv, env)
+        time.sleep(settle_s)  # first paint and the first ticks
+        for name, run in runs.items():
+            assert run.process.poll() is None, f"{name}: the app exited"
+        shares: dict[str, list[float]] = {name: [] for name in runs}
+
+        def measure() -> None:
+            for _ in range(windows):
+                before = {name: run.cpu_seconds() for name, run in runs.items()}
+                time.sleep(window_s)
+                for name, run in runs.items():
+                    shares[name].append((run.cpu_seconds() - before[name]) / window_s)
+
+        benchmark.pedantic(measure, rounds=1, iterations=1)
+        return shares
+    finally:
+        for run in runs.values():
+            run.close()
+
+
 @pytest.mark.benchmark(group="tui")
 def test_idle_cpu_50_sessions_and_2000_profiles(benchmark, tmp_path):
     """CPU time (utime+stime from /proc) of the running apps over the same windows.
@@ -197,33 +225,16 @@ def test_idle_cpu_50_sessions_and_2000_profiles(benchmark, tmp_path):
     own pseudo-terminals, so a busy moment on the shared machine falls on all of them.
     Each app's median window is compared with its goal.
     """
-    runs: dict[str, PtyProcess] = {}
-    try:
-        for name, identities, sessions, _goal in IDLE_APPS:
-            sandbox = idle_sandbox(tmp_path, name, identities, sessions)
-            env = environment(sandbox)
-            env["HOME"] = str(sandbox.home)
-            runs[name] = PtyProcess([sys.executable, "-m", "tui"], env)
-        bare = idle_sandbox(tmp_path, "bare", 50, 50)
-        runs["bare DataTable"] = PtyProcess(
-            [sys.executable, str(BARE_APP), str(bare.credentials), "--stay"],
-            environment(bare))
-        time.sleep(8)  # first paint and the first ticks
-        for name, run in runs.items():
-            assert run.process.poll() is None, f"{name}: the app exited"
-        shares: dict[str, list[float]] = {name: [] for name in runs}
-
-        def measure() -> None:
-            for _ in range(IDLE_WINDOWS):
-                before = {name: run.cpu_seconds() for name, run in runs.items()}
-                time.sleep(IDLE_WINDOW_S)
-                for name, run in runs.items():
-                    shares[name].append((run.cpu_seconds() - before[name]) / IDLE_WINDOW_S)
-
-        benchmark.pedantic(measure, rounds=1, iterations=1)
-    finally:
-        for run in runs.values():
-            run.close()
+    apps: dict[str, tuple[list[str], dict[str, str]]] = {}
+    for name, identities, sessions, _goal in IDLE_APPS:
+        sandbox = idle_sandbox(tmp_path, name, identities, sessions)
+        env = environment(sandbox)
+        env["HOME"] = str(sandbox.home)
+        apps[name] = ([sys.executable, "-m", "tui"], env)
+    bare = idle_sandbox(tmp_path, "bare", 50, 50)
+    apps["bare DataTable"] = ([sys.executable, str(BARE_APP), str(bare.credentials), "--stay"],
+                              environment(bare))
+    shares = idle_cpu_shares(benchmark, apps, IDLE_WINDOWS, IDLE_WINDOW_S, settle_s=8)
     medians = {name: statistics.median(values) for name, values in shares.items()}
     benchmark.extra_info.update(cpu_share_medians=medians, cpu_shares=shares)
     print(f"\nidle CPU, whole process, {IDLE_WINDOWS} windows of {IDLE_WINDOW_S:.0f} s "

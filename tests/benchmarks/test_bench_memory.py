@@ -14,6 +14,9 @@ Python's own heap flat. Toasts live for 5 to 8 s of wall-clock time, which the s
 clock doesn't move, so after each draw (every 5 simulated minutes) the toasts shown expire.
 
     .venv/bin/python -m pytest tests/benchmarks/test_bench_memory.py --benchmark-only -s
+
+BENCH_WITHOUT=footer (or styles, trim; see workaround_switches.py) measures the day without
+that workaround, for the README's table of what each one buys.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datetime import timedelta
 import pytest
 from textual.widgets._toast import Toast
 
+from tests.benchmarks.workaround_switches import without
 from tests.support.app import SIZE, make_service, settle
 from tests.support.memory import MIB, rss_bytes
 from tui.app.app import AwsMfaApp
@@ -67,6 +71,7 @@ async def test_rss_over_20_simulated_hours_with_alerts(benchmark, sandbox_home, 
         rung[0] += 1
 
     monkeypatch.setattr(AwsMfaApp, "bell", bell)
+    without(os.environ.get("BENCH_WITHOUT", ""))  # (this process only: one variant a run)
     write_sessions(sandbox_home, clock.now)
     app = AwsMfaApp(make_service(sandbox_home, clock))
     samples: list[tuple[int, int]] = []  # (simulated hour, RSS bytes)
@@ -115,7 +120,7 @@ async def test_rss_over_20_simulated_hours_with_alerts(benchmark, sandbox_home, 
     peak = max(rss for _, rss in samples) - base
     benchmark.extra_info.update(growth_mib=growth / MIB, peak_mib=peak / MIB, bells=rung[0],
                                 samples_mib=[round(rss / MIB, 2) for _, rss in samples])
-    print(f"\nRSS over {HOURS} simulated hours, {SESSIONS} sessions, {rung[0]} alerts: "
+    print(f"\n[without: {os.environ.get('BENCH_WITHOUT') or 'nothing'}] RSS over {HOURS} simulated hours, {SESSIONS} sessions, {rung[0]} alerts: "
           f"{base / MIB:.1f} MiB after the {WARM_UP_HOURS}-hour warm-up, "
           f"{growth / MIB:+.2f} MiB at the end (peak {peak / MIB:+.2f} MiB); "
           f"hidden log queue {deferred} lines")

@@ -2,28 +2,17 @@
 
 1. `StylesCache.get_inner_outer` is an `lru_cache(1024)` on a method, so its key holds the
 `StylesCache` itself: up to 1,024 caches of removed widgets (each toast is one), with
-every line they cached, stay alive (Textualize/textual#6665). Over a day of toasts that
-was most of the app's growth. The two styles depend only on the colours, so the cache
-here is keyed on the colours alone.
+every line they cached, stay alive (Textualize/textual#6665, open in 8.2.8). Without
+this, the app's resident size grew 7.0 MiB over 10 simulated hours of alerts (+0.2 MiB
+with it; tests/benchmarks/test_bench_memory.py, BENCH_WITHOUT=styles). The two styles
+depend only on the colours, so the cache here is keyed on the colours alone.
 
 2. The Linux driver's input thread wakes every 0.1 s to see whether the app is exiting
-(`selector.select(0.1)`): ~10% of the idle app's CPU with 50 sessions counting down. Here
+(`selector.select(0.1)`): about a quarter of the idle app's CPU (0.35% of a core
+without this, 0.27% with it, 50 sessions counting down; test_bench_workarounds.py). Here
 it sleeps until a key, a mouse event, the parser's escape-key timeout, or the exit,
 which now writes to a pipe the thread also waits on (so exit is no slower, rather 0.1 s
 faster: Textual's thread also slept 0.1 s more before it ended).
-
-3. A partial screen update (`Compositor._get_renders` with a crop) renders every widget
-whose *clip* meets the changed area, and the whole of each. A widget's clip is its
-container's, usually the whole screen, so each 1-second countdown rendered the header,
-footer, summary, scrollbar and screen in full, to then use only the changed cells of
-one column. Here a widget is rendered only if its visible part meets the changed area
-and isn't hidden there by one widget in front, and only the lines of that area: the
-lines and cells the update writes are the same.
-
-Items 3 and the table's own drawing (`ProfileTable.render_lines`) copy what Textual's
-internals do, as read in `DRAWN_FOR`: with another Textual they stay off (Textual draws
-as it always does) until tests/app/test_app_drawing.py is run against it and the version
-here moved.
 
 Each item also checks, when applied, that what it replaces is there with the shape it was
 written against (`_shape_gone`); if not, it stays off (Textual as it is) with one log line
@@ -38,39 +27,17 @@ import os
 import selectors
 import threading
 from codecs import getincrementaldecoder
-from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import textual
-from textual._compositor import Compositor
 from textual._styles_cache import StylesCache
 from textual.color import Color
-from textual.geometry import Region
-from textual.strip import Strip
 from textual.style import Style
 
 from tui.engine.patched_internals import is_off, missing, turn_off
 
 STYLES_FIX = "the style cache fix (textual#6665)"
 INPUT_FIX = "the quiet input thread"
-DRAWING_FIX = "partial screen updates"
-
-#: The Textual whose drawing internals item 3 and the table's own drawing were read from.
-DRAWN_FOR = "8.2.8"
-
-
-def _textual_is(version: str) -> bool:
-    """Whether the Textual imported is `version`, from its install record beside it: one
-    stat (`textual.__version__` asks `importlib.metadata`, which scans every installed
-    package: 16 ms of the first paint)."""
-    package = Path(textual.__file__).resolve().parent
-    return (package.parent / f"textual-{version}.dist-info").is_dir()
-
-
-#: Whether they are used (see the module's docstring).
-OWN_DRAWING = _textual_is(DRAWN_FOR)
 
 
 @lru_cache(1024)
@@ -157,34 +124,6 @@ def _run_input_thread(driver: Any) -> None:
             pass
 
 
-def _get_renders(compositor: Compositor, crop: Region | None = None
-                 ) -> Iterable[tuple[Region, Region, list[Strip]]]:
-    """`Compositor._get_renders`, rendering only what meets `crop`: each widget's visible
-    part, cut to the lines of `crop` (only full lines: `_render_chops` cuts them at the
-    widgets' edges, and writes only the changed spans, all inside `crop`)."""
-    if not crop:
-        yield from _textual_get_renders(compositor, None)
-        return
-    top, bottom = crop.y, crop.bottom
-    drawn: list[Region] = []  # what the widgets in front cover of `crop`
-    for widget, (region, clip) in compositor.visible_widgets.items():  # front to back
-        visible = region.intersection(clip)
-        if not crop.overlaps(visible):
-            continue
-        seen = crop.intersection(visible)
-        if any(front.contains_region(seen) for front in drawn):
-            continue  # hidden: the chops it would fill are filled already
-        drawn.append(seen)
-        lines_top = max(visible.y, top)
-        lines = Region(visible.x, lines_top, visible.width,
-                       min(visible.bottom, bottom) - lines_top)
-        yield region, lines, widget.render_lines(
-            Region(lines.x - region.x, lines.y - region.y, lines.width, lines.height))
-
-
-_textual_get_renders = Compositor._get_renders
-
-
 #: Textual's own `LinuxDriver.run_input_thread` (kept when item 2 is applied).
 _textual_input_thread: Any = None
 
@@ -230,13 +169,6 @@ def _shape_gone(function: Any, where: str, parameters: tuple[str, ...]) -> str |
 def apply() -> None:
     """Idempotent; the old cache is emptied so the widgets it held can go."""
     _quiet_input_thread()
-    if OWN_DRAWING and Compositor._get_renders is not _get_renders:
-        gone = missing(Compositor, "_get_renders", "visible_widgets") or _shape_gone(
-            Compositor.__dict__.get("_get_renders"), "Compositor._get_renders", ("crop",))
-        if gone:
-            turn_off(DRAWING_FIX, gone, "textual")
-        else:
-            Compositor._get_renders = _get_renders  # type: ignore[method-assign,assignment]
     current = StylesCache.__dict__.get("get_inner_outer")
     if current is _get_inner_outer or is_off(STYLES_FIX):
         return

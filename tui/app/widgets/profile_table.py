@@ -19,14 +19,11 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.color import Color
-from textual.filter import LineFilter
-from textual.geometry import NULL_SPACING, Region, Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.app import textual_fixes
 from tui.app.time_words import middle_cut
 from tui.app.widgets.countdown_bar import SessionCountdown
 from tui.app.widgets.profile_columns import (
@@ -115,12 +112,6 @@ def _join(segments: list[Segment], piece: list[Segment]) -> None:
     segments.extend(piece)
 
 
-class _FilteredStrip(Strip):
-    """A line already through the app's line filters."""
-
-    __slots__ = ()
-
-
 class ProfileTable(ScrollView, can_focus=True):
     """Identity profiles with their session and role profiles, counting down."""
 
@@ -179,17 +170,17 @@ class ProfileTable(ScrollView, can_focus=True):
         self._static: list[dict[str, Cell]] = []
         self._cells: list[dict[str, Cell]] = []
         self._strips: dict[int, Strip] = {}
-        #: (row, filtered) -> ((its mark cell, base style), the simplified segments
-        #: before its moving cells).
-        self._prefixes: dict[tuple[int, bool], tuple[tuple[Cell, Style], list[Segment]]] = {}
+        #: row -> ((its mark cell, base style), the simplified segments before its moving
+        #: cells).
+        self._prefixes: dict[int, tuple[tuple[Cell, Style], list[Segment]]] = {}
         self._entries: dict[str, ScheduleEntry] = {}
         self._entries_at: tuple[datetime, int] | None = None
         #: The paint each row's cells were last computed at; rows off screen fall behind
         #: and are recomputed when drawn (so a tick costs the rows on screen, not all).
         self._painted_at: list[int] = []
         self._paint_count = 0
-        #: Laid-out cells, by (column, cell, style, filtered): most repeat every tick.
-        self._laid_out: dict[tuple[Column, Cell, Style, bool], list[Segment]] = {}
+        #: Laid-out cells, by (column, cell, style): most repeat every tick.
+        self._laid_out: dict[tuple[Column, Cell, Style], list[Segment]] = {}
         #: Base, header and cursor styles, and the line width: None once a theme, focus or
         #: size change may have changed them (looked up per line they cost a DOM walk).
         self._style_set: tuple[Style, Style, Style] | None = None
@@ -202,13 +193,6 @@ class ProfileTable(ScrollView, can_focus=True):
         self._moving_columns: list[Column] = []
         self._used = 0
         self._width = 0
-        #: Whether the last lines were drawn by `render_lines`' own path.
-        self._drawn_plain = False
-        #: The line filters and background `render_lines` draws with; while it draws,
-        #: rows come from pieces filtered once (`_filtered`: row -> its filtered line).
-        self._filtering: tuple[tuple[LineFilter, ...], Color] | None = None
-        self._prefiltered = False
-        self._filtered: dict[int, Strip] = {}
 
     # ------------------------------------------------------------------ content
     def show(self, rows: list[StatusRow], flags: Mapping[str, RowFlags], now: datetime,
@@ -227,7 +211,6 @@ class ProfileTable(ScrollView, can_focus=True):
                        for index in range(len(rows))]
         self._painted_at = [self._paint_count] * len(rows)
         self._strips.clear()
-        self._filtered.clear()
         self._prefixes.clear()
         self._style_set = self._line_width = self._cursor_strip = None
         # Width 0: the columns always fit, so there is never a horizontal scrollbar (a
@@ -307,7 +290,6 @@ class ProfileTable(ScrollView, can_focus=True):
                 changed_columns.update(k for k, v in cells.items() if old.get(k) != v)
                 self._cells[index] = cells
                 self._strips.pop(index, None)
-                self._filtered.pop(index, None)
                 changed_rows.append(index)
         if changed_rows:
             x, width = self._span_of(changed_columns)
@@ -370,59 +352,6 @@ class ProfileTable(ScrollView, can_focus=True):
         self._line_width = None
         return super()._size_updated(size, virtual_size, container_size, layout)
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """Our lines through the app's line filters, cut to `crop`: what Textual's styles
-        cache gives for a widget without border, outline, padding, tint, hatch or
-        opacity, without its ~15 style lookups per line (most of a tick's drawing). Any
-        of those set (a theme's CSS, say), or another Textual than the one this was read
-        from (`textual_fixes.DRAWN_FOR`), and Textual draws as it always does."""
-        styles = self.styles
-        plain = (
-            textual_fixes.OWN_DRAWING
-            and self.content_region.size == self.region.size
-            and styles.gutter == NULL_SPACING
-            and not any(kind for kind, _color in styles.outline)
-            and not styles.tint.a
-            and styles.text_opacity == 1.0 and self.opacity == 1.0
-            and (not styles.has_rule("hatch") or styles.hatch == "none")
-            and self._border_title is None and self._border_subtitle is None
-        )
-        if not plain:
-            if self._drawn_plain:  # its cache missed the lines drawn here meanwhile
-                self._styles_cache.clear()
-                self._drawn_plain = False
-            return super().render_lines(crop)
-        self._drawn_plain = True
-        filters = tuple(self.get_line_filters())
-        base_background, background = self.background_colors
-        if self._filtering != (filters, background):
-            self._filtering = (filters, background)
-            self._filtered.clear()
-            self._laid_out.clear()
-        width = self.region.width
-        strips = []
-        self._prefiltered = True
-        try:
-            for y in crop.line_range:
-                strip = self.render_line(y)
-                if strip.cell_length != width:  # made before a width change: as Textual,
-                    if type(strip) is _FilteredStrip:  # padded (or cut), then filtered
-                        self._prefiltered = False
-                        strip = self.render_line(y)
-                        self._prefiltered = True
-                    inner = self._styles_cache.get_inner_outer(base_background, background)
-                    strip = strip.adjust_cell_length(width, inner[0].rich_style)
-                if type(strip) is not _FilteredStrip:
-                    for line_filter in filters:
-                        strip = strip.apply_filter(line_filter, background)
-                strips.append(strip)
-        finally:
-            self._prefiltered = False
-        x1, x2 = crop.column_span
-        if (x1, x2) != (0, width):
-            strips = [strip.crop(x1, x2) for strip in strips]
-        return strips
-
     def render_line(self, y: int) -> Strip:
         width = self._line_width
         if width is None:
@@ -440,12 +369,6 @@ class ProfileTable(ScrollView, can_focus=True):
             if cells != self._cells[index]:
                 self._cells[index] = cells
                 self._strips.pop(index, None)
-                self._filtered.pop(index, None)
-        if self._prefiltered and index != self.cursor_row:
-            filtered = self._filtered.get(index)
-            if filtered is None:
-                filtered = self._filtered[index] = self._row_strip(index, base, width, True)
-            return filtered
         strip = self._strips.get(index)
         if strip is None:
             strip = self._strips[index] = self._row_strip(index, base, width)
@@ -458,45 +381,27 @@ class ProfileTable(ScrollView, can_focus=True):
             strip = made[2]
         return strip
 
-    def _row_strip(self, index: int, base: Style, width: int,
-                   filtered: bool = False) -> Strip:
+    def _row_strip(self, index: int, base: Style, width: int) -> Strip:
         """A row's line. The part before the moving cells (the mark and the file-given
         cells) is laid out and simplified once per mark; each tick only the moving cells
         (state, left, bar) are joined to it: what `Segment.simplify` of the whole line
-        gives, at a fraction of the cost. `filtered`: made of pieces that went through
-        the app's line filters when they were laid out (a `_FilteredStrip`), so the
-        filters needn't see every segment of every line every second."""
+        gives, at a fraction of the cost."""
         cells = self._cells[index]
         mark = (cells.get(self._columns[0].key, ()) if self._columns else (), base)
-        made = self._prefixes.get((index, filtered))
+        made = self._prefixes.get(index)
         if made is None or made[0] != mark:
-            prefix = [*self._gap(base, 1, filtered),
-                      *self._segments(self._columns[:1], cells, base, filtered),
-                      *self._segments(self._static_columns, self._static[index], base,
-                                      filtered)]
-            made = self._prefixes[(index, filtered)] = (mark, list(Segment.simplify(prefix)))
+            prefix = [Segment(" ", base), *self._segments(self._columns[:1], cells, base),
+                      *self._segments(self._static_columns, self._static[index], base)]
+            made = self._prefixes[index] = (mark, list(Segment.simplify(prefix)))
         used = self._used
         if used > width:  # narrower than the columns: cut (rare; a resize follows)
-            tail = self._segments(self._moving_columns, cells, base, filtered)
+            tail = self._segments(self._moving_columns, cells, base)
             return Strip([*made[1], *tail]).crop_extend(0, width, base)
         # Fewer, longer segments: every later step (filters, crop, output) is per segment.
-        segments = self._segments(self._moving_columns, cells, base, filtered, list(made[1]))
+        segments = self._segments(self._moving_columns, cells, base, list(made[1]))
         if used < width:
-            _join(segments, self._gap(base, width - used, filtered))
-        return (_FilteredStrip if filtered else Strip)(segments, width)
-
-    def _gap(self, base: Style, width: int, filtered: bool) -> list[Segment]:
-        gap = [Segment(" " * width, base)]
-        return self._filter(gap) if filtered else gap
-
-    def _filter(self, segments: list[Segment]) -> list[Segment]:
-        """Through the line filters `render_lines` is drawing with (each maps segment by
-        segment, so filtering the pieces of a line is filtering the line)."""
-        assert self._filtering is not None
-        filters, background = self._filtering
-        for line_filter in filters:
-            segments = line_filter.apply(segments, background)
-        return segments
+            _join(segments, [Segment(" " * (width - used), base)])
+        return Strip(segments, width)
 
     def _strip(self, columns: list[Column], cells: Mapping[str, Cell], base: Style,
                width: int) -> Strip:
@@ -504,21 +409,18 @@ class ProfileTable(ScrollView, can_focus=True):
         return Strip(segments).crop_extend(0, width, base)
 
     def _segments(self, columns: list[Column], cells: Mapping[str, Cell], base: Style,
-                  filtered: bool = False, after: list[Segment] | None = None
-                  ) -> list[Segment]:
+                  after: list[Segment] | None = None) -> list[Segment]:
         """The cells' segments, simplified (`Segment.simplify`), joined to `after`'s."""
         segments: list[Segment] = [] if after is None else after
         for column in columns:
             cell = cells.get(column.key, ())
-            key = (column, cell, base, filtered)
+            key = (column, cell, base)
             laid_out = self._laid_out.get(key)
             if laid_out is None:
                 if len(self._laid_out) > 4096:
                     self._laid_out.clear()
-                laid_out = _lay_out(column, cell, base)
-                if filtered:
-                    laid_out = self._filter(laid_out)
-                laid_out = self._laid_out[key] = list(Segment.simplify(laid_out))
+                laid_out = self._laid_out[key] = list(Segment.simplify(
+                    _lay_out(column, cell, base)))
             _join(segments, laid_out)
         return segments
 
