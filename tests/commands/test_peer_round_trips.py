@@ -268,7 +268,7 @@ def test_aws_mfa_configured_role_us_first(peers, unique, make_user, sandbox_home
     long_term_keys(sandbox_home, "work-long-term", user,
                    f"aws_mfa_device = {user.serial}\nassume_role = {role_arn}\n")
     rows = status(capsys)
-    assert rows["work"]["kind"] == "role" and rows["work"]["state"] == "none"
+    assert rows["work"]["kind"] == "role" and rows["work"]["state"] == "no session"
     refresh(capsys, "work", "--token-code", "111111")
     assert ":assumed-role/Admin/" in caller("work")
     ours = section(sandbox_home, "work")
