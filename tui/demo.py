@@ -47,7 +47,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tui.engine.credentials_store import CredentialsStore, format_expiration
+from tui.engine.credential_values import format_expiration
+from tui.engine.credentials_store import CredentialsStore
 from tui.engine.errors import UsageError
 from tui.engine.profiles import Paths
 from tui.engine.secret import Secret

@@ -33,7 +33,7 @@ from tests.support.app import SIZE, make_service, settle
 from tests.support.memory import MIB, rss_bytes
 from tui.app.app import AwsMfaApp
 from tui.app.widgets.log_panel import MAX_LINES
-from tui.engine.credentials_store import format_expiration
+from tui.engine.credential_values import format_expiration
 
 SESSIONS = 200
 HOURS = int(os.environ.get("BENCH_HOURS", "20"))

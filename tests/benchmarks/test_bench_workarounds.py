@@ -90,7 +90,7 @@ from tests.benchmarks.workaround_switches import without
 import os
 without(os.environ["BENCH_WITHOUT"])
 start = time.perf_counter()
-from tui.engine.aws_calls import AwsKeys
+from tui.engine.credential_values import AwsKeys
 from tui.engine.aws_client import make_client
 from tui.engine.secret import Secret
 keys = AwsKeys("AKIAEXAMPLEEXAMPLE12", Secret("s" * 40), None)

@@ -11,7 +11,7 @@ import pytest
 from tests.support.app import add_config
 from tests.support.cli import read_credentials, run
 from tests.support.sandbox import sandbox_service
-from tui.engine.credentials_store import parse_expiration
+from tui.engine.credential_values import parse_expiration
 from tui.engine.errors import UsageError
 from tui.engine.mfa_code import FixedCode
 from tui.engine.secret import Secret

@@ -15,7 +15,7 @@ import botocore.session
 from tests.support.app import SIZE, START, add_config, make_service, settle, table_rows
 from tests.support.cli import cli, read_credentials, run
 from tui.app.app import AwsMfaApp
-from tui.engine.credentials_store import format_expiration, parse_expiration
+from tui.engine.credential_values import format_expiration, parse_expiration
 from tui.engine.mfa_age import TIMES_KEY, SessionTimes, read_times
 from tui.engine.mfa_code import FixedCode
 from tui.engine.profiles import build_catalog, read_config

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from botocore.configloader import raw_config_parse
 
-from tui.engine.credentials_store import CredentialsStore, SessionCredentials
+from tui.engine.credential_values import SessionCredentials
+from tui.engine.credentials_store import CredentialsStore
 from tui.engine.errors import CredentialsFileError
 from tui.engine.secret import Secret
 

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 import pytest
 from botocore.configloader import raw_config_parse
 
-from tui.engine.credentials_store import LOCK_FILE_NAME, CredentialsStore, SessionCredentials
+from tui.engine.credential_values import SessionCredentials
+from tui.engine.credentials_store import LOCK_FILE_NAME, CredentialsStore
 from tui.engine.errors import LockTimeoutError
 from tui.engine.secret import Secret
 

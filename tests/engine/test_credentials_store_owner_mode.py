@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tui.engine.credentials_store import CredentialsStore, SessionCredentials
+from tui.engine.credential_values import SessionCredentials
+from tui.engine.credentials_store import CredentialsStore
 from tui.engine.errors import CredentialsFileError
 from tui.engine.secret import Secret
 

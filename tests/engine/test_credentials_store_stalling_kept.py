@@ -27,7 +27,8 @@ from tests.support.writers import (
 LONG_LIVED = """
 import sys
 from datetime import UTC, datetime, timedelta
-from tui.engine.credentials_store import CredentialsStore, SessionCredentials
+from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credential_values import SessionCredentials
 from tui.engine.errors import CredentialsFileError
 from tui.engine.secret import Secret
 store = CredentialsStore(sys.argv[1])

@@ -14,8 +14,8 @@ import botocore.session
 import pytest
 
 from tui.engine import aws_client
-from tui.engine.aws_calls import AwsKeys
 from tui.engine.aws_client import make_client, trimmed_endpoints
+from tui.engine.credential_values import AwsKeys
 from tui.engine.secret import Secret
 
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import botocore.exceptions
 import pytest
 
-from tui.engine.aws_calls import AwsKeys, translate_error
+from tui.engine.aws_calls import translate_error
+from tui.engine.credential_values import AwsKeys
 from tui.engine.errors import MfaCodeError, SettingsError, UsageError
 from tui.engine.ini_document import IniDocument
 from tui.engine.mfa_code import (

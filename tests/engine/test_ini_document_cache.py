@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tui.engine import ini_document
-from tui.engine.credentials_store import CredentialsStore, SessionCredentials
+from tui.engine.credential_values import SessionCredentials
+from tui.engine.credentials_store import CredentialsStore
 from tui.engine.ini_document import IniDocument, IniParseError
 from tui.engine.profiles import read_config
 from tui.engine.secret import Secret

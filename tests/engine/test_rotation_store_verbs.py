@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from botocore.configloader import raw_config_parse
 
-from tui.engine.credentials_store import STALE_KEY, CredentialsStore, SessionCredentials
+from tui.engine.credential_values import SessionCredentials
+from tui.engine.credentials_store import STALE_KEY, CredentialsStore
 from tui.engine.errors import CredentialsFileError
 from tui.engine.secret import Secret
 

@@ -18,7 +18,7 @@ def _record(sandbox_home, section: str, key: str, issued, mfa) -> None:
     end = text.index("\n\n", start)
     expires = next(line.split(" = ", 1)[1] for line in text[start:end].splitlines()
                    if line.startswith("expiration = "))
-    from tui.engine.credentials_store import parse_expiration
+    from tui.engine.credential_values import parse_expiration
 
     record = SessionTimes(issued, mfa).record(key, parse_expiration(expires))  # type: ignore[arg-type]
     sandbox_home.credentials.write_text(

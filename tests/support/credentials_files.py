@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from tui.engine.credentials_store import SessionCredentials
+from tui.engine.credential_values import SessionCredentials
 from tui.engine.secret import Secret
 
 PROFILES = 2_000

@@ -10,7 +10,7 @@ from textual.widgets import Input
 
 from tui.app.app import AwsMfaApp
 from tui.engine.aws_calls import AccessKeyInfo
-from tui.engine.credentials_store import format_expiration
+from tui.engine.credential_values import format_expiration
 from tui.engine.identity_details import IdentityDetails
 from tui.engine.mfa_code import UsedCodes
 from tui.engine.profiles import Paths

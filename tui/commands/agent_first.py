@@ -22,7 +22,7 @@ from tui.engine.named_tuple import TYPE_CHECKING
 if TYPE_CHECKING:
     import argparse
 
-    from tui.engine.credentials_store import SessionCredentials
+    from tui.engine.credential_values import SessionCredentials
 
 _SERVED = ("credential-process", "env", "exec")
 
@@ -97,7 +97,7 @@ def plain_credential_process(argv: list[str]) -> int | None:
 
 
 def credentials_of(session: dict[str, str]) -> SessionCredentials:
-    from tui.engine.credentials_store import SessionCredentials, parse_expiration
+    from tui.engine.credential_values import SessionCredentials, parse_expiration
     from tui.engine.errors import AwsMfaError
     from tui.engine.secret import Secret
 

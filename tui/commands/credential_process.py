@@ -13,7 +13,7 @@ import json
 
 from tui.commands.context import data, service_from
 from tui.commands.session_handoff import usable_session
-from tui.engine.credentials_store import format_expiration
+from tui.engine.credential_values import format_expiration
 
 
 def run(args: argparse.Namespace) -> int:

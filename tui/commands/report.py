@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tui.commands.context import notice
-from tui.engine.credentials_store import format_expiration
+from tui.engine.credential_values import format_expiration
 from tui.engine.schedule import format_time_left
 from tui.engine.sessions import RefreshResult
 

@@ -8,7 +8,7 @@ import os
 
 from tui.commands.context import notice
 from tui.engine import session_handout
-from tui.engine.credentials_store import SessionCredentials
+from tui.engine.credential_values import SessionCredentials
 from tui.engine.profiles import ProfileCatalog
 from tui.engine.session_handout import region_of  # noqa: F401 (the commands' name for it)
 from tui.engine.sessions import SessionService

@@ -19,7 +19,8 @@ from tui.commands.context import (
     paths_from,
     settings_from,
 )
-from tui.engine.credentials_store import CredentialsStore, format_expiration
+from tui.engine.credential_values import format_expiration
+from tui.engine.credentials_store import CredentialsStore
 from tui.engine.errors import UsageError
 from tui.engine.named_tuple import TYPE_CHECKING
 from tui.engine.profile_status import StatusRow, status_rows

@@ -33,7 +33,7 @@ from tui.engine.agent_protocol import (
     encode,
     read_line,
 )
-from tui.engine.credentials_store import SessionCredentials, format_expiration
+from tui.engine.credential_values import SessionCredentials, format_expiration
 from tui.engine.errors import AwsMfaError, MfaCodeError
 from tui.engine.mfa_code import CodeRequest, MfaCodeSource
 from tui.engine.private_folders import runtime_folder

@@ -16,39 +16,14 @@ from typing import Any, NamedTuple
 
 from tui.engine.aws_client import SharedFiles, make_client
 from tui.engine.aws_errors import translate_error
-from tui.engine.credentials_store import SessionCredentials
+from tui.engine.credential_values import AwsKeys, SessionCredentials
 from tui.engine.errors import UsageError, unusable_reply
 from tui.engine.secret import Secret
 
-__all__ = ["AccessKeyInfo", "AwsKeys", "CallerIdentity", "DurationRejected", "MfaDevice",
+__all__ = ["AccessKeyInfo", "CallerIdentity", "DurationRejected", "MfaDevice",
            "SharedFiles", "assume_role", "caller_and_clock", "get_caller_identity",
            "get_session_token", "iam_client", "list_access_keys", "list_mfa_devices",
            "mfa_decisions", "role_max_duration", "translate_error"]
-
-
-class AwsKeys(NamedTuple):
-    """Credentials to sign with: long-term keys, or a session (with its token)."""
-
-    access_key_id: str
-    secret_access_key: Secret
-    session_token: Secret | None = None
-    #: The profile these came from, for messages ("the key of profile work ...").
-    profile: str = ""
-
-    @classmethod
-    def from_section(cls, profile: str, values: dict[str, str]) -> AwsKeys:
-        token = values.get("aws_session_token") or values.get("aws_security_token")
-        return cls(
-            access_key_id=values.get("aws_access_key_id", ""),
-            secret_access_key=Secret(values.get("aws_secret_access_key", "")),
-            session_token=Secret(token) if token else None,
-            profile=profile,
-        )
-
-    @classmethod
-    def from_session(cls, profile: str, session: SessionCredentials) -> AwsKeys:
-        return cls(session.access_key_id, session.secret_access_key, session.session_token,
-                   profile)
 
 
 class CallerIdentity(NamedTuple):

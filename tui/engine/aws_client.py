@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from tui.engine.patched_internals import missing, turn_off
 
 if TYPE_CHECKING:
-    from tui.engine.aws_calls import AwsKeys
+    from tui.engine.credential_values import AwsKeys
     from tui.engine.ini_document import IniDocument
 
 DEFAULT_REGION = "us-east-1"

@@ -21,7 +21,7 @@ from tui.engine.redaction import Redactor
 from tui.engine.secret import Secret, mask_key_id
 
 if TYPE_CHECKING:
-    from tui.engine.aws_calls import AwsKeys
+    from tui.engine.credential_values import AwsKeys
 
 
 def _who(keys: AwsKeys | None) -> str:

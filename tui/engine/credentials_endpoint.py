@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tui.engine.credentials_store import SessionCredentials, format_expiration
+from tui.engine.credential_values import SessionCredentials, format_expiration
 from tui.engine.errors import AwsMfaError
 from tui.engine.mfa_code import MfaCodeSource
 from tui.engine.session_supply import Requester, SessionSupply

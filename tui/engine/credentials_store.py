@@ -30,14 +30,14 @@ import re
 import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 
+from tui.engine.credential_values import SessionCredentials
 from tui.engine.credentials_lock import GIVE_UP_HINT, LOCK_FILE_NAME, Notice, credentials_lock
 from tui.engine.errors import CredentialsFileError
 from tui.engine.ini_document import IniDocument
 from tui.engine.known_state import KnownState, KnownStateFile
-from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
+from tui.engine.named_tuple import TYPE_CHECKING
 from tui.engine.private_folders import make_private_folders
 from tui.engine.secret import Secret
 from tui.engine.settled_read import (
@@ -85,49 +85,6 @@ STALE_KEY_ROTATED = "key-rotated"
 #: The session key id the mark was made for: a peer that rewrites the section's keys but
 #: keeps other lines (aws-iam-login, aws-mfa) leaves the mark behind a new session.
 STALE_SESSION_KEY = "stale_session"
-
-
-class SessionCredentials(NamedTuple):
-    """Temporary credentials from STS. The secret parts are `Secret`s."""
-
-    access_key_id: str
-    secret_access_key: Secret
-    session_token: Secret
-    expiration: datetime
-
-    def as_section(self) -> dict[str, str]:
-        token = self.session_token.reveal()
-        return {
-            "aws_access_key_id": self.access_key_id,
-            "aws_secret_access_key": self.secret_access_key.reveal(),
-            "aws_session_token": token,
-            # botocore reads aws_security_token first: a stale one would win, so write both.
-            "aws_security_token": token,
-            "expiration": format_expiration(self.expiration),
-        }
-
-
-def format_expiration(moment: datetime) -> str:
-    """RFC 3339 UTC with a `Z`, the form Starship and other prompts read."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_expiration(value: str | None) -> datetime | None:
-    """Read back what we (or aws-iam-login's `2022-07-25 19:00:00+00:00`) wrote."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 class CredentialsStore:

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tui.engine import aws_calls
-from tui.engine.aws_calls import AwsKeys, DurationRejected
-from tui.engine.credentials_store import SessionCredentials
+from tui.engine.aws_calls import DurationRejected
+from tui.engine.credential_values import AwsKeys, SessionCredentials
 from tui.engine.errors import MfaCodeError, UsageError
 from tui.engine.secret import Secret
 

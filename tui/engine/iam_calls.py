@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from tui.engine import aws_calls
-from tui.engine.aws_calls import AwsKeys
+from tui.engine.credential_values import AwsKeys
 from tui.engine.errors import AwsMfaError
 from tui.engine.secret import Secret
 

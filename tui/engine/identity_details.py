@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from tui.engine import aws_calls
+from tui.engine.credential_values import AwsKeys
 from tui.engine.errors import AwsMfaError
-
-if TYPE_CHECKING:
-    from tui.engine.sessions import SessionService
+from tui.engine.profiles import IdentityProfile
 
 
 class IdentityDetails(NamedTuple):
@@ -22,15 +21,16 @@ class IdentityDetails(NamedTuple):
     signed_with: str  # which profile signed the IAM calls
 
 
-def identity_details(service: SessionService, name: str) -> IdentityDetails:
-    """Ask IAM who this identity is and about its access keys (for the details view)."""
-    catalog = service.catalog()
-    identity = catalog.identity(name)
-    long_term = service.long_term_keys(identity, catalog)
+def identity_details(identity: IdentityProfile, long_term: AwsKeys,
+                     signing: AwsKeys) -> IdentityDetails:
+    """Ask IAM who this identity is and about its access keys (for the details view).
+
+    `long_term`: the identity's own keys; `signing`: the keys IAM calls are signed with
+    (its MFA session while valid), tried first."""
     # Who the user is: GetCallerIdentity is never denied, and the long-term key always
     # names the IAM user (a session's key may not, e.g. in the local emulator).
     caller = aws_calls.get_caller_identity(long_term, identity.region)
-    keys = service.signing_keys(identity.name, catalog)
+    keys = signing
     try:
         access_keys = aws_calls.list_access_keys(keys, caller.user_name)
     except AwsMfaError:

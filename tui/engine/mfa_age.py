@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tui.engine.credentials_store import format_expiration as _stamp
-from tui.engine.credentials_store import parse_expiration as _parse
+from tui.engine.credential_values import format_expiration as _stamp
+from tui.engine.credential_values import parse_expiration as _parse
 from tui.engine.named_tuple import NamedTuple
 
 #: The credentials-file key holding the record (botocore ignores unknown keys).

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from tui.engine import aws_calls
-from tui.engine.aws_calls import AwsKeys
+from tui.engine.credential_values import AwsKeys
 from tui.engine.errors import AwsAuthError, UsageError
 from tui.engine.profiles import IdentityProfile
 

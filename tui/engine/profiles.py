@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from tui.engine.credentials_store import STALE_KEY, STALE_SESSION_KEY, parse_expiration
+from tui.engine.credential_values import parse_expiration
+from tui.engine.credentials_store import STALE_KEY, STALE_SESSION_KEY
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.ini_document import IniDocument
 from tui.engine.mfa_age import TIMES_KEY, SessionTimes, read_times

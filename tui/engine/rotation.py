@@ -47,7 +47,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from tui.engine import aws_calls, iam_calls
-from tui.engine.aws_calls import AccessKeyInfo, AwsKeys, CallerIdentity
+from tui.engine.aws_calls import AccessKeyInfo, CallerIdentity
+from tui.engine.credential_values import AwsKeys
 from tui.engine.credentials_store import CredentialsStore
 from tui.engine.errors import AwsAuthError, RotationError, UsageError
 from tui.engine.key_in_file import HOLD as KEY_HOLD

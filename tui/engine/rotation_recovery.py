@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from tui.engine import aws_calls
-from tui.engine.aws_calls import AwsKeys
+from tui.engine.credential_values import AwsKeys
 from tui.engine.errors import AwsAuthError, RotationError
 from tui.engine.rotation_journal import END, LOG_NAME, RotationJournal, Unfinished
 from tui.engine.rotation_plan import RecoveryResult, RotationStep, StepCallback, StepOutcome

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn, Protocol, TypeVar
 
 from tui.engine import aws_calls, iam_calls
-from tui.engine.aws_calls import AwsKeys
+from tui.engine.credential_values import AwsKeys
 from tui.engine.credentials_store import CredentialsStore
 from tui.engine.errors import AwsAuthError, AwsMfaError, AwsUnavailableError, RotationError
 from tui.engine.key_in_file import FileLook, KeyInFile

@@ -10,7 +10,7 @@ fails, with a note saying so: the caller (an SDK) asks again as the expiry nears
 
 from __future__ import annotations
 
-from tui.engine.credentials_store import SessionCredentials
+from tui.engine.credential_values import SessionCredentials
 from tui.engine.errors import AwsMfaError, UsageError
 from tui.engine.mfa_code import MfaCodeSource
 from tui.engine.named_tuple import NamedTuple

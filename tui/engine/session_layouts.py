@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from tui.engine.credential_values import format_expiration
 from tui.engine.named_tuple import NamedTuple
 
 AWS_MFA = "aws-mfa"
@@ -71,7 +72,7 @@ def session_section(layout: str | None, access_key_id: str, secret: str, token: 
         values["expiration"] = moment.isoformat(sep=" ")
         remove.append("aws_security_token")
     elif layout == AWSMFA:
-        values["expiration"] = _rfc3339(moment)
+        values["expiration"] = format_expiration(moment)
         values["awsmfa_expiration"] = moment.isoformat()
         remove.append("aws_security_token")
     elif layout == MFA_LOGIN:
@@ -80,11 +81,7 @@ def session_section(layout: str | None, access_key_id: str, secret: str, token: 
     else:
         # Ours: both token keys (a stale `aws_security_token` another tool left would win).
         values["aws_security_token"] = token
-        values["expiration"] = _rfc3339(moment)
+        values["expiration"] = format_expiration(moment)
     for key, value in (extra or {}).items():  # after the session's own keys, never over one
         values.setdefault(key, value)
     return SessionSection(values, tuple(remove), comment)
-
-
-def _rfc3339(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

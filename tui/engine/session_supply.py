@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
-from tui.engine.credentials_store import SessionCredentials
+from tui.engine.credential_values import SessionCredentials
 from tui.engine.errors import UsageError
 from tui.engine.mfa_code import MfaCodeSource
 from tui.engine.schedule import SessionState
@@ -141,7 +141,7 @@ class AgentSessions:
     def session_for(self, profile: str, requester: Requester,
                     code_source: MfaCodeSource | None = None) -> SessionCredentials:
         from tui.engine.agent_client import session_from_agent
-        from tui.engine.credentials_store import parse_expiration
+        from tui.engine.credential_values import parse_expiration
         from tui.engine.secret import Secret
 
         session = session_from_agent(profile, self.files,

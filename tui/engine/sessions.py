@@ -20,7 +20,8 @@ from _thread import allocate_lock
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from tui.engine.credentials_store import CredentialsStore, SessionCredentials, parse_expiration
+from tui.engine.credential_values import AwsKeys, SessionCredentials, parse_expiration
+from tui.engine.credentials_store import CredentialsStore
 from tui.engine.errors import (
     AwsMfaError,
     MfaCodeError,
@@ -65,7 +66,6 @@ from tui.engine.sent_codes import SENT_CODES
 from tui.engine.settings import MAX_DURATION, MIN_DURATION, Settings, load_settings, save_settings
 
 if TYPE_CHECKING:
-    from tui.engine.aws_calls import AwsKeys
     from tui.engine.identity_details import IdentityDetails
     from tui.engine.mfa_devices import MfaDevices
 
@@ -344,8 +344,6 @@ class SessionService:
 
     def long_term_keys(self, identity: IdentityProfile,
                         catalog: ProfileCatalog | None = None) -> AwsKeys:
-        from tui.engine.aws_calls import AwsKeys
-
         catalog = catalog or self.catalog()
         return AwsKeys.from_section(identity.name, catalog.session_section(identity.name))
 
@@ -378,8 +376,6 @@ class SessionService:
                        code_source: MfaCodeSource, duration: int | None,
                        role_session_name: str | None, serial: str | None) -> RefreshResult:
         from tui.engine import duration_negotiation
-        from tui.engine.aws_calls import AwsKeys
-
         identity = catalog.identity(role.identity)
         notes: list[str] = []
         duration = duration or role.duration
@@ -528,8 +524,6 @@ class SessionService:
     def signing_keys(self, name: str, catalog: ProfileCatalog | None = None) -> AwsKeys:
         """Keys for IAM calls about an identity: its MFA session while valid (MFA-guarded
         policies deny IAM to bare long-term keys), else the long-term keys."""
-        from tui.engine.aws_calls import AwsKeys
-
         catalog = catalog or self.catalog()
         identity = catalog.identity(name)
         session = identity.session
@@ -541,7 +535,10 @@ class SessionService:
         """Ask IAM who this identity is and about its access keys (for the details view)."""
         from tui.engine.identity_details import identity_details
 
-        return identity_details(self, name)
+        catalog = self.catalog()
+        identity = catalog.identity(name)
+        return identity_details(identity, self.long_term_keys(identity, catalog),
+                                self.signing_keys(identity.name, catalog))
 
     # ------------------------------------------------------------ using sessions
     def session_for(self, name: str, catalog: ProfileCatalog | None = None

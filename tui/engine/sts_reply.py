@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tui.engine.credentials_store import SessionCredentials, format_expiration
+from tui.engine.credential_values import SessionCredentials, format_expiration, parse_expiration
 from tui.engine.errors import AwsReplyError, unusable_reply
 from tui.engine.secret import Secret
 
@@ -80,11 +80,10 @@ def _checked(credentials: dict[str, Any], action: str, field: str, name: str,
 def _expiration(value: Any, action: str) -> datetime:
     """STS clients hand timestamps over unparsed (see `aws_calls`); datetimes are accepted."""
     if isinstance(value, str) and value.strip():
-        text = value.strip()
-        try:
-            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" else text)
-        except ValueError:
-            raise _unusable(action, "its expiration is not a date") from None
+        parsed = parse_expiration(value)
+        if parsed is None:
+            raise _unusable(action, "its expiration is not a date")
+        moment = parsed
     elif isinstance(value, datetime):
         moment = value
     elif value is None:
