@@ -43,15 +43,6 @@ def test_refresh_writes_session_and_keeps_the_rest_of_the_file(aws, make_user, s
     assert section["aws_session_token"] not in err + out
 
 
-def test_discovered_serial_is_remembered(aws, make_user, sandbox_home, capsys):
-    user = make_user("alice", profile="work")
-    assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
-    assert user.serial in sandbox_home.settings.read_text()
-    aws.injector.clear()
-    assert run(capsys, "refresh", "work", "--token-code", "654321", "--force")[0] == 0
-    assert aws.injector.calls("ListMFADevices") == []
-
-
 def test_fresh_session_is_skipped_unless_forced(aws, make_user, capsys):
     make_user("alice", profile="work")
     assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
