@@ -67,8 +67,8 @@ class KnownStateFile:
                 frozenset(data["names"]), frozenset(data["long_term"]), int(data["size"]),
                 tuple(int(n) for n in stamp) if stamp else None,  # type: ignore[arg-type]
             )
-        except (OSError, ValueError, KeyError, TypeError):
-            state = None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            state = None  # e.g. `[]`: JSON, but not what we write
         self._cached = (key, state)
         return state
 

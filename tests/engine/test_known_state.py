@@ -1,0 +1,91 @@
+"""What the credentials file last held, kept between processes: saved privately and
+atomically, shared by a symlink and its target, read again only when another process
+wrote it, and forgotten (never trusted) when unreadable. Never a value.
+
+How the store uses it (a read that lost a section is distrusted) is tested in
+tests/engine/test_credentials_store_stalling.py and its neighbours."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from tui.engine.known_state import KnownState, KnownStateFile
+
+STATE = KnownState(frozenset({"work", "work-mfa", "home"}), frozenset({"work", "home"}), 420,
+                   (11, 420, 1_700_000_000_000_000_000, 1_700_000_000_000_000_001))
+
+
+def test_nothing_is_known_until_saved_then_it_reads_back(sandbox_home):
+    credentials = sandbox_home.credentials
+    assert KnownStateFile(credentials).load() is None
+    KnownStateFile(credentials).save(STATE)
+    assert KnownStateFile(credentials).load() == STATE  # another process reads it back
+    other = KnownStateFile(sandbox_home.aws_dir / "other-credentials")
+    assert other.load() is None and other.path() != KnownStateFile(credentials).path()
+
+
+def test_the_state_file_is_private_and_holds_no_value(sandbox_home):
+    known = KnownStateFile(sandbox_home.credentials)
+    known.save(STATE._replace(stamp=None))
+    path = known.path()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert str(sandbox_home.home / ".local" / "state") in str(path)
+    assert set(os.listdir(path.parent)) == {path.name}  # no temp file left behind
+    assert known.load() == STATE._replace(stamp=None)
+
+
+def test_a_symlink_and_its_target_share_one_state(sandbox_home, tmp_path):
+    target = tmp_path / "dotfiles" / "credentials"
+    link = tmp_path / "credentials-link"
+    link.symlink_to(target)
+    KnownStateFile(target).save(STATE)
+    assert KnownStateFile(link).path() == KnownStateFile(target).path()
+    assert KnownStateFile(link).load() == STATE
+
+
+def test_another_process_s_save_is_seen_by_a_long_lived_reader(sandbox_home):
+    reader = KnownStateFile(sandbox_home.credentials)
+    reader.save(STATE)
+    assert reader.load() == STATE
+    smaller = STATE._replace(names=frozenset({"work"}), size=100)
+    KnownStateFile(sandbox_home.credentials).save(smaller)
+    assert reader.load() == smaller
+
+
+def test_saving_the_same_state_writes_nothing(sandbox_home):
+    known = KnownStateFile(sandbox_home.credentials)
+    known.save(STATE)
+    before = os.stat(known.path())
+    known.save(STATE)
+    after = os.stat(known.path())
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_an_unreadable_state_is_forgotten_not_trusted(sandbox_home):
+    known = KnownStateFile(sandbox_home.credentials)
+    known.save(STATE)
+    for text in ("{not json", '{"names": ["a"]}', '{"names": 3, "long_term": [], "size": 1}',
+                 "[]"):
+        known.path().write_text(text)
+        assert KnownStateFile(sandbox_home.credentials).load() is None, text
+    known.save(STATE)  # and it is written whole again
+    assert KnownStateFile(sandbox_home.credentials).load() == STATE
+
+
+def test_a_state_says_which_sections_a_read_lost():
+    assert STATE.lost(frozenset({"work", "home", "new"})) == {"work-mfa"}
+    assert STATE.lost(STATE.names) == frozenset()
+
+
+def test_the_store_reads_the_file_past_a_state_file_it_doesn_t_understand(sandbox_home):
+    from tui.engine.credentials_store import CredentialsStore
+
+    sandbox_home.aws_dir.mkdir()
+    sandbox_home.credentials.write_text("[work]\naws_access_key_id = AKIA1\n"
+                                        "aws_secret_access_key = s\n")
+    known = KnownStateFile(sandbox_home.credentials)
+    known.save(STATE)
+    known.path().write_text("[]")  # valid JSON, not what we write
+    assert CredentialsStore(sandbox_home.credentials).read().sections() == ["work"]
