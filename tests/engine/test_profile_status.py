@@ -26,6 +26,7 @@ source_profile = prod
 [profile prod]
 role_arn = arn:aws:iam::2:role/Admin
 source_profile = work-mfa
+duration_seconds = 7200
 [profile loop-a]
 role_arn = arn:aws:iam::2:role/A
 source_profile = loop-b
@@ -96,6 +97,7 @@ def test_roles_chain_without_a_code_while_the_mfa_session_lasts(tmp_path):
                        + _session("prod-session", timedelta(minutes=30)))
     rows = _rows(catalog)
     prod, deploy = rows["prod"], rows["deploy"]
+    # AWS caps a chained session at 1 hour, whatever the role asks for.
     assert prod.code_mode is CodeMode.CHAINED and prod.lifetime == 3600
     assert prod.state is SessionState.FRESH and deploy.code_mode is CodeMode.CHAINED
     assert not code_needed(catalog, catalog.role("prod"), NOW, 300)
