@@ -42,6 +42,15 @@ def _role(make_user, name: str = "Admin") -> str:
                                      MaxSessionDuration=43200)["Role"]["Arn"]
 
 
+@pytest.fixture
+def prod(make_user, sandbox_home) -> str:
+    """The role `prod`, assumed from work's MFA session (`work-mfa`); its ARN."""
+    arn = _role(make_user)
+    sandbox_home.aws_dir.mkdir(mode=0o700, exist_ok=True)
+    sandbox_home.config.write_text(f"[profile prod]\nrole_arn = {arn}\nsource_profile = work-mfa\n")
+    return arn
+
+
 def _ending_session(sandbox, section: str, left: timedelta) -> None:
     """A session section (not one AWS made) that ends `left` from now."""
     ends = (datetime.now(UTC) + left).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -143,10 +152,8 @@ def test_a_session_without_mfa_looks_up_no_device(aws, make_user, sandbox_home):
 
 
 # ------------------------------------------------------------------ assume
-def test_a_role_is_chained_from_the_mfa_session_without_a_code(aws, make_user, sandbox_home):
+def test_a_role_is_chained_from_the_mfa_session_without_a_code(aws, make_user, sandbox_home, prod):
     make_user("alice", profile="work")
-    arn = _role(make_user)
-    sandbox_home.config.write_text(f"[profile prod]\nrole_arn = {arn}\nsource_profile = work-mfa\n")
     service = sandbox_service(sandbox_home)
     service.refresh("work", FixedCode(Secret("123456")))
     result = service.assume("prod", no_code_needed(), duration=7200)
@@ -155,7 +162,7 @@ def test_a_role_is_chained_from_the_mfa_session_without_a_code(aws, make_user, s
     call = aws.injector.calls("AssumeRole")[-1]
     assert call.access_key_id == read_credentials(sandbox_home)["work-mfa"]["aws_access_key_id"]
     assert "TokenCode" not in call.params and call.params["DurationSeconds"] == "3600"
-    assert call.params["RoleArn"] == arn and call.params["RoleSessionName"] == "alice"
+    assert call.params["RoleArn"] == prod and call.params["RoleSessionName"] == "alice"
     assert "aws_session_token" in read_credentials(sandbox_home)["prod-session"]
     # The cap is said once per role per service, not on every renewal.
     assert not any("1 hour" in n for n in service.assume("prod", no_code_needed(),
@@ -163,11 +170,9 @@ def test_a_role_is_chained_from_the_mfa_session_without_a_code(aws, make_user, s
 
 
 def test_an_ended_mfa_session_is_renewed_before_the_role_is_chained(aws, make_user,
-                                                                   sandbox_home):
+                                                                   sandbox_home, prod):
     user = make_user("alice", profile="work")
-    arn = _role(make_user)
     _ending_session(sandbox_home, "work-mfa", timedelta(hours=-1))
-    sandbox_home.config.write_text(f"[profile prod]\nrole_arn = {arn}\nsource_profile = work-mfa\n")
     code = CountedCode("123456")
     result = sandbox_service(sandbox_home).assume("prod", code)
     assert "renewed work-mfa first" in result.notes and code.asked == 1
@@ -221,10 +226,8 @@ def test_renew_takes_the_code_from_the_environment_before_mfa_command(
     assert aws.injector.calls("GetSessionToken")[-1].params["TokenCode"] == "246810"
 
 
-def test_renew_of_a_chained_role_asks_no_source(aws, make_user, sandbox_home):
+def test_renew_of_a_chained_role_asks_no_source(aws, make_user, sandbox_home, prod):
     make_user("alice", profile="work")
-    arn = _role(make_user)
-    sandbox_home.config.write_text(f"[profile prod]\nrole_arn = {arn}\nsource_profile = work-mfa\n")
     service = sandbox_service(sandbox_home)
     service.refresh("work", FixedCode(Secret("123456")))
     # No code source anywhere (not interactive, no command, no variable): none is needed.
@@ -258,11 +261,9 @@ def test_renew_leaves_a_fresh_session_unless_forced(aws, make_user, sandbox_home
 
 
 # ------------------------------------------------------------------ logout
-def test_logout_removes_sessions_and_never_long_term_keys(aws, make_user, sandbox_home):
+def test_logout_removes_sessions_and_never_long_term_keys(aws, make_user, sandbox_home, prod):
     make_user("alice", profile="work")
     make_user("bob", profile="home")
-    arn = _role(make_user)
-    sandbox_home.config.write_text(f"[profile prod]\nrole_arn = {arn}\nsource_profile = work-mfa\n")
     before = sandbox_home.credentials.read_bytes()
     service = sandbox_service(sandbox_home)
     service.refresh("work", FixedCode(Secret("123456")))
