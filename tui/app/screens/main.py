@@ -6,15 +6,15 @@ the small messages from `engine_calls`; the handlers here update the table. The 
 acts on what the engine's `Keeper` says is due: a renewal that needs no person starts (and
 is retried with backoff when it fails, as `watch` does); one that needs a code rings.
 Outside edits of the files arrive as `FilesChanged` from a background `FileWatcher`. Codes
-are asked one profile at a time (`CodePromptQueue`); each code modal runs its own refresh
-and hands back how it ended.
+are asked one profile at a time (`code_prompts`); a rotation cut off before the start is
+found in its journal once the rows are painted (`rotation_journal_check`).
 
 Every name from the files or from AWS reaches a toast as plain text (`markup=False`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from textual import on, work
@@ -26,15 +26,16 @@ from textual.widgets import Header
 from textual.worker import Worker, get_current_worker
 
 from tui.app import engine_calls
-from tui.app.code_prompt_queue import CodePromptQueue, NextStep
+from tui.app.code_prompts import CodePrompts
 from tui.app.file_watcher import FilesChanged, FileWatcher, files_stamp
+from tui.app.rotation_journal_check import CutOffRotation, cut_off_rotations
 from tui.app.time_words import time_left_words, until_words
 from tui.app.widgets.file_problem import FileProblem
 from tui.app.widgets.footer import AppFooter
 from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import NO_FLAGS, RowFlags, stale_reason, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
-from tui.app.widgets.profile_table import ProfileTable
+from tui.app.widgets.profile_table import FlagsOf, ProfileTable
 from tui.engine.errors import AwsMfaError
 from tui.engine.identity_details import IdentityDetails
 from tui.engine.keeper import Keeper, Renewal
@@ -85,7 +86,7 @@ class MainScreen(Screen[None]):
         self.waiting_for_command: set[str] = set()
         self.errors: dict[str, str] = {}
         self.marked: set[str] = set()
-        self.codes = CodePromptQueue()
+        self.codes = CodePrompts(self)
         self._frame = 0
         self._loading = 0
         paths = service.paths
@@ -144,47 +145,22 @@ class MainScreen(Screen[None]):
         self.watcher.start()
 
     def _check_rotation_journal(self) -> None:
-        """Once, after the first paint of the rows: the journal's modules (rotation, IAM
-        calls, json) would otherwise be imported by a thread racing the first paint."""
+        """Once, after the first paint of the rows (see `rotation_journal_check`)."""
         if not self._journal_checked:
             self._journal_checked = True
-            self._in_thread("cut-off rotations", self._cut_off_rotation,
+            self._in_thread("cut-off rotations", lambda: cut_off_rotations(self.service),
                             group="rotation-journal")
 
     def on_unmount(self) -> None:
         self.watcher.stop()
 
-    class CutOffRotation(Message):
-        """The rotation journal shows a key rotation that never finished."""
-
-        def __init__(self, identity: str | None, abandoned: list[str]) -> None:
-            super().__init__()
-            self.identity = identity
-            #: One line for each closed rotation of a profile that no longer exists.
-            self.abandoned = abandoned
-
-    def _cut_off_rotation(self) -> Message | None:
-        from tui.engine.rotation_recovery import close_abandoned, unfinished_profiles
-
-        try:
-            abandoned = close_abandoned(self.service)
-            names = unfinished_profiles(self.service)
-        except AwsMfaError:
-            return None  # an unreadable file is reported by the table's own load
-        if not names and not abandoned:
-            return None
-        return self.CutOffRotation(names[0] if names else None, abandoned)
-
     @on(CutOffRotation)
     def _finish_cut_off_rotation(self, message: CutOffRotation) -> None:
         """The rotation screen finishes it (after a code, when one is needed)."""
-        from tui.app.screens.rotation import RotationScreen
-
         for line in message.abandoned:
             self.note(line, "warning", toast=True)
         if message.identity is not None:
-            self.app.push_screen(RotationScreen(self.service, message.identity),
-                                 lambda _result: self.reload())
+            self.open_rotation(message.identity)
 
     def _theme_changed(self, _theme: object) -> None:
         self.table.colours = theme_colours(self.app.theme_variables)
@@ -228,9 +204,20 @@ class MainScreen(Screen[None]):
     def lead_time(self) -> int:
         return self.service.current_settings.lead_time
 
-    def flags(self) -> Mapping[str, RowFlags]:
+    @property
+    def now(self) -> datetime:
+        """The time of the last tick (the injected clock's)."""
+        return self._now
+
+    @property
+    def reading_status(self) -> bool:
+        """A status read is under way: the table is about to change."""
+        return bool(self._loading)
+
+    def flags(self) -> FlagsOf:
         """Each row's flags, built only when the table draws that row."""
-        return _LazyFlags(self)
+        starting = self.app.emulator_starting  # type: ignore[attr-defined]
+        return lambda name: self.flags_of(name, starting)
 
     def flags_of(self, name: str, starting: bool | None = None) -> RowFlags:
         """`starting`: whether the demo's emulator is starting, if known already."""
@@ -362,7 +349,7 @@ class MainScreen(Screen[None]):
         if self._after_source:  # their source was renewed (or failed): their turn now
             waiting, self._after_source = self._after_source, []
             self.start_refresh(waiting)
-        self._next_code()
+        self.codes.open_next()
 
     @on(FilesChanged)
     def _files_changed(self) -> None:
@@ -384,7 +371,7 @@ class MainScreen(Screen[None]):
         self.repaint()
 
     @on(engine_calls.RefreshFinished)
-    def _refresh_finished(self, message: engine_calls.RefreshFinished) -> None:
+    def refresh_finished(self, message: engine_calls.RefreshFinished) -> None:
         self.busy.discard(message.name)
         self.waiting_for_command.discard(message.name)
         self.marked.discard(message.name)  # the action that used the mark is done
@@ -441,10 +428,10 @@ class MainScreen(Screen[None]):
                 if name not in self._after_source:
                     self._after_source.append(name)
             elif row.code_mode in (CodeMode.CHAINED, CodeMode.COMMAND):
-                self._run_refresh(row)
+                self.run_refresh(row)
             else:
                 self.codes.add(name)
-        self._next_code()
+        self.codes.open_next()
 
     def _source_busy(self, row: StatusRow) -> bool:
         """Whether a session this role is assumed from, up its chain, is being renewed."""
@@ -457,7 +444,7 @@ class MainScreen(Screen[None]):
             row = source
         return False
 
-    def _run_refresh(self, row: StatusRow) -> None:
+    def run_refresh(self, row: StatusRow) -> None:
         """A refresh that needs no typed code (chained, or from the mfa_command)."""
         self.busy.add(row.name)
         self.errors.pop(row.name, None)
@@ -470,49 +457,6 @@ class MainScreen(Screen[None]):
                         lambda: engine_calls.refresh(self.service, row, None, told),
                         group="refresh")
         self.repaint()
-
-    def _next_code(self) -> None:
-        """Open the next code modal, once the previous one closed and the table is current."""
-        if self._loading:
-            return
-        while (step := self.codes.next_step(self.row_named, self.busy)) is not None:
-            what, row = step
-            if what is NextStep.RUN:
-                self._run_refresh(row)
-                continue
-            from tui.app.screens.mfa_code_modal import MfaCodeModal
-
-            modal = MfaCodeModal(self.service, row, self._now, self.codes.position(),
-                                 on_checking=self._code_checking,
-                                 late_result=self._refresh_finished)
-            self.app.push_screen(
-                modal, lambda result, modal=modal: self._code_modal_closed(result, modal.outcome))
-            return
-
-    def _code_checking(self, name: str, checking: bool) -> None:
-        """The code modal sent a code to AWS (or heard back): the row shows it."""
-        if checking:
-            self.busy.add(name)
-            self.errors.pop(name, None)
-        else:
-            self.busy.discard(name)
-        self.repaint()
-
-    def _code_modal_closed(self, result: engine_calls.RefreshFinished | None,
-                           why: str = "no code entered") -> None:
-        name = self.codes.closed()
-        if result is None or result.error:
-            if result is None and name is not None:
-                self.note(f"{name}: {why}")
-                self.marked.discard(name)
-            skipped = self.codes.cancel_rest()
-            if skipped:
-                self.note(f"skipped {', '.join(skipped)}")
-                self.marked.difference_update(skipped)
-        if result is not None:
-            self._refresh_finished(result)
-        self.repaint()
-        self._next_code()
 
     # ------------------------------------------------------------------ actions
     def selected_names(self) -> list[str]:
@@ -581,11 +525,13 @@ class MainScreen(Screen[None]):
 
     def action_rotate_key(self, name: str | None = None) -> None:
         row = self.row_named(name) if name else self.table.highlighted_row()
-        if row is None:
-            return
+        if row is not None:
+            self.open_rotation(row.identity)
+
+    def open_rotation(self, identity: str) -> None:
         from tui.app.screens.rotation import RotationScreen
 
-        self.app.push_screen(RotationScreen(self.service, row.identity),
+        self.app.push_screen(RotationScreen(self.service, identity),
                              lambda _result: self.reload())
 
     def action_logout(self) -> None:
@@ -640,23 +586,3 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(
             self.table.relayout, self._now, self.lead_time, self.flags(), self._frame)
 
-
-class _LazyFlags(Mapping[str, RowFlags]):
-    """The main screen's flags as a mapping: a row's `RowFlags` is built when asked for."""
-
-    def __init__(self, screen: MainScreen) -> None:
-        self._screen = screen
-        self._starting: bool | None = None
-
-    def __getitem__(self, name: str) -> RowFlags:
-        if name not in self._screen._by_name:
-            raise KeyError(name)
-        if self._starting is None:
-            self._starting = self._screen.app.emulator_starting  # type: ignore[attr-defined]
-        return self._screen.flags_of(name, self._starting)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._screen._by_name)
-
-    def __len__(self) -> int:
-        return len(self._screen._by_name)
