@@ -22,7 +22,7 @@ from tests.support.app import (
     table_rows,
 )
 from tui.app.app import AwsMfaApp
-from tui.app.engine_calls import CommandWaiting
+from tui.app.messages import CommandWaiting
 from tui.app.screens.details import DetailsScreen
 from tui.app.screens.mfa_code_modal import MfaCodeModal
 from tui.app.screens.settings import SettingsScreen

@@ -16,7 +16,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tui.app import desktop_notice, engine_calls, textual_fixes
+from tui.app import desktop_notice, engine_calls, messages, textual_fixes
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine import patched_internals
@@ -158,7 +158,7 @@ class AwsMfaApp(App[int]):
         """The demo's emulator is still starting: the rows and the title say so."""
         return self._emulator is not None and not self._emulator.ready.is_set()
 
-    @on(engine_calls.StatusLoaded)
+    @on(messages.StatusLoaded)
     def _rows_loaded(self) -> None:
         """(Bubbled up from the main screen, after it showed the rows.) The first time, a
         demo starts its emulator, once that paint is on the terminal: moto's import takes
@@ -274,9 +274,9 @@ class AwsMfaApp(App[int]):
 
     def _store_notice(self, text: str) -> None:
         """Called in a worker thread: post, never touch the screen."""
-        self.post_message(engine_calls.StoreNotice(text))
+        self.post_message(messages.StoreNotice(text))
 
-    def on_store_notice(self, message: engine_calls.StoreNotice) -> None:
+    def on_store_notice(self, message: messages.StoreNotice) -> None:
         from tui.engine.credentials_lock import GIVE_UP_HINT
 
         self.notify(message.text.removesuffix(GIVE_UP_HINT), severity="warning", timeout=15,

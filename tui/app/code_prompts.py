@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from tui.engine.profile_status import CodeMode, StatusRow
 
 if TYPE_CHECKING:
-    from tui.app.engine_calls import RefreshFinished
+    from tui.app.messages import RefreshFinished
     from tui.app.screens.main import MainScreen
 
 

@@ -10,13 +10,18 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from textual.message import Message
-
+from tui.app.messages import (
+    DetailsLoaded,
+    DeviceChosen,
+    LoggedOut,
+    RefreshFinished,
+    SerialResolved,
+    SettingsSaved,
+    StatusLoaded,
+)
 from tui.engine.errors import AwsMfaError, MfaCodeError
-from tui.engine.identity_details import IdentityDetails
 from tui.engine.mfa_code import (
     CodeRequest,
     CommandCode,
@@ -28,51 +33,9 @@ from tui.engine.mfa_code import (
 from tui.engine.mfa_devices import NoMfaDevice, SeveralMfaDevices
 from tui.engine.profile_status import CodeMode, StatusRow
 from tui.engine.secret import Secret
-from tui.engine.sessions import RefreshResult, SessionService
+from tui.engine.sessions import SessionService
 from tui.engine.sessions import no_code_needed as chained_code_source
 from tui.engine.settings import parse_settings
-
-
-@dataclass
-class StatusLoaded(Message):
-    rows: list[StatusRow]
-    error: str | None = None
-    #: Modification times of the files just before they were read.
-    stamp: tuple[float, float, float] | None = None
-
-
-@dataclass
-class RefreshFinished(Message):
-    """A refresh of one identity or role ended: `result` on success, else `error`."""
-
-    name: str
-    result: RefreshResult | None = None
-    error: str | None = None
-    #: AWS refused the code (or it was used already): the code modal stays open.
-    bad_code: bool = False
-    with_code: bool = False
-    #: How it failed, for the Keeper's backoff: a code refused or already used; an error
-    #: worth retrying soon (network, throttling).
-    code_refused: bool = False
-    transient: bool = False
-
-
-@dataclass
-class StoreNotice(Message):
-    """The credentials store said something while a worker used it: it waits for a busy
-    lock (after 2 s, naming the lock file), or it made a readable file 0600."""
-
-    text: str
-
-
-@dataclass
-class CommandWaiting(Message):
-    """A refresh started (`waiting`) or stopped waiting for its mfa_command's code."""
-
-    name: str
-    waiting: bool
-    #: The command's program, to say what we wait for (never its arguments: a name only).
-    program: str = ""
 
 
 class WatchedCommand(MfaCodeSource):
@@ -88,49 +51,6 @@ class WatchedCommand(MfaCodeSource):
             return self.inner.get_code(request)
         finally:
             self.told(False)
-
-
-@dataclass
-class SerialResolved(Message):
-    """The MFA device of a row: found (`serial`), one to choose (`choices`), none at all
-    (`no_device_for`, the user's ARN), or an `error`. `skipped` names the security keys
-    IAM listed that STS can't use."""
-
-    name: str
-    serial: str | None = None
-    error: str | None = None
-    choices: tuple[str, ...] = ()
-    skipped: tuple[str, ...] = ()
-    no_device_for: str | None = None
-
-
-@dataclass
-class DeviceChosen(Message):
-    """The chosen MFA device was saved in settings (else `error` says why not)."""
-
-    name: str
-    serial: str
-    error: str | None = None
-
-
-@dataclass
-class DetailsLoaded(Message):
-    name: str
-    details: IdentityDetails | None = None
-    error: str | None = None
-
-
-@dataclass
-class LoggedOut(Message):
-    removed: list[str]
-    error: str | None = None
-
-
-@dataclass
-class SettingsSaved(Message):
-    error: str | None = None
-    #: The setting the error is about, so the form can show it under that field.
-    key: str | None = None
 
 
 def load_status(service: SessionService) -> StatusLoaded:

@@ -10,22 +10,9 @@ the rotation screen, which finishes it (after a code, when one is needed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from textual.message import Message
-
+from tui.app.messages import CutOffRotation
 from tui.engine.errors import AwsMfaError
 from tui.engine.sessions import SessionService
-
-
-@dataclass
-class CutOffRotation(Message):
-    """The rotation journal shows a key rotation that never finished."""
-
-    #: The identity whose rotation the rotation screen can finish, if any.
-    identity: str | None
-    #: One line for each closed rotation of a profile that no longer exists.
-    abandoned: list[str]
 
 
 def cut_off_rotations(service: SessionService) -> CutOffRotation | None:

@@ -25,10 +25,10 @@ from textual.screen import ActiveBinding, Screen
 from textual.widgets import Header
 from textual.worker import Worker, get_current_worker
 
-from tui.app import engine_calls
+from tui.app import engine_calls, messages
 from tui.app.code_prompts import CodePrompts
-from tui.app.file_watcher import FilesChanged, FileWatcher, files_stamp
-from tui.app.rotation_journal_check import CutOffRotation, cut_off_rotations
+from tui.app.file_watcher import FileWatcher, files_stamp
+from tui.app.rotation_journal_check import cut_off_rotations
 from tui.app.time_words import time_left_words, until_words
 from tui.app.widgets.file_problem import FileProblem
 from tui.app.widgets.footer import AppFooter
@@ -88,7 +88,8 @@ class MainScreen(Screen[None]):
         self.marked: set[str] = set()
         self.codes = CodePrompts(self)
         self._frame = 0
-        self._loading = 0
+        #: Status reads asked for, and the latest one handled (`StatusLoaded.read`).
+        self._reads = self._reads_done = 0
         paths = service.paths
         self.watcher = FileWatcher((paths.credentials, paths.config, paths.settings),
                                    self.post_message)
@@ -139,7 +140,8 @@ class MainScreen(Screen[None]):
         if first is None:
             self.reload()
         else:  # read already: the first frame shows the rows
-            self._loading += 1
+            self._reads += 1
+            first.read = self._reads
             self._status_loaded(first)
             self.app.post_message(first)  # (as if it had bubbled up: the demo waits for it)
         self.watcher.start()
@@ -154,8 +156,8 @@ class MainScreen(Screen[None]):
     def on_unmount(self) -> None:
         self.watcher.stop()
 
-    @on(CutOffRotation)
-    def _finish_cut_off_rotation(self, message: CutOffRotation) -> None:
+    @on(messages.CutOffRotation)
+    def _finish_cut_off_rotation(self, message: messages.CutOffRotation) -> None:
         """The rotation screen finishes it (after a code, when one is needed)."""
         for line in message.abandoned:
             self.note(line, "warning", toast=True)
@@ -179,12 +181,13 @@ class MainScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read the files again (in a worker) and rebuild the table."""
-        self._loading += 1
+        self._reads += 1
+        read = self._reads
 
         def job() -> Message:
             stamp = files_stamp(self.watcher.paths)
             loaded = engine_calls.load_status(self.service)
-            loaded.stamp = stamp
+            loaded.stamp, loaded.read = stamp, read
             return loaded
 
         self._in_thread("status", job, group="status")
@@ -197,7 +200,7 @@ class MainScreen(Screen[None]):
             self.waiting_for_command.discard(name)
             self.errors[name] = f"unexpected error: {type(worker.error).__name__}"
         if worker.name == "status":
-            self._loading = max(0, self._loading - 1)
+            self._reads_done = self._reads
 
     # ------------------------------------------------------------------ state
     @property
@@ -212,7 +215,7 @@ class MainScreen(Screen[None]):
     @property
     def reading_status(self) -> bool:
         """A status read is under way: the table is about to change."""
-        return bool(self._loading)
+        return self._reads_done < self._reads
 
     def flags(self) -> FlagsOf:
         """Each row's flags, built only when the table draws that row."""
@@ -266,7 +269,7 @@ class MainScreen(Screen[None]):
     def clock_tick(self, now: datetime) -> None:
         self._now = now
         self._frame += 1
-        if not self._loading and self.keeper.reread_due(now):
+        if not self.reading_status and self.keeper.reread_due(now):
             self.reload()  # chained roles whose source ended now need a code: say so
         self._act_on(now)
         self.repaint()
@@ -317,9 +320,10 @@ class MainScreen(Screen[None]):
         return f"{name} expired: needs a code"
 
     # ------------------------------------------------------------------ results
-    @on(engine_calls.StatusLoaded)
-    def _status_loaded(self, message: engine_calls.StatusLoaded) -> None:
-        self._loading = max(0, self._loading - 1)
+    @on(messages.StatusLoaded)
+    def _status_loaded(self, message: messages.StatusLoaded) -> None:
+        """(A later read replaces one still queued: `StatusLoaded.can_replace`.)"""
+        self._reads_done = max(self._reads_done, message.read)
         self.watcher.known = message.stamp
         self.call_after_refresh(self._check_rotation_journal)
         # On screen until the files parse (a toast fades): see `FileProblem`.
@@ -351,17 +355,17 @@ class MainScreen(Screen[None]):
             self.start_refresh(waiting)
         self.codes.open_next()
 
-    @on(FilesChanged)
+    @on(messages.FilesChanged)
     def _files_changed(self) -> None:
         """An outside edit (the watcher saw new modification times): read them again."""
-        if not self.loaded or self._loading:
+        if not self.loaded or self.reading_status:
             return  # the load under way sets the stamp; a later change is seen again
         if not self.busy:
             self.note("the credentials, config or settings file changed: reloaded")
         self.reload()
 
-    @on(engine_calls.CommandWaiting)
-    def _command_waiting(self, message: engine_calls.CommandWaiting) -> None:
+    @on(messages.CommandWaiting)
+    def _command_waiting(self, message: messages.CommandWaiting) -> None:
         if message.waiting:
             self.waiting_for_command.add(message.name)
             self.note(f"{message.name}: waiting for its mfa_command `{message.program}`: "
@@ -370,8 +374,8 @@ class MainScreen(Screen[None]):
             self.waiting_for_command.discard(message.name)
         self.repaint()
 
-    @on(engine_calls.RefreshFinished)
-    def refresh_finished(self, message: engine_calls.RefreshFinished) -> None:
+    @on(messages.RefreshFinished)
+    def refresh_finished(self, message: messages.RefreshFinished) -> None:
         self.busy.discard(message.name)
         self.waiting_for_command.discard(message.name)
         self.marked.discard(message.name)  # the action that used the mark is done
@@ -397,8 +401,8 @@ class MainScreen(Screen[None]):
                 self.note(f"{message.name}: {extra}", level="warning", toast=True)
         self.reload()
 
-    @on(engine_calls.LoggedOut)
-    def _logged_out(self, message: engine_calls.LoggedOut) -> None:
+    @on(messages.LoggedOut)
+    def _logged_out(self, message: messages.LoggedOut) -> None:
         if message.error:
             self.note(message.error, level="error", toast=True)
         if message.removed:
@@ -451,7 +455,7 @@ class MainScreen(Screen[None]):
         program = (row.mfa_command or "").split(" ", 1)[0]
 
         def told(waiting: bool) -> None:
-            self.post_message(engine_calls.CommandWaiting(row.name, waiting, program))
+            self.post_message(messages.CommandWaiting(row.name, waiting, program))
 
         self._in_thread(f"refresh:{row.name}",
                         lambda: engine_calls.refresh(self.service, row, None, told),
@@ -499,15 +503,10 @@ class MainScreen(Screen[None]):
                        "no browser found: use `aws-mfa-tui console NAME --print`")
         except AwsMfaError as exc:
             outcome = str(exc)
-        self.post_message(self.ConsoleOutcome(outcome))
+        self.post_message(messages.ConsoleOutcome(outcome))
 
-    class ConsoleOutcome(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    @on(ConsoleOutcome)
-    def _console_outcome(self, message: ConsoleOutcome) -> None:
+    @on(messages.ConsoleOutcome)
+    def _console_outcome(self, message: messages.ConsoleOutcome) -> None:
         self.note(message.text, toast=True)
 
     def action_toggle_log(self) -> None:

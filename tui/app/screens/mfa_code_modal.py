@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.app import engine_calls
+from tui.app import engine_calls, messages
 from tui.app.screens.dialog import Dialog
 from tui.app.widgets.code_input import CodeInput
 from tui.engine.mfa_code import CODE_LENGTH, seconds_left_in_window
@@ -32,7 +32,7 @@ from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService
 
 
-class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
+class MfaCodeModal(Dialog[messages.RefreshFinished | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="mfa.cancel",
                 tooltip="Close without refreshing (and skip any profiles queued after this)"),
@@ -46,7 +46,7 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
     def __init__(self, service: SessionService, row: StatusRow, now: datetime,
                  position: tuple[int, int] = (1, 1),
                  on_checking: Callable[[str, bool], None] | None = None,
-                 late_result: Callable[[engine_calls.RefreshFinished], None] | None = None
+                 late_result: Callable[[messages.RefreshFinished], None] | None = None
                  ) -> None:
         """`on_checking(name, checking)` hears when a code goes to AWS and comes back
         (the main screen's row shows a spinner meanwhile); `late_result` gets the result
@@ -138,15 +138,15 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
         self.app.call_from_thread(self._answered, engine_calls.refresh(
             self.service, self.row, code, without_mfa=code is None))
 
-    def _answered(self, message: engine_calls.RefreshFinished) -> None:
+    def _answered(self, message: messages.RefreshFinished) -> None:
         if self.closed:
             if self.late_result is not None:
                 self.late_result(message)
             return
         self.post_message(message)
 
-    @on(engine_calls.SerialResolved)
-    def _serial_resolved(self, message: engine_calls.SerialResolved) -> None:
+    @on(messages.SerialResolved)
+    def _serial_resolved(self, message: messages.SerialResolved) -> None:
         message.stop()
         self.skipped = message.skipped
         if message.serial:
@@ -192,8 +192,8 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
         self.app.push_screen(NoMfaDeviceOffer(self.row.name, self.row.target, user_arn,
                                               self.skipped), answered)
 
-    @on(engine_calls.DeviceChosen)
-    def _device_chosen(self, message: engine_calls.DeviceChosen) -> None:
+    @on(messages.DeviceChosen)
+    def _device_chosen(self, message: messages.DeviceChosen) -> None:
         message.stop()
         if message.error:
             self.show_problem(f"{message.error} (the device is used for now)", ring=False)
@@ -201,8 +201,8 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
             self.remembered = True
             self.watch_serial()
 
-    @on(engine_calls.RefreshFinished)
-    def _refresh_finished(self, message: engine_calls.RefreshFinished) -> None:
+    @on(messages.RefreshFinished)
+    def _refresh_finished(self, message: messages.RefreshFinished) -> None:
         message.stop()
         if message.error and message.bad_code:
             self.show_problem(message.error)

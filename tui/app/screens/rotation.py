@@ -22,10 +22,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Static
 
+from tui.app.messages import (
+    CodeNeeded,
+    PlanReady,
+    PrepareFailed,
+    Recovered,
+    RotationFinished,
+    SessionCodeNeeded,
+    SessionRefreshed,
+    StepUpdate,
+)
 from tui.app.widgets.code_input import CodeInput
 from tui.app.widgets.footer import AppFooter
 from tui.engine.access_keys import key_rows
@@ -41,7 +50,6 @@ from tui.engine.mfa_code import (
 )
 from tui.engine.rotation import KeyRotation
 from tui.engine.rotation_plan import (
-    RecoveryResult,
     RotationPlan,
     RotationResult,
     RotationStep,
@@ -76,57 +84,6 @@ class Stage(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
-
-
-# ---------------------------------------------------------------------- messages
-class CodeNeeded(Message):
-    def __init__(self, request: CodeRequest) -> None:
-        super().__init__()
-        self.request = request
-
-
-class PlanReady(Message):
-    def __init__(self, plan: RotationPlan) -> None:
-        super().__init__()
-        self.plan = plan
-
-
-class PrepareFailed(Message):
-    def __init__(self, error: str, retry_code: bool = False) -> None:
-        super().__init__()
-        self.error = error
-        self.retry_code = retry_code
-
-
-class StepUpdate(Message):
-    def __init__(self, event: StepEvent) -> None:
-        super().__init__()
-        self.event = event
-
-
-class RotationFinished(Message):
-    def __init__(self, result: RotationResult | None, error: str | None = None) -> None:
-        super().__init__()
-        self.result = result
-        self.error = error
-
-
-class Recovered(Message):
-    """A rotation that was cut off was finished (or undone) before planning."""
-
-    def __init__(self, result: RecoveryResult) -> None:
-        super().__init__()
-        self.result = result
-
-
-class SessionCodeNeeded(Message):
-    """Refreshing the stale session needs a code typed here (no mfa_command)."""
-
-
-class SessionRefreshed(Message):
-    def __init__(self, error: str | None = None) -> None:
-        super().__init__()
-        self.error = error
 
 
 class RotationScreen(Screen[RotationResult | None]):
