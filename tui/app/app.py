@@ -144,9 +144,16 @@ class AwsMfaApp(App[int]):
             self.agent = TuiAgent(self)
             self._start_agent()
 
-    @work(thread=True, group="agent", exit_on_error=False)
+    @work(thread=True, group="agent", exit_on_error=False,
+          description="start serving as the agent")
     def _start_agent(self) -> None:
         self.agent.log(self.agent.start())
+
+    @work(thread=True, group="agent", exit_on_error=False,
+          description="serve a profile on a credentials endpoint")
+    def serve_on_endpoint(self, profile: str) -> None:
+        """The palette's "Serve X on an endpoint" (`agent_prompts.EndpointCommands`)."""
+        self.agent.log(self.agent.serve_endpoint(profile))
 
     def on_unmount(self) -> None:
         if self.serve_agent:
@@ -167,7 +174,8 @@ class AwsMfaApp(App[int]):
             self._emulator_asked = True
             self.call_after_refresh(self._start_emulator)
 
-    @work(thread=True, exclusive=True, group="demo-emulator", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="demo-emulator", exit_on_error=False,
+          description="start the demo's emulator")
     def _start_emulator(self) -> None:
         assert self._emulator is not None
         error = None
@@ -197,7 +205,8 @@ class AwsMfaApp(App[int]):
         if self.theme != self.service.current_settings.theme:
             self._save_theme(self.theme)
 
-    @work(thread=True, exclusive=True, group="save-theme", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="save-theme", exit_on_error=False,
+          description="save the theme in settings")
     def _save_theme(self, theme: str) -> None:
         saved = engine_calls.save_settings(self.service, {"theme": theme})
         if saved.error:
@@ -230,7 +239,8 @@ class AwsMfaApp(App[int]):
         if how in ("desktop", "both"):
             self._desktop_notice(f"{name} needs an MFA code", text)
 
-    @work(thread=True, group="desktop-notice", exit_on_error=False)
+    @work(thread=True, group="desktop-notice", exit_on_error=False,
+          description="a desktop notification")
     def _desktop_notice(self, title: str, body: str) -> None:
         """notify-send when there is one, else the terminal's OSC 777 / OSC 9."""
         env = desktop_notice.environment()
@@ -283,18 +293,17 @@ class AwsMfaApp(App[int]):
                     markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that raised (not an AwsMfaError, which jobs turn into messages)."""
-        if event.state is not WorkerState.ERROR:
-            return
-        worker = event.worker
+        if event.state is WorkerState.ERROR:
+            self.show_worker_error(event.worker)
+
+    def show_worker_error(self, worker: Worker) -> None:
+        """A worker that raised (not an AwsMfaError, which jobs turn into messages). Its
+        `StateChanged` doesn't bubble: the app's, the main screen's and every dialog's
+        handler send it here."""
         error = worker.error
         line = f"{type(error).__name__}: {' '.join(str(error).split())}"[:200]
         self.notify(f"unexpected error ({worker.name}): {line}", severity="error", timeout=10,
                     markup=False)
-        try:
-            self.main_screen.worker_failed(worker)
-        except LookupError:
-            pass
 
 
 def _starting_words() -> str:

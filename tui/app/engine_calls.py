@@ -13,12 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 from tui.app.messages import (
+    ConsoleOutcome,
     DetailsLoaded,
     DeviceChosen,
     LoggedOut,
     RefreshFinished,
     SerialResolved,
     SettingsSaved,
+    Stamp,
     StatusLoaded,
 )
 from tui.engine.errors import AwsMfaError, MfaCodeError
@@ -53,33 +55,35 @@ class WatchedCommand(MfaCodeSource):
             self.told(False)
 
 
-def load_status(service: SessionService) -> StatusLoaded:
+def load_status(service: SessionService, stamp: Callable[[], Stamp] | None = None,
+                read: int = 0) -> StatusLoaded:
+    """The rows; `stamp` gives the files' modification times, taken just before the read."""
+    before = stamp() if stamp is not None else None
     try:
-        return StatusLoaded(rows=service.status())
+        return StatusLoaded(rows=service.status(), stamp=before, read=read)
     except AwsMfaError as exc:
-        return StatusLoaded(rows=[], error=str(exc))
+        return StatusLoaded(rows=[], error=str(exc), stamp=before, read=read)
 
 
 class FirstStatus:
     """The first status, read by a thread started with the main screen, so the first
     frame can already show the rows: Textual composes and mounts meanwhile, and the
     screen, when mounted, waits for it at most `timeout` s (200 profiles take ~10 ms)
-    before falling back to the usual worker. Saves drawing an empty frame first."""
+    before falling back to the usual worker. Saves drawing an empty frame first. (A plain
+    thread, the app's one, not a worker: a worker's thread is started from the event loop,
+    which `on_mount` holds while it waits.)"""
 
-    def __init__(self, service: SessionService, stamp: Callable[[], Any]) -> None:
+    def __init__(self, service: SessionService, stamp: Callable[[], Stamp]) -> None:
         self._done = threading.Event()
         self._loaded: StatusLoaded | None = None
         threading.Thread(target=self._load, args=(service, stamp), name="first-status",
                          daemon=True).start()
 
-    def _load(self, service: SessionService, stamp: Callable[[], Any]) -> None:
+    def _load(self, service: SessionService, stamp: Callable[[], Stamp]) -> None:
         # Anything unexpected is not raised here (it would print a traceback beside the
         # screen): `_loaded` stays None and the worker reads the files again and reports it.
         with contextlib.suppress(Exception):
-            before = stamp()
-            loaded = load_status(service)
-            loaded.stamp = before
-            self._loaded = loaded
+            self._loaded = load_status(service, stamp)
         self._done.set()
 
     def wait(self, timeout: float) -> StatusLoaded | None:
@@ -142,6 +146,20 @@ def choose_device(service: SessionService, row: StatusRow, serial: str) -> Devic
     except AwsMfaError as exc:
         return DeviceChosen(row.name, serial, error=str(exc))
     return DeviceChosen(row.name, serial)
+
+
+def open_console(service: SessionService, name: str) -> ConsoleOutcome:
+    """Open the AWS console for a role in a browser (the sign-in URL is handed over by
+    `console_handoff`, never on a command line or on screen)."""
+    from tui.engine.console_handoff import open_in_browser
+    from tui.engine.console_signin import browser_for, console_url_for
+
+    try:
+        opened = open_in_browser(console_url_for(service, name), browser_for(service, name))
+    except AwsMfaError as exc:
+        return ConsoleOutcome(str(exc))
+    return ConsoleOutcome(f"opened the console for {name} in a browser" if opened else
+                          "no browser found: use `aws-mfa-tui console NAME --print`")
 
 
 def identity_details(service: SessionService, row: StatusRow) -> DetailsLoaded:

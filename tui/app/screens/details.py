@@ -95,7 +95,8 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
         self.query_one("#hint", Static).update("Esc closes · ↑/↓ scroll" if more
                                                else "Esc closes")
 
-    @work(thread=True, exclusive=True, group="details", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="details", exit_on_error=False,
+          description="ask IAM about the identity")
     def load_details(self) -> None:
         if get_current_worker().is_cancelled:
             return

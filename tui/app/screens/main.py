@@ -1,7 +1,7 @@
 """The main screen: the profile table, the line about the highlighted profile, the log.
 
-It owns every state change. Engine calls run in thread workers (`_in_thread`), which post
-the small messages from `engine_calls`; the handlers here update the table. The app's one
+It owns every state change. Engine calls run in thread workers (`@work`), which post
+the small messages `engine_calls` returns; the handlers here update the table. The app's one
 1-second tick calls `clock_tick`, which recomputes countdowns from the injected clock and
 acts on what the engine's `Keeper` says is due: a renewal that needs no person starts (and
 is retried with backoff when it fails, as `watch` does); one that needs a code rings.
@@ -20,10 +20,9 @@ from datetime import datetime, timedelta
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import ActiveBinding, Screen
 from textual.widgets import Header
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.app import engine_calls, messages
 from tui.app.code_prompts import CodePrompts
@@ -36,7 +35,6 @@ from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import NO_FLAGS, RowFlags, stale_reason, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import FlagsOf, ProfileTable
-from tui.engine.errors import AwsMfaError
 from tui.engine.identity_details import IdentityDetails
 from tui.engine.keeper import Keeper, Renewal
 from tui.engine.profile_status import CodeMode, ProfileKind, StatusRow
@@ -150,8 +148,13 @@ class MainScreen(Screen[None]):
         """Once, after the first paint of the rows (see `rotation_journal_check`)."""
         if not self._journal_checked:
             self._journal_checked = True
-            self._in_thread("cut-off rotations", lambda: cut_off_rotations(self.service),
-                            group="rotation-journal")
+            self._read_rotation_journal()
+
+    @work(thread=True, exclusive=True, group="rotation-journal", exit_on_error=False,
+          description="cut-off rotations in the journal")
+    def _read_rotation_journal(self) -> None:
+        if (message := cut_off_rotations(self.service)) is not None:
+            self.post_message(message)
 
     def on_unmount(self) -> None:
         self.watcher.stop()
@@ -169,31 +172,25 @@ class MainScreen(Screen[None]):
         self.table.show(self.rows, self.flags(), self._now, self.lead_time, self._frame)
 
     # ------------------------------------------------------------------ workers
-    def _in_thread(self, name: str, job: Callable[[], Message | None], group: str) -> Worker:
-        def run() -> None:
-            if get_current_worker().is_cancelled:
-                return
-            message = job()
-            if message is not None and not get_current_worker().is_cancelled:
-                self.post_message(message)
-
-        return self.run_worker(run, name=name, group=group, thread=True, exit_on_error=False)
-
     def reload(self) -> None:
         """Read the files again (in a worker) and rebuild the table."""
         self._reads += 1
-        read = self._reads
+        self._read_status(self._reads)
 
-        def job() -> Message:
-            stamp = files_stamp(self.watcher.paths)
-            loaded = engine_calls.load_status(self.service)
-            loaded.stamp, loaded.read = stamp, read
-            return loaded
+    @work(thread=True, group="status", name="status", exit_on_error=False,
+          description="read the files' status")
+    def _read_status(self, read: int) -> None:
+        if not get_current_worker().is_cancelled:
+            paths = self.watcher.paths
+            self.post_message(engine_calls.load_status(self.service, lambda: files_stamp(paths),
+                                                       read))
 
-        self._in_thread("status", job, group="status")
-
-    def worker_failed(self, worker: Worker) -> None:
-        """An unexpected exception in a worker (the app shows it): free its row."""
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker of ours raised (the app shows it): free its row."""
+        if event.state is not WorkerState.ERROR:
+            return
+        worker = event.worker
+        self.app.show_worker_error(worker)  # type: ignore[attr-defined]
         if worker.name.startswith("refresh:"):
             name = worker.name.split(":", 1)[1]
             self.busy.discard(name)
@@ -457,10 +454,16 @@ class MainScreen(Screen[None]):
         def told(waiting: bool) -> None:
             self.post_message(messages.CommandWaiting(row.name, waiting, program))
 
-        self._in_thread(f"refresh:{row.name}",
-                        lambda: engine_calls.refresh(self.service, row, None, told),
-                        group="refresh")
+        self._refresh_alone(row, told)
         self.repaint()
+
+    @work(thread=True, group="refresh", exit_on_error=False,
+          description="a refresh with no code typed")
+    def _refresh_alone(self, row: StatusRow, told: Callable[[bool], None]) -> None:
+        worker = get_current_worker()
+        worker.name = f"refresh:{row.name}"  # which row to free should it raise
+        if not worker.is_cancelled:
+            self.post_message(engine_calls.refresh(self.service, row, None, told))
 
     # ------------------------------------------------------------------ actions
     def selected_names(self) -> list[str]:
@@ -491,19 +494,10 @@ class MainScreen(Screen[None]):
         if row is not None:
             self._open_console(row.name)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="console")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console",
+          description="open the AWS console")
     def _open_console(self, name: str) -> None:
-        from tui.engine.console_handoff import open_in_browser
-        from tui.engine.console_signin import browser_for, console_url_for
-
-        try:
-            opened = open_in_browser(console_url_for(self.service, name),
-                                     browser_for(self.service, name))
-            outcome = (f"opened the console for {name} in a browser" if opened else
-                       "no browser found: use `aws-mfa-tui console NAME --print`")
-        except AwsMfaError as exc:
-            outcome = str(exc)
-        self.post_message(messages.ConsoleOutcome(outcome))
+        self.post_message(engine_calls.open_console(self.service, name))
 
     @on(messages.ConsoleOutcome)
     def _console_outcome(self, message: messages.ConsoleOutcome) -> None:
@@ -545,10 +539,14 @@ class MainScreen(Screen[None]):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 names = [row.name for row in sessions]
-                self._in_thread("logout", lambda: engine_calls.logout(self.service, names),
-                                group="logout")
+                self._log_out(names)
 
         self.app.push_screen(ConfirmLogoutModal([row.target for row in sessions]), confirmed)
+
+    @work(thread=True, group="logout", exit_on_error=False, description="log out sessions")
+    def _log_out(self, names: list[str]) -> None:
+        if not get_current_worker().is_cancelled:
+            self.post_message(engine_calls.logout(self.service, names))
 
     def open_details(self, name: str) -> None:
         from tui.app.screens.details import DetailsScreen

@@ -119,17 +119,20 @@ class MfaCodeModal(Dialog[messages.RefreshFinished | None]):
             code.focus()
 
     # ------------------------------------------------------------ workers
-    @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False,
+          description="find the MFA device in IAM")
     def resolve_serial(self) -> None:
         if not get_current_worker().is_cancelled:
             self.post_message(engine_calls.resolve_serial(self.service, self.row))
 
-    @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False,
+          description="remember the chosen MFA device")
     def remember_device(self, serial: str) -> None:
         if not get_current_worker().is_cancelled:
             self.post_message(engine_calls.choose_device(self.service, self.row, serial))
 
-    @work(thread=True, exclusive=True, group="mfa-refresh", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="mfa-refresh", exit_on_error=False,
+          description="a refresh with the code typed")
     def check_code(self, code: Secret | None) -> None:
         """Refresh with this code, or (None) with no MFA, as the person chose."""
         if get_current_worker().is_cancelled:

@@ -140,7 +140,8 @@ class SettingsScreen(Dialog[bool]):
         self.query_one("#saving", Static).update("")
         self.save(values)
 
-    @work(thread=True, exclusive=True, group="settings", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="settings", exit_on_error=False,
+          description="save the settings")
     def save(self, values: dict[str, Any]) -> None:
         if get_current_worker().is_cancelled:
             return
