@@ -317,3 +317,25 @@ async def test_screen_names_the_key_when_a_cut_off_rotation_had_its_old_key_put_
     aws.set_auth(False)
     listed = make_user.iam.list_access_keys(UserName="carol")["AccessKeyMetadata"]
     assert [k["AccessKeyId"] for k in listed] == [new_key]
+
+
+async def test_an_unexpected_error_while_planning_ends_in_one_line_not_a_stuck_screen(
+        sandbox_home):
+    class BrokenRotation:
+        """Signs with a valid session, then planning hits a bug whose text holds a secret."""
+
+        def use_valid_session(self) -> bool:
+            return True
+
+        def unfinished(self) -> None:
+            return None
+
+        def plan(self, **_kwargs):
+            raise RuntimeError("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+
+    app = Host(sandbox_service(sandbox_home), "carol",
+               rotation_factory=lambda _service, _profile: BrokenRotation())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.stage == "failed"
+        assert text_of(app, "#outcome") == "unexpected RuntimeError"

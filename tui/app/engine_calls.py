@@ -1,8 +1,12 @@
 """The blocking engine calls the TUI makes, each turned into one small result message.
 
-Thread workers call these and `post_message` what they return; nothing here touches a
-widget. Every `AwsMfaError` becomes a one-line `error` in the message (the engine keeps
-those lines free of secrets). Codes travel as `Secret`, never as plain strings.
+Every screen's thread workers call these and `post_message` what they return; nothing
+here touches a widget, and no screen has an except-ladder of its own. Every `AwsMfaError`
+becomes a one-line `error` in the message (the engine keeps those lines free of secrets).
+Anything else raised by the main screen's and the dialogs' calls reaches the app's
+`show_worker_error`; the rotation's calls turn it into a message too ("unexpected
+RuntimeError"), so its screen never stays at "running". Codes travel as `Secret`, never
+as plain strings.
 """
 
 from __future__ import annotations
@@ -10,25 +14,35 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
 
 from tui.app.messages import (
+    CodeNeeded,
     ConsoleOutcome,
     DetailsLoaded,
     DeviceChosen,
     LoggedOut,
+    PlanReady,
+    PrepareFailed,
+    Recovered,
     RefreshFinished,
+    RotationFinished,
     SerialResolved,
+    SessionCodeNeeded,
+    SessionRefreshed,
     SettingsSaved,
     Stamp,
     StatusLoaded,
 )
-from tui.engine.errors import AwsMfaError, MfaCodeError
+from tui.engine.errors import AwsAuthError, AwsMfaError, MfaCodeError
 from tui.engine.mfa_code import (
     CodeRequest,
     CommandCode,
     FixedCode,
     MfaCodeSource,
+    NoCodeSource,
     WithoutMfa,
     choose_code_source,
 )
@@ -38,6 +52,10 @@ from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService
 from tui.engine.sessions import no_code_needed as chained_code_source
 from tui.engine.settings import parse_settings
+
+if TYPE_CHECKING:  # (the rotation's modules are imported when its screen opens)
+    from tui.engine.rotation import KeyRotation
+    from tui.engine.rotation_plan import RotationPlan, StepCallback
 
 
 class WatchedCommand(MfaCodeSource):
@@ -187,3 +205,99 @@ def save_settings(service: SessionService, values: dict[str, Any]) -> SettingsSa
         key = next((k for k in values if f"`{k}`" in message), None)
         return SettingsSaved(error=message.split(": ", 1)[-1] if key else message, key=key)
     return SettingsSaved()
+
+
+# ---------------------------------------------------------------- key rotation
+# The rotation screen's calls. They never raise: the screen must not stay at "loading" or
+# "running", so anything unexpected becomes a message too, named by its type alone.
+
+
+def _failure(exc: Exception) -> str:
+    """The one line a failed call shows: an `AwsMfaError`'s own (kept free of secrets by
+    the engine), anything else by its type only (its text might hold a secret)."""
+    return str(exc) if isinstance(exc, AwsMfaError) else f"unexpected {type(exc).__name__}"
+
+
+def prepare_rotation(rotation: KeyRotation, on_step: StepCallback) -> Message:
+    """Find out whether a code must be typed (`CodeNeeded`); without one, sign in and
+    make the plan, finishing a cut-off rotation first (see `plan_or_recover`)."""
+    try:
+        # The profile's own MFA session, while valid, signs: no code to type.
+        if not rotation.use_valid_session():
+            # A cut-off rotation may have left a key AWS no longer knows in the file (put
+            # back by another program): its recovery says which key to deal with.
+            unfinished = rotation.unfinished() is not None
+            try:
+                request = rotation.code_request()
+            except AwsAuthError:
+                if not unfinished:
+                    raise
+                request = None
+            if request is not None:
+                # mfa_command or $AWS_MFA_TOKEN_CODE, as on the command line; else ask.
+                source = choose_code_source(None, request.mfa_command, interactive=False)
+                if isinstance(source, NoCodeSource):
+                    return CodeNeeded(request)
+                rotation.authenticate(source)
+            elif unfinished:
+                rotation.authenticate_for_recovery(None)
+            else:
+                rotation.authenticate(None)
+        return plan_or_recover(rotation, on_step)
+    except Exception as exc:
+        return PrepareFailed(_failure(exc))
+
+
+def authenticate_and_plan(rotation: KeyRotation, code: Secret,
+                          on_step: StepCallback) -> Message:
+    """Sign in with the code typed (a refused one asks for the next), then plan."""
+    try:
+        rotation.authenticate(FixedCode(code, origin="the rotation screen"))
+    except MfaCodeError as exc:  # a wrong or reused code
+        return PrepareFailed(str(exc), retry_code=True)
+    except Exception as exc:
+        return PrepareFailed(_failure(exc))
+    try:
+        return plan_or_recover(rotation, on_step)
+    except Exception as exc:  # the code was good; IAM or the network said no
+        return PrepareFailed(_failure(exc))
+
+
+def plan_or_recover(rotation: KeyRotation, on_step: StepCallback) -> Message:
+    """Finish a rotation that was cut off (`Recovered`, with the plan when it was undone),
+    else make the plan (`PlanReady`). Raises: the callers above say how it failed."""
+    if rotation.unfinished() is not None:
+        recovered = rotation.finish_unfinished(on_step=on_step)
+        if recovered is not None:
+            return Recovered(recovered, rotation.plan() if recovered.rolled_back else None)
+    return PlanReady(rotation.plan())
+
+
+def replan(rotation: KeyRotation, delete_inactive: bool,
+           keep_old_inactive: bool = False) -> Message:
+    try:
+        return PlanReady(rotation.plan(delete_inactive=delete_inactive,
+                                       keep_old_inactive=keep_old_inactive))
+    except Exception as exc:
+        return PrepareFailed(_failure(exc))
+
+
+def rotate(rotation: KeyRotation, plan: RotationPlan, on_step: StepCallback) -> RotationFinished:
+    try:
+        return RotationFinished(rotation.run(plan, on_step=on_step))
+    except Exception as exc:
+        return RotationFinished(None, _failure(exc))
+
+
+def refresh_after_rotation(service: SessionService, profile: str,
+                           code: Secret | None) -> Message:
+    """A new MFA session made with the new key: with the code typed, else by itself when it
+    can (`SessionCodeNeeded` when a code must be typed)."""
+    try:
+        source = FixedCode(code, origin="the rotation screen") if code else None
+        if source is None and service.needs_code(profile):
+            return SessionCodeNeeded()
+        service.renew(profile, source, interactive=False)
+    except Exception as exc:
+        return SessionRefreshed(_failure(exc))
+    return SessionRefreshed()

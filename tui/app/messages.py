@@ -184,9 +184,10 @@ class RotationFinished(Message):
 
 @dataclass
 class Recovered(Message):
-    """A rotation that was cut off was finished (or undone) before planning."""
+    """A rotation that was cut off was finished, or undone: then `plan` follows."""
 
     result: RecoveryResult
+    plan: RotationPlan | None = None
 
 
 @dataclass
