@@ -12,6 +12,7 @@ field is cleared as soon as the code is read, as a `Secret`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,7 +22,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Input, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import (
+    Worker,
+    WorkerCancelled,
+    WorkerFailed,
+    WorkerState,
+    get_current_worker,
+)
 
 from tui.app import engine_calls, messages
 from tui.app.screens.dialog import Dialog
@@ -65,6 +72,8 @@ class MfaCodeModal(Dialog[messages.RefreshFinished | None]):
         #: Security keys IAM listed that STS can't use, once the device was looked up.
         self.skipped: tuple[str, ...] = ()
         self.remembered = False
+        #: The worker checking the code last typed.
+        self._check: Worker | None = None
 
     def compose(self) -> ComposeResult:
         row = self.row
@@ -189,7 +198,7 @@ class MfaCodeModal(Dialog[messages.RefreshFinished | None]):
                 self.action_cancel()
                 return
             self.checking = True
-            self.check_code(None)
+            self._check = self.check_code(None)
 
         self.add_class("-behind")  # stays hidden: there is no code to type
         self.app.push_screen(NoMfaDeviceOffer(self.row.name, self.row.target, user_arn,
@@ -205,12 +214,17 @@ class MfaCodeModal(Dialog[messages.RefreshFinished | None]):
             self.watch_serial()
 
     @on(messages.RefreshFinished)
-    def _refresh_finished(self, message: messages.RefreshFinished) -> None:
+    async def _refresh_finished(self, message: messages.RefreshFinished) -> None:
         message.stop()
         if message.error and message.bad_code:
             self.show_problem(message.error)
             return
         self.closed = True
+        # Closed once its worker has ended: closing cancels the modal's workers, and one
+        # cancelled on its way out would look as if the refresh never ended.
+        if self._check is not None:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await self._check.wait()
         self.dismiss(message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -247,7 +261,7 @@ class MfaCodeModal(Dialog[messages.RefreshFinished | None]):
         code = Secret(typed)
         self.query_one("#code", Input).value = ""
         self.checking = True
-        self.check_code(code)
+        self._check = self.check_code(code)
 
     def action_cancel(self) -> None:
         self.closed = True
