@@ -13,8 +13,13 @@ import re
 from datetime import timedelta
 
 from rich.console import RenderableType
+
+# Private: a full frame is told from a partial update only by the type Textual hands
+# `App._display`; no public hook sees the first frame's text.
 from textual._compositor import CompositorUpdate
 from textual.screen import Screen
+
+# Private: what the footer fix (textual#6666) patches.
 from textual.widgets._footer import FooterKey
 
 from tests.support.app import SIZE, START, add_session, make_service

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.widgets import Input, Static
 
+from tests.app.toasts import Toasts
 from tests.support.app import (
     SIZE,
     START,
@@ -22,7 +23,7 @@ from tests.support.app import (
     table_rows,
 )
 from tui.app.app import AwsMfaApp
-from tui.app.engine_calls import CommandWaiting
+from tui.app.messages import CommandWaiting
 from tui.app.screens.details import DetailsScreen
 from tui.app.screens.mfa_code_modal import MfaCodeModal
 from tui.app.screens.settings import SettingsScreen
@@ -69,10 +70,10 @@ async def test_bracketed_names_show_literally_in_toasts_palette_and_details(
     for name in ODD_NAMES:  # each enters its lead time while we watch: a toast each
         add_session(sandbox_home.credentials, f"{name}-mfa", START + timedelta(minutes=3))
     app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    toasts = Toasts()
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
         assert list(table_rows(app)) == list(ODD_NAMES)
-        toasts = [n.message for n in app._notifications]
         for name in ODD_NAMES:
             assert any(t.startswith(f"{name} needs a new MFA code") for t in toasts), toasts
         assert "[bold]x needs a new MFA code" in visible_text(app)
@@ -236,6 +237,7 @@ async def test_at_60_columns_names_state_and_time_left_stay(sandbox_home, clock)
         assert "0:50:00" in text
 
 
+# Private: what the footer fix (textual#6666) patches.
 from textual.widgets._footer import FooterKey  # noqa: E402
 
 from tui.app.widgets.footer import AppFooter  # noqa: E402
@@ -350,7 +352,10 @@ async def test_an_mfa_command_wait_is_on_the_row_and_in_a_toast(sandbox_home, cl
     sandbox_home.settings.write_text(f'mfa_command = "{script}"\n')
     started = asyncio.Event()
 
+    toasts = Toasts()
+
     def hook(message) -> None:
+        toasts(message)
         if isinstance(message, CommandWaiting) and message.waiting:
             started.set()
 
@@ -362,7 +367,6 @@ async def test_an_mfa_command_wait_is_on_the_row_and_in_a_toast(sandbox_home, cl
             await asyncio.wait_for(started.wait(), 30)  # a bound, not a timing assertion
             await pilot.pause()
             assert "touch key?" in table_rows(app)["key"]["state"]
-            toasts = [n.message for n in app._notifications]
             assert any("touch your security key?" in t and "touch-key" in t for t in toasts)
         finally:
             release.touch()

@@ -7,6 +7,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from tests.app.toasts import Toasts
 from tests.support.app import settle
 from tests.support.sandbox import sandbox_service
 from tui.app.screens.rotation import RotationScreen
@@ -218,7 +219,8 @@ async def test_q_does_not_quit_while_steps_run(aws, make_user, sandbox_home):
     make_user("carol", mfa=False)
     aws.injector.add("CreateAccessKey", delay=1.0, passthrough=True)
     app = Host(sandbox_service(sandbox_home), "carol", rotation_factory=no_wait_rotation)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
+    toasts = Toasts()
+    async with app.run_test(size=SIZE, notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
         await pilot.press("r")
         await pilot.pause(0.2)
@@ -227,7 +229,7 @@ async def test_q_does_not_quit_while_steps_run(aws, make_user, sandbox_home):
         await pilot.press("q", "escape")
         await pilot.pause()
         assert app.is_running and app.screen is screen
-        assert any("rotation is running" in str(n.message) for n in app._notifications)
+        assert any("rotation is running" in toast for toast in toasts)
         await settle(app, pilot)
         assert screen.stage == "done"
         await pilot.press("q")  # after the steps, q quits as usual
@@ -242,7 +244,8 @@ async def test_ctrl_q_in_the_real_app_is_held_once_while_steps_run(aws, make_use
     aws.injector.add("CreateAccessKey", delay=1.5, passthrough=True)
     service = sandbox_service(sandbox_home)
     app = AwsMfaApp(service)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
+    toasts = Toasts()
+    async with app.run_test(size=SIZE, notifications=True, message_hook=toasts) as pilot:
         await app.push_screen(RotationScreen(service, "carol", rotation_factory=no_wait_rotation))
         await settle(app, pilot)
         await pilot.press("r")
@@ -251,7 +254,7 @@ async def test_ctrl_q_in_the_real_app_is_held_once_while_steps_run(aws, make_use
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.is_running
-        assert any("rotation is running" in str(n.message) for n in app._notifications)
+        assert any("rotation is running" in toast for toast in toasts)
         await pilot.press("ctrl+q")  # a second press leaves anyway
         await pilot.pause()
         assert not app.is_running
@@ -317,3 +320,25 @@ async def test_screen_names_the_key_when_a_cut_off_rotation_had_its_old_key_put_
     aws.set_auth(False)
     listed = make_user.iam.list_access_keys(UserName="carol")["AccessKeyMetadata"]
     assert [k["AccessKeyId"] for k in listed] == [new_key]
+
+
+async def test_an_unexpected_error_while_planning_ends_in_one_line_not_a_stuck_screen(
+        sandbox_home):
+    class BrokenRotation:
+        """Signs with a valid session, then planning hits a bug whose text holds a secret."""
+
+        def use_valid_session(self) -> bool:
+            return True
+
+        def unfinished(self) -> None:
+            return None
+
+        def plan(self, **_kwargs):
+            raise RuntimeError("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+
+    app = Host(sandbox_service(sandbox_home), "carol",
+               rotation_factory=lambda _service, _profile: BrokenRotation())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.stage == "failed"
+        assert text_of(app, "#outcome") == "unexpected RuntimeError"

@@ -9,8 +9,11 @@ import threading
 from dataclasses import dataclass
 
 import pytest
+
+# Private: what textual_fixes item 1 (textual#6665) patches.
 from textual._styles_cache import StylesCache
 
+from tests.app.toasts import Toasts
 from tests.support.app import SIZE, make_service, settle
 from tui.app import textual_fixes
 from tui.app.widgets import footer
@@ -90,13 +93,13 @@ async def test_the_footer_is_textuals_own_when_footer_key_moved(sandbox_home, cl
     sandbox_home.credentials.write_text(
         "[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key = s\n")
     app = AwsMfaApp(make_service(sandbox_home, clock))
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
+    toasts = Toasts()
+    async with app.run_test(size=SIZE, notifications=True, message_hook=toasts) as pilot:
         await settle(app, pilot)
         await pilot.pause()
         keys = app.screen.query(FooterKey)
         assert len(keys) > 3  # Textual's footer drew the keys
         # The TUI says it too (its stderr is Textual's).
-        assert any("the footer fix (textual#6666) is off" in str(toast.message)
-                   for toast in app._notifications)
+        assert any("the footer fix (textual#6666) is off" in toast for toast in toasts)
     (line,) = log_lines(caplog)
     assert "the footer fix (textual#6666) is off" in line and "FooterKey" in line

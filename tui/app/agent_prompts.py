@@ -176,18 +176,14 @@ class EndpointCommands(Provider):
     """The palette's "Serve X on an endpoint", for each identity and role."""
 
     def _commands(self) -> list[tuple[str, object]]:
-        agent: TuiAgent | None = getattr(self.app, "agent", None)
-        if agent is None:
+        if getattr(self.app, "agent", None) is None:
             return []
         with contextlib.suppress(LookupError):
             rows = self.app.main_screen.rows  # type: ignore[attr-defined]
-            return [(f"Serve {row.name} on an endpoint",
-                     partial(self._serve, agent, row.name)) for row in rows]
+            serve = self.app.serve_on_endpoint  # type: ignore[attr-defined]
+            return [(f"Serve {row.name} on an endpoint", partial(serve, row.name))
+                    for row in rows]
         return []
-
-    def _serve(self, agent: TuiAgent, profile: str) -> None:
-        self.app.run_worker(lambda: agent.log(agent.serve_endpoint(profile)), thread=True,
-                            group="agent", exit_on_error=False)
 
     async def discover(self) -> Hits:
         for title, callback in self._commands():

@@ -16,7 +16,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tui.app import desktop_notice, engine_calls, textual_fixes
+from tui.app import desktop_notice, engine_calls, messages, textual_fixes
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
 from tui.engine import patched_internals
@@ -144,9 +144,16 @@ class AwsMfaApp(App[int]):
             self.agent = TuiAgent(self)
             self._start_agent()
 
-    @work(thread=True, group="agent", exit_on_error=False)
+    @work(thread=True, group="agent", exit_on_error=False,
+          description="start serving as the agent")
     def _start_agent(self) -> None:
         self.agent.log(self.agent.start())
+
+    @work(thread=True, group="agent", exit_on_error=False,
+          description="serve a profile on a credentials endpoint")
+    def serve_on_endpoint(self, profile: str) -> None:
+        """The palette's "Serve X on an endpoint" (`agent_prompts.EndpointCommands`)."""
+        self.agent.log(self.agent.serve_endpoint(profile))
 
     def on_unmount(self) -> None:
         if self.serve_agent:
@@ -158,7 +165,7 @@ class AwsMfaApp(App[int]):
         """The demo's emulator is still starting: the rows and the title say so."""
         return self._emulator is not None and not self._emulator.ready.is_set()
 
-    @on(engine_calls.StatusLoaded)
+    @on(messages.StatusLoaded)
     def _rows_loaded(self) -> None:
         """(Bubbled up from the main screen, after it showed the rows.) The first time, a
         demo starts its emulator, once that paint is on the terminal: moto's import takes
@@ -167,7 +174,8 @@ class AwsMfaApp(App[int]):
             self._emulator_asked = True
             self.call_after_refresh(self._start_emulator)
 
-    @work(thread=True, exclusive=True, group="demo-emulator", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="demo-emulator", exit_on_error=False,
+          description="start the demo's emulator")
     def _start_emulator(self) -> None:
         assert self._emulator is not None
         error = None
@@ -197,7 +205,8 @@ class AwsMfaApp(App[int]):
         if self.theme != self.service.current_settings.theme:
             self._save_theme(self.theme)
 
-    @work(thread=True, exclusive=True, group="save-theme", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="save-theme", exit_on_error=False,
+          description="save the theme in settings")
     def _save_theme(self, theme: str) -> None:
         saved = engine_calls.save_settings(self.service, {"theme": theme})
         if saved.error:
@@ -230,7 +239,8 @@ class AwsMfaApp(App[int]):
         if how in ("desktop", "both"):
             self._desktop_notice(f"{name} needs an MFA code", text)
 
-    @work(thread=True, group="desktop-notice", exit_on_error=False)
+    @work(thread=True, group="desktop-notice", exit_on_error=False,
+          description="a desktop notification")
     def _desktop_notice(self, title: str, body: str) -> None:
         """notify-send when there is one, else the terminal's OSC 777 / OSC 9."""
         env = desktop_notice.environment()
@@ -274,27 +284,26 @@ class AwsMfaApp(App[int]):
 
     def _store_notice(self, text: str) -> None:
         """Called in a worker thread: post, never touch the screen."""
-        self.post_message(engine_calls.StoreNotice(text))
+        self.post_message(messages.StoreNotice(text))
 
-    def on_store_notice(self, message: engine_calls.StoreNotice) -> None:
+    def on_store_notice(self, message: messages.StoreNotice) -> None:
         from tui.engine.credentials_lock import GIVE_UP_HINT
 
         self.notify(message.text.removesuffix(GIVE_UP_HINT), severity="warning", timeout=15,
                     markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that raised (not an AwsMfaError, which jobs turn into messages)."""
-        if event.state is not WorkerState.ERROR:
-            return
-        worker = event.worker
+        if event.state is WorkerState.ERROR:
+            self.show_worker_error(event.worker)
+
+    def show_worker_error(self, worker: Worker) -> None:
+        """A worker that raised (not an AwsMfaError, which jobs turn into messages). Its
+        `StateChanged` doesn't bubble: the app's, the main screen's and every dialog's
+        handler send it here."""
         error = worker.error
         line = f"{type(error).__name__}: {' '.join(str(error).split())}"[:200]
         self.notify(f"unexpected error ({worker.name}): {line}", severity="error", timeout=10,
                     markup=False)
-        try:
-            self.main_screen.worker_failed(worker)
-        except LookupError:
-            pass
 
 
 def _starting_words() -> str:

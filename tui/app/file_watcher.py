@@ -9,17 +9,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual.message import Message
 
-Stamp = tuple[float, float, float]
-
-
-@dataclass
-class FilesChanged(Message):
-    stamp: Stamp
+from tui.app.messages import FilesChanged, Stamp
 
 
 def files_stamp(paths: tuple[Path, Path, Path]) -> Stamp:

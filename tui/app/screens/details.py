@@ -18,7 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tui.app import engine_calls
+from tui.app import engine_calls, messages
 from tui.app.screens.dialog import Dialog
 from tui.app.time_words import time_left_words
 from tui.app.widgets.countdown_bar import SessionCountdown
@@ -95,7 +95,8 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
         self.query_one("#hint", Static).update("Esc closes · ↑/↓ scroll" if more
                                                else "Esc closes")
 
-    @work(thread=True, exclusive=True, group="details", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="details", exit_on_error=False,
+          description="ask IAM about the identity")
     def load_details(self) -> None:
         if get_current_worker().is_cancelled:
             return
@@ -139,8 +140,8 @@ class DetailsScreen(Dialog[IdentityDetails | None]):
         grid.add_row("Last error", Text(problem, style="bold") if problem else Text("none"))
         return grid
 
-    @on(engine_calls.DetailsLoaded)
-    def _show_iam(self, message: engine_calls.DetailsLoaded) -> None:
+    @on(messages.DetailsLoaded)
+    def _show_iam(self, message: messages.DetailsLoaded) -> None:
         target = self.query_one("#iam", Static)
         if message.details is None:
             target.update(Text(f"IAM: {message.error}", style="bold"))

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button
+from textual.worker import Worker, WorkerState
 
 Result = TypeVar("Result")
 
@@ -21,6 +22,11 @@ class Dialog(ModalScreen[Result]):
     the dialog's other lines, so on a short terminal it scrolls and the lines after it
     (a hint, buttons) stay on screen. (`max-height: 1fr` in CSS doesn't: in a box of
     auto height it resolves to the whole screen.)"""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker of this dialog raised: the app says so (the event doesn't bubble)."""
+        if event.state is WorkerState.ERROR:
+            self.app.show_worker_error(event.worker)  # type: ignore[attr-defined]
 
     def on_resize(self, _event: events.Resize) -> None:
         self.call_after_refresh(self._fit_scroll)

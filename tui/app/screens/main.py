@@ -1,41 +1,40 @@
 """The main screen: the profile table, the line about the highlighted profile, the log.
 
-It owns every state change. Engine calls run in thread workers (`_in_thread`), which post
-the small messages from `engine_calls`; the handlers here update the table. The app's one
+It owns every state change. Engine calls run in thread workers (`@work`), which post
+the small messages `engine_calls` returns; the handlers here update the table. The app's one
 1-second tick calls `clock_tick`, which recomputes countdowns from the injected clock and
 acts on what the engine's `Keeper` says is due: a renewal that needs no person starts (and
 is retried with backoff when it fails, as `watch` does); one that needs a code rings.
 Outside edits of the files arrive as `FilesChanged` from a background `FileWatcher`. Codes
-are asked one profile at a time (`CodePromptQueue`); each code modal runs its own refresh
-and hands back how it ended.
+are asked one profile at a time (`code_prompts`); a rotation cut off before the start is
+found in its journal once the rows are painted (`rotation_journal_check`).
 
 Every name from the files or from AWS reaches a toast as plain text (`markup=False`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import ActiveBinding, Screen
 from textual.widgets import Header
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.app import engine_calls
-from tui.app.code_prompt_queue import CodePromptQueue, NextStep
-from tui.app.file_watcher import FilesChanged, FileWatcher, files_stamp
+from tui.app import engine_calls, messages
+from tui.app.code_prompts import CodePrompts
+from tui.app.file_watcher import FileWatcher, files_stamp
+from tui.app.rotation_journal_check import cut_off_rotations
 from tui.app.time_words import time_left_words, until_words
 from tui.app.widgets.file_problem import FileProblem
 from tui.app.widgets.footer import AppFooter
 from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import NO_FLAGS, RowFlags, stale_reason, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
-from tui.app.widgets.profile_table import ProfileTable
-from tui.engine.errors import AwsMfaError
+from tui.app.widgets.profile_table import FlagsOf, ProfileTable
 from tui.engine.identity_details import IdentityDetails
 from tui.engine.keeper import Keeper, Renewal
 from tui.engine.profile_status import CodeMode, ProfileKind, StatusRow
@@ -85,9 +84,10 @@ class MainScreen(Screen[None]):
         self.waiting_for_command: set[str] = set()
         self.errors: dict[str, str] = {}
         self.marked: set[str] = set()
-        self.codes = CodePromptQueue()
+        self.codes = CodePrompts(self)
         self._frame = 0
-        self._loading = 0
+        #: Status reads asked for, and the latest one handled (`StatusLoaded.read`).
+        self._reads = self._reads_done = 0
         paths = service.paths
         self.watcher = FileWatcher((paths.credentials, paths.config, paths.settings),
                                    self.post_message)
@@ -138,99 +138,86 @@ class MainScreen(Screen[None]):
         if first is None:
             self.reload()
         else:  # read already: the first frame shows the rows
-            self._loading += 1
+            self._reads += 1
+            first.read = self._reads
             self._status_loaded(first)
             self.app.post_message(first)  # (as if it had bubbled up: the demo waits for it)
         self.watcher.start()
 
     def _check_rotation_journal(self) -> None:
-        """Once, after the first paint of the rows: the journal's modules (rotation, IAM
-        calls, json) would otherwise be imported by a thread racing the first paint."""
+        """Once, after the first paint of the rows (see `rotation_journal_check`)."""
         if not self._journal_checked:
             self._journal_checked = True
-            self._in_thread("cut-off rotations", self._cut_off_rotation,
-                            group="rotation-journal")
+            self._read_rotation_journal()
+
+    @work(thread=True, exclusive=True, group="rotation-journal", exit_on_error=False,
+          description="cut-off rotations in the journal")
+    def _read_rotation_journal(self) -> None:
+        if (message := cut_off_rotations(self.service)) is not None:
+            self.post_message(message)
 
     def on_unmount(self) -> None:
         self.watcher.stop()
 
-    class CutOffRotation(Message):
-        """The rotation journal shows a key rotation that never finished."""
-
-        def __init__(self, identity: str | None, abandoned: list[str]) -> None:
-            super().__init__()
-            self.identity = identity
-            #: One line for each closed rotation of a profile that no longer exists.
-            self.abandoned = abandoned
-
-    def _cut_off_rotation(self) -> Message | None:
-        from tui.engine.rotation_recovery import close_abandoned, unfinished_profiles
-
-        try:
-            abandoned = close_abandoned(self.service)
-            names = unfinished_profiles(self.service)
-        except AwsMfaError:
-            return None  # an unreadable file is reported by the table's own load
-        if not names and not abandoned:
-            return None
-        return self.CutOffRotation(names[0] if names else None, abandoned)
-
-    @on(CutOffRotation)
-    def _finish_cut_off_rotation(self, message: CutOffRotation) -> None:
+    @on(messages.CutOffRotation)
+    def _finish_cut_off_rotation(self, message: messages.CutOffRotation) -> None:
         """The rotation screen finishes it (after a code, when one is needed)."""
-        from tui.app.screens.rotation import RotationScreen
-
         for line in message.abandoned:
             self.note(line, "warning", toast=True)
         if message.identity is not None:
-            self.app.push_screen(RotationScreen(self.service, message.identity),
-                                 lambda _result: self.reload())
+            self.open_rotation(message.identity)
 
     def _theme_changed(self, _theme: object) -> None:
         self.table.colours = theme_colours(self.app.theme_variables)
         self.table.show(self.rows, self.flags(), self._now, self.lead_time, self._frame)
 
     # ------------------------------------------------------------------ workers
-    def _in_thread(self, name: str, job: Callable[[], Message | None], group: str) -> Worker:
-        def run() -> None:
-            if get_current_worker().is_cancelled:
-                return
-            message = job()
-            if message is not None and not get_current_worker().is_cancelled:
-                self.post_message(message)
-
-        return self.run_worker(run, name=name, group=group, thread=True, exit_on_error=False)
-
     def reload(self) -> None:
         """Read the files again (in a worker) and rebuild the table."""
-        self._loading += 1
+        self._reads += 1
+        self._read_status(self._reads)
 
-        def job() -> Message:
-            stamp = files_stamp(self.watcher.paths)
-            loaded = engine_calls.load_status(self.service)
-            loaded.stamp = stamp
-            return loaded
+    @work(thread=True, group="status", name="status", exit_on_error=False,
+          description="read the files' status")
+    def _read_status(self, read: int) -> None:
+        if not get_current_worker().is_cancelled:
+            paths = self.watcher.paths
+            self.post_message(engine_calls.load_status(self.service, lambda: files_stamp(paths),
+                                                       read))
 
-        self._in_thread("status", job, group="status")
-
-    def worker_failed(self, worker: Worker) -> None:
-        """An unexpected exception in a worker (the app shows it): free its row."""
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker of ours raised (the app shows it): free its row."""
+        if event.state is not WorkerState.ERROR:
+            return
+        worker = event.worker
+        self.app.show_worker_error(worker)  # type: ignore[attr-defined]
         if worker.name.startswith("refresh:"):
             name = worker.name.split(":", 1)[1]
             self.busy.discard(name)
             self.waiting_for_command.discard(name)
             self.errors[name] = f"unexpected error: {type(worker.error).__name__}"
         if worker.name == "status":
-            self._loading = max(0, self._loading - 1)
+            self._reads_done = self._reads
 
     # ------------------------------------------------------------------ state
     @property
     def lead_time(self) -> int:
         return self.service.current_settings.lead_time
 
-    def flags(self) -> Mapping[str, RowFlags]:
+    @property
+    def now(self) -> datetime:
+        """The time of the last tick (the injected clock's)."""
+        return self._now
+
+    @property
+    def reading_status(self) -> bool:
+        """A status read is under way: the table is about to change."""
+        return self._reads_done < self._reads
+
+    def flags(self) -> FlagsOf:
         """Each row's flags, built only when the table draws that row."""
-        return _LazyFlags(self)
+        starting = self.app.emulator_starting  # type: ignore[attr-defined]
+        return lambda name: self.flags_of(name, starting)
 
     def flags_of(self, name: str, starting: bool | None = None) -> RowFlags:
         """`starting`: whether the demo's emulator is starting, if known already."""
@@ -279,7 +266,7 @@ class MainScreen(Screen[None]):
     def clock_tick(self, now: datetime) -> None:
         self._now = now
         self._frame += 1
-        if not self._loading and self.keeper.reread_due(now):
+        if not self.reading_status and self.keeper.reread_due(now):
             self.reload()  # chained roles whose source ended now need a code: say so
         self._act_on(now)
         self.repaint()
@@ -330,9 +317,10 @@ class MainScreen(Screen[None]):
         return f"{name} expired: needs a code"
 
     # ------------------------------------------------------------------ results
-    @on(engine_calls.StatusLoaded)
-    def _status_loaded(self, message: engine_calls.StatusLoaded) -> None:
-        self._loading = max(0, self._loading - 1)
+    @on(messages.StatusLoaded)
+    def _status_loaded(self, message: messages.StatusLoaded) -> None:
+        """(A later read replaces one still queued: `StatusLoaded.can_replace`.)"""
+        self._reads_done = max(self._reads_done, message.read)
         self.watcher.known = message.stamp
         self.call_after_refresh(self._check_rotation_journal)
         # On screen until the files parse (a toast fades): see `FileProblem`.
@@ -362,19 +350,19 @@ class MainScreen(Screen[None]):
         if self._after_source:  # their source was renewed (or failed): their turn now
             waiting, self._after_source = self._after_source, []
             self.start_refresh(waiting)
-        self._next_code()
+        self.codes.open_next()
 
-    @on(FilesChanged)
+    @on(messages.FilesChanged)
     def _files_changed(self) -> None:
         """An outside edit (the watcher saw new modification times): read them again."""
-        if not self.loaded or self._loading:
+        if not self.loaded or self.reading_status:
             return  # the load under way sets the stamp; a later change is seen again
         if not self.busy:
             self.note("the credentials, config or settings file changed: reloaded")
         self.reload()
 
-    @on(engine_calls.CommandWaiting)
-    def _command_waiting(self, message: engine_calls.CommandWaiting) -> None:
+    @on(messages.CommandWaiting)
+    def _command_waiting(self, message: messages.CommandWaiting) -> None:
         if message.waiting:
             self.waiting_for_command.add(message.name)
             self.note(f"{message.name}: waiting for its mfa_command `{message.program}`: "
@@ -383,8 +371,8 @@ class MainScreen(Screen[None]):
             self.waiting_for_command.discard(message.name)
         self.repaint()
 
-    @on(engine_calls.RefreshFinished)
-    def _refresh_finished(self, message: engine_calls.RefreshFinished) -> None:
+    @on(messages.RefreshFinished)
+    def refresh_finished(self, message: messages.RefreshFinished) -> None:
         self.busy.discard(message.name)
         self.waiting_for_command.discard(message.name)
         self.marked.discard(message.name)  # the action that used the mark is done
@@ -410,8 +398,8 @@ class MainScreen(Screen[None]):
                 self.note(f"{message.name}: {extra}", level="warning", toast=True)
         self.reload()
 
-    @on(engine_calls.LoggedOut)
-    def _logged_out(self, message: engine_calls.LoggedOut) -> None:
+    @on(messages.LoggedOut)
+    def _logged_out(self, message: messages.LoggedOut) -> None:
         if message.error:
             self.note(message.error, level="error", toast=True)
         if message.removed:
@@ -441,10 +429,10 @@ class MainScreen(Screen[None]):
                 if name not in self._after_source:
                     self._after_source.append(name)
             elif row.code_mode in (CodeMode.CHAINED, CodeMode.COMMAND):
-                self._run_refresh(row)
+                self.run_refresh(row)
             else:
                 self.codes.add(name)
-        self._next_code()
+        self.codes.open_next()
 
     def _source_busy(self, row: StatusRow) -> bool:
         """Whether a session this role is assumed from, up its chain, is being renewed."""
@@ -457,62 +445,25 @@ class MainScreen(Screen[None]):
             row = source
         return False
 
-    def _run_refresh(self, row: StatusRow) -> None:
+    def run_refresh(self, row: StatusRow) -> None:
         """A refresh that needs no typed code (chained, or from the mfa_command)."""
         self.busy.add(row.name)
         self.errors.pop(row.name, None)
         program = (row.mfa_command or "").split(" ", 1)[0]
 
         def told(waiting: bool) -> None:
-            self.post_message(engine_calls.CommandWaiting(row.name, waiting, program))
+            self.post_message(messages.CommandWaiting(row.name, waiting, program))
 
-        self._in_thread(f"refresh:{row.name}",
-                        lambda: engine_calls.refresh(self.service, row, None, told),
-                        group="refresh")
+        self._refresh_alone(row, told)
         self.repaint()
 
-    def _next_code(self) -> None:
-        """Open the next code modal, once the previous one closed and the table is current."""
-        if self._loading:
-            return
-        while (step := self.codes.next_step(self.row_named, self.busy)) is not None:
-            what, row = step
-            if what is NextStep.RUN:
-                self._run_refresh(row)
-                continue
-            from tui.app.screens.mfa_code_modal import MfaCodeModal
-
-            modal = MfaCodeModal(self.service, row, self._now, self.codes.position(),
-                                 on_checking=self._code_checking,
-                                 late_result=self._refresh_finished)
-            self.app.push_screen(
-                modal, lambda result, modal=modal: self._code_modal_closed(result, modal.outcome))
-            return
-
-    def _code_checking(self, name: str, checking: bool) -> None:
-        """The code modal sent a code to AWS (or heard back): the row shows it."""
-        if checking:
-            self.busy.add(name)
-            self.errors.pop(name, None)
-        else:
-            self.busy.discard(name)
-        self.repaint()
-
-    def _code_modal_closed(self, result: engine_calls.RefreshFinished | None,
-                           why: str = "no code entered") -> None:
-        name = self.codes.closed()
-        if result is None or result.error:
-            if result is None and name is not None:
-                self.note(f"{name}: {why}")
-                self.marked.discard(name)
-            skipped = self.codes.cancel_rest()
-            if skipped:
-                self.note(f"skipped {', '.join(skipped)}")
-                self.marked.difference_update(skipped)
-        if result is not None:
-            self._refresh_finished(result)
-        self.repaint()
-        self._next_code()
+    @work(thread=True, group="refresh", exit_on_error=False,
+          description="a refresh with no code typed")
+    def _refresh_alone(self, row: StatusRow, told: Callable[[bool], None]) -> None:
+        worker = get_current_worker()
+        worker.name = f"refresh:{row.name}"  # which row to free should it raise
+        if not worker.is_cancelled:
+            self.post_message(engine_calls.refresh(self.service, row, None, told))
 
     # ------------------------------------------------------------------ actions
     def selected_names(self) -> list[str]:
@@ -543,27 +494,13 @@ class MainScreen(Screen[None]):
         if row is not None:
             self._open_console(row.name)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="console")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console",
+          description="open the AWS console")
     def _open_console(self, name: str) -> None:
-        from tui.engine.console_handoff import open_in_browser
-        from tui.engine.console_signin import browser_for, console_url_for
+        self.post_message(engine_calls.open_console(self.service, name))
 
-        try:
-            opened = open_in_browser(console_url_for(self.service, name),
-                                     browser_for(self.service, name))
-            outcome = (f"opened the console for {name} in a browser" if opened else
-                       "no browser found: use `aws-mfa-tui console NAME --print`")
-        except AwsMfaError as exc:
-            outcome = str(exc)
-        self.post_message(self.ConsoleOutcome(outcome))
-
-    class ConsoleOutcome(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    @on(ConsoleOutcome)
-    def _console_outcome(self, message: ConsoleOutcome) -> None:
+    @on(messages.ConsoleOutcome)
+    def _console_outcome(self, message: messages.ConsoleOutcome) -> None:
         self.note(message.text, toast=True)
 
     def action_toggle_log(self) -> None:
@@ -581,11 +518,13 @@ class MainScreen(Screen[None]):
 
     def action_rotate_key(self, name: str | None = None) -> None:
         row = self.row_named(name) if name else self.table.highlighted_row()
-        if row is None:
-            return
+        if row is not None:
+            self.open_rotation(row.identity)
+
+    def open_rotation(self, identity: str) -> None:
         from tui.app.screens.rotation import RotationScreen
 
-        self.app.push_screen(RotationScreen(self.service, row.identity),
+        self.app.push_screen(RotationScreen(self.service, identity),
                              lambda _result: self.reload())
 
     def action_logout(self) -> None:
@@ -600,10 +539,14 @@ class MainScreen(Screen[None]):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 names = [row.name for row in sessions]
-                self._in_thread("logout", lambda: engine_calls.logout(self.service, names),
-                                group="logout")
+                self._log_out(names)
 
         self.app.push_screen(ConfirmLogoutModal([row.target for row in sessions]), confirmed)
+
+    @work(thread=True, group="logout", exit_on_error=False, description="log out sessions")
+    def _log_out(self, names: list[str]) -> None:
+        if not get_current_worker().is_cancelled:
+            self.post_message(engine_calls.logout(self.service, names))
 
     def open_details(self, name: str) -> None:
         from tui.app.screens.details import DetailsScreen
@@ -640,23 +583,3 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(
             self.table.relayout, self._now, self.lead_time, self.flags(), self._frame)
 
-
-class _LazyFlags(Mapping[str, RowFlags]):
-    """The main screen's flags as a mapping: a row's `RowFlags` is built when asked for."""
-
-    def __init__(self, screen: MainScreen) -> None:
-        self._screen = screen
-        self._starting: bool | None = None
-
-    def __getitem__(self, name: str) -> RowFlags:
-        if name not in self._screen._by_name:
-            raise KeyError(name)
-        if self._starting is None:
-            self._starting = self._screen.app.emulator_starting  # type: ignore[attr-defined]
-        return self._screen.flags_of(name, self._starting)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._screen._by_name)
-
-    def __len__(self) -> int:
-        return len(self._screen._by_name)

@@ -12,6 +12,7 @@ field is cleared as soon as the code is read, as a `Secret`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,9 +22,15 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Input, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import (
+    Worker,
+    WorkerCancelled,
+    WorkerFailed,
+    WorkerState,
+    get_current_worker,
+)
 
-from tui.app import engine_calls
+from tui.app import engine_calls, messages
 from tui.app.screens.dialog import Dialog
 from tui.app.widgets.code_input import CodeInput
 from tui.engine.mfa_code import CODE_LENGTH, seconds_left_in_window
@@ -32,7 +39,7 @@ from tui.engine.secret import Secret
 from tui.engine.sessions import SessionService
 
 
-class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
+class MfaCodeModal(Dialog[messages.RefreshFinished | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="mfa.cancel",
                 tooltip="Close without refreshing (and skip any profiles queued after this)"),
@@ -46,7 +53,7 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
     def __init__(self, service: SessionService, row: StatusRow, now: datetime,
                  position: tuple[int, int] = (1, 1),
                  on_checking: Callable[[str, bool], None] | None = None,
-                 late_result: Callable[[engine_calls.RefreshFinished], None] | None = None
+                 late_result: Callable[[messages.RefreshFinished], None] | None = None
                  ) -> None:
         """`on_checking(name, checking)` hears when a code goes to AWS and comes back
         (the main screen's row shows a spinner meanwhile); `late_result` gets the result
@@ -65,6 +72,8 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
         #: Security keys IAM listed that STS can't use, once the device was looked up.
         self.skipped: tuple[str, ...] = ()
         self.remembered = False
+        #: The worker checking the code last typed.
+        self._check: Worker | None = None
 
     def compose(self) -> ComposeResult:
         row = self.row
@@ -119,17 +128,20 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
             code.focus()
 
     # ------------------------------------------------------------ workers
-    @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False,
+          description="find the MFA device in IAM")
     def resolve_serial(self) -> None:
         if not get_current_worker().is_cancelled:
             self.post_message(engine_calls.resolve_serial(self.service, self.row))
 
-    @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="mfa-serial", exit_on_error=False,
+          description="remember the chosen MFA device")
     def remember_device(self, serial: str) -> None:
         if not get_current_worker().is_cancelled:
             self.post_message(engine_calls.choose_device(self.service, self.row, serial))
 
-    @work(thread=True, exclusive=True, group="mfa-refresh", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="mfa-refresh", exit_on_error=False,
+          description="a refresh with the code typed")
     def check_code(self, code: Secret | None) -> None:
         """Refresh with this code, or (None) with no MFA, as the person chose."""
         if get_current_worker().is_cancelled:
@@ -138,15 +150,15 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
         self.app.call_from_thread(self._answered, engine_calls.refresh(
             self.service, self.row, code, without_mfa=code is None))
 
-    def _answered(self, message: engine_calls.RefreshFinished) -> None:
+    def _answered(self, message: messages.RefreshFinished) -> None:
         if self.closed:
             if self.late_result is not None:
                 self.late_result(message)
             return
         self.post_message(message)
 
-    @on(engine_calls.SerialResolved)
-    def _serial_resolved(self, message: engine_calls.SerialResolved) -> None:
+    @on(messages.SerialResolved)
+    def _serial_resolved(self, message: messages.SerialResolved) -> None:
         message.stop()
         self.skipped = message.skipped
         if message.serial:
@@ -186,14 +198,14 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
                 self.action_cancel()
                 return
             self.checking = True
-            self.check_code(None)
+            self._check = self.check_code(None)
 
         self.add_class("-behind")  # stays hidden: there is no code to type
         self.app.push_screen(NoMfaDeviceOffer(self.row.name, self.row.target, user_arn,
                                               self.skipped), answered)
 
-    @on(engine_calls.DeviceChosen)
-    def _device_chosen(self, message: engine_calls.DeviceChosen) -> None:
+    @on(messages.DeviceChosen)
+    def _device_chosen(self, message: messages.DeviceChosen) -> None:
         message.stop()
         if message.error:
             self.show_problem(f"{message.error} (the device is used for now)", ring=False)
@@ -201,13 +213,18 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
             self.remembered = True
             self.watch_serial()
 
-    @on(engine_calls.RefreshFinished)
-    def _refresh_finished(self, message: engine_calls.RefreshFinished) -> None:
+    @on(messages.RefreshFinished)
+    async def _refresh_finished(self, message: messages.RefreshFinished) -> None:
         message.stop()
         if message.error and message.bad_code:
             self.show_problem(message.error)
             return
         self.closed = True
+        # Closed once its worker has ended: closing cancels the modal's workers, and one
+        # cancelled on its way out would look as if the refresh never ended.
+        if self._check is not None:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await self._check.wait()
         self.dismiss(message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -244,7 +261,7 @@ class MfaCodeModal(Dialog[engine_calls.RefreshFinished | None]):
         code = Secret(typed)
         self.query_one("#code", Input).value = ""
         self.checking = True
-        self.check_code(code)
+        self._check = self.check_code(code)
 
     def action_cancel(self) -> None:
         self.closed = True

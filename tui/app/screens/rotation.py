@@ -22,26 +22,27 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Static
 
+from tui.app import engine_calls
+from tui.app.messages import (
+    CodeNeeded,
+    PlanReady,
+    PrepareFailed,
+    Recovered,
+    RotationFinished,
+    SessionCodeNeeded,
+    SessionRefreshed,
+    StepUpdate,
+)
 from tui.app.widgets.code_input import CodeInput
 from tui.app.widgets.footer import AppFooter
 from tui.engine.access_keys import key_rows
-from tui.engine.errors import AwsAuthError, AwsMfaError, MfaCodeError
-from tui.engine.mfa_code import (
-    CODE_LENGTH,
-    CodeRequest,
-    FixedCode,
-    MfaCodeSource,
-    NoCodeSource,
-    check_code,
-    choose_code_source,
-)
+from tui.engine.errors import AwsMfaError
+from tui.engine.mfa_code import CODE_LENGTH, check_code
 from tui.engine.rotation import KeyRotation
 from tui.engine.rotation_plan import (
-    RecoveryResult,
     RotationPlan,
     RotationResult,
     RotationStep,
@@ -76,57 +77,6 @@ class Stage(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
-
-
-# ---------------------------------------------------------------------- messages
-class CodeNeeded(Message):
-    def __init__(self, request: CodeRequest) -> None:
-        super().__init__()
-        self.request = request
-
-
-class PlanReady(Message):
-    def __init__(self, plan: RotationPlan) -> None:
-        super().__init__()
-        self.plan = plan
-
-
-class PrepareFailed(Message):
-    def __init__(self, error: str, retry_code: bool = False) -> None:
-        super().__init__()
-        self.error = error
-        self.retry_code = retry_code
-
-
-class StepUpdate(Message):
-    def __init__(self, event: StepEvent) -> None:
-        super().__init__()
-        self.event = event
-
-
-class RotationFinished(Message):
-    def __init__(self, result: RotationResult | None, error: str | None = None) -> None:
-        super().__init__()
-        self.result = result
-        self.error = error
-
-
-class Recovered(Message):
-    """A rotation that was cut off was finished (or undone) before planning."""
-
-    def __init__(self, result: RecoveryResult) -> None:
-        super().__init__()
-        self.result = result
-
-
-class SessionCodeNeeded(Message):
-    """Refreshing the stale session needs a code typed here (no mfa_command)."""
-
-
-class SessionRefreshed(Message):
-    def __init__(self, error: str | None = None) -> None:
-        super().__init__()
-        self.error = error
 
 
 class RotationScreen(Screen[RotationResult | None]):
@@ -205,8 +155,8 @@ class RotationScreen(Screen[RotationResult | None]):
         super().__init__()
         self.service = service
         self.profile = profile
-        self._factory = rotation_factory or (lambda svc, name: KeyRotation(svc, name))
-        self.rotation: KeyRotation | None = None
+        factory = rotation_factory or (lambda svc, name: KeyRotation(svc, name))
+        self.rotation = factory(service, profile)  # (no I/O: its calls run in workers)
         self.plan: RotationPlan | None = None
         self.result: RotationResult | None = None
         self.stage = Stage.LOADING
@@ -279,115 +229,37 @@ class RotationScreen(Screen[RotationResult | None]):
         self.refresh_bindings()
 
     # ------------------------------------------------------------ workers
-    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
+    # Each calls the engine through `engine_calls`, which turns every outcome into a message.
+    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False,
+          description="the code needed, then the plan")
     def prepare(self) -> None:
-        """Find out whether a code is needed; without one, make the plan at once."""
-        try:
-            rotation = self._factory(self.service, self.profile)
-            self.rotation = rotation
-            # The profile's own MFA session, while valid, signs: no code to type.
-            if not rotation.use_valid_session():
-                # A cut-off rotation may have left a key AWS no longer knows in the file
-                # (put back by another program): its recovery says which key to deal with.
-                unfinished = rotation.unfinished() is not None
-                try:
-                    request = rotation.code_request()
-                except AwsAuthError:
-                    if not unfinished:
-                        raise
-                    request = None
-                if request is not None:
-                    source = self._automatic_code_source(request)
-                    if source is None:
-                        self.post_message(CodeNeeded(request))
-                        return
-                    rotation.authenticate(source)
-                elif unfinished:
-                    rotation.authenticate_for_recovery(None)
-                else:
-                    rotation.authenticate(None)
-            self._plan_or_recover()
-        except AwsMfaError as exc:
-            self.post_message(PrepareFailed(exc.message))
-        except Exception as exc:  # never leave the screen stuck at "loading"
-            self.post_message(PrepareFailed(f"unexpected {type(exc).__name__}"))
+        self.post_message(engine_calls.prepare_rotation(self.rotation, self._post_step))
 
-    def _plan_or_recover(self) -> None:
-        """In a worker: finish a rotation that was cut off, else make the plan."""
-        assert self.rotation is not None
-        if self.rotation.unfinished() is not None:
-            recovered = self.rotation.finish_unfinished(on_step=self._post_step)
-            if recovered is not None:
-                self.post_message(Recovered(recovered))
-                if not recovered.rolled_back:
-                    return
-        self.post_message(PlanReady(self.rotation.plan()))
-
-    def _automatic_code_source(self, request: CodeRequest) -> MfaCodeSource | None:
-        """mfa_command or $AWS_MFA_TOKEN_CODE, as on the command line; else ask here."""
-        source = choose_code_source(None, request.mfa_command, interactive=False)
-        return None if isinstance(source, NoCodeSource) else source
-
-    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False,
+          description="sign in with the code typed, then plan")
     def authenticate_and_plan(self, code: Secret) -> None:
-        assert self.rotation is not None
-        try:
-            self.rotation.authenticate(FixedCode(code, origin="the rotation screen"))
-        except MfaCodeError as exc:  # a wrong or reused code: ask for the next one
-            self.post_message(PrepareFailed(exc.message, retry_code=True))
-            return
-        except Exception as exc:
-            message = exc.message if isinstance(exc, AwsMfaError) else (
-                f"unexpected {type(exc).__name__}")
-            self.post_message(PrepareFailed(message))
-            return
-        try:
-            self._plan_or_recover()
-        except AwsMfaError as exc:  # the code was good; IAM or the network said no
-            self.post_message(PrepareFailed(exc.message))
-        except Exception as exc:
-            self.post_message(PrepareFailed(f"unexpected {type(exc).__name__}"))
+        self.post_message(engine_calls.authenticate_and_plan(self.rotation, code,
+                                                             self._post_step))
 
-    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False,
+          description="plan again")
     def replan(self, delete_inactive: bool, keep_old_inactive: bool = False) -> None:
-        assert self.rotation is not None
-        try:
-            self.post_message(PlanReady(self.rotation.plan(
-                delete_inactive=delete_inactive, keep_old_inactive=keep_old_inactive)))
-        except AwsMfaError as exc:
-            self.post_message(PrepareFailed(exc.message))
-        except Exception as exc:
-            self.post_message(PrepareFailed(f"unexpected {type(exc).__name__}"))
+        self.post_message(engine_calls.replan(self.rotation, delete_inactive,
+                                              keep_old_inactive))
 
-    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False,
+          description="run the rotation's steps")
     def execute(self, plan: RotationPlan) -> None:
-        assert self.rotation is not None
-        try:
-            result = self.rotation.run(plan, on_step=self._post_step)
-        except AwsMfaError as exc:
-            self.post_message(RotationFinished(None, exc.message))
-        except Exception as exc:  # never leave the screen stuck in "running"
-            self.post_message(RotationFinished(None, f"unexpected {type(exc).__name__}"))
-        else:
-            self.post_message(RotationFinished(result))
+        self.post_message(engine_calls.rotate(self.rotation, plan, self._post_step))
 
     def _post_step(self, event: StepEvent) -> None:
         self.post_message(StepUpdate(event))  # thread-safe
 
-    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="rotation", exit_on_error=False,
+          description="refresh the MFA session with the new key")
     def refresh_session(self, code: Secret | None) -> None:
-        try:
-            source = FixedCode(code, origin="the rotation screen") if code else None
-            if source is None and self.service.needs_code(self.profile):
-                self.post_message(SessionCodeNeeded())
-                return
-            self.service.renew(self.profile, source, interactive=False)
-        except AwsMfaError as exc:
-            self.post_message(SessionRefreshed(exc.message))
-        except Exception as exc:
-            self.post_message(SessionRefreshed(f"unexpected {type(exc).__name__}"))
-        else:
-            self.post_message(SessionRefreshed())
+        self.post_message(engine_calls.refresh_after_rotation(self.service, self.profile,
+                                                              code))
 
     # ------------------------------------------------------------ handlers
     @on(CodeNeeded)
@@ -436,9 +308,9 @@ class RotationScreen(Screen[RotationResult | None]):
     @on(Recovered)
     def _recovered(self, message: Recovered) -> None:
         result = message.result
-        if result.rolled_back:  # a plan follows
+        if message.plan is not None:  # undone: the plan follows
             self._recovery_note = recovery_summary(result)
-            self._status(self._recovery_note)
+            self._show_plan(message.plan)
             return
         self._set_stage(Stage.DONE)
         self._status("")
@@ -447,8 +319,10 @@ class RotationScreen(Screen[RotationResult | None]):
         self._outcome(self._outcome_text + self._refresh_hint(), ok=True)
 
     @on(PlanReady)
-    def show_plan(self, message: PlanReady) -> None:
-        plan = message.plan
+    def _plan_ready(self, message: PlanReady) -> None:
+        self._show_plan(message.plan)
+
+    def _show_plan(self, plan: RotationPlan) -> None:
         self.plan = plan
         self._status(self._recovery_note)  # a cut-off rotation that was undone, if any
         self.query_one("#who", Static).update(plan.arn)

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from tui.app import engine_calls
+from tui.app import engine_calls, messages
 from tui.app.screens.dialog import Dialog
 from tui.engine.sessions import SessionService
 from tui.engine.settings import CODE_ALERTS, MAX_DURATION, MIN_DURATION, THEMES
@@ -140,14 +140,15 @@ class SettingsScreen(Dialog[bool]):
         self.query_one("#saving", Static).update("")
         self.save(values)
 
-    @work(thread=True, exclusive=True, group="settings", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="settings", exit_on_error=False,
+          description="save the settings")
     def save(self, values: dict[str, Any]) -> None:
         if get_current_worker().is_cancelled:
             return
         self.post_message(engine_calls.save_settings(self.service, values))
 
-    @on(engine_calls.SettingsSaved)
-    def _saved(self, message: engine_calls.SettingsSaved) -> None:
+    @on(messages.SettingsSaved)
+    def _saved(self, message: messages.SettingsSaved) -> None:
         if message.error:
             if message.key and message.key in {key for key, _label, _hint in FIELDS}:
                 self._show_problem(message.key, message.error)

@@ -9,7 +9,7 @@ changes, which cost ~3% of a core with 50 countdowns; this costs a fraction of t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -40,7 +40,10 @@ from tui.app.widgets.profile_columns import (
 from tui.engine.profile_status import StatusRow
 from tui.engine.schedule import ScheduleEntry, SessionState, format_time_left
 
-__all__ = ["ProfileTable", "RowFlags", "row_key"]
+__all__ = ["FlagsOf", "ProfileTable", "RowFlags", "row_key"]
+
+#: A row's flags by its name, built only for the rows the table draws.
+FlagsOf = Callable[[str], RowFlags]
 
 
 @dataclass(slots=True)
@@ -187,7 +190,7 @@ class ProfileTable(ScrollView, can_focus=True):
         self._line_width: int | None = None
         #: The cursor row's strip, recoloured, and the strip it was made from.
         self._cursor_strip: tuple[int, Strip, Strip] | None = None
-        self._paint_args: tuple[datetime, int, Mapping[str, RowFlags], int] | None = None
+        self._paint_args: tuple[datetime, int, FlagsOf, int] | None = None
         self._columns: list[Column] = []
         self._static_columns: list[Column] = []
         self._moving_columns: list[Column] = []
@@ -195,7 +198,7 @@ class ProfileTable(ScrollView, can_focus=True):
         self._width = 0
 
     # ------------------------------------------------------------------ content
-    def show(self, rows: list[StatusRow], flags: Mapping[str, RowFlags], now: datetime,
+    def show(self, rows: list[StatusRow], flags: FlagsOf, now: datetime,
              lead_time: int, frame: int = 0) -> None:
         """Rebuild every row from a fresh status (keeps the cursor on the same profile)."""
         current = self.highlighted_row()
@@ -236,11 +239,11 @@ class ProfileTable(ScrollView, can_focus=True):
         return next((c.width for c in self._columns if c.key == "bar"), 0)
 
     def _cells_of(self, index: int, now: datetime, lead_time: int,
-                  flags: Mapping[str, RowFlags], frame: int) -> dict[str, Cell]:
+                  flags: FlagsOf, frame: int) -> dict[str, Cell]:
         """The row's moving cells at `now`. A steady row (`_SteadyRow`) only has its
         time left formatted; the others are worked out in full (`_moving_cells`)."""
         row = self.rows_shown[index]
-        row_flags = flags.get(row.name, NO_FLAGS)
+        row_flags = flags(row.name)
         steady = self._steady[index]
         if (steady is not None and steady.since <= now < steady.until
                 and steady.lead_time == lead_time
@@ -270,7 +273,7 @@ class ProfileTable(ScrollView, can_focus=True):
         return moving_cells(row, entry, row_flags, frame, self.colours,
                             self._bar_width())
 
-    def paint(self, now: datetime, lead_time: int, flags: Mapping[str, RowFlags],
+    def paint(self, now: datetime, lead_time: int, flags: FlagsOf,
               frame: int = 0) -> int:
         """Recompute the cells of the rows on screen and redraw only what changed: one
         region per tick, as narrow as the columns that changed (usually just "Left").
@@ -307,7 +310,7 @@ class ProfileTable(ScrollView, can_focus=True):
             x += column.width + 2
         return (start or 0), max(1, end - (start or 0))
 
-    def relayout(self, now: datetime, lead_time: int, flags: Mapping[str, RowFlags],
+    def relayout(self, now: datetime, lead_time: int, flags: FlagsOf,
                  frame: int = 0) -> None:
         """Fit the columns again after a resize."""
         if self.size.width and self.size.width != self._width:
