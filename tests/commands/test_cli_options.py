@@ -105,3 +105,21 @@ def test_argument_lines_parse_as_golden():
             assert scoped == _parsed(argv, None), argv
         parsed[" ".join(argv) or "(nothing)"] = scoped
     _check(PARSED, json.dumps(parsed, indent=1, sort_keys=True) + "\n")
+
+
+@pytest.mark.parametrize(("argv", "imported"), [
+    (["--help"], set()),  # the commands are listed from cli.py: none is imported
+    (["refresh", "--help"], {"refresh"}),
+    (["credential-process", "--help"], {"credential-process"}),
+    (["status", "--sh"], {"status"}),
+])
+def test_a_command_module_is_imported_only_for_its_own_options(argv, imported):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom tui.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\nprint(*sys.modules, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
+                          text=True, check=False)
+    loaded = set(done.stderr.split())
+    assert {c for c in COMMANDS if f"tui.commands.{c.replace('-', '_')}" in loaded} == imported

@@ -22,6 +22,21 @@ from tui.engine.console_signin import (
 from tui.engine.errors import UsageError
 
 
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile", metavar="PROFILE")
+    parser.add_argument("--print", action="store_true",
+                        help="print the sign-in URL (a credential) instead of opening a browser")
+    parser.add_argument("--duration", type=int, metavar="SECONDS",
+                        help="console session length: 900-43200 for a role (default: AWS's), "
+                        "900-129600 with --federation (default 3600)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--service", metavar="NAME", help="open this service's page, e.g. s3")
+    where.add_argument("--path", metavar="/PATH", help="open this path under the console")
+    parser.add_argument("--federation", action="store_true",
+                        help="for an identity: a GetFederationToken session from its "
+                        "long-term key (no MFA context)")
+
+
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
     request = ConsoleRequest(duration=args.duration, service=args.service, path=args.path,

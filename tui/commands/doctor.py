@@ -16,6 +16,14 @@ _TOPICS = {"files": "Files", "profile": "Identities", "role": "Roles", "aws": "W
            "agent": "Agent"}
 
 
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profiles", nargs="*", metavar="PROFILE",
+                        help="only these identities or roles (default: all)")
+    parser.add_argument("--json", action="store_true", help="the same findings as JSON")
+    parser.add_argument("--offline", action="store_true",
+                        help="read the files only: ask AWS nothing")
+
+
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
     findings = examine(service, args.profiles or None, ask_aws=not args.offline)

@@ -12,6 +12,11 @@ from tui.commands.context import data, service_from
 from tui.commands.session_handoff import environment, region_of, usable_session
 
 
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile", metavar="PROFILE")
+    parser.add_argument("--format", choices=("sh", "fish", "powershell", "json"), default="sh")
+
+
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
     catalog = service.catalog()  # this command's one read of the files

@@ -22,6 +22,14 @@ from tui.commands.session_handoff import environment, region_of, usable_session
 from tui.engine.errors import UsageError
 
 
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", action="store_true",
+                        help="give CMD a credentials endpoint on 127.0.0.1 instead of keys; "
+                        "it renews the session ahead of expiry for as long as CMD runs")
+    parser.add_argument("profile", metavar="PROFILE")
+    parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
+
+
 def run(args: argparse.Namespace) -> int:
     command = command_of(args)
     if getattr(args, "server", False):

@@ -8,6 +8,10 @@ from tui.commands.context import notice, service_from
 from tui.engine.errors import UsageError
 
 
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profiles", nargs="+", metavar="PROFILE")
+
+
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
     catalog = service.catalog()

@@ -45,6 +45,18 @@ def state_of(row: StatusRow) -> str:
     return state_words(row.entry.state, row.stale, row.blocked)
 
 
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profiles", nargs="*", metavar="PROFILE",
+                        help="only these identities, session profiles or roles (default: all)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="machine-readable output")
+    group.add_argument("--short", action="store_true",
+                       help="one compact line for tmux status-right or a shell prompt")
+    parser.add_argument("--width", type=int, metavar="CELLS",
+                        help="with --short: the most terminal cells the line may take "
+                        "(default 80); what needs action comes first, the rest is counted")
+
+
 def run(args: argparse.Namespace) -> int:
     # Files only: this never imports the AWS call layer (tmux runs it every few seconds).
     width = _width(args)

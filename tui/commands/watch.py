@@ -28,6 +28,12 @@ from tui.engine.sessions import SessionService
 MAX_SLEEP = 30.0
 
 
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profiles", nargs="*", metavar="PROFILE")
+    parser.add_argument("--once", action="store_true",
+                        help="refresh whatever is due, then exit (for cron or a systemd timer)")
+
+
 def run(args: argparse.Namespace) -> int:
     service = service_from(args)
     stop = threading.Event()
