@@ -217,10 +217,11 @@ def _parser_scope(argv: Sequence[str]) -> str | None:
 
 
 def _plain_status(argv: Sequence[str]):  # -> types.SimpleNamespace | None
-    """`[--credentials-file P] [--config-file P] [--settings P] status [--short | --json]
-    [--width N] [PROFILE ...]`, spelled out in full, as argparse would read it; None for
-    anything else (abbreviations, `=` forms, repeats, `--help`, errors, options between
-    profile names), which goes through argparse."""
+    """`[--credentials-file P] [--config-file P] [--settings P] status ...`, read as argparse
+    would without loading it: the global options spelled out in full, each once, then
+    `status` and what its module reads plainly (`tui.commands.status.plain_options`). None
+    for anything else (abbreviations, `=` forms, repeats, `--help`, errors), which goes
+    through argparse. tests/commands/test_cli_options.py checks the two read alike."""
     values: dict[str, str] = {}
     at = 0
     while at < len(argv) and argv[at] in _GLOBAL_OPTIONS_WITH_VALUE:
@@ -231,27 +232,11 @@ def _plain_status(argv: Sequence[str]):  # -> types.SimpleNamespace | None
         at += 2
     if argv[at:at + 1] != ["status"]:
         return None
-    flags: dict[str, str | None] = {}
-    profiles: list[str] = []
-    last_profile_at = -1
-    at += 1
-    while at < len(argv):
-        token = argv[at]
-        if token in ("--short", "--json") and not flags.keys() & {"--short", "--json"}:
-            flags[token] = None
-        elif token == "--width" and token not in flags and at + 1 < len(argv) \
-                and argv[at + 1].isascii() and argv[at + 1].isdigit():
-            flags[token] = argv[at + 1]
-            at += 1
-        elif token.startswith("-") or token == "":
-            return None
-        elif profiles and last_profile_at != at - 1:
-            return None  # `status a --short b`: argparse takes profile names in one run
-        else:
-            profiles.append(token)
-            last_profile_at = at
-        at += 1
-    width = flags.get("--width")
+    from tui.commands.status import plain_options
+
+    options = plain_options(argv[at + 1:])
+    if options is None:
+        return None
     import types
 
     return types.SimpleNamespace(
@@ -260,10 +245,7 @@ def _plain_status(argv: Sequence[str]):  # -> types.SimpleNamespace | None
         settings=values.get("--settings"),
         demo=False,
         command="status",
-        json="--json" in flags,
-        short="--short" in flags,
-        profiles=profiles,
-        width=int(width) if width is not None else None,
+        **options,
     )
 
 
@@ -286,11 +268,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             answered = plain_credential_process(argv)
             if answered is not None:
                 return answered
+        if whole_process and command_in(argv) == "status":
+            short_lived = _short_lived()
         fast = _plain_status(argv)
         if fast is None:
             args = resolve_paths(build_parser(only=_parser_scope(argv)).parse_args(argv))
         else:
-            short_lived = whole_process and _short_lived()
             args = resolve_paths(fast)  # type: ignore[arg-type]
         _refuse_a_code_as_profile(args)
         if args.demo:

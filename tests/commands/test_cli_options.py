@@ -123,3 +123,93 @@ def test_a_command_module_is_imported_only_for_its_own_options(argv, imported):
                           text=True, check=False)
     loaded = set(done.stderr.split())
     assert {c for c in COMMANDS if f"tui.commands.{c.replace('-', '_')}" in loaded} == imported
+
+
+# ------------------------------------------------------------ status's plain reading
+# `status --short` runs from tmux every few seconds, and argparse with what it imports is
+# about a quarter of that run: `status` spelled out plainly is read without it
+# (`tui.cli._plain_status`, `tui.commands.status.plain_options`). Whatever it reads must be
+# what argparse reads, and anything else must go to argparse.
+PLAIN_LINES = [
+    ["status"], ["status", "--short"], ["status", "--json"],
+    ["--credentials-file", "/c", "status", "--short"],
+    ["--settings", "", "--config-file", "/k", "--credentials-file", "/c", "status"],
+    ["status", "--short", "--width", "40"], ["status", "--width", "007", "--short"],
+    ["status", "a", "b", "--short"], ["status", "--short", "a", "b"],
+    ["status", "--width", "9", "a", "--short"], ["status", "status", "refresh"],
+    ["status", "--json", "a"], ["status", "--width", "0"],
+]
+ARGPARSE_LINES = [
+    ["status", "--sh"], ["status", "--short", "--json"], ["status", "--help"],
+    ["--settings=/s", "status"], ["--settings", "/a", "--settings", "/b", "status"],
+    ["--settings", "--short", "status"], ["--settings"], ["--demo", "status"],
+    ["refresh"], [], ["status", "--short", "--short"], ["status", "a", "--short", "b"],
+    ["status", "--width"], ["status", "--width", "-1"], ["status", "--width=4"],
+    ["status", "--width", "4", "--width", "5"], ["status", "--wid", "4"],
+    ["status", "--width", "٣"], ["status", "--", "a"], ["status", ""],
+    ["status", "5", "--width", "5", "5"],
+]
+GLOBAL_PREFIXES = [
+    [], ["--credentials-file", "/c"], ["--settings", "", "--config-file", "/k"],
+    ["--settings", "--short"], ["--settings=/s"], ["--demo"], ["--cred", "/c"],
+    ["--settings", "/a", "--settings", "/b"], ["--config-file"], ["-h"], ["--", "x"],
+]
+WORDS = ["--short", "--json", "--width", "40", "007", "-1", "٣", "a", "--", "", "--sh",
+         "--width=4", "--help", "status", "-x"]
+
+
+def _argument_lines():
+    """Every global prefix, then `status` (or another word), then up to 3 of WORDS."""
+    import itertools
+
+    tails = [list(t) for n in range(4) for t in itertools.product(WORDS, repeat=n)]
+    for prefix in GLOBAL_PREFIXES:
+        for command in (["status"], ["refresh"], []):
+            for tail in tails if command == ["status"] else tails[:len(WORDS) + 1]:
+                yield [*prefix, *command, *tail]
+
+
+def _argparse_reading(parsers, argv):
+    import contextlib
+    import io
+
+    from tui.cli import _parser_scope
+
+    scope = _parser_scope(argv)
+    if scope not in parsers:
+        parsers[scope] = build_parser(only=scope)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return vars(parsers[scope].parse_args(argv))
+    except (UsageError, SystemExit):
+        return None
+
+
+@pytest.mark.parametrize("argv", PLAIN_LINES)
+def test_status_spelled_out_plainly_is_read_without_argparse(argv):
+    from tui.cli import _plain_status
+
+    fast = _plain_status(argv)
+    assert fast is not None
+    assert vars(fast) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", ARGPARSE_LINES)
+def test_anything_else_goes_through_argparse(argv):
+    from tui.cli import _plain_status
+
+    assert _plain_status(argv) is None
+
+
+def test_the_plain_reading_agrees_with_argparse_over_every_line_of_a_vocabulary():
+    from tui.cli import _plain_status
+
+    parsers: dict[str | None, object] = {}
+    read, lines = 0, 0
+    for argv in _argument_lines():
+        lines += 1
+        fast = _plain_status(argv)
+        if fast is not None:
+            read += 1
+            assert vars(fast) == _argparse_reading(parsers, argv), argv
+    assert lines > 40_000 and read > 500  # it did meet both kinds
