@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands.common_options import code_options
+from tui.commands.common_options import code_options, duration
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine.mfa_code import choose_code_source
@@ -19,7 +19,7 @@ def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="IDENTITY", help="identity profile to start from")
     parser.add_argument("--target", metavar="NAME",
                         help="profile to write the role session into")
-    parser.add_argument("--duration", type=int, metavar="SECONDS")
+    duration(parser)
     parser.add_argument("--role-session-name", metavar="NAME")
     code_options(parser)
 

@@ -8,6 +8,7 @@ Refreshes first when the session is missing or expiring and a code source is ava
 
 from __future__ import annotations
 
+from tui.commands.common_options import one_profile
 from tui.engine.named_tuple import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("profile", metavar="PROFILE")
+    one_profile(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,12 +8,13 @@ import argparse
 import json
 import shlex
 
+from tui.commands.common_options import one_profile
 from tui.commands.context import data, service_from
 from tui.commands.session_handoff import environment, region_of, usable_session
 
 
 def options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("profile", metavar="PROFILE")
+    one_profile(parser)
     parser.add_argument("--format", choices=("sh", "fish", "powershell", "json"), default="sh")
 
 

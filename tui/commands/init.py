@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.commands.common_options import serial_number
+from tui.commands.common_options import one_profile, serial_number_option
 from tui.commands.context import notice, service_from
 from tui.engine.errors import AwsAuthError, UsageError
 from tui.engine.mfa_code import check_serial_shape
@@ -27,8 +27,8 @@ def _choose(serials: list[str]) -> str:
 
 
 def options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("profile", metavar="PROFILE")
-    parser.add_argument("--serial-number", metavar="ARN", type=serial_number)
+    one_profile(parser)
+    serial_number_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime
 
-from tui.commands.common_options import code_options
+from tui.commands.common_options import code_options, one_profile
 from tui.commands.context import data, notice, service_from
 from tui.engine.access_keys import key_rows
 from tui.engine.errors import AwsMfaError, RotationError, UsageError
@@ -70,7 +70,7 @@ def _print_step(event: StepEvent) -> None:
 
 
 def options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("profile", metavar="PROFILE")
+    one_profile(parser)
     parser.add_argument("--yes", action="store_true", help="don't ask before rotating")
     code_options(parser)
     parser.add_argument("--keep-old-inactive", action="store_true",

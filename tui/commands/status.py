@@ -47,8 +47,11 @@ def state_of(row: StatusRow) -> str:
 
 
 def options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("profiles", nargs="*", metavar="PROFILE",
-                        help="only these identities, session profiles or roles (default: all)")
+    # Imported here: `status` read plainly (plain_options) declares nothing.
+    from tui.commands.common_options import profile_names
+
+    profile_names(parser, help="only these identities, session profiles or roles "
+                  "(default: all)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="machine-readable output")
     group.add_argument("--short", action="store_true",

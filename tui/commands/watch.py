@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field
 
 from tui.commands.agent_first import serve_for_watch
+from tui.commands.common_options import profile_names
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine import free_memory
@@ -29,7 +30,7 @@ MAX_SLEEP = 30.0
 
 
 def options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("profiles", nargs="*", metavar="PROFILE")
+    profile_names(parser)
     parser.add_argument("--once", action="store_true",
                         help="refresh whatever is due, then exit (for cron or a systemd timer)")
 
