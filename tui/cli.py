@@ -209,7 +209,8 @@ def command_in(argv: Sequence[str]) -> str | None:
 def _parser_scope(argv: Sequence[str]) -> str | None:
     """Which commands' options the parser builds: the command named; none ("") when no
     word of argv is a command (the TUI, `--help`, `--version`: ~8 ms of the first paint);
-    every command otherwise (`-- status`, a word argparse reads where we don't)."""
+    every command otherwise, importing each one's module (`-- status`, `--sett P status`:
+    a word argparse reads where we don't)."""
     command = command_in(argv)
     if command is None and not any(token in COMMANDS for token in argv):
         return ""

@@ -103,15 +103,18 @@ def test_the_status_probe_sees_toml_and_argparse_when_they_are_used(a_profile):
 # What the plain reading reads is what argparse reads: tests/commands/test_cli_options.py.
 
 
-def test_status_in_its_own_process_skips_the_collector_but_never_a_callers(a_profile):
-    # As the console script: no argv given. The collector is off for the run and the heap
-    # frozen, so exit doesn't walk every module again.
-    code = ("import gc, sys, tui.cli\nsys.argv = ['aws-mfa-tui', 'status', '--short']\n"
+@pytest.mark.parametrize("flag", ["--short", "--sh"])  # read plainly, and by argparse
+def test_status_in_its_own_process_skips_the_collector_but_never_a_callers(a_profile, flag):
+    # As the console script: no argv given. The collector is off for the run (no collection
+    # while the status modules load) and the heap frozen, so exit doesn't walk every module.
+    code = ("import gc, sys, tui.cli\n"
+            f"sys.argv = ['aws-mfa-tui', 'status', {flag!r}]\n"
+            "runs = []\ngc.callbacks.append(lambda phase, info: runs.append(phase))\n"
             "code = tui.cli.main()\n"
-            "print(gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)\n"
+            "print(gc.isenabled(), gc.get_freeze_count() > 0, len(runs), file=sys.stderr)\n"
             "raise SystemExit(code)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0 and done.stderr.split() == ["False", "True"]
+    assert done.returncode == 0 and done.stderr.split() == ["False", "True", "0"]
     # Called with argv, inside a longer process (tests, the TUI, a script): untouched.
     import gc
 
