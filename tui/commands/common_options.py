@@ -1,5 +1,5 @@
 """Options that several commands declare the same way: the profiles a command acts on, a
-session's length, and where an MFA code comes from.
+session's length, JSON output, and where an MFA code comes from.
 
 Each command's module declares its own options in `options(parser)`; those it shares with
 other commands are declared here once, so their names, types and spelling can't drift apart
@@ -30,6 +30,11 @@ def profile_names(parser: argparse.ArgumentParser, help: str | None = None, *,
 def duration(parser: argparse.ArgumentParser, help: str | None = None) -> None:
     """--duration SECONDS: how long the session asked for lasts (`args.duration`)."""
     parser.add_argument("--duration", type=int, metavar="SECONDS", help=help)
+
+
+def json_output(parser: argparse._ActionsContainer, help: str) -> None:
+    """--json: the command's output as JSON, for scripts (`args.json`)."""
+    parser.add_argument("--json", action="store_true", help=help)
 
 
 def code_options(parser: argparse.ArgumentParser) -> None:

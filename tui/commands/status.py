@@ -48,12 +48,12 @@ def state_of(row: StatusRow) -> str:
 
 def options(parser: argparse.ArgumentParser) -> None:
     # Imported here: `status` read plainly (plain_options) declares nothing.
-    from tui.commands.common_options import profile_names
+    from tui.commands.common_options import json_output, profile_names
 
     profile_names(parser, help="only these identities, session profiles or roles "
                   "(default: all)")
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--json", action="store_true", help="machine-readable output")
+    json_output(group, help="machine-readable output")
     group.add_argument("--short", action="store_true",
                        help="one compact line for tmux status-right or a shell prompt")
     parser.add_argument("--width", type=int, metavar="CELLS",
