@@ -127,7 +127,7 @@ def test_a_command_module_is_imported_only_for_its_own_options(argv, imported):
 
 # ------------------------------------------------------------ status's plain reading
 # `status --short` runs from tmux every few seconds, and argparse with what it imports is
-# about a quarter of that run: `status` spelled out plainly is read without it
+# about a seventh of that run: `status` spelled out plainly is read without it
 # (`tui.cli._plain_status`, `tui.commands.status.plain_options`). Whatever it reads must be
 # what argparse reads, and anything else must go to argparse.
 PLAIN_LINES = [
