@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from tui import __version__
@@ -23,6 +23,7 @@ from tui.engine.named_tuple import TYPE_CHECKING
 if TYPE_CHECKING:
     # Loaded only when a parser is built: a plain `status` line never builds one.
     import argparse
+    from types import ModuleType
 
 
 def default_credentials_file() -> str:
@@ -150,149 +151,43 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.command = only  # type: ignore[attr-defined]
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (summary, add_options) in COMMANDS.items():
+    for name, summary in COMMANDS.items():
         if only is None or name == only:
-            add_options(sub.add_parser(name, help=summary))
+            command_module(name).options(sub.add_parser(name, help=summary))
         else:
-            # Listed for `--help`, but not built: each full parser costs gettext look-ups,
-            # and `status --short` runs every few seconds from tmux.
+            # Listed for `--help`, but neither built nor imported: each full parser costs
+            # gettext look-ups, each module its imports, and the TUI's first paint waits.
             sub.add_parser(name, help=summary, add_help=False)
     return parser
 
 
-def _code_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--token-code", metavar="CODE",
-        help="the 6-digit MFA code, or `skip` for no MFA (default: $AWS_MFA_TOKEN_CODE, "
-        "the profile's mfa_command, a prompt, or askpass)",
-    )
-    p.add_argument("--serial-number", metavar="ARN", type=serial_number,
-                   help="MFA device serial or ARN")
-
-
-def serial_number(text: str) -> str:
-    """--serial-number is checked for its shape before anything else (as `init` does)."""
-    from tui.engine.mfa_code import check_serial_shape
-
-    return check_serial_shape(text)
-
-
-def _refresh(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profiles", nargs="*", metavar="PROFILE",
-                   help="identity profiles (default: every identity profile)")
-    _code_options(p)
-    p.add_argument("--duration", type=int, metavar="SECONDS",
-                   help="session length, 900-129600 (default 43200, or the setting)")
-    p.add_argument("--force", action="store_true", help="refresh even if still fresh")
-
-
-def _assume(p: argparse.ArgumentParser) -> None:
-    p.add_argument("role", metavar="ROLE", help="a config profile with role_arn, or a role ARN")
-    p.add_argument("--profile", metavar="IDENTITY", help="identity profile to start from")
-    p.add_argument("--target", metavar="NAME", help="profile to write the role session into")
-    p.add_argument("--duration", type=int, metavar="SECONDS")
-    p.add_argument("--role-session-name", metavar="NAME")
-    _code_options(p)
-
-
-def _status(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profiles", nargs="*", metavar="PROFILE",
-                   help="only these identities, session profiles or roles (default: all)")
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--json", action="store_true", help="machine-readable output")
-    group.add_argument("--short", action="store_true",
-                       help="one compact line for tmux status-right or a shell prompt")
-    p.add_argument("--width", type=int, metavar="CELLS",
-                   help="with --short: the most terminal cells the line may take (default "
-                   "80); what needs action comes first, the rest is counted")
-
-
-def _env(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profile", metavar="PROFILE")
-    p.add_argument("--format", choices=("sh", "fish", "powershell", "json"), default="sh")
-
-
-def _exec(p: argparse.ArgumentParser) -> None:
-    import argparse
-
-    p.add_argument("--server", action="store_true",
-                   help="give CMD a credentials endpoint on 127.0.0.1 instead of keys; it "
-                   "renews the session ahead of expiry for as long as CMD runs")
-    p.add_argument("profile", metavar="PROFILE")
-    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
-
-
-def _one_profile(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profile", metavar="PROFILE")
-
-
-def _logout(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profiles", nargs="+", metavar="PROFILE")
-
-
-def _init(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profile", metavar="PROFILE")
-    p.add_argument("--serial-number", metavar="ARN", type=serial_number)
-
-
-def _rotate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profile", metavar="PROFILE")
-    p.add_argument("--yes", action="store_true", help="don't ask before rotating")
-    _code_options(p)
-    p.add_argument("--keep-old-inactive", action="store_true",
-                   help="leave the old key inactive instead of deleting it")
-    p.add_argument("--delete-inactive", action="store_true",
-                   help="with two keys, delete the other one first if it is inactive")
-
-
-def _watch(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profiles", nargs="*", metavar="PROFILE")
-    p.add_argument("--once", action="store_true",
-                   help="refresh whatever is due, then exit (for cron or a systemd timer)")
-
-
-def _console(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profile", metavar="PROFILE")
-    p.add_argument("--print", action="store_true",
-                   help="print the sign-in URL (a credential) instead of opening a browser")
-    p.add_argument("--duration", type=int, metavar="SECONDS",
-                   help="console session length: 900-43200 for a role (default: AWS's), "
-                        "900-129600 with --federation (default 3600)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--service", metavar="NAME", help="open this service's page, e.g. s3")
-    where.add_argument("--path", metavar="/PATH", help="open this path under the console")
-    p.add_argument("--federation", action="store_true",
-                   help="for an identity: a GetFederationToken session from its long-term "
-                        "key (no MFA context)")
-
-
-def _doctor(p: argparse.ArgumentParser) -> None:
-    p.add_argument("profiles", nargs="*", metavar="PROFILE",
-                   help="only these identities or roles (default: all)")
-    p.add_argument("--json", action="store_true", help="the same findings as JSON")
-    p.add_argument("--offline", action="store_true", help="read the files only: ask AWS nothing")
-
-
-def _no_options(p: argparse.ArgumentParser) -> None:
-    pass
-
-
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
-    "refresh": ("get new MFA sessions for identity profiles", _refresh),
-    "assume": ("assume a role into its profile", _assume),
-    "status": ("every profile with state and time left (no secrets)", _status),
-    "env": ("print exports of a session for eval", _env),
-    "exec": ("run a command with a session in its environment", _exec),
-    "credential-process": ("print the JSON that credential_process in ~/.aws/config expects",
-                           _one_profile),
-    "logout": ("remove session profiles from the credentials file", _logout),
-    "init": ("discover a profile's MFA device and save it in settings", _init),
-    "rotate": ("rotate a profile's access key without ever losing it", _rotate),
-    "watch": ("headless keeper: refresh sessions before they expire", _watch),
-    "console": ("open the AWS console for a role session", _console),
-    "policy": ("print a starter IAM policy that requires MFA", _no_options),
-    "doctor": ("explain the setup: files, layouts, devices, chains, clock, keys", _doctor),
+#: The commands, in `--help`'s order, each with its one line there. Each has a module under
+#: tui/commands/ (`credential-process`: credential_process.py) that declares its options in
+#: `options(parser)` and runs them in `run(args)`.
+COMMANDS: dict[str, str] = {
+    "refresh": "get new MFA sessions for identity profiles",
+    "assume": "assume a role into its profile",
+    "status": "every profile with state and time left (no secrets)",
+    "env": "print exports of a session for eval",
+    "exec": "run a command with a session in its environment",
+    "credential-process": "print the JSON that credential_process in ~/.aws/config expects",
+    "logout": "remove session profiles from the credentials file",
+    "init": "discover a profile's MFA device and save it in settings",
+    "rotate": "rotate a profile's access key without ever losing it",
+    "watch": "headless keeper: refresh sessions before they expire",
+    "console": "open the AWS console for a role session",
+    "policy": "print a starter IAM policy that requires MFA",
+    "doctor": "explain the setup: files, layouts, devices, chains, clock, keys",
 }
+
+
+def command_module(command: str) -> ModuleType:
+    """The module of `command` (imported on first use: each imports what it runs on)."""
+    import importlib
+
+    return importlib.import_module(f"tui.commands.{command.replace('-', '_')}")
+
+
 _GLOBAL_OPTIONS_WITH_VALUE = ("--credentials-file", "--config-file", "--settings")
 
 
@@ -314,7 +209,8 @@ def command_in(argv: Sequence[str]) -> str | None:
 def _parser_scope(argv: Sequence[str]) -> str | None:
     """Which commands' options the parser builds: the command named; none ("") when no
     word of argv is a command (the TUI, `--help`, `--version`: ~8 ms of the first paint);
-    every command otherwise (`-- status`, a word argparse reads where we don't)."""
+    every command otherwise, importing each one's module (`-- status`, `--sett P status`:
+    a word argparse reads where we don't)."""
     command = command_in(argv)
     if command is None and not any(token in COMMANDS for token in argv):
         return ""
@@ -322,10 +218,11 @@ def _parser_scope(argv: Sequence[str]) -> str | None:
 
 
 def _plain_status(argv: Sequence[str]):  # -> types.SimpleNamespace | None
-    """`[--credentials-file P] [--config-file P] [--settings P] status [--short | --json]
-    [--width N] [PROFILE ...]`, spelled out in full, as argparse would read it; None for
-    anything else (abbreviations, `=` forms, repeats, `--help`, errors, options between
-    profile names), which goes through argparse."""
+    """`[--credentials-file P] [--config-file P] [--settings P] status ...`, read as argparse
+    would without loading it: the global options spelled out in full, each once, then
+    `status` and what its module reads plainly (`tui.commands.status.plain_options`). None
+    for anything else (abbreviations, `=` forms, repeats, `--help`, errors), which goes
+    through argparse. tests/commands/test_cli_options.py checks the two read alike."""
     values: dict[str, str] = {}
     at = 0
     while at < len(argv) and argv[at] in _GLOBAL_OPTIONS_WITH_VALUE:
@@ -336,27 +233,11 @@ def _plain_status(argv: Sequence[str]):  # -> types.SimpleNamespace | None
         at += 2
     if argv[at:at + 1] != ["status"]:
         return None
-    flags: dict[str, str | None] = {}
-    profiles: list[str] = []
-    last_profile_at = -1
-    at += 1
-    while at < len(argv):
-        token = argv[at]
-        if token in ("--short", "--json") and not flags.keys() & {"--short", "--json"}:
-            flags[token] = None
-        elif token == "--width" and token not in flags and at + 1 < len(argv) \
-                and argv[at + 1].isascii() and argv[at + 1].isdigit():
-            flags[token] = argv[at + 1]
-            at += 1
-        elif token.startswith("-") or token == "":
-            return None
-        elif profiles and last_profile_at != at - 1:
-            return None  # `status a --short b`: argparse takes profile names in one run
-        else:
-            profiles.append(token)
-            last_profile_at = at
-        at += 1
-    width = flags.get("--width")
+    from tui.commands.status import plain_options
+
+    options = plain_options(argv[at + 1:])
+    if options is None:
+        return None
     import types
 
     return types.SimpleNamespace(
@@ -365,10 +246,7 @@ def _plain_status(argv: Sequence[str]):  # -> types.SimpleNamespace | None
         settings=values.get("--settings"),
         demo=False,
         command="status",
-        json="--json" in flags,
-        short="--short" in flags,
-        profiles=profiles,
-        width=int(width) if width is not None else None,
+        **options,
     )
 
 
@@ -391,11 +269,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             answered = plain_credential_process(argv)
             if answered is not None:
                 return answered
+        if whole_process and command_in(argv) == "status":
+            short_lived = _short_lived()
         fast = _plain_status(argv)
         if fast is None:
             args = resolve_paths(build_parser(only=_parser_scope(argv)).parse_args(argv))
         else:
-            short_lived = whole_process and _short_lived()
             args = resolve_paths(fast)  # type: ignore[arg-type]
         _refuse_a_code_as_profile(args)
         if args.demo:
@@ -480,13 +359,9 @@ def _run_app(args: argparse.Namespace, demo=None) -> int:  # demo: tui.demo.Demo
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    import importlib
-
     from tui.commands.agent_first import answered_by_agent
 
     answered = answered_by_agent(args)  # the open TUI's (or watch's) session, when it has one
     if answered is not None:
         return answered
-
-    module = importlib.import_module(f"tui.commands.{args.command.replace('-', '_')}")
-    return int(module.run(args))
+    return int(command_module(args.command).run(args))

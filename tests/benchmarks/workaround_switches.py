@@ -11,7 +11,7 @@
 - daemon: the daemon-thread executor of the TUI's loop;
 - trim: `malloc_trim` every 10 minutes (free_memory);
 - endpoints: the trimmed endpoints cache;
-- fast: `status`'s hand-written parser (`_plain_status`);
+- fast: `status`'s plain reading of its argv (`tui.cli._plain_status`);
 - named_tuple: `typing.NamedTuple` for the engine's own.
 """
 

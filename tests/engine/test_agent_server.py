@@ -197,13 +197,17 @@ def test_a_client_with_other_files_does_without_the_agent(work, sandbox_home, lo
     assert not any("served" in line for line in log)
 
 
+@pytest.mark.parametrize("named_file", [False, True])  # True: through the option parser
 def test_through_the_agent_no_aws_library_and_no_ini_reader_is_loaded(work, agent, log,
-                                                                      tmp_path):
+                                                                      tmp_path, named_file,
+                                                                      sandbox_home):
     report = tmp_path / "modules.json"
+    argv = ["--credentials-file", str(sandbox_home.credentials)] if named_file else []
+    argv += ["credential-process", "work"]
     script = (
         "import json, sys\n"
         "from tui.cli import main\n"
-        "code = main(['credential-process', 'work'])\n"
+        f"code = main({argv!r})\n"
         f"open({str(report)!r}, 'w').write(json.dumps(sorted(sys.modules)))\n"
         "sys.exit(code)\n"
     )

@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import argparse
 
+from tui.commands.common_options import code_options, duration
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine.mfa_code import choose_code_source
 from tui.engine.sessions import RefreshResult, SessionService
 from tui.engine.settings import RoleSettings
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("role", metavar="ROLE",
+                        help="a config profile with role_arn, or a role ARN")
+    parser.add_argument("--profile", metavar="IDENTITY", help="identity profile to start from")
+    parser.add_argument("--target", metavar="NAME",
+                        help="profile to write the role session into")
+    duration(parser)
+    parser.add_argument("--role-session-name", metavar="NAME")
+    code_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from tui.commands.agent_first import agent_session
+from tui.commands.common_options import duration, one_profile
 from tui.commands.context import data, notice, service_from
 from tui.commands.session_handoff import usable_session
 from tui.engine.console_handoff import open_in_browser
@@ -20,6 +21,20 @@ from tui.engine.console_signin import (
     console_url_for,
 )
 from tui.engine.errors import UsageError
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    one_profile(parser)
+    parser.add_argument("--print", action="store_true",
+                        help="print the sign-in URL (a credential) instead of opening a browser")
+    duration(parser, help="console session length: 900-43200 for a role (default: "
+             "AWS's), 900-129600 with --federation (default 3600)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--service", metavar="NAME", help="open this service's page, e.g. s3")
+    where.add_argument("--path", metavar="/PATH", help="open this path under the console")
+    parser.add_argument("--federation", action="store_true",
+                        help="for an identity: a GetFederationToken session from its "
+                        "long-term key (no MFA context)")
 
 
 def run(args: argparse.Namespace) -> int:

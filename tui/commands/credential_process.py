@@ -8,15 +8,26 @@ Refreshes first when the session is missing or expiring and a code source is ava
 
 from __future__ import annotations
 
-import argparse
-import json
+from tui.commands.common_options import one_profile
+from tui.engine.named_tuple import TYPE_CHECKING
 
-from tui.commands.context import data, service_from
-from tui.commands.session_handoff import usable_session
-from tui.engine.credential_values import format_expiration
+if TYPE_CHECKING:
+    import argparse
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    one_profile(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not above: the option is declared before the agent is asked, and an
+    # agent's answer needs none of this (tui/commands/agent_first.py).
+    import json
+
+    from tui.commands.context import data, service_from
+    from tui.commands.session_handoff import usable_session
+    from tui.engine.credential_values import format_expiration
+
     service = service_from(args)
     credentials = usable_session(service, args.profile)
     data(json.dumps({

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from tui.commands.common_options import json_output, profile_names
 from tui.commands.context import data, notice, service_from
 from tui.engine.doctor import Finding, Verdict, examine, summary
 from tui.engine.named_tuple import TYPE_CHECKING
@@ -14,6 +15,13 @@ if TYPE_CHECKING:
 _MARK = {Verdict.OK: "ok", Verdict.PROBLEM: "!!", Verdict.UNKNOWN: "??"}
 _TOPICS = {"files": "Files", "profile": "Identities", "role": "Roles", "aws": "What AWS says",
            "agent": "Agent"}
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    profile_names(parser, help="only these identities or roles (default: all)")
+    json_output(parser, help="the same findings as JSON")
+    parser.add_argument("--offline", action="store_true",
+                        help="read the files only: ask AWS nothing")
 
 
 def run(args: argparse.Namespace) -> int:

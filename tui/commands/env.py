@@ -8,8 +8,14 @@ import argparse
 import json
 import shlex
 
+from tui.commands.common_options import one_profile
 from tui.commands.context import data, service_from
 from tui.commands.session_handoff import environment, region_of, usable_session
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    one_profile(parser)
+    parser.add_argument("--format", choices=("sh", "fish", "powershell", "json"), default="sh")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,9 +17,18 @@ import os
 import re
 from collections.abc import Mapping
 
+from tui.commands.common_options import one_profile
 from tui.commands.context import service_from
 from tui.commands.session_handoff import environment, region_of, usable_session
 from tui.engine.errors import UsageError
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", action="store_true",
+                        help="give CMD a credentials endpoint on 127.0.0.1 instead of keys; "
+                        "it renews the session ahead of expiry for as long as CMD runs")
+    one_profile(parser)
+    parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tui.commands.common_options import one_profile, serial_number_option
 from tui.commands.context import notice, service_from
 from tui.engine.errors import AwsAuthError, UsageError
 from tui.engine.mfa_code import check_serial_shape
@@ -23,6 +24,11 @@ def _choose(serials: list[str]) -> str:
     if not answer.isdigit() or not 1 <= int(answer) <= len(serials):
         raise UsageError("no device chosen")
     return serials[int(answer) - 1]
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    one_profile(parser)
+    serial_number_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:

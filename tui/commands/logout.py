@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from tui.commands.common_options import profile_names
 from tui.commands.context import notice, service_from
 from tui.engine.errors import UsageError
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    profile_names(parser, at_least_one=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -68,6 +68,10 @@ STARTER_POLICY = {
 }
 
 
+def options(parser: argparse.ArgumentParser) -> None:
+    """`policy` takes no options."""
+
+
 def run(args: argparse.Namespace) -> int:
     data(json.dumps(STARTER_POLICY, indent=2))
     return 0

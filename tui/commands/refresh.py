@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 
 from tui.commands.agent_first import agent_session
+from tui.commands.common_options import code_options, duration, profile_names
 from tui.commands.context import no_identities_hint, notice, service_from
 from tui.commands.report import report_result
 from tui.engine.errors import AwsMfaError
 from tui.engine.mfa_code import choose_code_source
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    profile_names(parser, help="identity profiles (default: every identity profile)")
+    code_options(parser)
+    duration(parser, help="session length, 900-129600 (default 43200, or the setting)")
+    parser.add_argument("--force", action="store_true", help="refresh even if still fresh")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime
 
+from tui.commands.common_options import code_options, one_profile
 from tui.commands.context import data, notice, service_from
 from tui.engine.access_keys import key_rows
 from tui.engine.errors import AwsMfaError, RotationError, UsageError
@@ -66,6 +67,16 @@ def _print_step(event: StepEvent) -> None:
         return
     detail = f": {event.detail}" if event.detail else ""
     notice(f"  {mark:<7} {event.step.label}{detail}")
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    one_profile(parser)
+    parser.add_argument("--yes", action="store_true", help="don't ask before rotating")
+    code_options(parser)
+    parser.add_argument("--keep-old-inactive", action="store_true",
+                        help="leave the old key inactive instead of deleting it")
+    parser.add_argument("--delete-inactive", action="store_true",
+                        help="with two keys, delete the other one first if it is inactive")
 
 
 def run(args: argparse.Namespace) -> int:

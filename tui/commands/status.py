@@ -31,6 +31,7 @@ from tui.engine.state_words import NO_SESSION, state_words
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
 
 _MARK = {
     SessionState.FRESH: "",
@@ -45,6 +46,54 @@ def state_of(row: StatusRow) -> str:
     """The row's state in the TUI's words ("no session", "stale (key rotated)", ...)."""
     return state_words(row.entry.state, row.stale, row.blocked)
 
+
+def options(parser: argparse.ArgumentParser) -> None:
+    # Imported here: `status` read plainly (plain_options) declares nothing.
+    from tui.commands.common_options import json_output, profile_names
+
+    profile_names(parser, help="only these identities, session profiles or roles "
+                  "(default: all)")
+    group = parser.add_mutually_exclusive_group()
+    json_output(group, help="machine-readable output")
+    group.add_argument("--short", action="store_true",
+                       help="one compact line for tmux status-right or a shell prompt")
+    parser.add_argument("--width", type=int, metavar="CELLS",
+                        help="with --short: the most terminal cells the line may take "
+                        "(default 80); what needs action comes first, the rest is counted")
+
+
+
+def plain_options(tokens: Sequence[str]) -> dict[str, object] | None:
+    """What `options` reads from the words after `status`, read without argparse when they
+    are spelled out plainly: `--short` or `--json`, `--width N` (ASCII digits), each once,
+    and profile names in one run. None for anything else (abbreviations, `=` forms, repeats,
+    `--help`, `--`, an empty word, a profile after an option after a profile), which goes
+    through argparse. tmux runs `status --short` every few seconds, and argparse with what it
+    imports is about a seventh of that run, 6 ms of 40 (README, "Workarounds and what they
+    buy")."""
+    flags: dict[str, str | None] = {}
+    profiles: list[str] = []
+    last_profile_at = -1
+    at = 0
+    while at < len(tokens):
+        token = tokens[at]
+        if token in ("--short", "--json") and not flags.keys() & {"--short", "--json"}:
+            flags[token] = None
+        elif token == "--width" and token not in flags and at + 1 < len(tokens) \
+                and tokens[at + 1].isascii() and tokens[at + 1].isdigit():
+            flags[token] = tokens[at + 1]
+            at += 1
+        elif token.startswith("-") or token == "":
+            return None
+        elif profiles and last_profile_at != at - 1:
+            return None  # `status a --short b`: argparse takes profile names in one run
+        else:
+            profiles.append(token)
+            last_profile_at = at
+        at += 1
+    width = flags.get("--width")
+    return {"json": "--json" in flags, "short": "--short" in flags, "profiles": profiles,
+            "width": int(width) if width is not None else None}
 
 def run(args: argparse.Namespace) -> int:
     # Files only: this never imports the AWS call layer (tmux runs it every few seconds).

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field
 
 from tui.commands.agent_first import serve_for_watch
+from tui.commands.common_options import profile_names
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine import free_memory
@@ -26,6 +27,12 @@ from tui.engine.profile_status import StatusRow
 from tui.engine.sessions import SessionService
 
 MAX_SLEEP = 30.0
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    profile_names(parser)
+    parser.add_argument("--once", action="store_true",
+                        help="refresh whatever is due, then exit (for cron or a systemd timer)")
 
 
 def run(args: argparse.Namespace) -> int:
