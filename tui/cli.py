@@ -14,9 +14,13 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from tui import __version__
+from tui.commands.file_paths import (
+    default_config_file,
+    default_credentials_file,
+    default_settings_file,
+)
 from tui.engine.errors import EXIT_CODES, AwsMfaError, UsageError
 from tui.engine.named_tuple import TYPE_CHECKING
 
@@ -24,24 +28,6 @@ if TYPE_CHECKING:
     # Loaded only when a parser is built: a plain `status` line never builds one.
     import argparse
     from types import ModuleType
-
-
-def default_credentials_file() -> str:
-    return os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or str(
-        Path("~/.aws/credentials").expanduser()
-    )
-
-
-def default_config_file() -> str:
-    return os.environ.get("AWS_CONFIG_FILE") or str(Path("~/.aws/config").expanduser())
-
-
-def default_settings_file() -> str:
-    explicit = os.environ.get("AWS_MFA_TUI_SETTINGS")
-    if explicit:
-        return explicit
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path("~/.config").expanduser())
-    return str(Path(base) / "aws-mfa-tui" / "settings.toml")
 
 
 def _exit_codes_epilog() -> str:

@@ -19,7 +19,7 @@ import os
 import re
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -30,16 +30,34 @@ from tui.engine.agent_code_prompts import CodePrompt
 from tui.engine.secret import Secret
 
 if TYPE_CHECKING:
-    from tui.app.app import AwsMfaApp
+    from tui.app.screens.main import MainScreen
     from tui.engine.agent_server import AgentServer
     from tui.engine.credentials_endpoint import CredentialsEndpoint
     from tui.engine.profile_status import StatusRow
+    from tui.engine.sessions import SessionService
+
+
+class AgentHost(Protocol):
+    """What the agent's front end asks of the app (`AwsMfaApp`): its service and main screen,
+    a way onto its loop, the code alert, and a screen pushed. Named here so this module needs
+    no import of the app, which imports it."""
+
+    service: SessionService
+
+    @property
+    def main_screen(self) -> MainScreen: ...
+
+    def call_from_thread(self, callback: Any, *args: Any, **kwargs: Any) -> Any: ...
+
+    def code_needed(self, name: str, text: str) -> None: ...
+
+    def push_screen(self, screen: Any, callback: Any = None) -> Any: ...
 
 
 class AgentCodeModal(MfaCodeModal):
     """The code dialog for programs that wait on the agent."""
 
-    def __init__(self, prompt: CodePrompt, row: StatusRow, app: AwsMfaApp) -> None:
+    def __init__(self, prompt: CodePrompt, row: StatusRow, app: AgentHost) -> None:
         super().__init__(app.service, row, app.service.clock())
         self.prompt = prompt
         self.outcome = f"no code entered for {prompt.who()}"
@@ -76,7 +94,7 @@ class AgentCodeModal(MfaCodeModal):
 class TuiAgent:
     """The engine's agent, with the TUI as its code dialog and log."""
 
-    def __init__(self, app: AwsMfaApp) -> None:
+    def __init__(self, app: AgentHost) -> None:
         self.app = app
         self.server: AgentServer | None = None
         self._modals: dict[int, AgentCodeModal] = {}

@@ -16,13 +16,47 @@ from __future__ import annotations
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from tui.engine.profile_status import CodeMode, StatusRow
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from textual.app import App
+
     from tui.app.messages import RefreshFinished
-    from tui.app.screens.main import MainScreen
+    from tui.engine.sessions import SessionService
+
+
+class PromptingScreen(Protocol):
+    """What `CodePrompts` asks of the screen it serves (the main screen): its rows, which are
+    busy, marked or failed, and how to refresh, repaint and note. Named here so this module
+    needs no import of the screen, which imports it."""
+
+    service: SessionService
+    busy: set[str]
+    errors: dict[str, str]
+    marked: set[str]
+
+    @property
+    def app(self) -> App[object]: ...
+
+    @property
+    def reading_status(self) -> bool: ...
+
+    @property
+    def now(self) -> datetime: ...
+
+    def row_named(self, name: str) -> StatusRow | None: ...
+
+    def run_refresh(self, row: StatusRow) -> None: ...
+
+    def refresh_finished(self, message: RefreshFinished) -> None: ...
+
+    def note(self, message: str, level: str = "info", toast: bool = False) -> None: ...
+
+    def repaint(self) -> None: ...
 
 
 class NextStep(Enum):
@@ -80,7 +114,7 @@ class CodePromptQueue:
 class CodePrompts:
     """The code modals of one main screen, opened one after another."""
 
-    def __init__(self, screen: MainScreen) -> None:
+    def __init__(self, screen: PromptingScreen) -> None:
         self.screen = screen
         self.queue = CodePromptQueue()
 

@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 _SERVED = ("credential-process", "env", "exec")
 
 
-def files_of(args: argparse.Namespace) -> list[str]:
-    return [args.credentials_file, args.config_file, args.settings]
-
-
 def agent_session(args: argparse.Namespace, profile: str | None = None
                   ) -> dict[str, str] | None:
     """The agent's session for `profile` (args.profile), renewed by the agent when due, or
@@ -38,6 +34,7 @@ def agent_session(args: argparse.Namespace, profile: str | None = None
     if os.environ.get("AWS_MFA_TOKEN_CODE") or getattr(args, "demo", False) or (
             args.command == "refresh" and any(getattr(args, o, None) for o in _OWN_WAY)):
         return None
+    from tui.commands.file_paths import files_of
     from tui.engine.agent_client import session_from_agent
 
     return session_from_agent(profile or args.profile, files_of(args))
@@ -88,7 +85,11 @@ def plain_credential_process(argv: list[str]) -> int | None:
     if len(argv) != 2 or argv[0] != "credential-process" or argv[1].startswith("-") \
             or os.environ.get("AWS_MFA_TOKEN_CODE"):
         return None
-    from tui.cli import default_config_file, default_credentials_file, default_settings_file
+    from tui.commands.file_paths import (
+        default_config_file,
+        default_credentials_file,
+        default_settings_file,
+    )
     from tui.engine.agent_client import session_from_agent
 
     files = [default_credentials_file(), default_config_file(), default_settings_file()]

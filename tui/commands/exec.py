@@ -76,7 +76,7 @@ def run_with_endpoint(args: argparse.Namespace, command: list[str]) -> int:
     supply: SessionSupply = RememberedSessions(service, notice=notice)
     if not os.environ.get("AWS_MFA_TOKEN_CODE"):
         # Through the agent when one answers: its renewals, its code prompt in the TUI.
-        from tui.commands.agent_first import files_of
+        from tui.commands.file_paths import files_of
         from tui.engine.session_supply import AgentSessions
 
         supply = AgentSessions(files_of(args), fallback=supply)
