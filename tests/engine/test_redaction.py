@@ -43,6 +43,10 @@ def test_a_run_of_secret_like_characters_is_cut_even_when_unknown():
     token = "FQoGZXIvYXdz" * 20
     assert redact(f"the token {token}.") == f"the token {MASK}."
     # A path, an ARN or a shorter word is left alone.
+    # After "=", as in an INI line or a query string: the commonest way a secret shows.
+    assert redact(f"aws_secret_access_key={SECRET_KEY}") == f"aws_secret_access_key={MASK}"
+    assert redact(f"https://x/federation?SigninToken={token}&x=1") == (
+        f"https://x/federation?SigninToken={MASK}&x=1")
     path = "/home/alice/.aws/" + "a" * 45
     assert redact(path) == path
     assert redact(ARN) == ARN

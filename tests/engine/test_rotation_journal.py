@@ -93,3 +93,36 @@ def test_no_journal_is_no_rotation_and_an_unwritable_one_never_raises(tmp_path):
     blocked.write_text("")
     RotationJournal(blocked / LOG_NAME).write("work", BEGIN, "running", OLD)  # no folder
     assert not (blocked / LOG_NAME).exists()
+
+
+def test_a_line_cut_by_a_crash_costs_no_later_line(tmp_path):
+    journal = _journal(tmp_path)
+    _begin(journal)
+    with journal.path.open("a") as log:
+        log.write('{"time": "2026-01-01T00:00:00Z", "profile": "work", "st')  # no newline
+    journal.write("work", "create", "done", OLD, NEW)
+    assert journal.path.read_text().count("\n") == 3  # the new line starts on its own
+    (run,) = journal.unfinished("work")
+    assert run.new_key == NEW and "create" in run.done
+
+
+def test_a_record_glued_to_a_cut_line_by_an_older_version_is_read(tmp_path):
+    journal = _journal(tmp_path)
+    _begin(journal)
+    cut = '{"time": "2026-01-01T00:00:00Z", "profile": "work", "st'
+    whole = json.dumps({"time": "2026-01-01T00:00:01Z", "profile": "work", "old_key": OLD,
+                        "new_key": NEW, "step": "create", "outcome": "done"})
+    with journal.path.open("a") as log:
+        log.write(cut + whole + "\n")
+    (run,) = journal.unfinished("work")
+    assert run.new_key == NEW and "create" in run.done
+
+
+def test_a_record_without_a_step_is_passed_over(tmp_path):
+    journal = _journal(tmp_path)
+    _begin(journal)
+    with journal.path.open("a") as log:
+        log.write(json.dumps({"profile": "work", "outcome": "done", "new_key": NEW}) + "\n")
+    journal.write("work", "create", "done", OLD, NEW)
+    (run,) = journal.unfinished("work")
+    assert run.done == frozenset({"create"}) and run.started == frozenset({"create"})

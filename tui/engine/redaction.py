@@ -30,8 +30,10 @@ CODE_NEIGHBOURHOOD = 40
 # class does) shouldn't cost `status --short` their compilation.
 _SIX_DIGITS = r"(?<!\d)\d{6}(?!\d)"
 _CODE_WORD = r"(?i)code"
-# Not preceded by a character that would make it part of a path, ARN or longer word.
-_SECRET_LIKE = r"(?<![A-Za-z0-9+/=:._@-])[A-Za-z0-9+/]{40,}={0,2}"
+# Not preceded by a character that would make it part of a path, ARN or longer word. An
+# `=` may precede it: `aws_secret_access_key=...` and `?SigninToken=...` are how secrets
+# most often appear in text.
+_SECRET_LIKE = r"(?<![A-Za-z0-9+/:._@-])[A-Za-z0-9+/]{40,}={0,2}"
 _QUOTED = r"'[^']*'|\"[^\"]*\"|`[^`]*`"
 
 

@@ -75,10 +75,12 @@ class RotationJournal:
         _test_hook(f"before:{step}:{outcome}")
         try:
             make_private_folders(self.path.parent)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError:
             return
         try:
+            if not _ends_a_line(fd):
+                line = b"\n" + line  # a crash cut the last line: don't glue this one to it
             os.write(fd, line)
             os.fsync(fd)
         except OSError:
@@ -97,7 +99,9 @@ class RotationJournal:
             try:
                 record = json.loads(line)
             except ValueError:
-                continue  # a line cut off by a crash, or one from an older version
+                # A line cut off by a crash (an older version appended the next record to
+                # it: that record is kept), or one from an older version.
+                record = _after_cut(line)
             if isinstance(record, dict) and isinstance(record.get("profile"), str):
                 records.append(record)
         return records
@@ -133,14 +137,34 @@ def _summary(profile: str, run: list[dict[str, Any]]) -> Unfinished:
         known_keys=tuple(str(k) for k in begin.get("known_keys", ())),
         new_key=str(new_key) if new_key else None,
         done=frozenset(str(r["step"]) for r in run[1:]
-                       if r.get("outcome") in ("done", "skipped")),
-        started=frozenset(str(r["step"]) for r in run[1:]),
+                       if "step" in r and r.get("outcome") in ("done", "skipped")),
+        started=frozenset(str(r["step"]) for r in run[1:] if "step" in r),
         keep_old_inactive=bool(begin.get("keep_old_inactive")),
         began=began,
         stale_sessions=tuple(str(s) for s in begin.get("stale_sessions", ())),
         sections=next((tuple(str(s) for s in r["sections"]) for r in reversed(run)
                        if isinstance(r.get("sections"), list)), ()),
     )
+
+
+def _ends_a_line(fd: int) -> bool:
+    """Whether the journal open at `fd` is empty or ends with a newline."""
+    try:
+        size = os.fstat(fd).st_size
+        return size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+    except OSError:
+        return True
+
+
+def _after_cut(line: str) -> Any:
+    """The whole record at the end of a line that starts with a cut-off one, else None."""
+    start = line.rfind('{"time"')
+    if start <= 0:
+        return None
+    try:
+        return json.loads(line[start:])
+    except ValueError:
+        return None
 
 
 def _test_hook(point: str) -> None:
