@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tests.app.toasts import Toasts
 from tui.demo import start_demo
 from tui.engine.errors import UsageError
 from tui.engine.mfa_code import FixedCode, UsedCodes
@@ -225,14 +226,15 @@ async def test_demo_whose_emulator_fails_to_start_says_so_and_stops_saying_start
     monkeypatch.setitem(sys.modules, "moto.server", None)  # as if moto broke after the check
     try:
         app = AwsMfaApp(SessionService(demo.paths, used_codes=UsedCodes()), demo=demo)
-        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        toasts = Toasts()
+        async with app.run_test(size=(100, 30), notifications=True,
+                                message_hook=toasts) as pilot:
             for _ in range(1200):  # a bound against a hang, not a speed check
                 await pilot.pause(0.05)
                 if not app.emulator_starting and table_rows(app):
                     break
             await app.workers.wait_for_complete()
             await pilot.pause()
-            toasts = [str(n.message) for n in app._notifications]
             assert any("didn't start: --demo needs the demo extra" in t for t in toasts), toasts
             assert not any("starting" in cells["state"] for cells in table_rows(app).values())
             assert app.sub_title == "the local AWS emulator didn't start" or "needs" in \

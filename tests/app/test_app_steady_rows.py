@@ -55,6 +55,8 @@ async def test_steady_rows_show_what_a_full_working_out_shows(sandbox_home, cloc
             # A lead time changed in the settings for a while.
             lead = 1800 if 600 <= number < 900 else screen.lead_time
             table.paint(now, lead, screen.flags(), 0)
+            # Private, on purpose: this checks the table's steady-row cache against cells
+            # worked out in full, which no public surface tells apart.
             for index, row in enumerate(table.rows_shown):
                 steady_ticks += table._steady[index] is not None
                 full = table._moving_cells(index, row, now, lead, screen.flags_of(row.name), 0)

@@ -52,6 +52,7 @@ def show_then_exit(self, rows, *args, **kwargs):
     self.app.call_after_refresh(painted, self.app)
 
 def painted(app):
+    # Private: only the compositor knows which widgets are on screen in this frame.
     drawn = app.screen._compositor.visible_widgets
     if not any(isinstance(widget, FooterKey) for widget in drawn):
         app.call_after_refresh(painted, app)  # the keys are drawn by a later refresh

@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 from botocore.configloader import raw_config_parse
 
+from tests.app.toasts import Toasts
 from tests.support.writers import HOLDER
 
 CLI = shutil.which("aws-mfa-tui", path=os.path.dirname(sys.executable))
@@ -95,14 +96,15 @@ async def test_the_tui_says_it_waits_for_a_busy_lock(sandbox_home, clock):
     try:
         assert holder.stdout.readline().strip() == "held"
         app = AwsMfaApp(make_service(sandbox_home, clock))
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
+        toasts = Toasts()
+        async with app.run_test(size=SIZE, notifications=True, message_hook=toasts) as pilot:
             await settle(app, pilot)
             await pilot.press("space", "l", "y")
             told: list[str] = []
             end = time.monotonic() + 60  # a bound, not a timed assertion
             while not told and time.monotonic() < end:
                 await pilot.pause(0.2)
-                told = [n.message for n in app._notifications if "lock" in n.message]
+                told = [text for text in toasts if "lock" in text]
             assert len(told) == 1 and f"waiting for the lock {lock}" in told[0], told
             assert "Ctrl-C" not in told[0]
             assert "[alice-mfa]" in sandbox_home.credentials.read_text()  # still waiting
