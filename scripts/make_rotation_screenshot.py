@@ -67,10 +67,10 @@ async def _capture(output: Path, home: Path, created) -> None:
     from textual.app import App
 
     from tui.app.screens.rotation import RotationScreen
-    from tui.engine.mfa_code import FixedCode, UsedCodes
-    from tui.engine.rotation import KeyRotation
+    from tui.engine.mfa.codes import FixedCode, UsedCodes
+    from tui.engine.rotation.key_rotation import KeyRotation
     from tui.engine.secret import Secret
-    from tui.engine.sessions import Paths, SessionService
+    from tui.engine.sessions.service import Paths, SessionService
 
     now = created + timedelta(days=97)
     service = SessionService(

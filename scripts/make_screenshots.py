@@ -25,8 +25,8 @@ from textual.widgets import Input
 
 from tui.app.app import AwsMfaApp
 from tui.demo import start_demo
-from tui.engine.mfa_code import UsedCodes
-from tui.engine.sessions import SessionService
+from tui.engine.mfa.codes import UsedCodes
+from tui.engine.sessions.service import SessionService
 
 SIZE = (100, 30)
 # The demo's sessions are placed relative to this moment (the clock stays on it).

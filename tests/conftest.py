@@ -20,7 +20,7 @@ import pytest
 from tests.support.app import MovableClock
 from tests.support.aws_emulator import LocalAws
 from tests.support.cli import cli
-from tui.engine.sent_codes import SENT_CODES
+from tui.engine.mfa.sent_codes import SENT_CODES
 
 #: An IAM policy that allows every IAM and STS call (`make_user(..., allow_all=True)`).
 ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [

@@ -10,10 +10,10 @@ import pytest
 from tests.app.toasts import Toasts
 from tui.demo import start_demo
 from tui.engine.errors import UsageError
-from tui.engine.mfa_code import FixedCode, UsedCodes
-from tui.engine.schedule import SessionState
+from tui.engine.mfa.codes import FixedCode, UsedCodes
 from tui.engine.secret import Secret
-from tui.engine.sessions import SessionService, no_code_needed
+from tui.engine.sessions.schedule import SessionState
+from tui.engine.sessions.service import SessionService, no_code_needed
 
 
 def test_demo_profiles_states_and_cleanup(sandbox_home, monkeypatch):
@@ -150,7 +150,7 @@ async def test_demo_rows_say_the_emulator_is_starting_then_everything_works(sand
     from tui.app.app import DEMO_READY_WORDS, AwsMfaApp
     from tui.app.screens.mfa_code_modal import MfaCodeModal
     from tui.demo import STARTING_WORDS, prepare_demo
-    from tui.engine.rotation import KeyRotation
+    from tui.engine.rotation.key_rotation import KeyRotation
 
     demo = prepare_demo()
     release = threading.Event()

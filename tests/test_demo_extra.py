@@ -34,9 +34,9 @@ class Refuse:
             raise ImportError("not in the demo extra: " + name)
 sys.meta_path.insert(0, Refuse())
 from tui.demo import start_demo
-from tui.engine.mfa_code import FixedCode, UsedCodes
+from tui.engine.mfa.codes import FixedCode, UsedCodes
 from tui.engine.secret import Secret
-from tui.engine.sessions import SessionService, no_code_needed
+from tui.engine.sessions.service import SessionService, no_code_needed
 demo = start_demo()
 try:
     service = SessionService(demo.paths, used_codes=UsedCodes())

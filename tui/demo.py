@@ -48,9 +48,9 @@ from pathlib import Path
 from typing import Any
 
 from tui.engine.credential_values import format_expiration
-from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credentials_file.store import CredentialsStore
 from tui.engine.errors import UsageError
-from tui.engine.profiles import Paths
+from tui.engine.profiles.catalog import Paths
 from tui.engine.secret import Secret
 
 REGION = "us-east-1"

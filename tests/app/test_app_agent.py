@@ -17,8 +17,8 @@ from tests.support.app import SIZE, add_config, screen_text
 from tests.support.cli import COMMAND, read_credentials
 from tui.app.agent_prompts import AgentCodeModal
 from tui.app.app import AwsMfaApp
-from tui.engine.profiles import Paths
-from tui.engine.sessions import SessionService
+from tui.engine.profiles.catalog import Paths
+from tui.engine.sessions.service import SessionService
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -22,7 +22,7 @@ from tui.app.app import AwsMfaApp
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.main import MainScreen
 from tui.app.widgets.profile_table import ProfileTable
-from tui.engine.schedule import SessionState
+from tui.engine.sessions.schedule import SessionState
 
 LONG_TERM = "[{name}]\naws_access_key_id = AKIA{key}\naws_secret_access_key = LONGTERM{key}\n\n"
 

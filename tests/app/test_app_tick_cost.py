@@ -14,7 +14,7 @@ from tests.support.app import (
 )
 from tui.app.app import AwsMfaApp
 from tui.app.screens import main as main_module
-from tui.engine.schedule import RefreshSchedule
+from tui.engine.sessions.schedule import RefreshSchedule
 
 ROWS = MANY_ROWS
 #: Besides the rows on screen: the rows whose lead time began this tick, the cursor's row.

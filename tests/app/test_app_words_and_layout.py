@@ -36,8 +36,8 @@ from tui.app.widgets.profile_columns import (
     moving_cells,
     static_cells,
 )
-from tui.engine.profile_status import StatusRow
-from tui.engine.schedule import RefreshSchedule
+from tui.engine.profiles.status import StatusRow
+from tui.engine.sessions.schedule import RefreshSchedule
 from tui.engine.settings import load_settings
 
 ODD_NAMES = ("a[b]", "[/]", "[bold]x")
@@ -474,7 +474,7 @@ async def test_the_session_refresh_asks_for_the_next_code_only_after_one_was_use
         sandbox_home, code_typed):
     from tests.snapshots.test_rotation_snapshots import DONE_EVENTS, SERIAL, ScriptedRotation
     from tests.snapshots.test_rotation_snapshots import host as rotation_host
-    from tui.engine.mfa_code import CodeRequest
+    from tui.engine.mfa.codes import CodeRequest
 
     identities(sandbox_home, "alice")
     request = CodeRequest("alice", SERIAL) if code_typed else None

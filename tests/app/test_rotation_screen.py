@@ -11,8 +11,8 @@ from tests.app.toasts import Toasts
 from tests.support.app import settle
 from tests.support.sandbox import sandbox_service
 from tui.app.screens.rotation import RotationScreen
-from tui.engine.mfa_code import FixedCode
-from tui.engine.rotation import KeyRotation
+from tui.engine.mfa.codes import FixedCode
+from tui.engine.rotation.key_rotation import KeyRotation
 from tui.engine.secret import Secret
 
 SIZE = (100, 30)
@@ -195,7 +195,7 @@ async def test_screen_finishes_a_rotation_cut_off_before_its_verify(aws, make_us
     import subprocess
     import sys
 
-    from tui.engine.rotation_journal import KILL_HOOK
+    from tui.engine.rotation.journal import KILL_HOOK
 
     carol = make_user("carol", mfa=False)
     env = dict(os.environ, **{KILL_HOOK: "verify:running"})
@@ -265,7 +265,7 @@ async def test_cut_off_rotation_of_a_removed_profile_is_reported_once(sandbox_ho
     which keys to check and closes the entry, instead of an error at every start."""
     from tui.app.app import AwsMfaApp
     from tui.app.widgets.log_panel import LogPanel
-    from tui.engine.rotation_journal import RotationJournal
+    from tui.engine.rotation.journal import RotationJournal
 
     service = sandbox_service(sandbox_home)
     journal = RotationJournal(sandbox_home.settings.parent / "rotation.log")
@@ -293,7 +293,7 @@ async def test_screen_names_the_key_when_a_cut_off_rotation_had_its_old_key_put_
     recovery, and the recovery names the new key (and deletes nothing)."""
     import pytest
 
-    from tui.engine.rotation_plan import RotationStep, StepEvent, StepOutcome
+    from tui.engine.rotation.plan import RotationStep, StepEvent, StepOutcome
 
     make_user("carol", mfa=False, allow_all=True)
     aws.set_auth(True)

@@ -27,11 +27,11 @@ from pathlib import Path
 import pytest
 
 from tests.benchmarks.test_bench_app import PtyProcess, environment, idle_sandbox
-from tui.engine.agent_server import agent_for
-from tui.engine.credentials_endpoint import CredentialsEndpoint
-from tui.engine.profiles import Paths
-from tui.engine.session_supply import RememberedSessions, Requester
-from tui.engine.sessions import SessionService
+from tui.engine.agent.credentials_endpoint import CredentialsEndpoint
+from tui.engine.agent.server import agent_for
+from tui.engine.agent.session_supply import RememberedSessions, Requester
+from tui.engine.profiles.catalog import Paths
+from tui.engine.sessions.service import SessionService
 
 ONE_LINER = (
     "import configparser, json, os\n"

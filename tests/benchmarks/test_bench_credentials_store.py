@@ -12,7 +12,7 @@ import pytest
 from botocore.configloader import raw_config_parse
 
 from tests.support.credentials_files import PROFILES, realistic_file, session
-from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credentials_file.store import CredentialsStore
 
 
 @pytest.mark.benchmark(group="credentials-store")

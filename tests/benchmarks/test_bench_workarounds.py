@@ -91,7 +91,7 @@ import os
 without(os.environ["BENCH_WITHOUT"])
 start = time.perf_counter()
 from tui.engine.credential_values import AwsKeys
-from tui.engine.aws_client import make_client
+from tui.engine.aws.client import make_client
 from tui.engine.secret import Secret
 keys = AwsKeys("AKIAEXAMPLEEXAMPLE12", Secret("s" * 40), None)
 make_client("sts", keys, None)

@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.credentials_files import realistic_file, session
-from tui.engine import ini_document
-from tui.engine.credentials_store import CredentialsStore
-from tui.engine.settled_read import RECENT_NS
+from tui.engine.credentials_file import ini_document
+from tui.engine.credentials_file.settled_read import RECENT_NS
+from tui.engine.credentials_file.store import CredentialsStore
 
 ROUNDS = int(os.environ.get("WRITE_BENCH_ROUNDS", "12"))
 

@@ -41,9 +41,9 @@ def without(names: str) -> None:
 
         tui.cli._plain_status = lambda argv: None
     if "endpoints" in wanted:
-        import tui.engine.aws_client
+        import tui.engine.aws.client
 
-        tui.engine.aws_client.trimmed_endpoints_with_path = lambda loader: None
+        tui.engine.aws.client.trimmed_endpoints_with_path = lambda loader: None
     if "trim" in wanted:
         import tui.engine.free_memory
 

@@ -359,7 +359,7 @@ def test_an_unexpected_error_is_one_line_without_traceback(aws, make_user, capsy
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr("tui.engine.sessions.SessionService.refresh", broken)
+    monkeypatch.setattr("tui.engine.sessions.service.SessionService.refresh", broken)
     code, _, err = run(capsys, "refresh", "work", "--token-code", "123456")
     assert code == 1 and err.count("\n") == 1
     assert "ZeroDivisionError" in err and "Traceback" not in err

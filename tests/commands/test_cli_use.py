@@ -122,7 +122,7 @@ def test_status_short_reads_files_only(work, tmp_path):
         "import sys, tui.cli\n"
         "code = tui.cli.main(['status', '--short'])\n"
         "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'imported boto'\n"
-        "assert 'tui.engine.aws_calls' not in sys.modules, 'imported the AWS call layer'\n"
+        "assert 'tui.engine.aws.calls' not in sys.modules, 'imported the AWS call layer'\n"
         "assert 'textual' not in sys.modules\n"
         "sys.exit(code)\n"
     )

@@ -13,7 +13,7 @@ from tests.support.cli import read_credentials, run
 from tests.support.sandbox import sandbox_service
 from tui.engine.credential_values import parse_expiration
 from tui.engine.errors import UsageError
-from tui.engine.mfa_code import FixedCode
+from tui.engine.mfa.codes import FixedCode
 from tui.engine.secret import Secret
 
 #: AWS's own text for AssumeRole with DurationSeconds over the role's MaxSessionDuration.

@@ -19,10 +19,10 @@ import pytest
 
 from tests.support.app import add_config
 from tests.support.cli import cli, read_credentials
-from tui.engine.credentials_endpoint import CredentialsEndpoint
-from tui.engine.profiles import Paths
-from tui.engine.session_supply import RememberedSessions, Requester
-from tui.engine.sessions import SessionService
+from tui.engine.agent.credentials_endpoint import CredentialsEndpoint
+from tui.engine.agent.session_supply import RememberedSessions, Requester
+from tui.engine.profiles.catalog import Paths
+from tui.engine.sessions.service import SessionService
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -197,7 +197,7 @@ def test_with_an_agent_the_endpoint_renews_through_it_and_its_code_prompt(
     """No MFA session yet: the code is asked by the agent (here a stand-in for the TUI's
     dialog), not on a terminal the job owns; the child gets the role session."""
     from tests.engine.test_agent_code_prompts import Person
-    from tui.engine.agent_server import agent_for
+    from tui.engine.agent.server import agent_for
 
     user = make_user("alice", profile="work")
     arn = make_user.iam.create_role(RoleName="Ops", AssumeRolePolicyDocument="{}")[

@@ -16,11 +16,11 @@ from tests.support.app import SIZE, START, add_config, make_service, settle, tab
 from tests.support.cli import cli, read_credentials, run
 from tui.app.app import AwsMfaApp
 from tui.engine.credential_values import format_expiration, parse_expiration
-from tui.engine.mfa_age import TIMES_KEY, SessionTimes, read_times
-from tui.engine.mfa_code import FixedCode
-from tui.engine.profiles import build_catalog, read_config
-from tui.engine.schedule import SessionState
+from tui.engine.mfa.age import TIMES_KEY, SessionTimes, read_times
+from tui.engine.mfa.codes import FixedCode
+from tui.engine.profiles.catalog import build_catalog, read_config
 from tui.engine.secret import Secret
+from tui.engine.sessions.schedule import SessionState
 from tui.engine.settings import load_settings
 
 KEY = "ASIAWORKSESSION00001"
@@ -47,7 +47,7 @@ def write_work(sandbox, *, mfa_ago: timedelta, left: timedelta, now: datetime,
 
 
 def catalog_of(sandbox):
-    from tui.engine.credentials_store import CredentialsStore
+    from tui.engine.credentials_file.store import CredentialsStore
 
     return build_catalog(CredentialsStore(sandbox.credentials).read(),
                          read_config(sandbox.config), load_settings(sandbox.settings))
@@ -281,7 +281,7 @@ def test_a_role_due_by_its_mfa_age_needs_a_code_not_a_chain(sandbox_home, clock)
 def test_keeper_offers_a_session_at_its_mfa_lead_time(sandbox_home, clock):
     """The Keeper (the one owner of "what is due"), on a moved clock: a session valid for 12
     hours whose MFA is honoured for 1 is due at 0:55, needs a code, and is offered once."""
-    from tui.engine.keeper import Keeper
+    from tui.engine.sessions.keeper import Keeper
 
     write_work(sandbox_home, mfa_ago=timedelta(0), left=timedelta(hours=12), now=START)
     service = make_service(sandbox_home, clock)

@@ -12,9 +12,9 @@ from tests.commands.test_peer_round_trips import (  # noqa: F401 (fixtures)
     section,
     unique,
 )
-from tui.engine.credentials_store import CredentialsStore
-from tui.engine.mfa_age import TIMES_KEY
-from tui.engine.profiles import build_catalog, read_config
+from tui.engine.credentials_file.store import CredentialsStore
+from tui.engine.mfa.age import TIMES_KEY
+from tui.engine.profiles.catalog import build_catalog, read_config
 from tui.engine.settings import load_settings
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.support.cli import run
-from tui.engine.sessions import SessionService
+from tui.engine.sessions.service import SessionService
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_a_fresh_session_is_one_read(work, capsys, catalog_reads, argv):
 def test_a_fresh_session_loads_no_aws_layer(work):
     probe = ("import sys, tui.cli\n"
              "code = tui.cli.main(['credential-process', 'work'])\n"
-             "loaded = [m for m in ('tui.engine.aws_calls', 'botocore', 'threading')\n"
+             "loaded = [m for m in ('tui.engine.aws.calls', 'botocore', 'threading')\n"
              "          if m in sys.modules]\n"
              "assert not loaded, loaded\n"
              "sys.exit(code)\n")

@@ -236,7 +236,7 @@ def test_peer_session_after_rotation_is_not_stale(peers, unique, make_user, sand
                                                   capsys):
     """A rotation marks [dev-sts] stale; aws-iam-login then writes a new session and keeps
     our other lines: the mark must not outlive the session it was made for."""
-    from tui.engine.credentials_store import CredentialsStore
+    from tui.engine.credentials_file.store import CredentialsStore
 
     user = make_user("alice", write_profile=False)
     long_term_keys(sandbox_home, "dev", user)
@@ -252,8 +252,8 @@ def test_peer_session_after_rotation_is_not_stale(peers, unique, make_user, sand
 
 def stale(sandbox, identity: str) -> str | None:
     """What our engine makes of the section's stale mark (status and the TUI show it)."""
-    from tui.engine.profiles import Paths
-    from tui.engine.sessions import SessionService
+    from tui.engine.profiles.catalog import Paths
+    from tui.engine.sessions.service import SessionService
 
     paths = Paths(sandbox.credentials, sandbox.config, sandbox.settings)
     return SessionService(paths).catalog().identity(identity).session.stale

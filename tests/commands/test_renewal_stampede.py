@@ -154,7 +154,7 @@ def test_a_wait_for_another_renewal_is_told_and_ctrl_c_ends_it(aws, sandbox_home
         [sys.executable, "-c",
          "import time\n"
          "from pathlib import Path\n"
-         "from tui.engine.renewal_lock import renewal_lock\n"
+         "from tui.engine.sessions.renewal_lock import renewal_lock\n"
          f"with renewal_lock(Path({str(sandbox_home.credentials)!r}), 'work-mfa'):\n"
          "    print('held', flush=True)\n"
          "    time.sleep(60)\n"],

@@ -23,7 +23,7 @@ from tests.support.app import (
 )
 from tests.support.cli import read_credentials, run
 from tui.app.app import AwsMfaApp
-from tui.engine.sessions import no_code_needed
+from tui.engine.sessions.service import no_code_needed
 
 
 @pytest.fixture
@@ -71,8 +71,8 @@ def test_chain_cap_note_is_said_once_per_role_per_service(aws, chain, sandbox_ho
     first renewal of each role, not with every hourly one."""
     chain("duration_seconds = 7200\n")
     assert run(capsys, "refresh", "work", "--token-code", "123456")[0] == 0
-    from tui.engine.profiles import Paths
-    from tui.engine.sessions import SessionService
+    from tui.engine.profiles.catalog import Paths
+    from tui.engine.sessions.service import SessionService
 
     service = SessionService(Paths(sandbox_home.credentials, sandbox_home.config,
                                    sandbox_home.settings))

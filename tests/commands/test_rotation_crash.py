@@ -18,7 +18,7 @@ import boto3
 import pytest
 from botocore.configloader import raw_config_parse
 
-from tui.engine.rotation_journal import KILL_HOOK
+from tui.engine.rotation.journal import KILL_HOOK
 
 #: Every step of a plain rotation: after its journal line (before the step runs) and
 #: before its `done` line (after it ran).

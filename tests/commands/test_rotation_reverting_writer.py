@@ -34,8 +34,8 @@ from botocore.configloader import raw_config_parse
 from tests.engine.test_rotation import sts_works
 from tests.support.sandbox import sandbox_service
 from tui.engine.errors import AwsMfaError
-from tui.engine.rotation import KeyRotation
-from tui.engine.sent_codes import SENT_CODES
+from tui.engine.mfa.sent_codes import SENT_CODES
+from tui.engine.rotation.key_rotation import KeyRotation
 
 TRIALS = int(os.environ.get("ROTATION_WRITER_TRIALS", "2"))
 

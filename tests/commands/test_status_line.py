@@ -181,10 +181,10 @@ def test_every_front_end_says_no_session_and_stale_in_the_same_words(sandbox_hom
     import json
 
     from tui.app.widgets.profile_columns import NO_FLAGS, state_label
-    from tui.engine.credentials_store import CredentialsStore
-    from tui.engine.profile_status import status_rows
-    from tui.engine.profiles import build_catalog, read_config
-    from tui.engine.schedule import RefreshSchedule
+    from tui.engine.credentials_file.store import CredentialsStore
+    from tui.engine.profiles.catalog import build_catalog, read_config
+    from tui.engine.profiles.status import status_rows
+    from tui.engine.sessions.schedule import RefreshSchedule
     from tui.engine.settings import Settings
 
     sandbox_home.aws_dir.mkdir()

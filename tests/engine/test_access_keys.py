@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tui.engine.access_keys import (
+from tui.engine.aws.calls import AccessKeyInfo
+from tui.engine.rotation.access_keys import (
     KEY_MAX_AGE_DAYS,
     describe_age,
     is_key_old,
@@ -13,7 +14,6 @@ from tui.engine.access_keys import (
     key_rows,
     old_keys,
 )
-from tui.engine.aws_calls import AccessKeyInfo
 
 NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
 OLD_ID, NEW_ID, OTHER_ID = "AKIAOLDOLDOLDOLD0001", "AKIANEWNEWNEWNEW0002", "AKIAOTHEROTHER000003"

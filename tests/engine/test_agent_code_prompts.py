@@ -17,11 +17,11 @@ import pytest
 
 from tests.engine.test_console_signin import fake  # noqa: F401 (a fixture)
 from tests.support.cli import COMMAND, cli, read_credentials
-from tui.engine.agent_code_prompts import CodePrompt
-from tui.engine.agent_server import agent_for
-from tui.engine.profiles import Paths
+from tui.engine.agent.code_prompts import CodePrompt
+from tui.engine.agent.server import agent_for
+from tui.engine.profiles.catalog import Paths
 from tui.engine.secret import Secret
-from tui.engine.sessions import SessionService
+from tui.engine.sessions.service import SessionService
 
 pytestmark = pytest.mark.timeout(60)
 

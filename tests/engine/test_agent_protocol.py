@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from tui.engine.agent_protocol import (
+from tui.engine.agent.protocol import (
     MAX_LINE,
     VERSION,
     ProtocolError,

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import cli, read_credentials
-from tui.engine.agent_protocol import SocketAddress
-from tui.engine.agent_server import AgentRunning, AgentServer, agent_for
+from tui.engine.agent.protocol import SocketAddress
+from tui.engine.agent.server import AgentRunning, AgentServer, agent_for
 from tui.engine.private_folders import runtime_folder
-from tui.engine.profiles import Paths
-from tui.engine.sessions import SessionService
+from tui.engine.profiles.catalog import Paths
+from tui.engine.sessions.service import SessionService
 
 pytestmark = pytest.mark.timeout(60)
 ROOT = Path(__file__).parents[2]
@@ -43,7 +43,7 @@ def agent(sandbox_home, log):
 
 
 def hello(path: Path) -> dict | None:
-    from tui.engine.agent_client import ask_agent
+    from tui.engine.agent.client import ask_agent
 
     return ask_agent({"op": "hello"}, wait=5, path=str(path))
 
@@ -86,9 +86,9 @@ def test_a_second_agent_finds_the_first_and_does_not_serve(sandbox_home, agent, 
 def test_a_stale_socket_of_a_killed_agent_is_replaced(sandbox_home, log):
     script = (
         "import sys, time\n"
-        "from tui.engine.agent_server import agent_for\n"
-        "from tui.engine.profiles import Paths\n"
-        "from tui.engine.sessions import SessionService\n"
+        "from tui.engine.agent.server import agent_for\n"
+        "from tui.engine.profiles.catalog import Paths\n"
+        "from tui.engine.sessions.service import SessionService\n"
         "a, b, c = map(__import__('pathlib').Path, sys.argv[1:])\n"
         "agent_for(SessionService(Paths(a, b, c)), log=print).start()\n"
         "print('ready', flush=True)\n"
@@ -114,7 +114,7 @@ def test_a_stale_socket_of_a_killed_agent_is_replaced(sandbox_home, log):
 
 def _connect_as_nobody(path: str) -> None:
     """(Run as `nobody`.) Connect and ask; the agent must close without an answer."""
-    from tui.engine.agent_protocol import encode
+    from tui.engine.agent.protocol import encode
 
     with SocketAddress(path) as address:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -216,8 +216,8 @@ def test_through_the_agent_no_aws_library_and_no_ini_reader_is_loaded(work, agen
     assert done.returncode == 0, done.stderr
     modules = set(json.loads(report.read_text()))
     assert any("served work" in line for line in log)
-    assert not {"boto3", "botocore", "configparser", "tui.engine.ini_reader",
-                "tui.engine.ini_document", "tui.engine.sessions"} & modules
+    assert not {"boto3", "botocore", "configparser", "tui.engine.credentials_file.ini_reader",
+                "tui.engine.credentials_file.ini_document", "tui.engine.sessions.service"} & modules
 
 
 def test_env_and_exec_take_the_session_and_region_from_the_agent(work, agent, log,
@@ -249,6 +249,6 @@ def test_watch_as_agent_without_a_code_source_leaves_the_asking_to_the_client(
 
 
 def _supply(sandbox_home):
-    from tui.engine.session_supply import RememberedSessions
+    from tui.engine.agent.session_supply import RememberedSessions
 
     return RememberedSessions(service_of(sandbox_home))

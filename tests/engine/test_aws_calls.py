@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tui.engine import aws_calls
-from tui.engine.aws_calls import DurationRejected
+from tui.engine.aws import calls as aws_calls
+from tui.engine.aws.calls import DurationRejected
 from tui.engine.credential_values import AwsKeys
 from tui.engine.errors import AwsUnavailableError, MfaCodeError
 from tui.engine.secret import Secret

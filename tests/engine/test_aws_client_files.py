@@ -1,6 +1,6 @@
 """botocore never reads the shared files itself, and sees in them what it saw before.
 
-`aws_client.OurSession` hands botocore the `default` profile and its services section from
+`aws.client.OurSession` hands botocore the `default` profile and its services section from
 our own parse. The property test checks that every setting client creation looks up comes
 out as botocore's own session reads it from the same files; the whole-process test checks
 that during `refresh` only our credentials store opens the credentials file (once to read
@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Sandbox
-from tui.engine.aws_client import SharedFiles, new_session, shared_config
+from tui.engine.aws.client import SharedFiles, new_session, shared_config
+from tui.engine.credentials_file.ini_document import IniDocument
 from tui.engine.errors import AwsMfaError
-from tui.engine.ini_document import IniDocument
 
 # Settings create_client looks up in the default profile (and `services`), plus `s3`,
 # whose value botocore parses as nested `key = value` lines.

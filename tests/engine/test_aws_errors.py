@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import botocore.exceptions
 
-from tui.engine.aws_errors import translate_error
+from tui.engine.aws.errors import translate_error
 
 
 def test_param_validation_errors_never_echo_values():

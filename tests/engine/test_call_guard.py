@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.engine.call_guard import (
+from tui.engine.aws.call_guard import (
     DEADLINE_VARIABLE,
     DEFAULT_DEADLINE,
     deadline_seconds,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.engine.test_console_signin import _Fake, fake, prod  # noqa: F401 (fixtures)
-from tui.engine.console_handoff import open_in_browser, redirect_page, write_redirect
+from tui.engine.console.handoff import open_in_browser, redirect_page, write_redirect
 
 SIGNIN_TOKEN = "TOKEN123"  # what the fake federation endpoint hands out
 
@@ -168,7 +168,7 @@ def no_runtime_folder(monkeypatch):
 
 
 def test_the_folder_is_the_runtime_folder_where_there_is_one(tmp_path, monkeypatch):
-    from tui.engine.console_handoff import handoff_folder
+    from tui.engine.console.handoff import handoff_folder
 
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     assert handoff_folder() == tmp_path / "aws-mfa-tui" / "console"

@@ -17,7 +17,7 @@ import pytest
 from botocore.configloader import raw_config_parse
 
 from tests.support.federation import TOKEN, FederationStandIn
-from tui.engine.console_signin import FEDERATION_POLICY
+from tui.engine.console.signin import FEDERATION_POLICY
 
 
 def cli(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

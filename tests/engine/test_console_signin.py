@@ -24,7 +24,7 @@ from tests.support.app import (
     make_service,
     settle,
 )
-from tui.engine.console_signin import (
+from tui.engine.console.signin import (
     RoleSession,
     SigninError,
     console_url,

@@ -10,7 +10,7 @@ import pytest
 from botocore.configloader import raw_config_parse
 
 from tui.engine.credential_values import SessionCredentials
-from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credentials_file.store import CredentialsStore
 from tui.engine.errors import CredentialsFileError
 from tui.engine.secret import Secret
 

@@ -21,7 +21,7 @@ import pytest
 from botocore.configloader import raw_config_parse
 
 from tui.engine.credential_values import SessionCredentials
-from tui.engine.credentials_store import LOCK_FILE_NAME, CredentialsStore
+from tui.engine.credentials_file.store import LOCK_FILE_NAME, CredentialsStore
 from tui.engine.errors import LockTimeoutError
 from tui.engine.secret import Secret
 
@@ -134,7 +134,7 @@ def _hold_lock(sandbox_home) -> int:
 
 CHILD = """
 import sys
-from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credentials_file.store import CredentialsStore
 store = CredentialsStore(sys.argv[1], lock_timeout=120)
 print("ready", flush=True)
 store.set_section("child", {"aws_access_key_id": "AKIACHILD"})

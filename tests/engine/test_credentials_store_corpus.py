@@ -20,9 +20,9 @@ import pytest
 from botocore.configloader import raw_config_parse
 
 from tui.engine.credential_values import SessionCredentials
-from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credentials_file.ini_document import IniDocument, IniParseError
+from tui.engine.credentials_file.store import CredentialsStore
 from tui.engine.errors import CredentialsFileError
-from tui.engine.ini_document import IniDocument, IniParseError
 from tui.engine.secret import Secret
 
 SESSION = SessionCredentials(

@@ -19,8 +19,8 @@ import time
 import pytest
 from botocore.configloader import raw_config_parse
 
-from tui.engine.credentials_store import CredentialsStore
-from tui.engine.ini_document import IniDocument
+from tui.engine.credentials_file.ini_document import IniDocument
+from tui.engine.credentials_file.store import CredentialsStore
 
 KILLS = 200
 PROLOGUE = (

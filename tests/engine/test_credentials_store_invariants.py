@@ -17,7 +17,7 @@ from botocore.configloader import raw_config_parse
 
 from tests.support.writers import FLAPPING
 from tui.engine.credential_values import SessionCredentials
-from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credentials_file.store import CredentialsStore
 from tui.engine.errors import CredentialsFileError
 from tui.engine.secret import Secret
 

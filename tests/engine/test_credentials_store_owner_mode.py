@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tui.engine.credential_values import SessionCredentials
-from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credentials_file.store import CredentialsStore
 from tui.engine.errors import CredentialsFileError
 from tui.engine.secret import Secret
 
@@ -60,7 +60,7 @@ def test_a_new_folder_is_0700_under_umask_000(sandbox_home):
     code = (
         "import os, sys\n"
         "os.umask(0)\n"
-        "from tui.engine.credentials_store import CredentialsStore\n"
+        "from tui.engine.credentials_file.store import CredentialsStore\n"
         "CredentialsStore(sys.argv[1]).set_section('x', {'region': 'us-east-1'})\n"
     )
     path = sandbox_home.aws_dir / "credentials"
@@ -79,7 +79,7 @@ def test_missing_parent_folders_are_0700_under_umask_000(sandbox_home):
     code = (
         "import os, sys\n"
         "os.umask(0)\n"
-        "from tui.engine.credentials_store import CredentialsStore\n"
+        "from tui.engine.credentials_file.store import CredentialsStore\n"
         "CredentialsStore(sys.argv[1]).set_section('x', {'region': 'us-east-1'})\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
@@ -112,7 +112,7 @@ def test_settings_and_rotation_journal_folders_are_0700_under_umask_000(sandbox_
         "from pathlib import Path\n"
         "os.umask(0)\n"
         "from tui.engine.settings import Settings, save_settings\n"
-        "from tui.engine.rotation_journal import RotationJournal\n"
+        "from tui.engine.rotation.journal import RotationJournal\n"
         "save_settings(Settings(), sys.argv[1])\n"
         "RotationJournal(Path(sys.argv[2])).write('work', 'begin', 'started')\n"
     )

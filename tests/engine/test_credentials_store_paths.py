@@ -15,7 +15,7 @@ WRITES = 150
 
 TRY_WRITE = (
     "import sys\n"
-    "from tui.engine.credentials_store import CredentialsStore\n"
+    "from tui.engine.credentials_file.store import CredentialsStore\n"
     "from tui.engine.errors import LockTimeoutError\n"
     "try:\n"
     "    CredentialsStore(sys.argv[1], lock_timeout=1).set_section('x', {'region': 'us-east-1'})\n"

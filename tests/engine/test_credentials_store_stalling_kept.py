@@ -27,7 +27,7 @@ from tests.support.writers import (
 LONG_LIVED = """
 import sys
 from datetime import UTC, datetime, timedelta
-from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credentials_file.store import CredentialsStore
 from tui.engine.credential_values import SessionCredentials
 from tui.engine.errors import CredentialsFileError
 from tui.engine.secret import Secret

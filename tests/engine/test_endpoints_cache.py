@@ -13,8 +13,8 @@ import botocore.regions
 import botocore.session
 import pytest
 
-from tui.engine import aws_client
-from tui.engine.aws_client import make_client, trimmed_endpoints
+from tui.engine.aws import client as aws_client
+from tui.engine.aws.client import make_client, trimmed_endpoints
 from tui.engine.credential_values import AwsKeys
 from tui.engine.secret import Secret
 

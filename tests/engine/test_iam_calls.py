@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from tui.engine import iam_calls
 from tui.engine.credential_values import AwsKeys
 from tui.engine.errors import AwsAuthError, AwsUnavailableError
-from tui.engine.iam_calls import IamCallError
+from tui.engine.rotation import iam_calls
+from tui.engine.rotation.iam_calls import IamCallError
 from tui.engine.secret import Secret
 
 

@@ -11,8 +11,8 @@ import pytest
 from tests.support.sandbox import sandbox_service
 from tui.engine.credential_values import AwsKeys
 from tui.engine.errors import AwsMfaError
-from tui.engine.identity_details import identity_details
-from tui.engine.mfa_code import FixedCode
+from tui.engine.mfa.codes import FixedCode
+from tui.engine.profiles.identity_details import identity_details
 from tui.engine.secret import Secret
 
 

@@ -111,11 +111,21 @@ def test_tui_has_no_import_circles():
 
 def test_the_graph_counts_lazy_and_type_only_imports():
     graph = import_graph(ROOT, "tui")
-    assert "tui.engine.credentials_store" in graph["tui.engine.sessions"]  # at the top
-    assert "tui.engine.identity_details" in graph["tui.engine.sessions"]  # type-only, lazy
-    # `from tui.engine import aws_calls` imports the module, not (only) the package.
-    assert "tui.engine.aws_calls" in graph["tui.engine.iam_calls"]
-    assert "tui.engine" not in graph["tui.engine.iam_calls"]
+    service = graph["tui.engine.sessions.service"]
+    assert "tui.engine.credentials_file.store" in service  # at the top
+    assert "tui.engine.profiles.identity_details" in service  # type-only, lazy
+    # `from tui.engine.aws import calls` imports the module, not (only) the package.
+    assert "tui.engine.aws.calls" in graph["tui.engine.rotation.iam_calls"]
+    assert "tui.engine.aws" not in graph["tui.engine.rotation.iam_calls"]
+
+
+def test_modules_in_folders_are_in_the_graph():
+    # The engine's modules live in folders by concern (tui/engine/aws/, .../rotation/, ...):
+    # a module in a folder, and the folder's own `__init__`, are nodes like any other.
+    graph = import_graph(ROOT, "tui")
+    assert {"tui.engine.aws", "tui.engine.aws.calls", "tui.engine.rotation.key_rotation",
+            "tui.app.screens.rotation"} <= set(graph)
+    assert len(graph) == len(list(ROOT.rglob("*.py")))
 
 
 def _package(tmp_path: Path, files: dict[str, str]) -> dict[str, set[str]]:

@@ -27,9 +27,9 @@ from botocore.configloader import raw_config_parse
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credentials_file.ini_document import IniDocument, IniParseError
+from tui.engine.credentials_file.store import CredentialsStore
 from tui.engine.errors import CredentialsFileError
-from tui.engine.ini_document import IniDocument, IniParseError
 
 # botocore opens the file in the locale's encoding; these tests write UTF-8.
 UTF8_LOCALE = locale.getpreferredencoding(False).lower().replace("-", "") == "utf8"
@@ -347,7 +347,7 @@ def test_values_written_through_the_store_are_what_botocore_reads(scratch, data)
     assume(UTF8_LOCALE)
     text = data.draw(VALID_LEANING)
     # A file of its own for each example: another example's file in the same place would
-    # count as sections lost a moment ago (and be waited for, see `settled_read`).
+    # count as sections lost a moment ago (and be waited for, see `credentials_file.settled_read`).
     path = scratch / f"credentials-{next(_EXAMPLES)}"
     path.write_bytes(text.encode())
     before = _botocore(path)

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tui.engine import ini_document
 from tui.engine.credential_values import SessionCredentials
-from tui.engine.credentials_store import CredentialsStore
-from tui.engine.ini_document import IniDocument, IniParseError
-from tui.engine.profiles import read_config
+from tui.engine.credentials_file import ini_document
+from tui.engine.credentials_file.ini_document import IniDocument, IniParseError
+from tui.engine.credentials_file.store import CredentialsStore
+from tui.engine.profiles.catalog import read_config
 from tui.engine.secret import Secret
 
 GOOD = b"# ops\n[a]\nk = 1\n\n[b]\nk = 2\n[DEFAULT]\nregion = eu-west-1\n"

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from tests.support.app import START, add_config, add_session
 from tests.support.sandbox import sandbox_service
-from tui.engine.keeper import FIRST_RETRY, REFUSED_RETRY, Keeper
-from tui.engine.profile_status import StatusRow
-from tui.engine.schedule import SessionState
+from tui.engine.profiles.status import StatusRow
+from tui.engine.sessions.keeper import FIRST_RETRY, REFUSED_RETRY, Keeper
+from tui.engine.sessions.schedule import SessionState
 
 LEAD = 300
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.engine.credentials_store import CredentialsStore
-from tui.engine.key_in_file import HOLD, QUIET, TIMEOUT, FileLook, KeyInFile
+from tui.engine.credentials_file.store import CredentialsStore
+from tui.engine.rotation.key_in_file import HOLD, QUIET, TIMEOUT, FileLook, KeyInFile
 from tui.engine.secret import Secret
 
 OLD, NEW = "AKIAOLDOLDOLDOLDOLD1", "AKIANEWNEWNEWNEWNEW1"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 
-from tui.engine.known_state import KnownState, KnownStateFile
+from tui.engine.credentials_file.known_state import KnownState, KnownStateFile
 
 STATE = KnownState(frozenset({"work", "work-mfa", "home"}), frozenset({"work", "home"}), 420,
                    (11, 420, 1_700_000_000_000_000_000, 1_700_000_000_000_000_001))
@@ -80,7 +80,7 @@ def test_a_state_says_which_sections_a_read_lost():
 
 
 def test_the_store_reads_the_file_past_a_state_file_it_doesn_t_understand(sandbox_home):
-    from tui.engine.credentials_store import CredentialsStore
+    from tui.engine.credentials_file.store import CredentialsStore
 
     sandbox_home.aws_dir.mkdir()
     sandbox_home.credentials.write_text("[work]\naws_access_key_id = AKIA1\n"

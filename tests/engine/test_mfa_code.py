@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tui.engine.errors import MfaCodeError
-from tui.engine.mfa_code import (
+from tui.engine.mfa.codes import (
     AskpassPrompt,
     CommandCode,
     FixedCode,
@@ -76,7 +76,7 @@ def _chosen_source(terminal: bool) -> str:
     import sys
     import termios
 
-    code = ("from tui.engine.mfa_code import choose_code_source\n"
+    code = ("from tui.engine.mfa.codes import choose_code_source\n"
             "print(type(choose_code_source(None, None)).__name__)")
     master, slave = pty.openpty()
     try:

@@ -9,8 +9,8 @@ import pytest
 
 from tests.support.aws_emulator import list_mfa_devices_reply
 from tests.support.sandbox import sandbox_service
-from tui.engine.mfa_devices import MfaDevices, NoMfaDevice, SeveralMfaDevices
-from tui.engine.profiles import IdentityProfile
+from tui.engine.mfa.devices import MfaDevices, NoMfaDevice, SeveralMfaDevices
+from tui.engine.profiles.catalog import IdentityProfile
 
 KEY = "arn:aws:iam::123456789012:u2f/user/alice/key-ABCD"
 PHONE = "arn:aws:iam::123456789012:mfa/alice-phone"

@@ -46,7 +46,7 @@ def test_same_fields_defaults_methods_and_docstring():
 
 
 def test_pickles_like_a_module_level_namedtuple():
-    from tui.engine.schedule import RefreshSchedule
+    from tui.engine.sessions.schedule import RefreshSchedule
 
     schedule = RefreshSchedule(lead_time=600)
     assert pickle.loads(pickle.dumps(schedule)) == schedule

@@ -20,7 +20,9 @@ import pytest
 import urllib3.response
 
 from tests.support.cli import run
-from tui.engine import aws_client, call_guard, patched_internals
+from tui.engine import patched_internals
+from tui.engine.aws import call_guard
+from tui.engine.aws import client as aws_client
 
 
 @pytest.fixture(autouse=True)

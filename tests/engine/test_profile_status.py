@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tui.engine.ini_document import IniDocument
-from tui.engine.profile_status import (
+from tui.engine.credentials_file.ini_document import IniDocument
+from tui.engine.profiles.catalog import build_catalog, read_config
+from tui.engine.profiles.status import (
     CodeMode,
     ProfileKind,
     code_needed,
@@ -14,8 +15,7 @@ from tui.engine.profile_status import (
     session_usable,
     status_rows,
 )
-from tui.engine.profiles import build_catalog, read_config
-from tui.engine.schedule import RefreshSchedule, SessionState
+from tui.engine.sessions.schedule import RefreshSchedule, SessionState
 from tui.engine.settings import parse_settings
 
 NOW = datetime(2030, 1, 2, 12, tzinfo=UTC)

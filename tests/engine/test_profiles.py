@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tui.engine.credentials_file.ini_document import IniDocument
 from tui.engine.errors import UsageError
-from tui.engine.ini_document import IniDocument
-from tui.engine.profiles import build_catalog, read_config
+from tui.engine.profiles.catalog import build_catalog, read_config
 from tui.engine.settings import Settings, parse_settings
 
 CREDENTIALS = """\

@@ -14,7 +14,7 @@ import pytest
 
 from tui.engine.errors import LockTimeoutError
 from tui.engine.private_folders import runtime_folder
-from tui.engine.renewal_lock import lock_path, renewal_lock
+from tui.engine.sessions.renewal_lock import lock_path, renewal_lock
 
 
 def test_threads_take_turns_and_later_ones_know_they_waited(sandbox_home):
@@ -50,7 +50,7 @@ def test_a_process_holding_it_makes_the_wait_bounded_and_told(sandbox_home):
         [sys.executable, "-c",
          "import sys, time\n"
          "from pathlib import Path\n"
-         "from tui.engine.renewal_lock import renewal_lock\n"
+         "from tui.engine.sessions.renewal_lock import renewal_lock\n"
          f"with renewal_lock(Path({str(sandbox_home.credentials)!r}), 'work-mfa'):\n"
          "    print('held', flush=True)\n"
          "    time.sleep(30)\n"],
@@ -58,7 +58,7 @@ def test_a_process_holding_it_makes_the_wait_bounded_and_told(sandbox_home):
     try:
         assert holder.stdout.readline().strip() == "held"
         told: list[str] = []
-        import tui.engine.renewal_lock as module
+        import tui.engine.sessions.renewal_lock as module
 
         start = time.monotonic()
         with pytest.raises(LockTimeoutError, match=r"renewing \[work-mfa\]"), \

@@ -21,16 +21,16 @@ import pytest
 from botocore.configloader import raw_config_parse
 
 from tests.support.sandbox import sandbox_service
-from tui.engine import aws_calls
-from tui.engine.access_keys import describe_age, is_key_old, old_keys
-from tui.engine.aws_calls import AccessKeyInfo
+from tui.engine.aws import calls as aws_calls
+from tui.engine.aws.calls import AccessKeyInfo
 from tui.engine.errors import CredentialsFileError, RotationError
-from tui.engine.mfa_code import FixedCode
-from tui.engine.rotation import VERIFY_TIMEOUT, KeyRotation
-from tui.engine.rotation_plan import RotationStep, StepOutcome
+from tui.engine.mfa.codes import FixedCode
+from tui.engine.mfa.sent_codes import SENT_CODES
+from tui.engine.rotation.access_keys import describe_age, is_key_old, old_keys
+from tui.engine.rotation.key_rotation import VERIFY_TIMEOUT, KeyRotation
+from tui.engine.rotation.plan import RotationStep, StepOutcome
 from tui.engine.secret import Secret
-from tui.engine.sent_codes import SENT_CODES
-from tui.engine.sessions import SessionService
+from tui.engine.sessions.service import SessionService
 
 ADMIN_KEY = "AKIAADMINEXAMPLE0000"  # make_user.iam signs with this
 
@@ -594,7 +594,7 @@ def test_a_second_rotation_while_one_runs_changes_nothing(aws, make_user, sandbo
     """Another process mid-rotation holds the rotation lock: a second `rotate` (or a
     recovery, which would take the first's open journal entry for a cut-off one) must
     refuse at once, before any IAM change."""
-    from tui.engine.rotation import ROTATION_LOCK_NAME
+    from tui.engine.rotation.key_rotation import ROTATION_LOCK_NAME
 
     user = make_user("carol", mfa=False, allow_all=True)
     service = service_for(sandbox_home)

@@ -9,7 +9,7 @@ import json
 import stat
 from datetime import UTC, datetime, timedelta
 
-from tui.engine.rotation_journal import BEGIN, END, LOG_NAME, RotationJournal
+from tui.engine.rotation.journal import BEGIN, END, LOG_NAME, RotationJournal
 
 OLD, NEW, OTHER = "AKIAOLDOLDOLD0000001", "AKIANEWNEWNEW0000002", "AKIAOTHER00000000003"
 

@@ -16,8 +16,8 @@ import pytest
 
 from tests.engine.test_rotation import credentials, iam_keys, service_for, sts_works
 from tui.engine.errors import RotationError
-from tui.engine.rotation import KeyRotation
-from tui.engine.rotation_plan import RotationStep, StepEvent, StepOutcome
+from tui.engine.rotation.key_rotation import KeyRotation
+from tui.engine.rotation.plan import RotationStep, StepEvent, StepOutcome
 
 
 class PutBack:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tui.engine.schedule import RefreshSchedule, SessionState, format_time_left
+from tui.engine.sessions.schedule import RefreshSchedule, SessionState, format_time_left
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 

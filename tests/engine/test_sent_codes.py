@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from tui.engine.errors import MfaCodeError
+from tui.engine.mfa.sent_codes import KEY_FILE, MEMORY_FILE, SentCodes
 from tui.engine.private_folders import runtime_folder
 from tui.engine.secret import Secret
-from tui.engine.sent_codes import KEY_FILE, MEMORY_FILE, SentCodes
 
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
 
@@ -28,7 +28,7 @@ def test_a_code_sent_by_one_memory_is_refused_by_another():
 
 
 def test_a_code_sent_in_another_process_is_refused_here():
-    probe = ("from tui.engine.sent_codes import SENT_CODES\n"
+    probe = ("from tui.engine.mfa.sent_codes import SENT_CODES\n"
              "from tui.engine.secret import Secret\n"
              f"SENT_CODES.claim({SERIAL!r}, Secret('112233'))\n")
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=30)

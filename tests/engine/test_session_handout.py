@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from tests.support.app import add_config, add_session
 from tests.support.sandbox import sandbox_service
-from tui.engine.mfa_code import CodeRequest, MfaCodeSource
+from tui.engine.mfa.codes import CodeRequest, MfaCodeSource
+from tui.engine.mfa.sent_codes import SentCodes
 from tui.engine.secret import Secret
-from tui.engine.sent_codes import SentCodes
-from tui.engine.session_handout import usable_session
+from tui.engine.sessions.handout import usable_session
 
 
 class CountedCode(MfaCodeSource):

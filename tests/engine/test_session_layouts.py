@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tui.engine.credential_values import parse_expiration
-from tui.engine.session_layouts import (
+from tui.engine.credentials_file.session_layouts import (
     AWS_IAM_LOGIN,
     AWS_MFA,
     AWSMFA,

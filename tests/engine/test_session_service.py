@@ -14,9 +14,9 @@ import pytest
 from tests.support.cli import read_credentials
 from tests.support.sandbox import sandbox_service
 from tui.engine.errors import MfaCodeError, UsageError
-from tui.engine.mfa_code import CodeRequest, FixedCode, WithoutMfa
+from tui.engine.mfa.codes import CodeRequest, FixedCode, WithoutMfa
 from tui.engine.secret import Secret
-from tui.engine.sessions import no_code_needed
+from tui.engine.sessions.service import no_code_needed
 
 
 class CountedCode(FixedCode):

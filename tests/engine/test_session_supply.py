@@ -14,17 +14,17 @@ import pytest
 
 from tests.support.app import add_config
 from tests.support.sandbox import sandbox_service
-from tui.engine.credential_values import SessionCredentials
-from tui.engine.credentials_store import CredentialsStore
-from tui.engine.errors import UsageError
-from tui.engine.mfa_code import FixedCode
-from tui.engine.secret import Secret
-from tui.engine.session_supply import (
+from tui.engine.agent.session_supply import (
     RememberedSessions,
     Requester,
     identity_of,
     requester_of,
 )
+from tui.engine.credential_values import SessionCredentials
+from tui.engine.credentials_file.store import CredentialsStore
+from tui.engine.errors import UsageError
+from tui.engine.mfa.codes import FixedCode
+from tui.engine.secret import Secret
 
 ASKER = Requester("terraform", 4121)
 

@@ -1,5 +1,5 @@
 """Reading a file another program may be rewriting in place, never taking a moment of its
-write for the file: each rule of `settled_read` on a real file, with real writes.
+write for the file: each rule of `credentials_file.settled_read` on a real file, with real writes.
 
 The store's use of it against awscli's truncate-and-write and stalling writers is tested in
 tests/engine/test_credentials_store_stalling*.py and test_credentials_store_unlocked.py.
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.engine import settled_read as module
-from tui.engine.known_state import KnownState
-from tui.engine.settled_read import (
+from tui.engine.credentials_file import settled_read as module
+from tui.engine.credentials_file.known_state import KnownState
+from tui.engine.credentials_file.settled_read import (
     MAX_SIZE,
     TooLarge,
     Unsettled,

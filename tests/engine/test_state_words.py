@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui.engine.schedule import SessionState
-from tui.engine.state_words import STATE_WORDS, state_words
+from tui.engine.sessions.schedule import SessionState
+from tui.engine.sessions.state_words import STATE_WORDS, state_words
 
 
 @pytest.mark.parametrize(("state", "word"), [

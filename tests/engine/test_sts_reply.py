@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tui.engine.aws.sts_reply import MAX_TOKEN_BYTES, session_from_reply
 from tui.engine.errors import AwsReplyError
-from tui.engine.sts_reply import MAX_TOKEN_BYTES, session_from_reply
 
 NOW = datetime(2030, 1, 2, 3, 0, 0, tzinfo=UTC)
 ACTION = "sts:GetSessionToken"

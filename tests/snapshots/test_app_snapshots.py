@@ -1,7 +1,7 @@
 """Snapshots of the TUI: main screen, MFA code modal, details, settings, help.
 
 Everything on screen is fixed: the clock, the key ids and expiries in the files, the
-time zone, and the IAM answer for the details view (a service whose `identity_details`
+time zone, and the IAM answer for the details view (a service whose `profiles.identity_details`
 returns a fixed value; the real call is covered by the Pilot tests). Regenerate with
 `pytest tests/snapshots --snapshot-update` and look at the SVGs.
 """

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.support.snapshot_app import NOW, SIZE, fixed_app, ready
-from tui.engine.mfa_age import TIMES_KEY, SessionTimes
+from tui.engine.mfa.age import TIMES_KEY, SessionTimes
 
 
 def _record(sandbox_home, section: str, key: str, issued, mfa) -> None:

@@ -16,10 +16,10 @@ from textual.widgets import Input
 from tests.support.app import settle
 from tests.support.sandbox import sandbox_service
 from tui.app.screens.rotation import RotationScreen
-from tui.engine.aws_calls import AccessKeyInfo
+from tui.engine.aws.calls import AccessKeyInfo
 from tui.engine.errors import RotationError
-from tui.engine.mfa_code import CodeRequest
-from tui.engine.rotation_plan import (
+from tui.engine.mfa.codes import CodeRequest
+from tui.engine.rotation.plan import (
     RotationPlan,
     RotationResult,
     RotationStep,

@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.support.sandbox import sandbox_service
 from tui.app.app import AwsMfaApp
 from tui.engine.credential_values import format_expiration
-from tui.engine.sessions import SessionService
+from tui.engine.sessions.service import SessionService
 
 START = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)
 SIZE = (100, 30)

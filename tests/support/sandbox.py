@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.engine.mfa_code import UsedCodes
-from tui.engine.profiles import Paths
-from tui.engine.sessions import SessionService
+from tui.engine.mfa.codes import UsedCodes
+from tui.engine.profiles.catalog import Paths
+from tui.engine.sessions.service import SessionService
 
 
 def sandbox_service(sandbox, *, used_codes: UsedCodes | None = None,

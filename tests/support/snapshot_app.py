@@ -1,5 +1,5 @@
 """The app the TUI snapshots picture: fixed files, clock and IAM answer (the details view's
-`identity_details` returns a fixed value; the real call is covered by the Pilot tests)."""
+`profiles.identity_details` returns a fixed value; the real call is covered by the Pilot tests)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 from textual.widgets import Input
 
 from tui.app.app import AwsMfaApp
-from tui.engine.aws_calls import AccessKeyInfo
+from tui.engine.aws.calls import AccessKeyInfo
 from tui.engine.credential_values import format_expiration
-from tui.engine.identity_details import IdentityDetails
-from tui.engine.mfa_code import UsedCodes
-from tui.engine.profiles import Paths
-from tui.engine.sessions import SessionService
+from tui.engine.mfa.codes import UsedCodes
+from tui.engine.profiles.catalog import Paths
+from tui.engine.profiles.identity_details import IdentityDetails
+from tui.engine.sessions.service import SessionService
 
 NOW = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)
 SIZE = (100, 30)

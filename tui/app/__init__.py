@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tui.demo import Demo
-    from tui.engine.sessions import SessionService
+    from tui.engine.sessions.service import SessionService
 
 
 def run_app(service: SessionService, demo: Demo | None = None) -> int:

@@ -1,7 +1,7 @@
 """The open TUI as the machine's agent: it serves sessions to this user's programs, and a
 program whose session needs a code gets the TUI's code dialog, naming who asks.
 
-`TuiAgent` is the front end the engine's agent (`tui.engine.agent_server`) talks to from
+`TuiAgent` is the front end the engine's agent (`tui.engine.agent.server`) talks to from
 its threads: it moves each call onto the app's loop. `AgentCodeModal` is the usual code
 dialog, titled "terraform (pid 4121) needs work", that hands the code typed to the
 waiting programs' one renewal instead of running a refresh of its own; it closes by
@@ -26,15 +26,15 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui.app.screens.mfa_code_modal import MfaCodeModal
-from tui.engine.agent_code_prompts import CodePrompt
+from tui.engine.agent.code_prompts import CodePrompt
 from tui.engine.secret import Secret
 
 if TYPE_CHECKING:
     from tui.app.screens.main import MainScreen
-    from tui.engine.agent_server import AgentServer
-    from tui.engine.credentials_endpoint import CredentialsEndpoint
-    from tui.engine.profile_status import StatusRow
-    from tui.engine.sessions import SessionService
+    from tui.engine.agent.credentials_endpoint import CredentialsEndpoint
+    from tui.engine.agent.server import AgentServer
+    from tui.engine.profiles.status import StatusRow
+    from tui.engine.sessions.service import SessionService
 
 
 class AgentHost(Protocol):
@@ -103,7 +103,7 @@ class TuiAgent:
 
     def start(self) -> str:
         """Serve (from a worker thread); what to log about it."""
-        from tui.engine.agent_server import AgentRunning, agent_for
+        from tui.engine.agent.server import AgentRunning, agent_for
         from tui.engine.errors import AwsMfaError
 
         try:
@@ -127,8 +127,8 @@ class TuiAgent:
     def serve_endpoint(self, profile: str) -> str:
         """Serve `profile` on a credentials endpoint until the TUI quits (from a worker
         thread); what to log about it."""
-        from tui.engine.credentials_endpoint import CredentialsEndpoint
-        from tui.engine.session_supply import Requester
+        from tui.engine.agent.credentials_endpoint import CredentialsEndpoint
+        from tui.engine.agent.session_supply import Requester
 
         server = self.server
         if server is None or server.path is None:

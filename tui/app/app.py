@@ -22,7 +22,7 @@ from tui.app.widgets.profile_table import ProfileTable
 from tui.engine import patched_internals
 from tui.engine.errors import AwsMfaError
 from tui.engine.free_memory import FreeMemoryTimer
-from tui.engine.sessions import SessionService
+from tui.engine.sessions.service import SessionService
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -287,7 +287,7 @@ class AwsMfaApp(App[int]):
         self.post_message(messages.StoreNotice(text))
 
     def on_store_notice(self, message: messages.StoreNotice) -> None:
-        from tui.engine.credentials_lock import GIVE_UP_HINT
+        from tui.engine.credentials_file.lock import GIVE_UP_HINT
 
         self.notify(message.text.removesuffix(GIVE_UP_HINT), severity="warning", timeout=15,
                     markup=False)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
-from tui.engine.profile_status import CodeMode, StatusRow
+from tui.engine.profiles.status import CodeMode, StatusRow
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from tui.app.messages import RefreshFinished
-    from tui.engine.sessions import SessionService
+    from tui.engine.sessions.service import SessionService
 
 
 class PromptingScreen(Protocol):

@@ -37,7 +37,7 @@ from tui.app.messages import (
     StatusLoaded,
 )
 from tui.engine.errors import AwsAuthError, AwsMfaError, MfaCodeError
-from tui.engine.mfa_code import (
+from tui.engine.mfa.codes import (
     CodeRequest,
     CommandCode,
     FixedCode,
@@ -46,16 +46,16 @@ from tui.engine.mfa_code import (
     WithoutMfa,
     choose_code_source,
 )
-from tui.engine.mfa_devices import NoMfaDevice, SeveralMfaDevices
-from tui.engine.profile_status import CodeMode, StatusRow
+from tui.engine.mfa.devices import NoMfaDevice, SeveralMfaDevices
+from tui.engine.profiles.status import CodeMode, StatusRow
 from tui.engine.secret import Secret
-from tui.engine.sessions import SessionService
-from tui.engine.sessions import no_code_needed as chained_code_source
+from tui.engine.sessions.service import SessionService
+from tui.engine.sessions.service import no_code_needed as chained_code_source
 from tui.engine.settings import parse_settings
 
 if TYPE_CHECKING:  # (the rotation's modules are imported when its screen opens)
-    from tui.engine.rotation import KeyRotation
-    from tui.engine.rotation_plan import RotationPlan, StepCallback
+    from tui.engine.rotation.key_rotation import KeyRotation
+    from tui.engine.rotation.plan import RotationPlan, StepCallback
 
 
 class WatchedCommand(MfaCodeSource):
@@ -168,9 +168,9 @@ def choose_device(service: SessionService, row: StatusRow, serial: str) -> Devic
 
 def open_console(service: SessionService, name: str) -> ConsoleOutcome:
     """Open the AWS console for a role in a browser (the sign-in URL is handed over by
-    `console_handoff`, never on a command line or on screen)."""
-    from tui.engine.console_handoff import open_in_browser
-    from tui.engine.console_signin import browser_for, console_url_for
+    `console.handoff`, never on a command line or on screen)."""
+    from tui.engine.console.handoff import open_in_browser
+    from tui.engine.console.signin import browser_for, console_url_for
 
     try:
         opened = open_in_browser(console_url_for(service, name), browser_for(service, name))

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # (types only: the first paint imports this module)
-    from tui.engine.identity_details import IdentityDetails
-    from tui.engine.mfa_code import CodeRequest
-    from tui.engine.profile_status import StatusRow
-    from tui.engine.rotation_plan import RecoveryResult, RotationPlan, RotationResult, StepEvent
-    from tui.engine.sessions import RefreshResult
+    from tui.engine.mfa.codes import CodeRequest
+    from tui.engine.profiles.identity_details import IdentityDetails
+    from tui.engine.profiles.status import StatusRow
+    from tui.engine.rotation.plan import RecoveryResult, RotationPlan, RotationResult, StepEvent
+    from tui.engine.sessions.service import RefreshResult
 
 #: Modification times of the credentials, config and settings files (0 if absent).
 Stamp = tuple[float, float, float]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from tui.engine.profile_status import ProfileKind
+from tui.engine.profiles.status import ProfileKind
 
 if TYPE_CHECKING:
     from tui.app.screens.main import MainScreen

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from tui.app.messages import CutOffRotation
 from tui.engine.errors import AwsMfaError
-from tui.engine.sessions import SessionService
+from tui.engine.sessions.service import SessionService
 
 
 def cut_off_rotations(service: SessionService) -> CutOffRotation | None:
     """In a worker: what the journal shows was cut off, or None when nothing was."""
-    from tui.engine.rotation_recovery import close_abandoned, unfinished_profiles
+    from tui.engine.rotation.recovery import close_abandoned, unfinished_profiles
 
     try:
         abandoned = close_abandoned(service)

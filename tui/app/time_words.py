@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tui.engine.schedule import format_time_left
+from tui.engine.sessions.schedule import format_time_left
 
 
 def ago(seconds: float) -> str:

@@ -35,7 +35,7 @@ def agent_session(args: argparse.Namespace, profile: str | None = None
             args.command == "refresh" and any(getattr(args, o, None) for o in _OWN_WAY)):
         return None
     from tui.commands.file_paths import files_of
-    from tui.engine.agent_client import session_from_agent
+    from tui.engine.agent.client import session_from_agent
 
     return session_from_agent(profile or args.profile, files_of(args))
 
@@ -90,7 +90,7 @@ def plain_credential_process(argv: list[str]) -> int | None:
         default_credentials_file,
         default_settings_file,
     )
-    from tui.engine.agent_client import session_from_agent
+    from tui.engine.agent.client import session_from_agent
 
     files = [default_credentials_file(), default_config_file(), default_settings_file()]
     session = session_from_agent(argv[1], files)
@@ -113,9 +113,9 @@ def serve_for_watch(service):  # (SessionService) -> AgentServer | None
     """`watch` as the agent: codes from the mfa_command or askpass; with neither, the
     client asks itself. None when another agent serves (the TUI, another watch)."""
     from tui.commands.context import notice
-    from tui.engine.agent_server import AgentRunning, agent_for
+    from tui.engine.agent.server import AgentRunning, agent_for
     from tui.engine.errors import AwsMfaError
-    from tui.engine.mfa_code import AskpassPrompt, find_askpass
+    from tui.engine.mfa.codes import AskpassPrompt, find_askpass
 
     def code_source(requester):  # (Requester) -> MfaCodeSource | None
         askpass = find_askpass()

@@ -8,8 +8,8 @@ import argparse
 from tui.commands.common_options import code_options, duration
 from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
-from tui.engine.mfa_code import choose_code_source
-from tui.engine.sessions import RefreshResult, SessionService
+from tui.engine.mfa.codes import choose_code_source
+from tui.engine.sessions.service import RefreshResult, SessionService
 from tui.engine.settings import RoleSettings
 
 

@@ -54,6 +54,6 @@ def serial_number_option(parser: argparse.ArgumentParser, help: str | None = Non
 
 def serial_number(text: str) -> str:
     """--serial-number is checked for its shape before anything else (as `init` does)."""
-    from tui.engine.mfa_code import check_serial_shape
+    from tui.engine.mfa.codes import check_serial_shape
 
     return check_serial_shape(text)

@@ -3,7 +3,7 @@ open the AWS console for a role session, as aws-vault's `login` does, or (--fede
 for a GetFederationToken session of an identity, as Granted does. The sign-in URL is a
 credential: it is printed only with --print; otherwise the browser (the profile's `browser`
 setting, else the default one) is handed a private local page that sends it on
-(`console_handoff`), so the URL is on no command line."""
+(`console.handoff`), so the URL is on no command line."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from tui.commands.agent_first import agent_session
 from tui.commands.common_options import duration, one_profile
 from tui.commands.context import data, notice, service_from
 from tui.commands.session_handoff import usable_session
-from tui.engine.console_handoff import open_in_browser
-from tui.engine.console_signin import (
+from tui.engine.console.handoff import open_in_browser
+from tui.engine.console.signin import (
     NO_MFA_CONTEXT,
     ConsoleRequest,
     browser_for,

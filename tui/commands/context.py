@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 from tui.engine.named_tuple import TYPE_CHECKING
-from tui.engine.profiles import Paths
+from tui.engine.profiles.catalog import Paths
 from tui.engine.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import argparse
 
-    from tui.engine.sessions import SessionService
+    from tui.engine.sessions.service import SessionService
 
 
 def paths_from(args: argparse.Namespace) -> Paths:
@@ -33,7 +33,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def service_from(args: argparse.Namespace) -> SessionService:
-    from tui.engine.sessions import SessionService
+    from tui.engine.sessions.service import SessionService
 
     return SessionService(paths_from(args), settings=settings_from(args), notice=notice)
 

@@ -69,15 +69,15 @@ def run_with_endpoint(args: argparse.Namespace, command: list[str]) -> int:
     import subprocess
 
     from tui.commands.context import notice
-    from tui.engine.credentials_endpoint import CredentialsEndpoint
-    from tui.engine.session_supply import RememberedSessions, Requester, SessionSupply
+    from tui.engine.agent.credentials_endpoint import CredentialsEndpoint
+    from tui.engine.agent.session_supply import RememberedSessions, Requester, SessionSupply
 
     service = service_from(args)
     supply: SessionSupply = RememberedSessions(service, notice=notice)
     if not os.environ.get("AWS_MFA_TOKEN_CODE"):
         # Through the agent when one answers: its renewals, its code prompt in the TUI.
         from tui.commands.file_paths import files_of
-        from tui.engine.session_supply import AgentSessions
+        from tui.engine.agent.session_supply import AgentSessions
 
         supply = AgentSessions(files_of(args), fallback=supply)
     program = os.path.basename(command[0])

@@ -8,9 +8,9 @@ import sys
 from tui.commands.common_options import one_profile, serial_number_option
 from tui.commands.context import notice, service_from
 from tui.engine.errors import AwsAuthError, UsageError
-from tui.engine.mfa_code import check_serial_shape
-from tui.engine.mfa_devices import DeviceSurvey
-from tui.engine.sessions import SessionService
+from tui.engine.mfa.codes import check_serial_shape
+from tui.engine.mfa.devices import DeviceSurvey
+from tui.engine.sessions.service import SessionService
 
 
 def _choose(serials: list[str]) -> str:
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
 def check_owner(service: SessionService, profile: str, serial: str) -> None:
     """Where IAM lets the user list their devices, the serial must be one of them."""
-    from tui.engine import aws_calls
+    from tui.engine.aws import calls as aws_calls
 
     identity = service.catalog().identity(profile)
     keys = service.long_term_keys(identity)

@@ -9,7 +9,7 @@ from tui.commands.common_options import code_options, duration, profile_names
 from tui.commands.context import no_identities_hint, notice, service_from
 from tui.commands.report import report_result
 from tui.engine.errors import AwsMfaError
-from tui.engine.mfa_code import choose_code_source
+from tui.engine.mfa.codes import choose_code_source
 
 
 def options(parser: argparse.ArgumentParser) -> None:

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from tui.commands.context import notice
 from tui.engine.credential_values import format_expiration
-from tui.engine.schedule import format_time_left
-from tui.engine.sessions import RefreshResult
+from tui.engine.sessions.schedule import format_time_left
+from tui.engine.sessions.service import RefreshResult
 
 
 def report_result(result: RefreshResult, now: datetime) -> None:

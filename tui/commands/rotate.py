@@ -17,12 +17,12 @@ from datetime import datetime
 
 from tui.commands.common_options import code_options, one_profile
 from tui.commands.context import data, notice, service_from
-from tui.engine.access_keys import key_rows
 from tui.engine.errors import AwsMfaError, RotationError, UsageError
-from tui.engine.mfa_code import choose_code_source
-from tui.engine.rotation import KeyRotation
-from tui.engine.rotation_plan import RotationPlan, RotationStep, StepEvent, StepOutcome
-from tui.engine.rotation_text import plan_lines, recovery_summary
+from tui.engine.mfa.codes import choose_code_source
+from tui.engine.rotation.access_keys import key_rows
+from tui.engine.rotation.key_rotation import KeyRotation
+from tui.engine.rotation.plan import RotationPlan, RotationStep, StepEvent, StepOutcome
+from tui.engine.rotation.words import plan_lines, recovery_summary
 
 _MARKS = {
     StepOutcome.DONE: "ok",

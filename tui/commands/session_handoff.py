@@ -7,17 +7,17 @@ from __future__ import annotations
 import os
 
 from tui.commands.context import notice
-from tui.engine import session_handout
 from tui.engine.credential_values import SessionCredentials
-from tui.engine.profiles import ProfileCatalog
-from tui.engine.session_handout import region_of  # noqa: F401 (the commands' name for it)
-from tui.engine.sessions import SessionService
+from tui.engine.profiles.catalog import ProfileCatalog
+from tui.engine.sessions import handout as session_handout
+from tui.engine.sessions.handout import region_of  # noqa: F401 (the commands' name for it)
+from tui.engine.sessions.service import SessionService
 
 
 def usable_session(service: SessionService, name: str,
                    catalog: ProfileCatalog | None = None) -> SessionCredentials:
     """The session to hand out, renewed first when due (the engine's
-    `session_handout.usable_session`), its notes told on stderr."""
+    `sessions.handout.usable_session`), its notes told on stderr."""
     handed = session_handout.usable_session(service, name, catalog=catalog)
     for note in handed.notes:
         notice(f"{name}: {note}")

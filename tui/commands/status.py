@@ -20,14 +20,14 @@ from tui.commands.context import (
     settings_from,
 )
 from tui.engine.credential_values import format_expiration
-from tui.engine.credentials_store import CredentialsStore
+from tui.engine.credentials_file.store import CredentialsStore
 from tui.engine.errors import UsageError
 from tui.engine.named_tuple import TYPE_CHECKING
-from tui.engine.profile_status import StatusRow, status_rows
-from tui.engine.profiles import build_catalog, read_config
-from tui.engine.schedule import RefreshSchedule, SessionState, format_time_left
+from tui.engine.profiles.catalog import build_catalog, read_config
+from tui.engine.profiles.status import StatusRow, status_rows
 from tui.engine.secret import mask_key_id
-from tui.engine.state_words import NO_SESSION, state_words
+from tui.engine.sessions.schedule import RefreshSchedule, SessionState, format_time_left
+from tui.engine.sessions.state_words import NO_SESSION, state_words
 
 if TYPE_CHECKING:
     import argparse

@@ -22,9 +22,9 @@ from tui.commands.context import notice, service_from
 from tui.commands.report import report_result
 from tui.engine import free_memory
 from tui.engine.errors import AwsMfaError, MfaCodeError, UsageError
-from tui.engine.keeper import Keeper
-from tui.engine.profile_status import StatusRow
-from tui.engine.sessions import SessionService
+from tui.engine.profiles.status import StatusRow
+from tui.engine.sessions.keeper import Keeper
+from tui.engine.sessions.service import SessionService
 
 MAX_SLEEP = 30.0
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tui.engine.errors import AwsMfaError, AwsUnavailableError
 from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
-from tui.engine.profiles import (
+from tui.engine.profiles.catalog import (
     CHAINED_ROLE_MAX_DURATION,
     IdentityProfile,
     ProfileCatalog,
@@ -31,7 +31,7 @@ from tui.engine.secret import mask_key_id
 if TYPE_CHECKING:
     from typing import Any
 
-    from tui.engine.sessions import SessionService
+    from tui.engine.sessions.service import SessionService
 
 #: Skew beyond this is a problem: AWS refuses signed requests 5 minutes off, and a code
 #: typed from a phone is checked against AWS's clock, not this one.
@@ -233,7 +233,7 @@ def policy_finding(name: str, decisions: dict[str, tuple[str, str]]) -> Finding:
 
 def agent_finding() -> Finding:
     """The agent's state (the open TUI or `watch` serving sessions), from its `hello`."""
-    from tui.engine.agent_client import ask_agent, socket_path
+    from tui.engine.agent.client import ask_agent, socket_path
 
     path = socket_path()
     if path is None:
@@ -271,10 +271,10 @@ def examine(service: SessionService, names: list[str] | None = None,
             ) -> list[Finding]:
     """Every finding, files first, then each identity (and its roles), AWS's answers, and
     the agent. `names`: only these identities or roles (and the files)."""
-    from tui.engine import aws_calls
-    from tui.engine.credentials_store import _user_name
+    from tui.engine.aws import calls as aws_calls
+    from tui.engine.credentials_file.store import _user_name
     from tui.engine.errors import CredentialsFileError, UsageError
-    from tui.engine.mfa_code import find_askpass
+    from tui.engine.mfa.codes import find_askpass
 
     environ = os.environ if environ is None else environ
     paths = service.paths

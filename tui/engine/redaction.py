@@ -2,7 +2,7 @@
 
 AWS error texts sometimes echo the request, quoted or not (`... TokenCode=246813`,
 `Value 246813 at tokenCode ...`), and a hostile endpoint can put anything in them. Every
-`AwsMfaError` message passes through `redact()` (in `errors`), and `aws_calls` adds the
+`AwsMfaError` message passes through `redact()` (in `errors`), and `aws.calls` adds the
 secrets of the operation that failed: the MFA code, the secret key and the session token it
 signed with. What is removed:
 

@@ -55,7 +55,7 @@ class ProfileSettings(NamedTuple):
     mfa_command: str | None = None
     duration: int | None = None
     max_mfa_age: int | None = None  # seconds (identities, and config roles by name)
-    #: The command the console opens with (`console_handoff.open_in_browser`).
+    #: The command the console opens with (`console.handoff.open_in_browser`).
     browser: str | None = None
 
 
@@ -306,7 +306,7 @@ def _int_in(value: Any, key: str, where: str, low: int, high: int) -> int:
 
 
 def _max_mfa_age(table: dict[str, Any], key: str, where: str) -> int | None:
-    from tui.engine.mfa_age import MAX_MFA_AGE, MIN_MFA_AGE
+    from tui.engine.mfa.age import MAX_MFA_AGE, MIN_MFA_AGE
 
     if "max_mfa_age" not in table:
         return None

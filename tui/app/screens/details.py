@@ -23,11 +23,11 @@ from tui.app.screens.dialog import Dialog
 from tui.app.time_words import time_left_words
 from tui.app.widgets.countdown_bar import SessionCountdown
 from tui.app.widgets.profile_columns import stale_reason
-from tui.engine.identity_details import IdentityDetails
-from tui.engine.profile_status import CodeMode, ProfileKind, StatusRow
+from tui.engine.profiles.identity_details import IdentityDetails
+from tui.engine.profiles.status import CodeMode, ProfileKind, StatusRow
 from tui.engine.secret import mask_key_id
-from tui.engine.sessions import SessionService
-from tui.engine.state_words import state_words
+from tui.engine.sessions.service import SessionService
+from tui.engine.sessions.state_words import state_words
 
 
 def _exact(moment: datetime | None) -> str:

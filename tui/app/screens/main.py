@@ -35,11 +35,11 @@ from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.profile_columns import NO_FLAGS, RowFlags, stale_reason, theme_colours
 from tui.app.widgets.profile_summary import ProfileSummary
 from tui.app.widgets.profile_table import FlagsOf, ProfileTable
-from tui.engine.identity_details import IdentityDetails
-from tui.engine.keeper import Keeper, Renewal
-from tui.engine.profile_status import CodeMode, ProfileKind, StatusRow
-from tui.engine.schedule import SessionState, format_time_left
-from tui.engine.sessions import SessionService
+from tui.engine.profiles.identity_details import IdentityDetails
+from tui.engine.profiles.status import CodeMode, ProfileKind, StatusRow
+from tui.engine.sessions.keeper import Keeper, Renewal
+from tui.engine.sessions.schedule import SessionState, format_time_left
+from tui.engine.sessions.service import SessionService
 
 #: How long the mounted screen waits for the first status read (`FirstStatus`) before it
 #: draws without the rows and reads them in a worker.

@@ -33,10 +33,10 @@ from textual.worker import (
 from tui.app import engine_calls, messages
 from tui.app.screens.dialog import Dialog
 from tui.app.widgets.code_input import CodeInput
-from tui.engine.mfa_code import CODE_LENGTH, seconds_left_in_window
-from tui.engine.profile_status import ProfileKind, StatusRow
+from tui.engine.mfa.codes import CODE_LENGTH, seconds_left_in_window
+from tui.engine.profiles.status import ProfileKind, StatusRow
 from tui.engine.secret import Secret
-from tui.engine.sessions import SessionService
+from tui.engine.sessions.service import SessionService
 
 
 class MfaCodeModal(Dialog[messages.RefreshFinished | None]):

@@ -5,7 +5,7 @@ the widgets. When the profile has an MFA device and no `mfa_command`, the screen
 code first (a digits-only field): the rotation's IAM calls, the key listing included, are
 signed with an MFA session made from it; while the profile's own MFA session is valid it
 signs instead, and no code is asked for. A rotation of the profile that was cut off (see
-`rotation_journal`) is finished first. Escape closes the screen (not while steps run).
+`rotation.journal`) is finished first. Escape closes the screen (not while steps run).
 
 What is shown follows the stage (`Stage`), set as a CSS class on the screen: the widgets
 are all composed once and the stylesheet shows the ones each stage needs.
@@ -38,18 +38,18 @@ from tui.app.messages import (
 )
 from tui.app.widgets.code_input import CodeInput
 from tui.app.widgets.footer import AppFooter
-from tui.engine.access_keys import key_rows
 from tui.engine.errors import AwsMfaError
-from tui.engine.mfa_code import CODE_LENGTH, check_code
-from tui.engine.rotation import KeyRotation
-from tui.engine.rotation_plan import (
+from tui.engine.mfa.codes import CODE_LENGTH, check_code
+from tui.engine.rotation.access_keys import key_rows
+from tui.engine.rotation.key_rotation import KeyRotation
+from tui.engine.rotation.plan import (
     RotationPlan,
     RotationResult,
     RotationStep,
     StepEvent,
     StepOutcome,
 )
-from tui.engine.rotation_text import plan_lines, recovery_summary
+from tui.engine.rotation.words import plan_lines, recovery_summary
 from tui.engine.secret import Secret
 
 RotationFactory = Callable[[Any, str], KeyRotation]

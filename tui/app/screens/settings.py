@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 
 from tui.app import engine_calls, messages
 from tui.app.screens.dialog import Dialog
-from tui.engine.sessions import SessionService
+from tui.engine.sessions.service import SessionService
 from tui.engine.settings import CODE_ALERTS, MAX_DURATION, MIN_DURATION, THEMES
 
 MAX_LEAD_TIME = 43200

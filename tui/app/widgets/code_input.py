@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.widgets import Input
 
-from tui.engine.mfa_code import CODE_LENGTH
+from tui.engine.mfa.codes import CODE_LENGTH
 
 
 class CodeInput(Input):

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from rich.text import Text
 
-from tui.engine.profile_status import StatusRow
-from tui.engine.schedule import RefreshSchedule, ScheduleEntry, SessionState
+from tui.engine.profiles.status import StatusRow
+from tui.engine.sessions.schedule import RefreshSchedule, ScheduleEntry, SessionState
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 

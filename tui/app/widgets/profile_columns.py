@@ -12,9 +12,9 @@ from textual.color import Color
 
 from tui.app.time_words import time_left_words
 from tui.app.widgets.countdown_bar import CountdownBar
-from tui.engine.profile_status import ProfileKind, StatusRow
-from tui.engine.schedule import ScheduleEntry, SessionState
-from tui.engine.state_words import stale_words, state_words
+from tui.engine.profiles.status import ProfileKind, StatusRow
+from tui.engine.sessions.schedule import ScheduleEntry, SessionState
+from tui.engine.sessions.state_words import stale_words, state_words
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATE_WIDTH = 12
@@ -104,7 +104,7 @@ def state_label(row: StatusRow, state: SessionState, flags: RowFlags, frame: int
         return "error"
     if flags.needs_code and state is SessionState.EXPIRING and not (row.blocked or row.stale):
         return "needs code"
-    # What the files say, in the words `status` uses (see `state_words`).
+    # What the files say, in the words `status` uses (see `sessions.state_words`).
     return state_words(state, row.stale, row.blocked)
 
 

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.app.widgets.profile_columns import account_and_user
-from tui.engine.profile_status import StatusRow
+from tui.engine.profiles.status import StatusRow
 
 
 class ProfileSummary(Static):

@@ -37,8 +37,8 @@ from tui.app.widgets.profile_columns import (
     stale_reason,
     static_cells,
 )
-from tui.engine.profile_status import StatusRow
-from tui.engine.schedule import ScheduleEntry, SessionState, format_time_left
+from tui.engine.profiles.status import StatusRow
+from tui.engine.sessions.schedule import ScheduleEntry, SessionState, format_time_left
 
 __all__ = ["FlagsOf", "ProfileTable", "RowFlags", "row_key"]
 

@@ -1,0 +1,1 @@
+"""The agent and the credentials endpoint: sessions for other programs from a long-lived process."""

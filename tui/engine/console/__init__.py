@@ -1,0 +1,1 @@
+"""The AWS console: the sign-in URL, and handing it to a browser."""

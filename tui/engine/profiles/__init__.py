@@ -1,0 +1,1 @@
+"""Profiles: what the user has, and where each one stands."""

@@ -1,0 +1,1 @@
+"""Access key rotation: its plan, steps, journal, recovery and words."""

@@ -1,0 +1,1 @@
+"""Sessions: getting them, handing them out, and keeping them fresh."""
