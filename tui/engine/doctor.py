@@ -272,14 +272,14 @@ def examine(service: SessionService, names: list[str] | None = None,
     """Every finding, files first, then each identity (and its roles), AWS's answers, and
     the agent. `names`: only these identities or roles (and the files)."""
     from tui.engine.aws import calls as aws_calls
-    from tui.engine.credentials_file.store import _user_name
+    from tui.engine.credentials_file.file_replace import user_name
     from tui.engine.errors import CredentialsFileError, UsageError
     from tui.engine.mfa.codes import find_askpass
 
     environ = os.environ if environ is None else environ
     paths = service.paths
     found = file_findings({"credentials": paths.credentials, "config": paths.config,
-                           "settings": paths.settings}, _user_name)
+                           "settings": paths.settings}, user_name)
     try:
         catalog = service.catalog()
     except CredentialsFileError as exc:

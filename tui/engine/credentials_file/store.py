@@ -7,7 +7,8 @@ Every change is a read-modify-write that
    one owned by another user, or one whose owner may not write it;
 3. edits only the lines of the sections it changes (see `ini_document`);
 4. writes a temp file in the same directory (0600 from creation, then the old file's mode),
-   fsyncs it, `os.replace`s the real file, and fsyncs the directory.
+   fsyncs it, `os.replace`s the real file, and fsyncs the directory (`file_replace`, which
+   also holds the rules on who may own the file and who may read it).
 
 A reader (botocore in another process) therefore always sees one complete version. A
 symlinked credentials file stays a symlink: we replace its target. Inside the lock every
@@ -24,21 +25,28 @@ file before our replace and writes after it puts back the version it read.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import re
 import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from tui.engine.credential_values import SessionCredentials
+from tui.engine.credentials_file.file_replace import (
+    ensure_directory,
+    make_private,
+    mode_to_write,
+    os_error,
+    remove_dead_temps,
+    replace_file,
+    too_large,
+    warn_open_folders,
+)
 from tui.engine.credentials_file.ini_document import IniDocument
 from tui.engine.credentials_file.known_state import KnownState, KnownStateFile
 from tui.engine.credentials_file.lock import GIVE_UP_HINT, LOCK_FILE_NAME, Notice, credentials_lock
 from tui.engine.credentials_file.settled_read import (
     BUDGET,
-    MAX_SIZE,
     QUIET,
     SETTLE,
     Read,
@@ -52,7 +60,6 @@ from tui.engine.credentials_file.settled_read import (
 )
 from tui.engine.errors import CredentialsFileError
 from tui.engine.named_tuple import TYPE_CHECKING
-from tui.engine.private_folders import make_private_folders
 from tui.engine.secret import Secret
 
 if TYPE_CHECKING:
@@ -67,10 +74,6 @@ MAX_ATTEMPTS = 50
 #: whether our edit is still there (a writer that takes no lock may have put its version
 #: back) and redo it if not.
 VERIFY_ROUNDS = 3
-TEMP_PREFIX = ".credentials."
-TEMP_SUFFIX = ".tmp"
-# Exactly the names tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX) makes.
-_TEMP_NAME = re.compile(r"\.credentials\.[a-z0-9_]{8}\.tmp")
 
 SESSION_KEYS = (
     "aws_access_key_id",
@@ -118,10 +121,10 @@ class CredentialsStore:
         path = self.path
         try:
             if not path.is_symlink():
-                self._warn_open_folders(path)
+                warn_open_folders(self.notice, path)
                 return path
             target = Path(os.path.realpath(path))
-            self._warn_open_folders(path, target)
+            warn_open_folders(self.notice, path, target)
             if not target.exists() and not target.parent.is_dir():
                 raise CredentialsFileError(
                     f"{path} is a symlink to {target}, whose folder does not exist; "
@@ -129,36 +132,7 @@ class CredentialsStore:
                 )
             return target
         except OSError as exc:
-            raise _os_error(path, exc) from None
-
-    def _warn_open_folders(self, *paths: Path) -> None:
-        """Say once per process when the file, its lock or our temp files live in a folder
-        other users can write: they could replace the file or take the lock."""
-        if self.notice is None:
-            return
-        for path in paths:
-            folder = path.parent
-            if str(folder) in _WARNED:
-                continue
-            _WARNED.add(str(folder))
-            try:
-                info = os.stat(folder)
-            except OSError:
-                continue
-            mode = stat.S_IMODE(info.st_mode)
-            if info.st_uid not in (os.geteuid(), 0):
-                who = f"it belongs to {_user_name(info.st_uid)}"
-            elif mode & stat.S_IWOTH:
-                who = f"every user may write it (mode {mode:04o})"
-            elif mode & stat.S_IWGRP and info.st_gid != os.getegid():
-                who = f"its group may write it (mode {mode:04o})"
-            else:
-                continue
-            self.notice(
-                f"warning: {path} and its lock are in {folder}, where others can write "
-                f"({who}): another user could replace the file or hold the lock; move it "
-                "to a folder only you can write"
-            )
+            raise os_error(path, exc) from None
 
     def _known(self) -> KnownState | None:
         return self._known_file.load()
@@ -187,7 +161,7 @@ class CredentialsStore:
                     ) from None
                 return None
             except OSError as exc:
-                raise _os_error(target, exc) from None
+                raise os_error(target, exc) from None
             try:
                 mode = os.fstat(fd).st_mode
                 if stat.S_ISDIR(mode):
@@ -205,13 +179,13 @@ class CredentialsStore:
                     return Read(fd, data, stamp_of(info), weak)
             except OSError as exc:
                 os.close(fd)
-                raise _os_error(target, exc) from None
+                raise os_error(target, exc) from None
             except Unsettled as exc:
                 os.close(fd)
                 raise self._unsettled(target, exc) from None
             except TooLarge as exc:
                 os.close(fd)
-                raise _too_large(target, exc.size) from None
+                raise too_large(target, exc.size) from None
             except BaseException:
                 os.close(fd)
                 raise
@@ -279,7 +253,7 @@ class CredentialsStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the credentials lock(s) (re-entrant within one thread)."""
-        self._ensure_directory()
+        ensure_directory(self.path.parent)
         with credentials_lock(self.path, self.lock_timeout, self.notice):
             yield
 
@@ -297,7 +271,7 @@ class CredentialsStore:
         """
         with self.locked():
             target = self._target()
-            self._remove_dead_temps(target.parent)
+            remove_dead_temps(target.parent)
             started = time.monotonic()
             deadline = None if patient else started + BUDGET
             result, written = self._edit_once(target, change, private, deadline, started)
@@ -337,9 +311,10 @@ class CredentialsStore:
                 new = document.to_bytes()
                 if new == (read.data if read else b""):
                     if private and read is not None:
-                        self._make_private(target, read)
+                        make_private(target, read.fd, self.notice)
                     return result, None
-                mode = self._check_writable(target, read, private)
+                mode = mode_to_write(target, read.fd if read else None, private,
+                                     self.notice)
                 self._expect(document, len(new))
                 check: list[tuple[bool, Read | None]] = []
 
@@ -348,7 +323,7 @@ class CredentialsStore:
                     check.append(self._changed(target, read, names, deadline))
                     return not check[0][0]
 
-                written = self._replace(target, new, mode, ready)
+                written = replace_file(target, new, mode, ready)
                 newer = check[0][1]
                 if written is None:
                     now = time.monotonic()
@@ -391,15 +366,6 @@ class CredentialsStore:
             finally:
                 if read is not None:
                     os.close(read.fd)
-
-    def _make_private(self, target: Path, read: Read) -> None:
-        """The file holds secrets and others may read it: make it 0600 in place."""
-        with contextlib.suppress(OSError):
-            info = os.fstat(read.fd)
-            mode = stat.S_IMODE(info.st_mode)
-            if info.st_uid == os.geteuid() and mode & 0o077:
-                os.fchmod(read.fd, 0o600)
-                self._tell_private(target, mode)
 
     def _busy(self, stamp: tuple[int, int, int, int]) -> bool:
         """Was the file we read changed lately by another program (not just by us)?"""
@@ -499,7 +465,7 @@ class CredentialsStore:
                     check.append(self._changed(target, current, frozenset(), deadline))
                     return not check[0][0] and check[0][1] is not None
 
-                written = self._replace(target, new, mode, ready)
+                written = replace_file(target, new, mode, ready)
                 if written is None:
                     continue
                 ours, stamp, redone = new, written, document
@@ -538,108 +504,6 @@ class CredentialsStore:
 
     def remove_section(self, name: str) -> bool:
         return self.edit(lambda doc: doc.remove_section(name))
-
-    def _ensure_directory(self) -> None:
-        directory = self.path.parent
-        try:
-            if directory.is_dir():
-                return
-            if directory.exists():
-                raise CredentialsFileError(f"{directory} exists and is not a directory")
-            make_private_folders(directory)
-        except OSError as exc:
-            raise CredentialsFileError(f"can't create {directory}: {exc.strerror}") from None
-
-    def _check_writable(self, target: Path, read: Read | None, private: bool) -> int:
-        """The mode to write, after refusing a file that isn't ours to replace."""
-        if read is None:
-            return 0o600
-        info = os.fstat(read.fd)
-        mode = stat.S_IMODE(info.st_mode)
-        if info.st_uid != os.geteuid():
-            owner, me = _user_name(info.st_uid), _user_name(os.geteuid())
-            raise CredentialsFileError(
-                f"{target} belongs to {owner}, not to {me}: replacing it would make it "
-                f"yours; nothing was written (fix: sudo chown {me} {target})"
-            )
-        if not mode & stat.S_IWUSR:
-            raise CredentialsFileError(
-                f"{target} is read-only (mode {mode:04o}); nothing was written "
-                f"(to let aws-mfa-tui write it: chmod u+w {target})"
-            )
-        if private and mode & 0o077:
-            self._tell_private(target, mode)
-            mode = 0o600
-        return mode
-
-    def _tell_private(self, target: Path, mode: int) -> None:
-        if self.notice is not None:
-            self.notice(
-                f"{target} was readable by others (mode {mode:04o}); made it 0600, "
-                "since it now holds session secrets"
-            )
-
-    def _remove_dead_temps(self, directory: Path) -> None:
-        """Remove temp files of ours (called inside the lock: each is a dead writer's)."""
-        try:
-            entries = os.scandir(directory)
-        except OSError:
-            return
-        with entries:
-            for entry in entries:
-                if not _TEMP_NAME.fullmatch(entry.name):
-                    continue
-                try:
-                    if entry.is_file(follow_symlinks=False):
-                        os.unlink(entry.path)
-                except OSError:
-                    pass
-
-    def _replace(self, target: Path, data: bytes, mode: int,
-                 ready: Callable[[], bool] | None = None) -> tuple[int, int, int, int] | None:
-        """Write `data` to a temp file and put it in place; return the new file's stamp.
-        `ready` is asked last, right before the replace (after the slow fsync): when it
-        says no, nothing is replaced and None is returned."""
-        directory = target.parent
-        try:
-            import tempfile  # only writers need it: `status` stays light
-
-            fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
-        except OSError as exc:
-            raise CredentialsFileError(
-                f"can't write a temp file in {directory}: {exc.strerror}; nothing was changed"
-            ) from None
-        try:
-            try:
-                os.fchmod(fd, mode)
-                view = memoryview(data)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
-                os.fsync(fd)
-                stamp = stamp_of(os.fstat(fd))
-            finally:
-                os.close(fd)
-            if ready is not None and not ready():
-                os.unlink(temp)
-                return None
-            os.replace(temp, target)
-        except BaseException as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            if isinstance(exc, OSError):
-                reason = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
-                raise CredentialsFileError(
-                    f"can't write {target}: {reason}; the file was left unchanged"
-                ) from None
-            raise
-        _fsync_directory(directory)
-        # rename changes ctime on some filesystems: stamp what the path now shows.
-        with contextlib.suppress(OSError):
-            info = os.stat(target)
-            if info.st_ino == stamp[0]:
-                return stamp_of(info)
-        return stamp
 
     # ------------------------------------------------------------------ rotation verbs
     def sections_with_key(self, key_id: str) -> list[str]:
@@ -698,18 +562,6 @@ class CredentialsStore:
 
         return self.edit(mark)
 
-def _user_name(uid: int) -> str:
-    try:
-        import pwd
-
-        return pwd.getpwuid(uid).pw_name
-    except (KeyError, ImportError):
-        return str(uid)
-
-
-_WARNED: set[str] = set()  # folders already warned about in this process
-
-
 def _is_long_term(values: Mapping[str, str]) -> bool:
     return bool(values.get("aws_access_key_id") and values.get("aws_secret_access_key")
                 # as profiles.is_long_term
@@ -720,33 +572,3 @@ def _is_long_term(values: Mapping[str, str]) -> bool:
 def _long_term_sections(document: IniDocument, key_id: str) -> list[str]:
     return [name for name, values in document.as_dict().items()
             if values.get("aws_access_key_id") == key_id and _is_long_term(values)]
-
-
-def _too_large(path: Path, size: int) -> CredentialsFileError:
-    return CredentialsFileError(
-        f"{path} is over {MAX_SIZE >> 20} MiB ({size / (1 << 20):.0f} MiB read so far), far "
-        "more than any credentials file; it was not read (is it the right file?)"
-    )
-
-
-def _os_error(path: Path, exc: OSError) -> CredentialsFileError:
-    if isinstance(exc, PermissionError):
-        return CredentialsFileError(
-            f"{path} can't be read (permission denied); check its owner and mode"
-        )
-    if isinstance(exc, IsADirectoryError):
-        return CredentialsFileError(f"{path} is a directory, not a credentials file; move it away")
-    return CredentialsFileError(f"{path} can't be read: {exc.strerror or exc}")
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
