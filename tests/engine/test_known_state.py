@@ -66,8 +66,13 @@ def test_saving_the_same_state_writes_nothing(sandbox_home):
 def test_an_unreadable_state_is_forgotten_not_trusted(sandbox_home):
     known = KnownStateFile(sandbox_home.credentials)
     known.save(STATE)
-    for text in ("{not json", '{"names": ["a"]}', '{"names": 3, "long_term": [], "size": 1}',
-                 "[]"):
+    for text in ("{not json", '{"names": ["a"]}', "[]",
+                 "aws-mfa-tui known state 1\nname a\n",  # no size
+                 "aws-mfa-tui known state 1\nsize x\n",
+                 "aws-mfa-tui known state 1\nsize 1\nstamp 1 2\n",
+                 "aws-mfa-tui known state 1\nsize 1\nsecret a\n",
+                 "aws-mfa-tui known state 1\nsize 1\nname cut-off",  # no final newline
+                 "aws-mfa-tui known state 2\nsize 1\n"):
         known.path().write_text(text)
         assert KnownStateFile(sandbox_home.credentials).load() is None, text
     known.save(STATE)  # and it is written whole again
@@ -87,5 +92,11 @@ def test_the_store_reads_the_file_past_a_state_file_it_doesn_t_understand(sandbo
                                         "aws_secret_access_key = s\n")
     known = KnownStateFile(sandbox_home.credentials)
     known.save(STATE)
-    known.path().write_text("[]")  # valid JSON, not what we write
+    known.path().write_text("[]")  # not what we write
     assert CredentialsStore(sandbox_home.credentials).read().sections() == ["work"]
+
+
+def test_a_section_name_with_spaces_and_brackets_reads_back(sandbox_home):
+    odd = KnownState(frozenset({"profile work prod", "a]b", " lead"}), frozenset({"a]b"}), 7)
+    KnownStateFile(sandbox_home.credentials).save(odd)
+    assert KnownStateFile(sandbox_home.credentials).load() == odd

@@ -89,8 +89,16 @@ def session_usable(session: SessionProfile, now: datetime,
     """Whether a session can still sign a call (to assume a role from it): unexpired, and
     its MFA no older than `max_mfa_age` (the policy's limit), both with a margin."""
     expires = session.expiration
-    return bool(session.present and expires and expires - now > CHAIN_MARGIN
-                and not past_mfa_age(session.times, max_mfa_age, now, mfa_margin))
+    if not (session.present and expires and expires - now > CHAIN_MARGIN):
+        return False
+    return not max_mfa_age or not past_mfa_age(session.times, max_mfa_age, now, mfa_margin)
+
+
+def _young_enough(session: SessionProfile, now: datetime, max_mfa_age: int | None,
+                  lead: int) -> bool:
+    """Whether a usable session's MFA is young enough for a role's `max_mfa_age`."""
+    return not max_mfa_age or not past_mfa_age(session.times, max_mfa_age, now,
+                                                _role_margin(lead))
 
 
 def _role_margin(lead: int) -> timedelta:
@@ -105,18 +113,17 @@ def can_chain(identity: IdentityProfile, now: datetime, role: RoleProfile | None
     """A role can be assumed without a code while the identity's MFA session is valid (not
     a role's session that aws-mfa keeps in the identity's section) and its MFA young enough
     for the identity's and the role's `max_mfa_age`."""
-    return session_usable(identity.session, now, identity.max_mfa_age) and (
-        not identity.session.role_arn) and (
-        role is None or session_usable(identity.session, now, role.max_mfa_age,
-                                       _role_margin(lead)))
+    session = identity.session
+    return not session.role_arn and session_usable(session, now, identity.max_mfa_age) and (
+        role is None or _young_enough(session, now, role.max_mfa_age, lead))
 
 
 def source_usable(source: RoleProfile, role: RoleProfile, now: datetime, lead: int = 0
                   ) -> bool:
     """Whether `role` can be assumed from its parent role's session now: valid, and the
     MFA it carries young enough for `role`'s `max_mfa_age`."""
-    return session_usable(source.session, now, source.max_mfa_age) and session_usable(
-        source.session, now, role.max_mfa_age, _role_margin(lead))
+    return session_usable(source.session, now, source.max_mfa_age) and _young_enough(
+        source.session, now, role.max_mfa_age, lead)
 
 
 def code_needed(catalog: ProfileCatalog, role: RoleProfile, now: datetime, lead: int = 0
@@ -130,8 +137,9 @@ def code_needed(catalog: ProfileCatalog, role: RoleProfile, now: datetime, lead:
         if parent is None:
             identity = catalog.identity(role.identity)
             return not (can_chain(identity, now, role, lead)
-                        and can_chain(identity, now, wanted, lead))
-        if source_usable(parent, role, now, lead) and source_usable(parent, wanted, now, lead):
+                        and (wanted is role or can_chain(identity, now, wanted, lead)))
+        if source_usable(parent, role, now, lead) and (
+                wanted is role or source_usable(parent, wanted, now, lead)):
             return False
         role = parent
 
