@@ -79,8 +79,11 @@ class KnownStateFile:
             with os.fdopen(fd, "wb") as handle:
                 os.fchmod(fd, 0o600)
                 handle.write(_text(state).encode("utf-8"))
+                handle.flush()
+                info = os.fstat(fd)
             os.replace(temp, path)
-            self._cached = None
+            # What we wrote is what a load would read back (the same inode, size and mtime).
+            self._cached = ((info.st_ino, info.st_size, info.st_mtime_ns), state)
 
 
 HEADER = "aws-mfa-tui known state 1"
@@ -89,8 +92,8 @@ HEADER = "aws-mfa-tui known state 1"
 def _text(state: KnownState) -> str:
     stamp = " ".join(str(n) for n in state.stamp) if state.stamp else "-"
     lines = [HEADER, f"size {state.size}", f"stamp {stamp}"]
-    lines += [f"name {name}" for name in sorted(state.names)]
-    lines += [f"long_term {name}" for name in sorted(state.long_term)]
+    lines += [f"name {name}" for name in state.names]  # (in no order: a set)
+    lines += [f"long_term {name}" for name in state.long_term]
     return "\n".join(lines) + "\n"
 
 
