@@ -73,8 +73,8 @@ def ask_agent(message: dict[str, object], wait: float = CLIENT_WAIT,
         except KeyboardInterrupt:
             raise KeyboardInterrupt("interrupted: the request to the agent is withdrawn"
                                     ) from None
-        except OSError:
-            return None
+        except (OSError, ProtocolError):
+            return None  # it went away, or sent no line we can read: do without it
         if not line:
             return None  # it went away: do without it
         try:
