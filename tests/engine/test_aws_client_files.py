@@ -180,4 +180,4 @@ def test_refresh_opens_the_credentials_file_only_through_the_store(
     # One read for the profiles (not one per catalog), one again under the renewal lock
     # (another process may have renewed it meanwhile), one under the file lock for the write.
     assert [line for line in opens if line.startswith("credentials ")] == [
-        "credentials engine/credentials_store.py"] * 3, opens
+        "credentials engine/credentials_file/store.py"] * 3, opens
