@@ -42,10 +42,10 @@ def journal(runner: StepRunner) -> list[tuple[str, str, str]]:
 
 
 def test_ids_are_masked_for_the_log_and_nothing_else_is():
-    text = (f"keys {OLD}, ASIASESSION000000009 and (AKIAABCDEFGHIJKLMNOP); "
+    text = (f"keys {OLD}, ASIASESSION000000009, AKIA123456789012 and (AKIAABCDEFGHIJKLMNOP); "
             "AKIASHORT, XAKIAOLDOLDOLD0000001 and AKIDEXAMPLE0000000001 stay")
     assert mask_ids(text) == (
-        "keys AKIA****0001, ASIA****0009 and (AKIA****MNOP); "
+        "keys AKIA****0001, ASIA****0009, AKIA****9012 and (AKIA****MNOP); "
         "AKIASHORT, XAKIAOLDOLDOLD0000001 and AKIDEXAMPLE0000000001 stay")
 
 
