@@ -82,6 +82,7 @@ def test_a_walk_finds_headers_and_values_as_botocore_reads_them(tmp_path):
     "[w]\nk = v ; not a comment\nj = v # nor this\n",  # no inline comments
     "[w]\nk = a\n# c\n  b\n; d\n  c\n",  # comments inside a continuation
     "[w]\nk = a\n\n  b\nj = x\n",  # a blank line inside a continuation
+    "[w]\nk = a\n \t\n  b\n",  # a line of whitespace inside one
     "[w]\n  \t\nk\t=\t v \t\n key2 = an indented key line continues k\n",
     "[w]\nk = a\n\tb\n\t\n[v]\nk = a\n  [not a header]\n",
     "[ w ]\nk = v\n[profile  x ]\nk = v\n[a]b]\nk=1\n[c] ; c\nk=2\n",
