@@ -1,6 +1,7 @@
 """Asking the agent, from the client's side (`agent/client.py`), against a small Unix-socket
 server of the test's own that answers with chosen bytes: a session, an error with its exit
-code, "ask yourself", silence, a hang-up, garbage, or no socket at all. Without a usable
+code, "ask yourself", silence, a hang-up, garbage, or no socket at all; and where the socket is
+looked for without a path (the runtime folder, or none usable). Without a usable
 answer the client does without the agent (None), and an error the agent reports is one
 line with the exit code it carries.
 
@@ -16,8 +17,8 @@ import threading
 
 import pytest
 
-from tui.engine.agent.client import AgentError, ask_agent, session_from_agent
-from tui.engine.agent.protocol import VERSION
+from tui.engine.agent.client import AgentError, ask_agent, session_from_agent, socket_path
+from tui.engine.agent.protocol import SOCKET_NAME, VERSION
 from tui.engine.errors import MfaCodeError, UsageError
 
 FILES = ["/home/u/.aws/credentials", "/home/u/.aws/config", "/home/u/settings.toml"]
@@ -142,3 +143,33 @@ def test_an_agent_that_says_nothing_is_waited_for_only_so_long(agent):
     server = agent(None)
     with pytest.raises(MfaCodeError, match="gave no session within 1 s"):
         session_from_agent("work", FILES, wait=1.0, path=server.path)
+
+
+def test_values_come_back_as_text_and_an_ok_without_a_session_is_an_error(agent):
+    server = agent(_line({"ok": True, "session": {**SESSION, "Expiration": 1764964800}}))
+    assert session_from_agent("work", FILES, path=server.path)["Expiration"] == "1764964800"
+    server = agent(_line({"ok": True, "session": "ASIAEXAMPLE"}))
+    with pytest.raises(AgentError, match=r"^the agent gave no session$"):
+        session_from_agent("work", FILES, path=server.path)
+
+
+def test_without_a_path_the_agent_is_looked_for_in_the_runtime_folder(tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    path = socket_path()
+    assert path == str(tmp_path / "run" / "aws-mfa-tui" / SOCKET_NAME)
+    server = ScriptedAgent(path, _line({"ok": True, "session": SESSION}))
+    try:
+        assert session_from_agent("work", FILES, for_pid=4121) == SESSION
+    finally:
+        server.close()
+    assert server.request is not None and server.request["profile"] == "work"
+
+
+def test_no_usable_runtime_folder_is_no_agent(tmp_path, monkeypatch):
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("")
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(not_a_folder))
+    assert socket_path() is None
+    assert session_from_agent("work", FILES) is None

@@ -1,7 +1,9 @@
 """The credentials endpoint on its own (`agent/credentials_endpoint.py`), over real HTTP on
 127.0.0.1: botocore's own container provider reads it; every refusal (no token, a wrong
-one, a foreign Host, another path or method) is its status and one line; an error of the
-supply reaches the SDK as one line and never as a traceback; no secret is in a refusal.
+one, a foreign Host, another path or method) is its status and one line, the token checked
+whole and before the path; the reply's shape and headers read with urllib; the endpoint's
+code source handed to the supply; an error of the supply reaches the SDK as one line and
+never as a traceback; no secret is in a refusal; a stopped endpoint is gone.
 
 The supply here is a small one of the test's own: the endpoint's job is HTTP, and the real
 supply (`RememberedSessions`, the agent's) is served by `exec --server` in
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +24,7 @@ from tui.engine.agent.credentials_endpoint import CredentialsEndpoint
 from tui.engine.agent.session_supply import Requester
 from tui.engine.credential_values import SessionCredentials
 from tui.engine.errors import AwsMfaError, MfaCodeError
+from tui.engine.mfa.codes import FixedCode
 from tui.engine.secret import Secret
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -32,10 +37,12 @@ class OneSession:
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error
         self.asked: list[tuple[str, Requester]] = []
+        self.code_sources: list[object] = []
         self.expiration = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
 
     def session_for(self, profile, requester, code_source=None) -> SessionCredentials:
         self.asked.append((profile, requester))
+        self.code_sources.append(code_source)
         if self.error is not None:
             raise self.error
         return SessionCredentials("ASIAENDPOINT00000001", Secret(SECRET), Secret(TOKEN),
@@ -149,3 +156,46 @@ def test_one_connection_serves_many_requests(served):
     finally:
         connection.close()
     assert len(supply.asked) == 3
+
+
+def test_the_reply_is_the_container_shape_and_is_not_kept_by_a_cache(served):
+    supply = OneSession()
+    endpoint = served(supply)
+    request = urllib.request.Request(endpoint.url, headers={"Authorization": endpoint.token})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = json.loads(response.read())
+        headers = response.headers
+    assert body == {"AccessKeyId": "ASIAENDPOINT00000001", "SecretAccessKey": SECRET,
+                    "Token": TOKEN,
+                    "Expiration": supply.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Server"].strip() == "aws-mfa-tui"  # no Python version for a prober
+
+
+def test_the_token_is_checked_before_the_path_and_must_be_the_whole_value(served):
+    endpoint = served(OneSession())
+    assert _get(endpoint, "/other", headers={})[0] == 401  # nothing told without a token
+    for given in (f"Bearer {endpoint.token}", f" {endpoint.token}x", endpoint.token[:-1]):
+        status, body = _get(endpoint, headers={"Authorization": given})
+        assert (status, body["code"]) == (403, "Forbidden")
+
+
+def test_each_request_asks_the_supply_with_the_endpoint_s_code_source(served):
+    supply = OneSession()
+    code = FixedCode(Secret("123456"))
+    endpoint = CredentialsEndpoint(supply, "work", code_source=lambda: code).start()
+    try:
+        assert _get(endpoint)[0] == 200
+    finally:
+        endpoint.stop()
+    assert supply.asked == [("work", Requester("exec --server"))]
+    assert supply.code_sources == [code]
+
+
+def test_a_stopped_endpoint_is_no_longer_there(served):
+    endpoint = served(OneSession())
+    request = urllib.request.Request(endpoint.url, headers={"Authorization": endpoint.token})
+    endpoint.stop()
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(request, timeout=5)

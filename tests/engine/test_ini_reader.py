@@ -76,6 +76,39 @@ def test_a_walk_finds_headers_and_values_as_botocore_reads_them(tmp_path):
         assert scan.values[name] == own
 
 
+@pytest.mark.parametrize("text", [
+    "[w]\r\nk = v\r\nj = a\r\n  b\r\n",  # CRLF, with a continuation
+    "[w]\rk = v\rj=x\r",  # old Mac line ends
+    "[w]\nk = v ; not a comment\nj = v # nor this\n",  # no inline comments
+    "[w]\nk = a\n# c\n  b\n; d\n  c\n",  # comments inside a continuation
+    "[w]\nk = a\n\n  b\nj = x\n",  # a blank line inside a continuation
+    "[w]\nk = a\n \t\n  b\n",  # a line of whitespace inside one
+    "[w]\n  \t\nk\t=\t v \t\n key2 = an indented key line continues k\n",
+    "[w]\nk = a\n\tb\n\t\n[v]\nk = a\n  [not a header]\n",
+    "[ w ]\nk = v\n[profile  x ]\nk = v\n[a]b]\nk=1\n[c] ; c\nk=2\n",
+    "[w]\nk : v = w\nj = a:b\nl=\nm:\nmy key = [x]\n",
+    "[W]\nKEY = V\n[w]\nKey = v\n",  # names keep their case, keys don't
+    "[profile dev]\nk=1\n[dev]\nk=2\n[profile\tdev]\nk=3\n",  # three profiles
+    "[wé]\nkü = ✓\nk2 = a\u00a0\nk3 = a\x0bb\n[empty]\n",
+    "[w]\nk=1\n[v]\nk=2\n",  # the same key in two sections
+])
+def test_tricky_files_give_botocores_values(text, tmp_path):
+    path = tmp_path / "credentials"
+    path.write_bytes(text.encode())
+    assert _walk(text, values=True).values == raw_config_parse(str(path))
+
+
+def test_nested_values_stay_raw_and_defaults_stay_apart(tmp_path):
+    text = "[DEFAULT]\nregion = r\n[w]\ns3 =\n  # c\n  max = 10\n  b=2\nk = v\n[DEFAULT]\nx=1\n"
+    path = tmp_path / "credentials"
+    path.write_text(text)
+    botocore = raw_config_parse(str(path))
+    assert botocore == {"w": {"s3": {"max": "10", "b": "2"}, "k": "v", "region": "r",
+                              "x": "1"}}
+    assert _walk(text, values=True).values == {
+        "DEFAULT": {"region": "r", "x": "1"}, "w": {"s3": "\nmax = 10\nb=2", "k": "v"}}
+
+
 def test_detail_gives_each_key_its_lines():
     scan = _walk("[w]\nKey = one\n  two\nother = x\n", detail=True)
     option = scan.options["w"]["key"]  # lower-cased, as configparser does
@@ -89,6 +122,10 @@ def test_detail_gives_each_key_its_lines():
     ("[w]\n[w]\n", 2, "w"),
     ("[w]\n= no key\n", 2, "no key name"),
     ("[w]\njust words\n", 2, "neither a [profile] header"),
+    ("[]\nk = v\n", 1, "empty section name"),
+    ("[w\nk = v\n", 1, "without its closing `]`"),
+    ("[w]\ns3 =\n  max_concurrent_requests\n", 3, "`s3` in [w] has its value on indented"),
+    ("[DEFAULT]\ns3 =\n  oops\n[w]\nk = v\n", 3, "`s3` in [DEFAULT]"),
 ])
 def test_what_botocore_refuses_is_refused_with_its_line(text, line, words, tmp_path):
     with pytest.raises(IniParseError) as caught:
