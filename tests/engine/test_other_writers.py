@@ -15,6 +15,7 @@ import pytest
 from tui.engine.credentials_file.file_replace import replace_file
 from tui.engine.credentials_file.ini_document import IniDocument
 from tui.engine.credentials_file.other_writers import OtherWriters, is_long_term
+from tui.engine.credentials_file.settled_read import Read
 from tui.engine.errors import CredentialsFileError
 
 LONG = b"[work]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s3cret\n"
@@ -31,6 +32,15 @@ def credentials(sandbox_home) -> Path:
 
 def _writers(path: Path, told: list[str] | None = None) -> OtherWriters:
     return OtherWriters(path, lambda: told.append if told is not None else None)
+
+
+def _opened(credentials: Path, data: bytes) -> tuple[OtherWriters, Read]:
+    """The file written with `data`, and a settled read of it (the caller closes its fd)."""
+    credentials.write_bytes(data)
+    writers = _writers(credentials)
+    read = writers.open(credentials, None)
+    assert read is not None
+    return writers, read
 
 
 def test_a_missing_file_reads_as_none_and_a_dangling_symlink_is_refused(sandbox_home,
@@ -69,10 +79,7 @@ def test_a_trusted_read_becomes_the_known_state_with_its_long_term_sections(cred
 
 
 def test_a_write_that_drops_a_section_narrows_the_known_state_first(credentials):
-    credentials.write_bytes(LONG + SESSION)
-    writers = _writers(credentials)
-    read = writers.open(credentials, None)
-    assert read is not None
+    writers, read = _opened(credentials, LONG + SESSION)
     try:
         document = writers.parse(read, values=False)
     finally:
@@ -85,10 +92,7 @@ def test_a_write_that_drops_a_section_narrows_the_known_state_first(credentials)
 
 
 def test_the_path_is_unchanged_until_replaced_or_rewritten_with_other_bytes(credentials):
-    credentials.write_bytes(LONG)
-    writers = _writers(credentials)
-    read = writers.open(credentials, None)
-    assert read is not None
+    writers, read = _opened(credentials, LONG)
     try:
         assert writers.changed(credentials, read, frozenset({"work"}), None) == (False, read)
         # the same bytes written in place (awscli rewrites the whole file): no change
@@ -118,10 +122,7 @@ def test_the_path_is_unchanged_until_replaced_or_rewritten_with_other_bytes(cred
 
 
 def test_a_file_we_wrote_last_is_not_busy(credentials):
-    credentials.write_bytes(LONG)
-    writers = _writers(credentials)
-    read = writers.open(credentials, None)
-    assert read is not None
+    writers, read = _opened(credentials, LONG)
     os.close(read.fd)
     assert writers.busy(read.stamp)  # written just now, by someone else
     writers.our_stamp = read.stamp
@@ -129,10 +130,7 @@ def test_a_file_we_wrote_last_is_not_busy(credentials):
 
 
 def test_our_edit_is_redone_on_what_a_writer_put_into_the_inode_we_replaced(credentials):
-    credentials.write_bytes(LONG)
-    writers = _writers(credentials)
-    read = writers.open(credentials, None)
-    assert read is not None
+    writers, read = _opened(credentials, LONG)
     try:
         document = writers.parse(read, values=False)
 
