@@ -178,6 +178,7 @@ def test_refresh_opens_the_credentials_file_only_through_the_store(
     opens = log.read_text().splitlines()
     assert not [line for line in opens if line.endswith(" botocore")], opens
     # One read for the profiles (not one per catalog), one again under the renewal lock
-    # (another process may have renewed it meanwhile), one under the file lock for the write.
+    # (another process may have renewed it meanwhile), one under the file lock for the write;
+    # the store reads through its settled read (other_writers).
     assert [line for line in opens if line.startswith("credentials ")] == [
-        "credentials engine/credentials_file/store.py"] * 3, opens
+        "credentials engine/credentials_file/other_writers.py"] * 3, opens
