@@ -100,3 +100,57 @@ def test_a_section_name_with_spaces_and_brackets_reads_back(sandbox_home):
     odd = KnownState(frozenset({"profile work prod", "a]b", " lead"}), frozenset({"a]b"}), 7)
     KnownStateFile(sandbox_home.credentials).save(odd)
     assert KnownStateFile(sandbox_home.credentials).load() == odd
+
+
+def test_a_new_stamp_on_the_same_sections_goes_to_the_small_companion(sandbox_home):
+    known = KnownStateFile(sandbox_home.credentials)
+    known.save(STATE)
+    before = os.stat(known.path())
+    moved = STATE._replace(size=421, stamp=(12, 421, 5, 6))
+    known.save(moved)
+    after = os.stat(known.path())
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert known.stamp_path().stat().st_size <= 256
+    assert stat.S_IMODE(known.stamp_path().stat().st_mode) == 0o600
+    assert KnownStateFile(sandbox_home.credentials).load() == moved
+    assert set(os.listdir(known.path().parent)) == {known.path().name, known.stamp_path().name}
+
+
+def test_a_companion_of_another_generation_is_ignored(sandbox_home):
+    # Process A amends its state; process B then saves new sections (a new generation).
+    # A's companion no longer speaks for the state file, whatever order they land in.
+    a, b = KnownStateFile(sandbox_home.credentials), KnownStateFile(sandbox_home.credentials)
+    a.save(STATE)
+    a.save(STATE._replace(size=999, stamp=(1, 2, 3, 4)))
+    companion = a.stamp_path().read_bytes()
+    fewer = STATE._replace(names=frozenset({"work", "home"}), size=300, stamp=None)
+    b.save(fewer)
+    assert a.load() == fewer
+    a.stamp_path().write_bytes(companion)  # put back late: still of the old generation
+    assert KnownStateFile(sandbox_home.credentials).load() == fewer
+
+
+def test_an_unreadable_companion_is_ignored(sandbox_home):
+    known = KnownStateFile(sandbox_home.credentials)
+    known.save(STATE)
+    known.save(STATE._replace(size=1))
+    for text in ("", "aws-mfa-tui known stamp 1\n", "aws-mfa-tui known stamp 1\nx y 1 2\n",
+                 "aws-mfa-tui known stamp 1\nx 5 -\nmore\n", "junk"):
+        known.stamp_path().write_text(text)
+        assert KnownStateFile(sandbox_home.credentials).load() == STATE, text
+
+
+def test_a_companion_read_half_way_through_a_write_is_ignored(sandbox_home):
+    known = KnownStateFile(sandbox_home.credentials)
+    known.save(STATE)
+    known.save(STATE._replace(size=12345, stamp=(1, 2, 3, 4)))
+    record = known.stamp_path().read_bytes()
+    later = KnownStateFile(sandbox_home.credentials)
+    later.save(STATE._replace(size=99999, stamp=(5, 6, 7, 8)))
+    newer = known.stamp_path().read_bytes()
+    # Half of one record over the other: digits of both, which no checksum fits.
+    cut = newer.index(b"99999") + 2
+    torn = newer[:cut] + record[cut:]
+    assert torn not in (record, newer)
+    known.stamp_path().write_bytes(torn)
+    assert KnownStateFile(sandbox_home.credentials).load() == STATE

@@ -86,6 +86,8 @@ class IniDocument:
         document._default_headers = list(last.defaults)
         document._default_bad = dict(last.default_bad)
         document._values = last.values  # never changed in place: edits drop it
+        document._name_set = last.name_set
+        document._parsed_from = last
         return document
 
     def _index(self, values: bool = True) -> None:
@@ -97,6 +99,8 @@ class IniDocument:
         # The sections' values as parsed, until the first edit (as_dict reads them); None
         # when not recorded, and after an edit: as_dict then walks the lines as they are.
         self._values: dict[str, dict[str, str]] | None = scan.values if values else None
+        self._name_set: frozenset[str] | None = None  # (see section_names)
+        self._parsed_from: _Validated | None = None
 
     @property
     def _sections(self) -> dict[str, int]:
@@ -128,6 +132,18 @@ class IniDocument:
     def sections(self) -> list[str]:
         """Section names in file order (without DEFAULT), as `RawConfigParser.sections()`."""
         return list(self._sections)
+
+    def section_names(self) -> frozenset[str]:
+        """The section names as a set: one object until a section is added or removed, so
+        that a caller holding an earlier one can tell nothing changed by identity."""
+        if self._name_set is None:
+            self._name_set = frozenset(self._names)
+            if self._parsed_from is not None:
+                self._parsed_from.name_set = self._name_set
+        return self._name_set
+
+    def _names_changed(self) -> None:
+        self._name_set = self._parsed_from = None
 
     def has_section(self, name: str) -> bool:
         return name in self._sections
@@ -267,6 +283,7 @@ class IniDocument:
                         "indentation first"
                     )
         del self._names[name]
+        self._names_changed()
         self._headers.remove(start)
         self._splice(start, end, kept)
         return True
@@ -290,6 +307,7 @@ class IniDocument:
             lines.append(f"[{name}]" + ("" if missing_final_newline else ending))
         # Lines above are unchanged (one may have gained a line ending): extend the index.
         self._names[name] = len(lines) - 1
+        self._names_changed()
         self._headers.append(len(lines) - 1)
         first, end, _ = self._changed or (0, 0, 0)
         self._changed = (first, end, len(lines))
@@ -332,7 +350,8 @@ class _Validated:
     """The last bytes fully validated in this process and what their parse found."""
 
     __slots__ = (
-        "ascii", "data", "default_bad", "defaults", "headers", "lines", "names", "values"
+        "ascii", "data", "default_bad", "defaults", "headers", "lines", "name_set", "names",
+        "values",
     )
 
     def __init__(self, data: bytes, document: IniDocument) -> None:
@@ -344,6 +363,7 @@ class _Validated:
         self.defaults = tuple(document._default_headers)
         self.default_bad = dict(document._default_bad)
         self.values = document._values
+        self.name_set = document._name_set
 
 
 # One slot, replaced whole (an atomic store), so threads need no lock. A long-running

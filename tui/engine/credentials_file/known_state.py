@@ -14,12 +14,20 @@ section), read without importing json or hashlib: every `status --short` reads i
 
 from __future__ import annotations
 
-import contextlib
 import os
+import time
 from pathlib import Path
 
-from tui.engine.named_tuple import NamedTuple
+from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
 from tui.engine.private_folders import state_folder
+
+if TYPE_CHECKING:  # (types only: `status --short` reads this module, and skips typing)
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    T = TypeVar("T")
+    #: A state file's generation, and the size and stamp that amend it.
+    _Amendment = tuple[str, int, "tuple[int, int, int, int] | None"]
 
 
 class KnownState(NamedTuple):
@@ -36,69 +44,178 @@ class KnownState(NamedTuple):
 class KnownStateFile:
     """The state file of one credentials file (resolved, so a symlink and its target
     share it). Reads are cached by the state file's stamp: a long-lived store reloads it
-    only when another process wrote it."""
+    only when another process wrote it.
+
+    Most of our writes change only the file's size and stamp, not its sections. Those go
+    to a small companion file (`.stamp`): one fixed-width record, written in place, that
+    names the generation of the state file it amends and carries its own checksum. A save
+    then costs one small write instead of a line per section (1,000s of them) and a
+    replace. A companion of another generation (a crash between the two, or another
+    process that saved a new state meanwhile) or one whose checksum fails (a read that met
+    a write half-way) is ignored: the state file alone is then what is known, which only
+    makes a later read wait longer, never trust more.
+    """
 
     def __init__(self, credentials: Path):
         real = os.path.realpath(credentials)
         self._name = f"known-{_path_hash(real)}.state"
         self._path: Path | None = None
-        self._cached: tuple[tuple[int, int, int], KnownState | None] | None = None
+        self._cached: tuple[tuple[int, int, int], tuple[KnownState, str] | None] | None = None
+        self._cached_stamp: tuple[tuple[int, int, int], _Amendment | None] | None = None
 
     def path(self) -> Path:
         if self._path is None:
             self._path = state_folder() / self._name
         return self._path
 
+    def stamp_path(self) -> Path:
+        return self.path().with_suffix(".stamp")
+
     def load(self) -> KnownState | None:
         """The last known state, or None (none yet, or unreadable: then we know nothing)."""
-        try:
-            path = self.path()
-            info = os.stat(path)
-        except OSError:
+        full = self._load_full()
+        if full is None:
             return None
-        key = (info.st_ino, info.st_size, info.st_mtime_ns)
-        if self._cached is not None and self._cached[0] == key:
-            return self._cached[1]
-        try:
-            with open(path, "rb") as handle:
-                state = _parse(handle.read(16 << 20).decode("utf-8"))
-        except (OSError, ValueError):
-            state = None
-        self._cached = (key, state)
+        state, generation = full
+        amendment = self._load_amendment()
+        if amendment is not None and amendment[0] == generation:
+            return state._replace(size=amendment[1], stamp=amendment[2])
         return state
 
     def save(self, state: KnownState) -> None:
         """Atomically replace the state (0600). Never raises: without it we only wait
         longer next time."""
-        if self.load() == state:
+        full = self._load_full()
+        if full is not None and _same(full[0].names, state.names) \
+                and _same(full[0].long_term, state.long_term):
+            now = self.load()
+            if now is None or (now.size, now.stamp) != (state.size, state.stamp):
+                self._amend((full[1], state.size, state.stamp))
             return
-        with contextlib.suppress(OSError):
-            path = self.path()
+        generation = f"{os.getpid()}.{time.time_ns()}"
+        self._cached = self._replace(self.path(), _text(state, generation),
+                                     (state, generation))
+
+    def _load_full(self) -> tuple[KnownState, str] | None:
+        try:
+            info = os.stat(self.path())
+        except OSError:
+            return None
+        key = (info.st_ino, info.st_size, info.st_mtime_ns)
+        if self._cached is None or self._cached[0] != key:
+            self._cached = (key, _read(self.path(), _parse))
+        return self._cached[1]
+
+    def _load_amendment(self) -> _Amendment | None:
+        try:
+            info = os.stat(self.stamp_path())
+        except OSError:
+            return None
+        key = (info.st_ino, info.st_size, info.st_mtime_ns)
+        if self._cached_stamp is None or self._cached_stamp[0] != key:
+            self._cached_stamp = (key, _read(self.stamp_path(), _parse_amendment))
+        return self._cached_stamp[1]
+
+    def _amend(self, amendment: _Amendment) -> None:
+        """Write the companion's record in place (see the class)."""
+        try:
+            fd = os.open(self.stamp_path(), os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return
+        try:
+            os.fchmod(fd, 0o600)
+            os.pwrite(fd, _amendment_record(amendment), 0)
+            info = os.fstat(fd)
+            self._cached_stamp = ((info.st_ino, info.st_size, info.st_mtime_ns), amendment)
+        except OSError:
+            self._cached_stamp = None
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _replace(path: Path, text: str, value: T) -> tuple[tuple[int, int, int], T] | None:
+        """Write `text` to `path` atomically; returns the cache entry for what a load would
+        read back (the same inode, size and mtime), or None when it could not be written."""
+        try:
             temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 os.fchmod(fd, 0o600)
-                handle.write(_text(state).encode("utf-8"))
+                handle.write(text.encode("utf-8"))
                 handle.flush()
                 info = os.fstat(fd)
             os.replace(temp, path)
-            # What we wrote is what a load would read back (the same inode, size and mtime).
-            self._cached = ((info.st_ino, info.st_size, info.st_mtime_ns), state)
+        except OSError:
+            return None
+        return (info.st_ino, info.st_size, info.st_mtime_ns), value
+
+
+def _same(a: frozenset[str], b: frozenset[str]) -> bool:
+    return a is b or a == b  # (a set's == doesn't look at identity first)
+
+
+def _read(path: Path, parse: Callable[[str], T | None]) -> T | None:
+    try:
+        with open(path, "rb") as handle:
+            return parse(handle.read(16 << 20).decode("utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 HEADER = "aws-mfa-tui known state 1"
 
 
-def _text(state: KnownState) -> str:
-    stamp = " ".join(str(n) for n in state.stamp) if state.stamp else "-"
-    lines = [HEADER, f"size {state.size}", f"stamp {stamp}"]
+STAMP_HEADER = "aws-mfa-tui known stamp 1"
+
+
+def _stamp_text(stamp: tuple[int, int, int, int] | None) -> str:
+    return " ".join(str(n) for n in stamp) if stamp else "-"
+
+
+def _parse_stamp(value: str) -> tuple[int, int, int, int] | None:
+    """Raises ValueError for anything `_stamp_text` didn't write."""
+    if value == "-":
+        return None
+    numbers = tuple(int(n) for n in value.split())
+    if len(numbers) != 4:
+        raise ValueError(value)
+    return numbers  # type: ignore[return-value]
+
+
+def _text(state: KnownState, generation: str) -> str:
+    lines = [HEADER, f"generation {generation}", f"size {state.size}",
+             f"stamp {_stamp_text(state.stamp)}"]
     lines += [f"name {name}" for name in state.names]  # (in no order: a set)
     lines += [f"long_term {name}" for name in state.long_term]
     return "\n".join(lines) + "\n"
 
 
-def _parse(text: str) -> KnownState | None:
-    """The state `_text` wrote, or None for anything else (then we know nothing)."""
+#: The companion's one record, padded to this many bytes: each write covers the last.
+RECORD_SIZE = 256
+
+
+def _amendment_record(amendment: _Amendment) -> bytes:
+    generation, size, stamp = amendment
+    line = f"{generation} {size} {_stamp_text(stamp)}"
+    return f"{STAMP_HEADER}\n{line} {_fnv(line)}\n".encode().ljust(RECORD_SIZE)
+
+
+def _parse_amendment(text: str) -> _Amendment | None:
+    """The amendment `_amendment_record` wrote, or None for anything else (a record cut
+    by a concurrent write fails its checksum)."""
+    lines = text.rstrip(" ").split("\n")
+    if len(lines) != 3 or lines[0] != STAMP_HEADER or lines[2] != "":
+        return None
+    line, _, check = lines[1].rpartition(" ")
+    if check != _fnv(line):
+        return None
+    generation, size, stamp = [*line.split(" ", 2), "", ""][:3]
+    return generation, int(size), _parse_stamp(stamp)
+
+
+def _parse(text: str) -> tuple[KnownState, str] | None:
+    """The state `_text` wrote and its generation, or None for anything else (then we know
+    nothing)."""
     lines = text.split("\n")
     if lines[0] != HEADER or lines[-1] != "":
         return None
@@ -106,6 +223,7 @@ def _parse(text: str) -> KnownState | None:
     long_term: set[str] = set()
     size: int | None = None
     stamp: tuple[int, int, int, int] | None = None
+    generation = ""
     for line in lines[1:-1]:
         kind, _, value = line.partition(" ")
         if kind == "name":
@@ -114,21 +232,25 @@ def _parse(text: str) -> KnownState | None:
             long_term.add(value)
         elif kind == "size":
             size = int(value)
-        elif kind == "stamp" and value != "-":
-            numbers = tuple(int(n) for n in value.split())
-            if len(numbers) != 4:
-                return None
-            stamp = numbers  # type: ignore[assignment]
-        elif kind != "stamp":
+        elif kind == "stamp":
+            stamp = _parse_stamp(value)
+        elif kind == "generation":
+            generation = value
+        else:
             return None
     if size is None:
         return None
-    return KnownState(frozenset(names), frozenset(long_term), size, stamp)
+    return KnownState(frozenset(names), frozenset(long_term), size, stamp), generation
 
 
 def _path_hash(text: str) -> str:
-    """64-bit FNV-1a of the path: a stable file name per credentials file, with no import
-    (hashlib costs `status --short` 2 ms)."""
+    """A stable file name per credentials file, with no import (hashlib costs
+    `status --short` 2 ms)."""
+    return _fnv(text)
+
+
+def _fnv(text: str) -> str:
+    """64-bit FNV-1a."""
     value = 0xCBF29CE484222325
     for byte in text.encode("utf-8", "surrogateescape"):
         value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF

@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
+from tui.engine.credential_values import is_long_term
 from tui.engine.credentials_file.file_replace import os_error, replace_file, too_large
 from tui.engine.credentials_file.ini_document import IniDocument
 from tui.engine.credentials_file.known_state import KnownState, KnownStateFile
@@ -119,7 +120,9 @@ class OtherWriters:
         document = IniDocument.parse_bytes(read.data if read else b"", str(self.path),
                                            values=values)
         if read is not None and not read.weak:
-            self.remember(document, len(read.data), read.stamp)
+            known = self.known()
+            if known is None or known.stamp != read.stamp:  # (else nothing new to remember)
+                self.remember(document, len(read.data), read.stamp)
         return document
 
     def remember(self, document: IniDocument, size: int,
@@ -128,10 +131,15 @@ class OtherWriters:
         """`kept`: after our write, the sections we read (and kept): a writer that takes no
         lock may put back the version it read, without the sections we added; that loses
         our write, but is no sign of a cut-off read."""
-        names = frozenset(document.sections())
-        if kept is not None:
+        names = document.section_names()
+        if kept is not None and kept is not names:  # (the same object: no section added)
             names &= kept
         known = self.known()
+        if known is not None and (names is known.names or names == known.names):
+            # The same sections (most writes): the same objects, so that the state file
+            # can keep its list as it is (see `KnownStateFile.save`).
+            self._known_file.save(known._replace(size=size, stamp=stamp))
+            return
         if known is None:
             long_term = frozenset(n for n, values in document.as_dict().items()
                                   if is_long_term(values))
@@ -145,7 +153,7 @@ class OtherWriters:
         so that the file as it is and as it will be both fit it (a process killed between
         our replace and the state's update must not make the next one wait)."""
         known = self.known()
-        names = frozenset(document.sections())
+        names = document.section_names()
         if known is not None and (size < known.size or not known.names <= names):
             self._known_file.save(KnownState(known.names & names, known.long_term & names,
                                              min(size, known.size)))
@@ -263,11 +271,4 @@ class OtherWriters:
                 os.close(current.fd)
         return stamp, redone
 
-
-
-def is_long_term(values: Mapping[str, str]) -> bool:
-    return bool(values.get("aws_access_key_id") and values.get("aws_secret_access_key")
-                # as profiles.is_long_term
-                and not values.get("aws_session_token")
-                and not values.get("aws_security_token"))
 

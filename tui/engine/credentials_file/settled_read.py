@@ -118,7 +118,7 @@ def names_of(data: bytes) -> frozenset[str] | None:
     if _LAST_NAMES and _LAST_NAMES[0][0] == data:  # a writer rewriting the same bytes
         return _LAST_NAMES[0][1]
     try:
-        names = frozenset(IniDocument.parse_bytes(data, "").sections())
+        names = IniDocument.parse_bytes(data, "").section_names()
     except CredentialsFileError:
         names = None
     _LAST_NAMES[:] = [(data, names)]

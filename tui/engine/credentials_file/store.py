@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from tui.engine.credential_values import SessionCredentials
+from tui.engine.credential_values import SessionCredentials, is_long_term
 from tui.engine.credentials_file.file_replace import (
     ensure_directory,
     make_private,
@@ -42,7 +42,7 @@ from tui.engine.credentials_file.file_replace import (
 )
 from tui.engine.credentials_file.ini_document import IniDocument
 from tui.engine.credentials_file.lock import GIVE_UP_HINT, LOCK_FILE_NAME, Notice, credentials_lock
-from tui.engine.credentials_file.other_writers import OtherWriters, is_long_term
+from tui.engine.credentials_file.other_writers import OtherWriters
 from tui.engine.credentials_file.settled_read import (
     BUDGET,
     QUIET,
@@ -190,7 +190,7 @@ class CredentialsStore:
             read, again = again or self._others.open(target, deadline), None
             try:
                 document = self._others.parse(read, values=False)
-                read_names = frozenset(document.sections())
+                read_names = document.section_names()
                 result = change(document)
                 new = document.to_bytes()
                 if new == (read.data if read else b""):
@@ -240,7 +240,7 @@ class CredentialsStore:
                         # What landed in the file we replaced, with our edit on it.
                         document = redone
                         new = document.to_bytes()
-                        read_names = frozenset(document.sections())
+                        read_names = document.section_names()
                         read = read._replace(data=new)
                 self._others.our_stamp = stamp
                 # (The size we read, if smaller: a version put back is no cut-off read.)
