@@ -12,6 +12,7 @@ from tui.engine.credential_values import (
     AwsKeys,
     SessionCredentials,
     format_expiration,
+    is_long_term,
     parse_expiration,
 )
 from tui.engine.secret import Secret
@@ -95,3 +96,12 @@ def test_keys_from_a_session_sign_as_that_session():
     keys = AwsKeys.from_session("work-mfa", _session())
     assert keys.access_key_id == "ASIAEXAMPLE" and keys.profile == "work-mfa"
     assert keys.session_token is not None and keys.session_token.reveal() == "the-token"
+
+
+def test_a_section_is_long_term_only_with_a_key_and_secret_and_no_session_token():
+    assert is_long_term({"aws_access_key_id": "A", "aws_secret_access_key": "s"})
+    assert not is_long_term({"aws_access_key_id": "A"})
+    assert not is_long_term({"aws_access_key_id": "A", "aws_secret_access_key": "s",
+                             "aws_session_token": "t"})
+    assert not is_long_term({"aws_access_key_id": "A", "aws_secret_access_key": "s",
+                             "aws_security_token": "t"})

@@ -14,7 +14,7 @@ import pytest
 
 from tui.engine.credentials_file.file_replace import replace_file
 from tui.engine.credentials_file.ini_document import IniDocument
-from tui.engine.credentials_file.other_writers import OtherWriters, is_long_term
+from tui.engine.credentials_file.other_writers import OtherWriters
 from tui.engine.credentials_file.settled_read import Read
 from tui.engine.errors import CredentialsFileError
 
@@ -152,11 +152,3 @@ def test_our_edit_is_redone_on_what_a_writer_put_into_the_inode_we_replaced(cred
     assert redone.sections() == ["work", "work-mfa", "home"]
     assert credentials.read_bytes() == redone.to_bytes()
 
-
-def test_a_section_is_long_term_only_with_a_key_and_secret_and_no_session_token():
-    assert is_long_term({"aws_access_key_id": "A", "aws_secret_access_key": "s"})
-    assert not is_long_term({"aws_access_key_id": "A"})
-    assert not is_long_term({"aws_access_key_id": "A", "aws_secret_access_key": "s",
-                             "aws_session_token": "t"})
-    assert not is_long_term({"aws_access_key_id": "A", "aws_secret_access_key": "s",
-                             "aws_security_token": "t"})

@@ -10,8 +10,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tui.engine.named_tuple import NamedTuple
+from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
 from tui.engine.secret import Secret
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+def is_long_term(values: Mapping[str, str]) -> bool:
+    """Whether a section holds an IAM user's long-term keys (both halves, and no session
+    token). The one rule: the catalog calls it for every section on every build, and the
+    store for the sections it keeps track of."""
+    return bool(
+        values.get("aws_access_key_id")
+        and values.get("aws_secret_access_key")
+        # (the session token's two names spelled out: this runs per section)
+        and not (values.get("aws_session_token") or values.get("aws_security_token"))
+    )
 
 
 def format_expiration(moment: datetime) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from tui.engine.credential_values import parse_expiration
+from tui.engine.credential_values import is_long_term, parse_expiration
 from tui.engine.credentials_file.ini_document import IniDocument
 from tui.engine.credentials_file.session_layouts import AWS_MFA_ROLE_DURATION, PEER_DEFAULT_DURATION
 from tui.engine.credentials_file.store import STALE_KEY, STALE_SESSION_KEY
@@ -224,15 +224,6 @@ class ProfileCatalog:
         return self.credentials.get(name, {})
 
 
-def is_long_term(values: dict[str, str]) -> bool:
-    # TOKEN_KEYS spelled out: called for every section of the file on every catalog build.
-    return bool(
-        values.get("aws_access_key_id")
-        and values.get("aws_secret_access_key")
-        and not (values.get("aws_session_token") or values.get("aws_security_token"))
-    )
-
-
 def session_name_for(identity: str, settings: Settings) -> str:
     override = _own_target(settings, identity)
     if override:
@@ -384,6 +375,10 @@ def _session_target(name: str, settings: Settings, creds: dict[str, dict[str, st
     own = _own_target(settings, name)
     if own:
         return own, None, (own,)
+    if not (peer or mfa_login or _names_sessions(settings, name)):
+        # (Most identities: one rule, `{profile}-mfa`, so nothing to try in turn.)
+        default = DEFAULT_SESSION_NAME.format(profile=name)
+        return default, None, (default,) if default != name else ()
     candidates: list[tuple[str, str | None]] = []
     if _names_sessions(settings, name):
         candidates.append((session_name_for(name, settings), None))
@@ -412,6 +407,11 @@ def _own_target(settings: Settings, name: str) -> str | None:
     return own.target if own is not None else None
 
 
+#: The environment variables a peer reads its MFA device and duration from.
+PEER_SERIAL_VARIABLE = {"aws-mfa": "MFA_DEVICE", "awsmfa": "AWS_MFA_SERIAL_NUMBER"}
+PEER_DURATION_VARIABLE = {"aws-mfa": "MFA_STS_DURATION", "awsmfa": "AWS_MFA_DURATION"}
+
+
 def build_catalog(
     credentials: IniDocument, config: dict[str, dict[str, str]], settings: Settings,
     env: Mapping[str, str] | None = None,
@@ -430,8 +430,7 @@ def build_catalog(
         peer = None if _own_target(settings, name) else peer_session(name, values, creds, env)
         layout = peer[1] if peer else None
         serial, serial_source = own.mfa_serial, "settings"
-        peer_serial = {"aws-mfa": "MFA_DEVICE", "awsmfa": "AWS_MFA_SERIAL_NUMBER"}.get(
-            layout or "")
+        peer_serial = PEER_SERIAL_VARIABLE.get(layout or "")
         if not serial and peer_serial and env.get(peer_serial):
             serial, serial_source = env[peer_serial], f"environment ({peer_serial})"
         if not serial and config_values.get("mfa_serial"):
@@ -442,8 +441,7 @@ def build_catalog(
         target, layout, names = _session_target(name, settings, creds, peer, _mfa_login_target(
             serial, mfa_login, len(keyed)) if peer is None else None)
         duration = own.duration
-        peer_duration = {"aws-mfa": "MFA_STS_DURATION", "awsmfa": "AWS_MFA_DURATION"}.get(
-            layout or "")
+        peer_duration = PEER_DURATION_VARIABLE.get(layout or "")
         if not duration and peer_duration:
             duration = _int_or_none(env.get(peer_duration))
         if not duration and not settings.duration_set:  # the peer's own default
