@@ -106,6 +106,8 @@ def earlier_clock(expiration: datetime | None, times: SessionTimes | None,
     The one rule for "when does this session stop being useful": status rows, the TUI,
     `watch` and the Keeper all take the due moment from here. `lifetime`: the session's
     configured length, used for the bar when the record doesn't say (a peer's session)."""
+    if not max_mfa_age:  # (most sessions: one clock)
+        return Clock(expiration, "session", session_length(times, expiration) or lifetime)
     deadline = mfa_deadline(times, max_mfa_age)
     if expiration is not None and deadline is not None and deadline < expiration:
         return Clock(deadline, "mfa", float(max_mfa_age or 0) or None)

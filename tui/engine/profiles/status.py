@@ -195,9 +195,14 @@ def _role_row(catalog: ProfileCatalog, role: RoleProfile, identity: IdentityProf
     # identity's mfa_command or a person gives one.
     parent = catalog.parent(role)
     lead = schedule.lead_time
-    chained = (source_usable(parent, role, now, lead) if parent is not None else False) or (
-        not needs_code(catalog, role, now, lead) and (
-            can_chain(identity, now, role, lead) or not identity.mfa_command))
+    if parent is None:
+        # (What the rule below comes to for a role assumed straight from the identity:
+        # needs_code is then "not can_chain, and no mfa_command".)
+        chained = can_chain(identity, now, role, lead)
+    else:
+        chained = source_usable(parent, role, now, lead) or (
+            not needs_code(catalog, role, now, lead) and (
+                can_chain(identity, now, role, lead) or not identity.mfa_command))
     lifetime = role.duration or CHAINED_ROLE_MAX_DURATION
     if chained or role.chained:
         lifetime = min(lifetime, CHAINED_ROLE_MAX_DURATION)
