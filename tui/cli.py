@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from tui import __version__
+from tui.commands import AGENT_SERVED
 from tui.commands.file_paths import (
     default_config_file,
     default_credentials_file,
@@ -345,9 +346,11 @@ def _run_app(args: argparse.Namespace, demo=None) -> int:  # demo: tui.demo.Demo
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from tui.commands.agent_first import answered_by_agent
+    if args.command in AGENT_SERVED:
+        from tui.commands.agent_first import answered_by_agent
 
-    answered = answered_by_agent(args)  # the open TUI's (or watch's) session, when it has one
-    if answered is not None:
-        return answered
+        # the open TUI's (or watch's) session, when it has one
+        answered = answered_by_agent(args)
+        if answered is not None:
+            return answered
     return int(command_module(args.command).run(args))

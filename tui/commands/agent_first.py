@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
+from tui.commands import AGENT_SERVED
 from tui.engine.named_tuple import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
     from tui.engine.credential_values import SessionCredentials
 
-_SERVED = ("credential-process", "env", "exec")
 
 
 def agent_session(args: argparse.Namespace, profile: str | None = None
@@ -46,7 +46,7 @@ _OWN_WAY = ("token_code", "force", "duration", "serial_number")
 
 def answered_by_agent(args: argparse.Namespace) -> int | None:
     """The command's exit status when the agent served it; None to run it as usual."""
-    if args.command not in _SERVED or getattr(args, "server", False):
+    if args.command not in AGENT_SERVED or getattr(args, "server", False):
         return None
     session = agent_session(args)
     if session is None:
