@@ -154,3 +154,16 @@ def test_a_companion_read_half_way_through_a_write_is_ignored(sandbox_home):
     assert torn not in (record, newer)
     known.stamp_path().write_bytes(torn)
     assert KnownStateFile(sandbox_home.credentials).load() == STATE
+
+
+def test_a_long_lived_reader_sees_each_new_record_even_within_one_clock_tick(sandbox_home):
+    # The companion is written in place: same inode, same size, and (two writes within
+    # one tick of the filesystem's clock) the same mtime. Its bytes tell them apart.
+    reader = KnownStateFile(sandbox_home.credentials)
+    reader.save(STATE)
+    reader.save(STATE._replace(size=500, stamp=(1, 2, 3, 4)))
+    assert reader.load() == STATE._replace(size=500, stamp=(1, 2, 3, 4))
+    before = os.stat(reader.stamp_path())
+    KnownStateFile(sandbox_home.credentials).save(STATE._replace(size=600, stamp=(5, 6, 7, 8)))
+    os.utime(reader.stamp_path(), ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert reader.load() == STATE._replace(size=600, stamp=(5, 6, 7, 8))

@@ -61,7 +61,10 @@ class KnownStateFile:
         self._name = f"known-{_path_hash(real)}.state"
         self._path: Path | None = None
         self._cached: tuple[tuple[int, int, int], tuple[KnownState, str] | None] | None = None
-        self._cached_stamp: tuple[tuple[int, int, int], _Amendment | None] | None = None
+        # The companion's last bytes and their parse. Keyed by the bytes, not the stamp:
+        # written in place, it keeps its inode and size, and two writes within one tick of
+        # the filesystem's clock keep its mtime too.
+        self._cached_stamp: tuple[bytes, _Amendment | None] | None = None
 
     def path(self) -> Path:
         if self._path is None:
@@ -108,12 +111,21 @@ class KnownStateFile:
 
     def _load_amendment(self) -> _Amendment | None:
         try:
-            info = os.stat(self.stamp_path())
+            fd = os.open(self.stamp_path(), os.O_RDONLY | os.O_CLOEXEC)
         except OSError:
             return None
-        key = (info.st_ino, info.st_size, info.st_mtime_ns)
-        if self._cached_stamp is None or self._cached_stamp[0] != key:
-            self._cached_stamp = (key, _read(self.stamp_path(), _parse_amendment))
+        try:
+            raw = os.read(fd, 2 * RECORD_SIZE)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        if self._cached_stamp is None or self._cached_stamp[0] != raw:
+            try:
+                parsed = _parse_amendment(raw.decode("ascii"))
+            except ValueError:  # (UnicodeDecodeError too)
+                parsed = None
+            self._cached_stamp = (raw, parsed)
         return self._cached_stamp[1]
 
     def _amend(self, amendment: _Amendment) -> None:
@@ -124,9 +136,9 @@ class KnownStateFile:
             return
         try:
             os.fchmod(fd, 0o600)
-            os.pwrite(fd, _amendment_record(amendment), 0)
-            info = os.fstat(fd)
-            self._cached_stamp = ((info.st_ino, info.st_size, info.st_mtime_ns), amendment)
+            record = _amendment_record(amendment)
+            os.pwrite(fd, record, 0)
+            self._cached_stamp = (record, amendment)
         except OSError:
             self._cached_stamp = None
         finally:
