@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
+import pytest
+
+from tui.engine.credentials_file import known_state
 from tui.engine.credentials_file.known_state import KnownState, KnownStateFile
 
 STATE = KnownState(frozenset({"work", "work-mfa", "home"}), frozenset({"work", "home"}), 420,
@@ -28,7 +32,7 @@ def test_nothing_is_known_until_saved_then_it_reads_back(sandbox_home):
 def test_the_state_file_is_private_and_holds_no_value(sandbox_home):
     known = KnownStateFile(sandbox_home.credentials)
     known.save(STATE._replace(stamp=None))
-    path = known.path()
+    path = Path(known.path())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert str(sandbox_home.home / ".local" / "state") in str(path)
@@ -73,10 +77,33 @@ def test_an_unreadable_state_is_forgotten_not_trusted(sandbox_home):
                  "aws-mfa-tui known state 1\nsize 1\nsecret a\n",
                  "aws-mfa-tui known state 1\nsize 1\nname cut-off",  # no final newline
                  "aws-mfa-tui known state 2\nsize 1\n"):
-        known.path().write_text(text)
+        Path(known.path()).write_text(text)
         assert KnownStateFile(sandbox_home.credentials).load() is None, text
     known.save(STATE)  # and it is written whole again
     assert KnownStateFile(sandbox_home.credentials).load() == STATE
+
+
+@pytest.mark.parametrize("state", [
+    STATE, STATE._replace(long_term=frozenset(), stamp=(1, 2, 3, 4)),
+    KnownState(frozenset(), frozenset(), 0),
+    KnownState(frozenset({"profile a b", "x[y]", "name z", "long_term w"}),
+               frozenset({"long_term w"}), 7),
+])
+def test_each_state_we_write_is_read_back_in_one_pass(state):
+    text = known_state._text(state, "12.34")
+    assert known_state._parse_in_order(text) == (state, "12.34")  # the fast reading
+    assert known_state._parse(text) == (state, "12.34")
+
+
+def test_a_state_in_another_order_or_an_older_layout_is_read_line_by_line(sandbox_home):
+    known = KnownStateFile(sandbox_home.credentials)
+    for text in ("aws-mfa-tui known state 1\nsize 420\nstamp -\n"  # before generations
+                 "name work\nname work-mfa\nname home\nlong_term work\nlong_term home\n",
+                 "aws-mfa-tui known state 1\ngeneration g\nsize 420\nstamp -\n"
+                 "long_term work\nname work\nname work-mfa\nlong_term home\nname home\n"):
+        assert known_state._parse_in_order(text) is None
+        Path(known.path()).write_text(text)
+        assert KnownStateFile(sandbox_home.credentials).load() == STATE._replace(stamp=None)
 
 
 def test_a_state_says_which_sections_a_read_lost():
@@ -92,7 +119,7 @@ def test_the_store_reads_the_file_past_a_state_file_it_doesn_t_understand(sandbo
                                         "aws_secret_access_key = s\n")
     known = KnownStateFile(sandbox_home.credentials)
     known.save(STATE)
-    known.path().write_text("[]")  # not what we write
+    Path(known.path()).write_text("[]")  # not what we write
     assert CredentialsStore(sandbox_home.credentials).read().sections() == ["work"]
 
 
@@ -110,10 +137,10 @@ def test_a_new_stamp_on_the_same_sections_goes_to_the_small_companion(sandbox_ho
     known.save(moved)
     after = os.stat(known.path())
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    assert known.stamp_path().stat().st_size <= 256
-    assert stat.S_IMODE(known.stamp_path().stat().st_mode) == 0o600
+    assert Path(known.stamp_path()).stat().st_size <= 256
+    assert stat.S_IMODE(Path(known.stamp_path()).stat().st_mode) == 0o600
     assert KnownStateFile(sandbox_home.credentials).load() == moved
-    assert set(os.listdir(known.path().parent)) == {known.path().name, known.stamp_path().name}
+    assert set(os.listdir(os.path.dirname(known.path()))) == {os.path.basename(known.path()), os.path.basename(known.stamp_path())}
 
 
 def test_a_companion_of_another_generation_is_ignored(sandbox_home):
@@ -122,11 +149,11 @@ def test_a_companion_of_another_generation_is_ignored(sandbox_home):
     a, b = KnownStateFile(sandbox_home.credentials), KnownStateFile(sandbox_home.credentials)
     a.save(STATE)
     a.save(STATE._replace(size=999, stamp=(1, 2, 3, 4)))
-    companion = a.stamp_path().read_bytes()
+    companion = Path(a.stamp_path()).read_bytes()
     fewer = STATE._replace(names=frozenset({"work", "home"}), size=300, stamp=None)
     b.save(fewer)
     assert a.load() == fewer
-    a.stamp_path().write_bytes(companion)  # put back late: still of the old generation
+    Path(a.stamp_path()).write_bytes(companion)  # put back late: still of the old generation
     assert KnownStateFile(sandbox_home.credentials).load() == fewer
 
 
@@ -136,7 +163,7 @@ def test_an_unreadable_companion_is_ignored(sandbox_home):
     known.save(STATE._replace(size=1))
     for text in ("", "aws-mfa-tui known stamp 1\n", "aws-mfa-tui known stamp 1\nx y 1 2\n",
                  "aws-mfa-tui known stamp 1\nx 5 -\nmore\n", "junk"):
-        known.stamp_path().write_text(text)
+        Path(known.stamp_path()).write_text(text)
         assert KnownStateFile(sandbox_home.credentials).load() == STATE, text
 
 
@@ -144,15 +171,15 @@ def test_a_companion_read_half_way_through_a_write_is_ignored(sandbox_home):
     known = KnownStateFile(sandbox_home.credentials)
     known.save(STATE)
     known.save(STATE._replace(size=12345, stamp=(1, 2, 3, 4)))
-    record = known.stamp_path().read_bytes()
+    record = Path(known.stamp_path()).read_bytes()
     later = KnownStateFile(sandbox_home.credentials)
     later.save(STATE._replace(size=99999, stamp=(5, 6, 7, 8)))
-    newer = known.stamp_path().read_bytes()
+    newer = Path(known.stamp_path()).read_bytes()
     # Half of one record over the other: digits of both, which no checksum fits.
     cut = newer.index(b"99999") + 2
     torn = newer[:cut] + record[cut:]
     assert torn not in (record, newer)
-    known.stamp_path().write_bytes(torn)
+    Path(known.stamp_path()).write_bytes(torn)
     assert KnownStateFile(sandbox_home.credentials).load() == STATE
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -48,9 +49,9 @@ def test_a_file_where_a_folder_should_be_is_an_error(tmp_path):
 
 
 def test_the_state_folder_follows_xdg_state_home(sandbox_home, monkeypatch, tmp_path):
-    assert state_folder() == sandbox_home.home / ".local" / "state" / "aws-mfa-tui"
+    assert Path(state_folder()) == sandbox_home.home / ".local" / "state" / "aws-mfa-tui"
     monkeypatch.delenv("XDG_STATE_HOME")
-    assert state_folder() == sandbox_home.home / ".local" / "state" / "aws-mfa-tui"
+    assert Path(state_folder()) == sandbox_home.home / ".local" / "state" / "aws-mfa-tui"
     assert _mode(state_folder()) == 0o700
 
 

@@ -3,6 +3,8 @@ stays, and each verb does only its one thing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from botocore.configloader import raw_config_parse
 
@@ -42,7 +44,7 @@ def test_replace_key_everywhere_then_restore(store):
                               previous) == ["work", "work-ci"]
     # The edited sections read as before; every other byte is the same.
     assert raw_config_parse(str(store.path)) == before
-    data = store.path.read_bytes()
+    data = Path(store.path).read_bytes()
     assert data.startswith(b"# keep me\n[work]\n")
     assert data.endswith(TEXT.encode()[TEXT.index("[other]"):])
 
@@ -51,12 +53,12 @@ def test_replace_key_refuses_when_the_required_section_changed(store):
     with pytest.raises(CredentialsFileError, match=r"\[other\] no longer holds"):
         store.replace_key("AKIAOLD0000000000001", "AKIANEW0000000000001", Secret("n"),
                           required="other")
-    assert store.path.read_bytes() == TEXT.encode()
+    assert Path(store.path).read_bytes() == TEXT.encode()
 
 
 def test_mark_stale_keeps_the_expiration_and_a_new_session_drops_the_mark(store):
     assert store.mark_stale(("work-mfa", "work")) == ("work-mfa",)  # work has no token
-    assert store.path.read_bytes().startswith(TEXT.split("[work-mfa]")[0].encode())
+    assert Path(store.path).read_bytes().startswith(TEXT.split("[work-mfa]")[0].encode())
     parsed = raw_config_parse(str(store.path))
     assert parsed["work-mfa"][STALE_KEY] == "key-rotated"
     assert parsed["work-mfa"]["expiration"] == "2030-01-01T00:00:00Z"

@@ -3,8 +3,8 @@ one way to print notices (stderr) and data (stdout)."""
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 from tui.engine.named_tuple import TYPE_CHECKING
 from tui.engine.profiles.catalog import Paths
@@ -12,11 +12,14 @@ from tui.engine.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from tui.engine.sessions.service import SessionService
 
 
 def paths_from(args: argparse.Namespace) -> Paths:
+    from pathlib import Path  # (not at the top: `status` reads the files by name)
+
     return Paths(
         credentials=Path(args.credentials_file),
         config=Path(args.config_file),
@@ -52,10 +55,10 @@ def data(text: str) -> None:
 def no_identities_hint(credentials_file: str | Path, sections: dict[str, dict[str, str]]
                        ) -> str:
     """Why no identity profile was found, naming the file and how to start."""
-    path = Path(credentials_file)
+    path = os.fspath(credentials_file)
     start = ("add one with `aws configure --profile NAME` (access key id and secret), "
              "then `aws-mfa-tui refresh NAME`")
-    if not path.exists():
+    if not os.path.exists(path):
         return f"no credentials file at {path}: {start}"
     if not sections:
         return f"{path} has no profiles: {start}"

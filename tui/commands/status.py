@@ -16,7 +16,6 @@ from tui.commands.context import (
     half_keys,
     no_identities_hint,
     notice,
-    paths_from,
     settings_from,
 )
 from tui.engine.credential_values import format_expiration
@@ -98,15 +97,14 @@ def plain_options(tokens: Sequence[str]) -> dict[str, object] | None:
 def run(args: argparse.Namespace) -> int:
     # Files only: this never imports the AWS call layer (tmux runs it every few seconds).
     width = _width(args)
-    paths = paths_from(args)
     settings = settings_from(args)
-    catalog = build_catalog(CredentialsStore(paths.credentials).read(),
-                            read_config(paths.config), settings)
+    catalog = build_catalog(CredentialsStore(args.credentials_file).read(),
+                            read_config(args.config_file), settings)
     rows = status_rows(catalog, RefreshSchedule(lead_time=settings.lead_time))
     if getattr(args, "profiles", None):
         rows = rows_named(rows, args.profiles)
     if not catalog.identities:
-        notice(no_identities_hint(paths.credentials, catalog.credentials))
+        notice(no_identities_hint(args.credentials_file, catalog.credentials))
     elif not args.short:
         for line in half_keys(catalog.credentials):
             notice(line)

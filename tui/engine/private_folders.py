@@ -5,34 +5,41 @@ the runtime folder."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+from tui.engine.named_tuple import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def make_private_folders(directory: Path) -> None:
+def make_private_folders(directory: str | os.PathLike[str]) -> None:
     """Create `directory` and its missing parents, each 0700 whatever the umask (a plain
     `mkdir(parents=True)` makes the parents 0777 under umask 000). Folders that already
     exist are left as they are."""
-    missing: list[Path] = []
-    while not directory.exists():
-        missing.append(directory)
-        if directory.parent == directory:
+    missing: list[str] = []
+    folder = os.path.abspath(directory)
+    while not os.path.exists(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
             break
-        directory = directory.parent
+        folder = parent
     for folder in reversed(missing):
         try:
             os.mkdir(folder, 0o700)
         except FileExistsError:
-            if not folder.is_dir():
+            if not os.path.isdir(folder):
                 raise
             continue  # made by someone else meanwhile: theirs to keep as it is
         os.chmod(folder, 0o700)
 
 
-def state_folder() -> Path:
+def state_folder() -> str:
     """Where aws-mfa-tui keeps what it must remember between runs that is not a setting
-    ($XDG_STATE_HOME/aws-mfa-tui, by default ~/.local/state/aws-mfa-tui), made 0700."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
-    folder = Path(base) / "aws-mfa-tui"
+    ($XDG_STATE_HOME/aws-mfa-tui, by default ~/.local/state/aws-mfa-tui), made 0700. A
+    string: `status` reads the known state from here, and never loads pathlib."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    folder = os.path.join(base, "aws-mfa-tui")
     make_private_folders(folder)
     return folder
 
@@ -42,6 +49,8 @@ def runtime_folder() -> Path:
     `$XDG_RUNTIME_DIR/aws-mfa-tui` when set (a per-user tmpfs), else `aws-mfa-tui/run`
     under the cache folder. Made 0700 when missing; an existing one must be this user's
     and is narrowed to 0700 (raises PermissionError when it belongs to someone else)."""
+    from pathlib import Path
+
     base = os.environ.get("XDG_RUNTIME_DIR")
     if base and os.path.isabs(base):
         folder = Path(base) / "aws-mfa-tui"

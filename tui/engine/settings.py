@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
 
 from tui.engine.errors import SettingsError
 from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 MIN_DURATION = 900
@@ -59,6 +59,10 @@ class ProfileSettings(NamedTuple):
     browser: str | None = None
 
 
+#: A profile the settings say nothing about (one shared value: it is never changed).
+NO_PROFILE_SETTINGS = ProfileSettings()
+
+
 class RoleSettings(NamedTuple):
     name: str
     role_arn: str
@@ -71,7 +75,7 @@ class RoleSettings(NamedTuple):
 
 
 class Settings(NamedTuple):
-    path: Path | None = None
+    path: str | os.PathLike[str] | None = None
     duration: int = DEFAULT_DURATION
     lead_time: int = DEFAULT_LEAD_TIME
     session_name: str = DEFAULT_SESSION_NAME
@@ -90,7 +94,7 @@ class Settings(NamedTuple):
     duration_set: bool = False
 
     def for_profile(self, name: str) -> ProfileSettings:
-        return self.profiles.get(name, ProfileSettings())
+        return self.profiles.get(name, NO_PROFILE_SETTINGS)
 
     def with_profile(self, name: str, **changes: Any) -> Settings:
         profiles = dict(self.profiles)
@@ -123,9 +127,10 @@ _SECRET_KEYS = {
 
 def load_settings(path: str | os.PathLike[str]) -> Settings:
     """Read the settings file; a missing file gives the defaults."""
-    path = Path(path)
+    path = os.fspath(path)  # (a string: `status` never loads pathlib)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except FileNotFoundError:
         return Settings(path=path)
     except IsADirectoryError:
@@ -141,7 +146,8 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
     return parse_settings(data, path)
 
 
-def parse_settings(data: dict[str, Any], path: Path | None = None) -> Settings:
+def parse_settings(data: dict[str, Any], path: str | os.PathLike[str] | None = None
+                   ) -> Settings:
     where = str(path) if path else "settings"
     warnings: list[str] = []
 
@@ -254,6 +260,7 @@ def settings_to_toml(settings: Settings) -> dict[str, Any]:
 def save_settings(settings: Settings, path: str | os.PathLike[str] | None = None) -> Path:
     """Write settings atomically (temp file in the same folder, fsync, os.replace)."""
     import tempfile
+    from pathlib import Path
 
     import tomli_w
 

@@ -5,7 +5,8 @@ folder made if missing; a file that isn't ours, or is read-only, refused; a file
 read made 0600 once it holds secrets; a folder others can write warned about once.
 
 `CredentialsStore` (in `store`) decides what to write and when; this module only does the
-writing, and knows nothing of INI or of other writers.
+writing, and knows nothing of INI or of other writers. Paths are strings (`os.path`), as
+in `store`: `status` never loads pathlib.
 """
 
 from __future__ import annotations
@@ -16,11 +17,17 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from pathlib import Path
 
 from tui.engine.credentials_file.settled_read import MAX_SIZE, stamp_of
 from tui.engine.errors import CredentialsFileError
+from tui.engine.named_tuple import TYPE_CHECKING
 from tui.engine.private_folders import make_private_folders
+
+if TYPE_CHECKING:
+    from os import PathLike
+
+    #: A file or folder, as a string or a path object.
+    Path = str | PathLike[str]
 
 #: Says one line to the person (the store's `notice`).
 Tell = Callable[[str], None]
@@ -33,12 +40,17 @@ _TEMP_NAME = re.compile(r"\.credentials\.[a-z0-9_]{8}\.tmp")
 _WARNED: set[str] = set()  # folders already warned about in this process
 
 
+def folder_of(path: Path) -> str:
+    """The folder a file is in ("." for a bare name, as `Path.parent` gives)."""
+    return os.path.dirname(path) or "."
+
+
 def replace_file(target: Path, data: bytes, mode: int,
                  ready: Callable[[], bool] | None = None) -> tuple[int, int, int, int] | None:
     """Write `data` to a temp file and put it in place; return the new file's stamp.
     `ready` is asked last, right before the replace (after the slow fsync): when it
     says no, nothing is replaced and None is returned."""
-    directory = target.parent
+    directory = folder_of(target)
     try:
         import tempfile  # only writers need it: `status` stays light
 
@@ -113,9 +125,9 @@ def fsync_directory(directory: Path) -> None:
 def ensure_directory(directory: Path) -> None:
     """The credentials file's folder, made (0700) when missing."""
     try:
-        if directory.is_dir():
+        if os.path.isdir(directory):
             return
-        if directory.exists():
+        if os.path.exists(directory):
             raise CredentialsFileError(f"{directory} exists and is not a directory")
         make_private_folders(directory)
     except OSError as exc:
@@ -170,7 +182,7 @@ def warn_open_folders(tell: Tell | None, *paths: Path) -> None:
     if tell is None:
         return
     for path in paths:
-        folder = path.parent
+        folder = folder_of(path)
         if str(folder) in _WARNED:
             continue
         _WARNED.add(str(folder))

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
 from tui.engine.private_folders import state_folder
 
 if TYPE_CHECKING:  # (types only: `status --short` reads this module, and skips typing)
     from collections.abc import Callable
+    from pathlib import Path
     from typing import TypeVar
 
     T = TypeVar("T")
@@ -56,23 +56,23 @@ class KnownStateFile:
     makes a later read wait longer, never trust more.
     """
 
-    def __init__(self, credentials: Path):
+    def __init__(self, credentials: str | Path):
         real = os.path.realpath(credentials)
         self._name = f"known-{_path_hash(real)}.state"
-        self._path: Path | None = None
+        self._path: str | None = None
         self._cached: tuple[tuple[int, int, int], tuple[KnownState, str] | None] | None = None
         # The companion's last bytes and their parse. Keyed by the bytes, not the stamp:
         # written in place, it keeps its inode and size, and two writes within one tick of
         # the filesystem's clock keep its mtime too.
         self._cached_stamp: tuple[bytes, _Amendment | None] | None = None
 
-    def path(self) -> Path:
+    def path(self) -> str:
         if self._path is None:
-            self._path = state_folder() / self._name
+            self._path = os.path.join(state_folder(), self._name)
         return self._path
 
-    def stamp_path(self) -> Path:
-        return self.path().with_suffix(".stamp")
+    def stamp_path(self) -> str:
+        return self.path().removesuffix(".state") + ".stamp"
 
     def load(self) -> KnownState | None:
         """The last known state, or None (none yet, or unreadable: then we know nothing)."""
@@ -145,11 +145,12 @@ class KnownStateFile:
             os.close(fd)
 
     @staticmethod
-    def _replace(path: Path, text: str, value: T) -> tuple[tuple[int, int, int], T] | None:
+    def _replace(path: str, text: str, value: T) -> tuple[tuple[int, int, int], T] | None:
         """Write `text` to `path` atomically; returns the cache entry for what a load would
         read back (the same inode, size and mtime), or None when it could not be written."""
         try:
-            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            folder, name = os.path.split(path)
+            temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 os.fchmod(fd, 0o600)
@@ -166,7 +167,7 @@ def _same(a: frozenset[str], b: frozenset[str]) -> bool:
     return a is b or a == b  # (a set's == doesn't look at identity first)
 
 
-def _read(path: Path, parse: Callable[[str], T | None]) -> T | None:
+def _read(path: str, parse: Callable[[str], T | None]) -> T | None:
     try:
         with open(path, "rb") as handle:
             return parse(handle.read(16 << 20).decode("utf-8"))
@@ -228,6 +229,9 @@ def _parse_amendment(text: str) -> _Amendment | None:
 def _parse(text: str) -> tuple[KnownState, str] | None:
     """The state `_text` wrote and its generation, or None for anything else (then we know
     nothing)."""
+    fast = _parse_in_order(text)
+    if fast is not None:
+        return fast
     lines = text.split("\n")
     if lines[0] != HEADER or lines[-1] != "":
         return None
@@ -253,6 +257,46 @@ def _parse(text: str) -> tuple[KnownState, str] | None:
     if size is None:
         return None
     return KnownState(frozenset(names), frozenset(long_term), size, stamp), generation
+
+
+def _parse_in_order(text: str) -> tuple[KnownState, str] | None:
+    """`_parse` for a state laid out exactly as `_text` writes it, with each block split by
+    one string method instead of a loop over its lines (`status` reads the state on every
+    run; at 2,000 profiles the loop took about 1 ms). None for any other layout: `_parse`
+    then reads it line by line."""
+    parts = text.split("\n", 4)
+    if len(parts) != 5 or parts[0] != HEADER:
+        return None
+    _, generation, size, stamp, rest = parts
+    if not (generation.startswith("generation ") and size.startswith("size ")
+            and stamp.startswith("stamp ")):
+        return None
+    cut = 0 if rest.startswith("long_term ") else rest.find("\nlong_term ") + 1
+    if cut == 0 and not rest.startswith("long_term "):
+        cut = len(rest)  # (no long-term section)
+    name_block, long_block = rest[:cut], rest[cut:]
+    names = _block(name_block, "name ")
+    long_term = _block(long_block, "long_term ")
+    if names is None or long_term is None:
+        return None
+    try:
+        state = KnownState(names, long_term, int(size[5:]), _parse_stamp(stamp[6:]))
+    except ValueError:
+        return None
+    return state, generation[11:]
+
+
+def _block(block: str, prefix: str) -> frozenset[str] | None:
+    """The values of a run of `prefix value` lines (each ending in a newline), or None when
+    the run is anything else."""
+    if not block:
+        return frozenset()
+    if not block.startswith(prefix) or not block.endswith("\n"):
+        return None
+    values = block[len(prefix):-1].split("\n" + prefix)
+    if block.count("\n") != len(values):  # a line of another kind inside the run
+        return None
+    return frozenset(values)
 
 
 def _path_hash(text: str) -> str:

@@ -16,9 +16,13 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from tui.engine.errors import CredentialsFileError, LockTimeoutError
+from tui.engine.named_tuple import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from os import PathLike
+    from pathlib import Path
 
 LOCK_FILE_NAME = ".credentials.lock"
 #: Seconds of waiting for a busy lock before the wait is told.
@@ -62,9 +66,12 @@ def _file_lock(path: Path):  # -> filelock.FileLock
         return lock
 
 
-def lock_paths(path: Path) -> list[Path]:
-    """Where to lock `path`: beside it as given and beside the file it resolves to."""
-    given = path.parent / LOCK_FILE_NAME
+def lock_paths(path: str | PathLike[str]) -> list[Path]:
+    """Where to lock `path`: beside it as given and beside the file it resolves to (as
+    paths: two spellings of one lock file must meet as one key in `_LOCKS`)."""
+    from pathlib import Path  # (only writers lock: `status` never loads pathlib)
+
+    given = Path(path).parent / LOCK_FILE_NAME
     resolved = Path(os.path.realpath(path)).parent / LOCK_FILE_NAME
     return sorted({given, resolved}, key=str)
 
@@ -99,7 +106,7 @@ def _acquire(path: Path, timeout: float | None, notice: Notice | None) -> None:
 
 @contextlib.contextmanager
 def credentials_lock(
-    path: Path, timeout: float | None = None, notice: Notice | None = None
+    path: str | PathLike[str], timeout: float | None = None, notice: Notice | None = None
 ) -> Iterator[None]:
     """Hold every lock of `path` (re-entrant within one thread)."""
     held: list[object] = []

@@ -16,7 +16,6 @@ import os
 import stat
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from tui.engine.credential_values import is_long_term
 from tui.engine.credentials_file.file_replace import os_error, replace_file, too_large
@@ -46,7 +45,7 @@ class OtherWriters:
     """What one credentials file last held, and how to read and write it beside writers
     that take no lock. `notice` gives the store's current notice (it may be set later)."""
 
-    def __init__(self, path: Path, notice: Callable[[], Notice | None]):
+    def __init__(self, path: str, notice: Callable[[], Notice | None]):
         self.path = path
         self._notice = notice
         # What the file last held, shared with every other process of ours (see
@@ -59,7 +58,7 @@ class OtherWriters:
     def known(self) -> KnownState | None:
         return self._known_file.load()
 
-    def waiting(self, target: Path) -> Callable[[str], None] | None:
+    def waiting(self, target: str) -> Callable[[str], None] | None:
         notice = self._notice()
         if notice is None:
             return None
@@ -69,7 +68,7 @@ class OtherWriters:
                    f"until it is whole, or holds still for {QUIET:g} s{GIVE_UP_HINT}")
         return tell
 
-    def open(self, target: Path, deadline: float | None) -> Read | None:
+    def open(self, target: str, deadline: float | None) -> Read | None:
         """A stable read of `target` (None if it does not exist); the caller closes `fd`."""
         for _ in range(1000):
             try:
@@ -158,7 +157,7 @@ class OtherWriters:
             self._known_file.save(KnownState(known.names & names, known.long_term & names,
                                              min(size, known.size)))
 
-    def unsettled(self, target: Path, exc: Unsettled) -> CredentialsFileError:
+    def unsettled(self, target: str, exc: Unsettled) -> CredentialsFileError:
         return CredentialsFileError(
             f"{target} {exc.what} for {exc.seconds:.1f} s (another program rewrites it "
             "without a lock, e.g. a loop of `aws configure set`); nothing was written, try "
@@ -169,7 +168,7 @@ class OtherWriters:
         """Was the file we read changed lately by another program (not just by us)?"""
         return stamp != self.our_stamp and recent(stamp)
 
-    def changed(self, target: Path, read: Read | None, names: frozenset[str],
+    def changed(self, target: str, read: Read | None, names: frozenset[str],
                  deadline: float | None) -> tuple[bool, Read | None]:
         """Whether the path is no longer the file we read (checked right before replace).
 
@@ -205,7 +204,7 @@ class OtherWriters:
             time.sleep(0.0005)  # in the middle of its write: see what it writes
 
     def redo_on_orphan(
-        self, target: Path, read: Read, read_names: frozenset[str],
+        self, target: str, read: Read, read_names: frozenset[str],
         stamp: tuple[int, int, int, int], ours: bytes,
         change: Callable[[IniDocument], object], mode: int, deadline: float | None,
         watch: float,

@@ -28,11 +28,11 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 
 from tui.engine.credential_values import SessionCredentials, is_long_term
 from tui.engine.credentials_file.file_replace import (
     ensure_directory,
+    folder_of,
     make_private,
     mode_to_write,
     os_error,
@@ -89,7 +89,9 @@ class CredentialsStore:
         lock_timeout: float | None = None,
         notice: Notice | None = None,
     ):
-        self.path = Path(os.path.expanduser(os.fspath(path)))
+        # A string, as are the paths below it: `status` reads through here and never loads
+        # pathlib (its imports cost about 3.5 ms a run).
+        self.path = os.path.expanduser(os.fspath(path))
         #: None: wait for a busy lock until interrupted (told through `notice` after 2 s).
         self.lock_timeout = lock_timeout
         self.notice = notice
@@ -97,21 +99,21 @@ class CredentialsStore:
         self._others = OtherWriters(self.path, lambda: self.notice)
 
     @property
-    def lock_path(self) -> Path:
+    def lock_path(self) -> str:
         """The lock beside the path as given, where aws-mfa-credentials looks for it."""
-        return self.path.parent / LOCK_FILE_NAME
+        return os.path.join(folder_of(self.path), LOCK_FILE_NAME)
 
     # ------------------------------------------------------------------ reading
-    def _target(self) -> Path:
+    def _target(self) -> str:
         """The real file to read and replace: the symlink's target when it is one."""
         path = self.path
         try:
-            if not path.is_symlink():
+            if not os.path.islink(path):
                 warn_open_folders(self.notice, path)
                 return path
-            target = Path(os.path.realpath(path))
+            target = os.path.realpath(path)
             warn_open_folders(self.notice, path, target)
-            if not target.exists() and not target.parent.is_dir():
+            if not os.path.exists(target) and not os.path.isdir(folder_of(target)):
                 raise CredentialsFileError(
                     f"{path} is a symlink to {target}, whose folder does not exist; "
                     "fix or remove the link"
@@ -131,13 +133,13 @@ class CredentialsStore:
                 os.close(read.fd)
 
     def exists(self) -> bool:
-        return self.path.exists()
+        return os.path.exists(self.path)
 
     # ------------------------------------------------------------------ writing
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the credentials lock(s) (re-entrant within one thread)."""
-        ensure_directory(self.path.parent)
+        ensure_directory(folder_of(self.path))
         with credentials_lock(self.path, self.lock_timeout, self.notice):
             yield
 
@@ -155,7 +157,7 @@ class CredentialsStore:
         """
         with self.locked():
             target = self._target()
-            remove_dead_temps(target.parent)
+            remove_dead_temps(folder_of(target))
             started = time.monotonic()
             deadline = None if patient else started + BUDGET
             result, written = self._edit_once(target, change, private, deadline, started)
@@ -177,7 +179,7 @@ class CredentialsStore:
             return result
 
     def _edit_once(
-        self, target: Path, change: Callable[[IniDocument], T], private: bool,
+        self, target: str, change: Callable[[IniDocument], T], private: bool,
         deadline: float | None, started: float,
     ) -> tuple[T, tuple[int, int, int, int] | None]:
         """One locked read-change-replace; returns the result, and the stamp of what we

@@ -18,7 +18,6 @@ import os
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 
 from tui.engine.credential_values import is_long_term, parse_expiration
 from tui.engine.credentials_file.ini_document import IniDocument
@@ -26,13 +25,16 @@ from tui.engine.credentials_file.session_layouts import AWS_MFA_ROLE_DURATION, P
 from tui.engine.credentials_file.store import STALE_KEY, STALE_SESSION_KEY
 from tui.engine.errors import CredentialsFileError, UsageError
 from tui.engine.mfa.age import TIMES_KEY, SessionTimes, read_times
-from tui.engine.named_tuple import NamedTuple
+from tui.engine.named_tuple import TYPE_CHECKING, NamedTuple
 from tui.engine.settings import (
     DEFAULT_ROLE_SESSION_NAME,
     DEFAULT_SESSION_NAME,
     MAX_DURATION,
     Settings,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TOKEN_KEYS = ("aws_session_token", "aws_security_token")
 CHAINED_ROLE_MAX_DURATION = 3600
@@ -236,9 +238,10 @@ def session_name_for(identity: str, settings: Settings) -> str:
 
 def read_config(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
     """~/.aws/config as {profile name: values}; `[default]` is "default". Read-only."""
-    path = Path(path)
+    path = os.fspath(path)  # (a string: `status` never loads pathlib)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
         return {}
     except IsADirectoryError:
@@ -246,7 +249,7 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
     except OSError as exc:
         raise CredentialsFileError(f"{path} can't be read: {exc.strerror}") from None
     # Never written: remembering its parse would push out the one the next write reuses.
-    document = IniDocument.parse_bytes(data, str(path), remember=False)
+    document = IniDocument.parse_bytes(data, path, remember=False)
     profiles: dict[str, dict[str, str]] = {}
     for section, values in document.as_dict().items():
         if section == "default":
@@ -422,12 +425,11 @@ def build_catalog(
     identities: list[IdentityProfile] = []
     keyed = [name for name, values in creds.items() if is_long_term(values)]
     mfa_login = _mfa_login_sessions(credentials, creds, keyed)
-    for name, values in creds.items():
-        if not is_long_term(values):
-            continue
+    for name in keyed:
+        values = creds[name]
         own = settings.for_profile(name)
         config_values = config.get(name, {})
-        peer = None if _own_target(settings, name) else peer_session(name, values, creds, env)
+        peer = None if own.target else peer_session(name, values, creds, env)
         layout = peer[1] if peer else None
         serial, serial_source = own.mfa_serial, "settings"
         peer_serial = PEER_SERIAL_VARIABLE.get(layout or "")

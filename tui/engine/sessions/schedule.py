@@ -45,6 +45,16 @@ class ScheduleEntry(NamedTuple):
     error: str | None = None
 
 
+_NO_TIME = timedelta(0)
+#: Each lead time as a timedelta, made once (`entry` runs for every row on every tick).
+_LEADS: dict[int, timedelta] = {}
+
+
+def _lead(seconds: int) -> timedelta:
+    lead = _LEADS[seconds] = timedelta(seconds=seconds)
+    return lead
+
+
 class RefreshSchedule(NamedTuple):
     lead_time: int = 300
     clock: Clock = system_clock
@@ -61,18 +71,19 @@ class RefreshSchedule(NamedTuple):
         now: datetime | None = None,
     ) -> ScheduleEntry:
         now = now or self.clock()
-        lead = timedelta(seconds=self.lead_time)
         if expires_at is None:
             state = SessionState.ERROR if error else SessionState.NONE
             return ScheduleEntry(profile, state, None, None, now, 0.0, error)
+        lead = _LEADS.get(self.lead_time) or _lead(self.lead_time)
         left = expires_at - now
-        if left <= timedelta(0):
+        if left <= _NO_TIME:
             state = SessionState.EXPIRED
             fraction = 0.0
         else:
             state = SessionState.EXPIRING if left <= lead else SessionState.FRESH
-            total = lifetime or left.total_seconds()
-            fraction = max(0.0, min(1.0, left.total_seconds() / total)) if total > 0 else 0.0
+            seconds = left.total_seconds()
+            total = lifetime or seconds
+            fraction = max(0.0, min(1.0, seconds / total)) if total > 0 else 0.0
         if error:
             state = SessionState.ERROR
         next_action = max(now, expires_at - lead)
