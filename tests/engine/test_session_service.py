@@ -59,6 +59,32 @@ def _ending_session(sandbox, section: str, left: timedelta) -> None:
                      f"aws_secret_access_key = s\naws_session_token = t\nexpiration = {ends}\n\n")
 
 
+# ------------------------------------------------------------------ the catalog
+def test_files_read_again_unchanged_give_the_catalog_already_built(sandbox_home, monkeypatch):
+    """A refresh reads the files again under the renewal lock: with nothing changed, the
+    catalog built before is taken again; any change to the credentials file, the config,
+    the settings or the environment builds a new one, which sees that change."""
+    sandbox_home.aws_dir.mkdir(mode=0o700)
+    sandbox_home.credentials.write_text("[work]\naws_access_key_id = AKIA1\n"
+                                        "aws_secret_access_key = s\n")
+    service = sandbox_service(sandbox_home)
+    first = service.catalog()
+    assert service.catalog() is first
+    with open(sandbox_home.credentials, "a") as handle:
+        handle.write("[home]\naws_access_key_id = AKIA2\naws_secret_access_key = s\n")
+    changed = service.catalog()
+    assert changed is not first and [i.name for i in changed.identities] == ["work", "home"]
+    sandbox_home.config.write_text("[profile work]\nregion = eu-west-1\n")
+    config = service.catalog()
+    assert config is not changed and config.identity("work").region == "eu-west-1"
+    service.settings = service.current_settings.with_profile("work", target="work-session")
+    settings = service.catalog()
+    assert settings is not config and settings.identity("work").session_profile == "work-session"
+    monkeypatch.setenv("AWS_MFA_IDENTITY_PROFILE", "home")
+    assert service.catalog() is not settings
+    assert service.catalog().identity("home").session.layout == "awsmfa"
+
+
 # ------------------------------------------------------------------ refresh
 def test_refresh_trades_the_key_and_a_code_for_a_session(aws, make_user, sandbox_home):
     user = make_user("alice", profile="work")

@@ -170,6 +170,11 @@ class IniDocument:
             return {name: defaults | found[name] for name in names}
         return {name: found[name].copy() for name in names}
 
+    def same_parse(self, other: IniDocument) -> bool:
+        """Whether both documents are one validated parse of the same bytes, neither edited
+        since: whatever was worked out from one holds for the other."""
+        return self._values is not None and self._values is other._values
+
     def raw_section(self, name: str) -> list[str]:
         """The section's raw lines, header to the line before the next header."""
         if name not in self._sections:
