@@ -168,3 +168,41 @@ def test_a_cut_off_rotation_whose_old_key_was_put_back_after_the_delete_keeps_th
     assert new_key in message and "put that key back" in message and "\n" not in message
     assert iam_keys(aws, make_user, "carol") == {new_key: "Active"}  # not deleted
     assert again.unfinished() is None  # said once
+
+
+def test_a_cut_off_rotation_whose_file_never_keeps_the_new_key_keeps_the_old_one_active(
+        aws, make_user, sandbox_home):
+    """Cut off after the new key reached the file, then finished while another program
+    keeps writing the old key back: the old key is still active, so nothing is retired;
+    one line says to run rotate again once that program stops, and the journal stays open
+    for that run."""
+    user = carol_with_a_copy(aws, make_user, sandbox_home)
+    before = sandbox_home.credentials.read_bytes()
+
+    def die_after_persist(event: StepEvent) -> None:
+        if event.step is RotationStep.PERSIST and event.outcome is StepOutcome.DONE:
+            raise KeyboardInterrupt
+
+    rotation = rotation_of(sandbox_home)
+    with pytest.raises(KeyboardInterrupt):
+        rotation.run(rotation.plan(), on_step=die_after_persist)
+    new_key = credentials(sandbox_home)["carol"]["aws_access_key_id"]
+    assert new_key != user.access_key_id
+    writer = PutBack(sandbox_home.credentials, before, RotationStep.VERIFY, keep_on=True)
+    again = rotation_of(sandbox_home, hold_timeout=1.0)
+    try:
+        with pytest.raises(RotationError) as caught:
+            again.finish_unfinished(on_step=writer)
+    finally:
+        writer.stop()
+    message = str(caught.value)
+    assert writer.times > 1
+    assert "once that program stops" in message and "\n" not in message
+    assert new_key in message and user.access_key_id in message
+    assert iam_keys(aws, make_user, "carol") == {user.access_key_id: "Active",
+                                                 new_key: "Active"}
+    assert again.unfinished() is not None  # the next run finishes it
+    aws.set_auth(True)
+    assert sts_works(aws, user.access_key_id, user.secret_access_key)
+    secrets = {s["aws_secret_access_key"] for s in credentials(sandbox_home).values()}
+    assert not any(secret in message for secret in secrets)
