@@ -378,12 +378,13 @@ def _session_target(name: str, settings: Settings, creds: dict[str, dict[str, st
     own = _own_target(settings, name)
     if own:
         return own, None, (own,)
-    if not (peer or mfa_login or _names_sessions(settings, name)):
+    templated = _templated(settings)
+    if not (peer or mfa_login or templated):
         # (Most identities: one rule, `{profile}-mfa`, so nothing to try in turn.)
         default = DEFAULT_SESSION_NAME.format(profile=name)
         return default, None, (default,) if default != name else ()
     candidates: list[tuple[str, str | None]] = []
-    if _names_sessions(settings, name):
+    if templated:
         candidates.append((session_name_for(name, settings), None))
     if peer:
         candidates.append(peer)
@@ -397,10 +398,10 @@ def _session_target(name: str, settings: Settings, creds: dict[str, dict[str, st
     return candidates[0][0], candidates[0][1], names
 
 
-def _names_sessions(settings: Settings, name: str) -> bool:
-    """Whether the settings say where `name`'s session goes (then no peer layout applies)."""
-    return bool(settings.strip_suffix or settings.session_name != DEFAULT_SESSION_NAME
-                or _own_target(settings, name))
+def _templated(settings: Settings) -> bool:
+    """Whether the settings name sessions by a template of their own (then, as with a
+    profile's own target, no peer layout applies)."""
+    return bool(settings.strip_suffix or settings.session_name != DEFAULT_SESSION_NAME)
 
 
 def _own_target(settings: Settings, name: str) -> str | None:
