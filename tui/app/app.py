@@ -27,6 +27,7 @@ from tui.engine.sessions.service import SessionService
 if TYPE_CHECKING:
     from textual.command import Provider
 
+    from tui.app.agent_prompts import TuiAgent
     from tui.demo import Demo
 
 #: Seconds within which a second quit leaves even during a key rotation.
@@ -83,6 +84,9 @@ class AwsMfaApp(App[int]):
         self.demo_words = DEMO_READY_WORDS if demo else ""
         self._emulator: Demo | None = None
         self._emulator_asked = False
+        self._agent_asked = False
+        #: The agent's front end, made with the first rows (`_rows_loaded`) when serving.
+        self.agent: TuiAgent | None = None
         if demo is not True and demo and not demo.ready.is_set():
             self._emulator = demo
             self.demo_words = _starting_words()
@@ -138,25 +142,30 @@ class AwsMfaApp(App[int]):
         if self.resume_gc:
             self.set_timer(GC_PAUSE, gc.enable, name="resume-gc")
         self.theme_changed_signal.subscribe(self, self._theme_picked)
-        if self.serve_agent:
-            from tui.app.agent_prompts import TuiAgent
 
-            self.agent = TuiAgent(self)
-            self._start_agent()
+    def _serve_as_agent(self) -> None:
+        """Become this user's agent (once, after the first rows are drawn: its code dialog
+        and server are imported only now)."""
+        from tui.app.agent_prompts import TuiAgent
+
+        self.agent = TuiAgent(self)
+        self._start_agent(self.agent)
 
     @work(thread=True, group="agent", exit_on_error=False,
           description="start serving as the agent")
-    def _start_agent(self) -> None:
-        self.agent.log(self.agent.start())
+    def _start_agent(self, agent: TuiAgent) -> None:
+        agent.log(agent.start())
 
     @work(thread=True, group="agent", exit_on_error=False,
           description="serve a profile on a credentials endpoint")
     def serve_on_endpoint(self, profile: str) -> None:
-        """The palette's "Serve X on an endpoint" (`agent_prompts.EndpointCommands`)."""
-        self.agent.log(self.agent.serve_endpoint(profile))
+        """The palette's "Serve X on an endpoint" (`agent_prompts.EndpointCommands`, which
+        offers it only once the agent is made)."""
+        if self.agent is not None:
+            self.agent.log(self.agent.serve_endpoint(profile))
 
     def on_unmount(self) -> None:
-        if self.serve_agent:
+        if self.agent is not None:
             self.agent.stop()
 
     # ------------------------------------------------------------------ the demo
@@ -167,9 +176,14 @@ class AwsMfaApp(App[int]):
 
     @on(messages.StatusLoaded)
     def _rows_loaded(self) -> None:
-        """(Bubbled up from the main screen, after it showed the rows.) The first time, a
-        demo starts its emulator, once that paint is on the terminal: moto's import takes
-        seconds and would hold the first paint back."""
+        """(Bubbled up from the main screen, after it showed the rows.) The first time, the
+        agent starts serving, and a demo starts its emulator, once that paint is on the
+        terminal: a thread importing them (the agent's server and json, moto for seconds)
+        would hold the first paint back. Until then a program asking the agent finds none,
+        and reads the file as it would without one."""
+        if self.serve_agent and not self._agent_asked:
+            self._agent_asked = True
+            self.call_after_refresh(self._serve_as_agent)
         if self._emulator is not None and not self._emulator_asked:
             self._emulator_asked = True
             self.call_after_refresh(self._start_emulator)

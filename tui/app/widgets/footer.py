@@ -69,9 +69,6 @@ def _fix_applies() -> bool:
 
 
 class AppFooter(Footer):
-    DEFAULT_CSS = """
-    AppFooter.-rows { layout: grid; grid-gutter: 0 0; }
-    """
     #: What the shown keys were composed from; None until they are first asked for.
     _shown: tuple[Hashable, ...] | None = None
     #: The width of each column the keys are laid out in; () for one line.
@@ -129,13 +126,17 @@ class AppFooter(Footer):
         widths = [key_cells(key) for key in self.query_children(FooterKey)]
         columns = columns_for(widths, width)
         # Set each time (a style set to its value changes nothing): Footer.compose sets
-        # its own grid size on every recompose.
+        # its own grid size on every recompose. Inline styles, not a class: a class change
+        # matches the stylesheet again against every key (about 11 ms of the first paint).
         self._grid = columns
-        self.set_class(bool(columns), "-rows")
+        styles = self.styles
         if columns:
-            self.styles.grid_size_columns = len(columns)
-            self.styles.grid_columns = " ".join(map(str, columns))
-        self.styles.height = -(-len(widths) // len(columns)) if columns else 1
+            styles.layout = "grid"
+            styles.grid_size_columns = len(columns)
+            styles.grid_columns = " ".join(map(str, columns))
+        elif styles.clear_rule("layout"):  # back to Footer's own (one line)
+            self.refresh(layout=True)
+        styles.height = -(-len(widths) // len(columns)) if columns else 1
 
 
 def _shown_keys(screen: Screen) -> tuple[Hashable, ...]:
