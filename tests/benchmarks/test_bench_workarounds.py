@@ -70,7 +70,8 @@ def test_status_short(benchmark, sandbox_home):
     _write_files(sandbox_home.home, 20)
     env = _env()
     variants = {"with all": "", "without fast": "fast", "without named_tuple": "named_tuple",
-                "without gc": "gc", "without all three": "fast,named_tuple,gc"}
+                "without gc": "gc", "without string paths": "pathlib",
+                "without all four": "fast,named_tuple,gc,pathlib"}
 
     def once(names: object) -> float:
         argv = [sys.executable, "-c", prelude(str(names)), "status", "--short"]

@@ -12,13 +12,15 @@
 - trim: `malloc_trim` every 10 minutes (free_memory);
 - endpoints: the trimmed endpoints cache;
 - fast: `status`'s plain reading of its argv (`tui.cli._plain_status`);
-- named_tuple: `typing.NamedTuple` for the engine's own.
+- named_tuple: `typing.NamedTuple` for the engine's own;
+- pathlib: pathlib loaded, as it would be if `status`'s read path named files as `Path`s
+  (it names them as strings).
 """
 
 from __future__ import annotations
 
 NAMES = ("styles", "input", "footer", "gc", "daemon", "trim", "endpoints", "fast",
-         "named_tuple")
+         "named_tuple", "pathlib")
 
 
 def without(names: str) -> None:
@@ -32,6 +34,8 @@ def without(names: str) -> None:
         import tui.engine.named_tuple
 
         tui.engine.named_tuple.NamedTuple = typing.NamedTuple  # type: ignore[misc]
+    if "pathlib" in wanted:
+        import pathlib  # noqa: F401 (what naming files as paths would load)
     if "gc" in wanted:
         import gc
 
