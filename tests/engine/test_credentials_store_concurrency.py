@@ -21,6 +21,7 @@ import pytest
 from botocore.configloader import raw_config_parse
 
 from tui.engine.credential_values import SessionCredentials
+from tui.engine.credentials_file.lock import lock_paths
 from tui.engine.credentials_file.store import LOCK_FILE_NAME, CredentialsStore
 from tui.engine.errors import LockTimeoutError
 from tui.engine.secret import Secret
@@ -192,6 +193,41 @@ def test_a_lock_held_too_long_is_a_clear_timeout_and_changes_nothing(sandbox_hom
     # Once the holder is gone the same store writes at once.
     store.write_session("new", _session("new"))
     assert "new" in raw_config_parse(str(sandbox_home.credentials))
+
+
+def test_a_file_in_a_symlinked_folder_takes_its_one_lock_once(sandbox_home, tmp_path):
+    """`~/.aws` linking to a dotfiles folder: the lock beside the path as given and the one
+    beside the real file are one file, taken once (two instances on it in one thread
+    would wait for each other: every write failed this way), and a holder of it through
+    either spelling still excludes us."""
+    real = tmp_path / "dotfiles" / "aws"
+    real.mkdir(parents=True)
+    sandbox_home.aws_dir.symlink_to(real)
+    sandbox_home.credentials.write_text(PROLOGUE)
+    assert lock_paths(sandbox_home.credentials) == [real.resolve() / LOCK_FILE_NAME]
+    store = CredentialsStore(sandbox_home.credentials, lock_timeout=5)
+    store.write_session("new", _session("new"))
+    assert "new" in raw_config_parse(str(real / "credentials"))
+    fd = os.open(real / LOCK_FILE_NAME, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(LockTimeoutError):
+            CredentialsStore(sandbox_home.credentials, lock_timeout=0.2).write_session(
+                "other", _session("other"))
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert "other" not in raw_config_parse(str(real / "credentials"))
+
+
+def test_a_relative_path_takes_one_lock(sandbox_home, monkeypatch):
+    sandbox_home.aws_dir.mkdir(mode=0o700)
+    sandbox_home.credentials.write_text(PROLOGUE)
+    monkeypatch.chdir(sandbox_home.aws_dir)
+    assert len(lock_paths("credentials")) == 1
+    CredentialsStore("credentials", lock_timeout=5).write_session("new", _session("new"))
+    assert "new" in raw_config_parse(str(sandbox_home.credentials))
+    assert sandbox_home.credentials.read_text().startswith(PROLOGUE)
 
 
 def test_threads_in_one_process_lose_nothing(sandbox_home):

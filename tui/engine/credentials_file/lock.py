@@ -2,7 +2,8 @@
 
 aws-mfa-credentials (and aws-mfa-tui before it) hold an exclusive `flock` on
 `.credentials.lock` beside the path they were given. A symlinked file is reached by two
-paths, so we also lock beside the resolved file: every aws-mfa-tui excludes every other
+paths, so we also lock beside the resolved file (a symlinked folder, as a dotfiles
+`~/.aws` is, leads to one lock file, taken once): every aws-mfa-tui excludes every other
 whichever path it was given, and a holder of the lock beside the given path still excludes
 us. Two locks are always taken in the same (sorted) order, so writers can't deadlock.
 
@@ -67,13 +68,15 @@ def _file_lock(path: Path):  # -> filelock.FileLock
 
 
 def lock_paths(path: str | PathLike[str]) -> list[Path]:
-    """Where to lock `path`: beside it as given and beside the file it resolves to (as
-    paths: two spellings of one lock file must meet as one key in `_LOCKS`)."""
+    """Where to lock `path`: beside it as given and beside the file it resolves to. Each
+    is spelled with its folder resolved, so one lock file reached two ways (a `~/.aws`
+    that links to a dotfiles folder, a relative path) is one lock, one `_LOCKS` entry:
+    two instances on one file in one thread would wait for each other."""
     from pathlib import Path  # (only writers lock: `status` never loads pathlib)
 
-    given = Path(path).parent / LOCK_FILE_NAME
-    resolved = Path(os.path.realpath(path)).parent / LOCK_FILE_NAME
-    return sorted({given, resolved}, key=str)
+    given = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    resolved = os.path.dirname(os.path.realpath(path))
+    return [Path(folder) / LOCK_FILE_NAME for folder in sorted({given, resolved})]
 
 
 def _acquire(path: Path, timeout: float | None, notice: Notice | None) -> None:
