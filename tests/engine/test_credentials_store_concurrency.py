@@ -21,8 +21,8 @@ import pytest
 from botocore.configloader import raw_config_parse
 
 from tui.engine.credential_values import SessionCredentials
-from tui.engine.credentials_file.lock import lock_paths
-from tui.engine.credentials_file.store import LOCK_FILE_NAME, CredentialsStore
+from tui.engine.credentials_file.lock import LOCK_FILE_NAME, lock_paths
+from tui.engine.credentials_file.store import CredentialsStore
 from tui.engine.errors import LockTimeoutError
 from tui.engine.secret import Secret
 

@@ -41,7 +41,7 @@ from tui.engine.credentials_file.file_replace import (
     warn_open_folders,
 )
 from tui.engine.credentials_file.ini_document import IniDocument
-from tui.engine.credentials_file.lock import GIVE_UP_HINT, LOCK_FILE_NAME, Notice, credentials_lock
+from tui.engine.credentials_file.lock import GIVE_UP_HINT, Notice, credentials_lock
 from tui.engine.credentials_file.other_writers import OtherWriters
 from tui.engine.credentials_file.settled_read import (
     BUDGET,
@@ -97,11 +97,6 @@ class CredentialsStore:
         self.notice = notice
         # Reads judged, and edits redone, beside writers that take no lock.
         self._others = OtherWriters(self.path, lambda: self.notice)
-
-    @property
-    def lock_path(self) -> str:
-        """The lock beside the path as given, where aws-mfa-credentials looks for it."""
-        return os.path.join(folder_of(self.path), LOCK_FILE_NAME)
 
     # ------------------------------------------------------------------ reading
     def _target(self) -> str:
