@@ -183,9 +183,9 @@ def warn_open_folders(tell: Tell | None, *paths: Path) -> None:
         return
     for path in paths:
         folder = folder_of(path)
-        if str(folder) in _WARNED:
+        if folder in _WARNED:
             continue
-        _WARNED.add(str(folder))
+        _WARNED.add(folder)
         try:
             info = os.stat(folder)
         except OSError:

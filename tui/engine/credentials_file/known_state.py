@@ -77,13 +77,7 @@ class KnownStateFile:
     def load(self) -> KnownState | None:
         """The last known state, or None (none yet, or unreadable: then we know nothing)."""
         full = self._load_full()
-        if full is None:
-            return None
-        state, generation = full
-        amendment = self._load_amendment()
-        if amendment is not None and amendment[0] == generation:
-            return state._replace(size=amendment[1], stamp=amendment[2])
-        return state
+        return None if full is None else self._amended(full)
 
     def save(self, state: KnownState) -> None:
         """Atomically replace the state (0600). Never raises: without it we only wait
@@ -91,13 +85,22 @@ class KnownStateFile:
         full = self._load_full()
         if full is not None and _same(full[0].names, state.names) \
                 and _same(full[0].long_term, state.long_term):
-            now = self.load()
-            if now is None or (now.size, now.stamp) != (state.size, state.stamp):
+            now = self._amended(full)
+            if (now.size, now.stamp) != (state.size, state.stamp):
                 self._amend((full[1], state.size, state.stamp))
             return
         generation = f"{os.getpid()}.{time.time_ns()}"
         self._cached = self._replace(self.path(), _text(state, generation),
                                      (state, generation))
+
+    def _amended(self, full: tuple[KnownState, str]) -> KnownState:
+        """The state file's state, with the companion's size and stamp when it amends
+        this generation."""
+        state, generation = full
+        amendment = self._load_amendment()
+        if amendment is not None and amendment[0] == generation:
+            return state._replace(size=amendment[1], stamp=amendment[2])
+        return state
 
     def _load_full(self) -> tuple[KnownState, str] | None:
         try:
@@ -271,9 +274,11 @@ def _parse_in_order(text: str) -> tuple[KnownState, str] | None:
     if not (generation.startswith("generation ") and size.startswith("size ")
             and stamp.startswith("stamp ")):
         return None
-    cut = 0 if rest.startswith("long_term ") else rest.find("\nlong_term ") + 1
-    if cut == 0 and not rest.startswith("long_term "):
-        cut = len(rest)  # (no long-term section)
+    if rest.startswith("long_term "):  # (no name lines)
+        cut = 0
+    else:
+        found = rest.find("\nlong_term ")
+        cut = len(rest) if found < 0 else found + 1  # (-1: no long-term section)
     name_block, long_block = rest[:cut], rest[cut:]
     names = _block(name_block, "name ")
     long_term = _block(long_block, "long_term ")
