@@ -76,6 +76,26 @@ def test_fifty_sessions_fit_in_80_cells_with_what_needs_action_first(fifty, caps
     assert set(counted) == {"fresh"} and len(shown) + counted["fresh"] == 50
 
 
+def test_what_needs_action_comes_first_soonest_first_then_stale(sandbox_home, capsys):
+    """Expired, then expiring soonest first (whatever the file's order), then stale, then
+    no session, then fresh in listing order; the count follows the same order."""
+    sections = [_session(f"acct{i:02d}", timedelta(hours=8, minutes=i)) for i in range(30)]
+    sections += [_session("later", timedelta(minutes=4)), _session("gone", None),
+                 _session("sooner", timedelta(minutes=2)),
+                 _session("rotated", timedelta(hours=6)).replace(
+                     "expiration =", "stale = key-rotated\nexpiration ="),
+                 _session("old", timedelta(hours=-1))]
+    sandbox_home.aws_dir.mkdir()
+    sandbox_home.credentials.write_text("".join(sections))
+    shown, counted = entries_and_count(status_line(capsys, "--width", "120"))
+    assert [entry.split()[0] for entry in shown[:5]] == [
+        "old", "sooner", "later", "rotated", "gone"]
+    assert shown[3] == "rotated !stale (key rotated)"
+    assert [entry.split()[0] for entry in shown[5:]] == [
+        f"acct{i:02d}" for i in range(len(shown) - 5)]
+    assert list(counted) == ["fresh"] and len(shown) + counted["fresh"] == 35
+
+
 def test_everything_that_fits_keeps_the_listing_order(fifty, capsys):
     line = status_line(capsys, "--width", "10000")
     shown, counted = entries_and_count(line)

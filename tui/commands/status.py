@@ -132,8 +132,25 @@ _ACTION_ORDER = {
 }
 
 
-def _urgency(row: StatusRow) -> int:
-    return 3 if row.stale else _ACTION_ORDER[row.entry.state]
+def _by_action(rows: list[StatusRow]) -> list[StatusRow]:
+    """`rows`, what needs action first (`_ACTION_ORDER`), then, among expiring and failed
+    sessions, soonest first; otherwise in listing order. (Grouped, then only the groups
+    that need it sorted: `status --short` does this for every row of a long listing.)"""
+    groups: dict[int, list[StatusRow]] = {}
+    for row in rows:
+        urgency = 3 if row.stale else _ACTION_ORDER[row.entry.state]
+        group = groups.get(urgency)
+        if group is None:
+            groups[urgency] = group = []
+        group.append(row)
+    order: list[StatusRow] = []
+    for urgency in sorted(groups):
+        group = groups[urgency]
+        if any(row.entry.state in _SOONEST_FIRST for row in group):
+            group.sort(key=lambda row: _soonest_first(row)
+                       if row.entry.state in _SOONEST_FIRST else 0)
+        order += group
+    return order
 
 
 def _width(args: argparse.Namespace) -> int:
@@ -192,12 +209,11 @@ def short_line(rows: list[StatusRow], width: int = DEFAULT_WIDTH) -> str:
             break
     else:
         return SEPARATOR.join(parts)
-    # What needs action first, then by state (expiring soonest first within a state).
-    order = sorted(rows, key=lambda row: (_urgency(row), _soonest_first(row)
-                                          if row.entry.state in _SOONEST_FIRST else 0))
+    order = _by_action(rows)
     left: dict[str, int] = {}
     for row in order:
-        left[state_of(row)] = left.get(state_of(row), 0) + 1
+        word = state_words(row.entry.state, row.stale, row.blocked)
+        left[word] = left.get(word, 0) + 1
     # The most entries that fit with a count of the rest after them (never all of them:
     # all of them didn't fit in any order).
     compact = count_of(left, width) is None

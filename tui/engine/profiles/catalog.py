@@ -367,18 +367,17 @@ def _mfa_login_target(serial: str | None, sessions: list[str], identities: int) 
     return None
 
 
-def _session_target(name: str, settings: Settings, creds: dict[str, dict[str, str]],
-                    peer: tuple[str, str] | None, mfa_login: str | None
-                    ) -> tuple[str, str | None, tuple[str, ...]]:
+def _session_target(name: str, own: str | None, settings: Settings, templated: bool,
+                    creds: dict[str, dict[str, str]], peer: tuple[str, str] | None,
+                    mfa_login: str | None) -> tuple[str, str | None, tuple[str, ...]]:
     """Where identity `name`'s session is: (section, peer layout or None, every name a rule
-    gives it). A `[profiles.X] target` is followed as written. Otherwise the rules are
-    tried in order (settings' template, the peer's layout, mfa-login's, `{profile}-mfa`)
-    and the first whose section holds a session wins, so a template change never orphans
-    a session the files already hold; with none, the first rule names the new section."""
-    own = _own_target(settings, name)
+    gives it). `own`: its `[profiles.X] target`, followed as written. Otherwise the rules
+    are tried in order (settings' template when `templated`, the peer's layout,
+    mfa-login's, `{profile}-mfa`) and the first whose section holds a session wins, so a
+    template change never orphans a session the files already hold; with none, the first
+    rule names the new section."""
     if own:
         return own, None, (own,)
-    templated = _templated(settings)
     if not (peer or mfa_login or templated):
         # (Most identities: one rule, `{profile}-mfa`, so nothing to try in turn.)
         default = DEFAULT_SESSION_NAME.format(profile=name)
@@ -426,6 +425,7 @@ def build_catalog(
     identities: list[IdentityProfile] = []
     keyed = [name for name, values in creds.items() if is_long_term(values)]
     mfa_login = _mfa_login_sessions(credentials, creds, keyed)
+    templated = _templated(settings)
     for name in keyed:
         values = creds[name]
         own = settings.for_profile(name)
@@ -441,8 +441,10 @@ def build_catalog(
         if not serial:
             serial = values.get("mfa_serial") or values.get("aws_mfa_device")
             serial_source = "credentials"
-        target, layout, names = _session_target(name, settings, creds, peer, _mfa_login_target(
-            serial, mfa_login, len(keyed)) if peer is None else None)
+        target, layout, names = _session_target(
+            name, own.target, settings, templated, creds, peer,
+            _mfa_login_target(serial, mfa_login, len(keyed)) if mfa_login and peer is None
+            else None)
         duration = own.duration
         peer_duration = PEER_DURATION_VARIABLE.get(layout or "")
         if not duration and peer_duration:
@@ -520,6 +522,8 @@ def _role_target(name: str, settings: Settings, creds: dict[str, dict[str, str]]
     section holds no session and the default's (`{role}-session`) does: a template change
     never orphans a role session the file already holds."""
     target = settings.role_session_name.format(role=name)
+    if settings.role_session_name == DEFAULT_ROLE_SESSION_NAME:
+        return target  # (most settings: one rule, so nothing to fall back to)
     default = DEFAULT_ROLE_SESSION_NAME.format(role=name)
     if target != default and not _holds_session(creds.get(target)) and _holds_session(
             creds.get(default)):
