@@ -212,7 +212,7 @@ def short_line(rows: list[StatusRow], width: int = DEFAULT_WIDTH) -> str:
     order = _by_action(rows)
     left: dict[str, int] = {}
     for row in order:
-        word = state_words(row.entry.state, row.stale, row.blocked)
+        word = state_of(row)
         left[word] = left.get(word, 0) + 1
     # The most entries that fit with a count of the rest after them (never all of them:
     # all of them didn't fit in any order).
